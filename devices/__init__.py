@@ -1,0 +1,1 @@
+"""Serial scanners, call pads, evaluation keypads, camera (OpenCV), device health, simulators."""

@@ -1,0 +1,1 @@
+"""Resident ID card reader: SAM serial protocol, card parser, ID-number checks, simulator."""

@@ -1,0 +1,1 @@
+"""Tickets, notices and receipts on ESC/POS printers; certificates on A4; printer simulator."""
