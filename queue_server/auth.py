@@ -1,0 +1,127 @@
+"""Who may talk to the hall: enrolled devices (CURVE keys, checked by ZAP) and bearer tokens
+(roles clerk, manager, admin) for HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from datetime import UTC, datetime
+
+import zmq
+from sqlalchemy import Engine, insert, select, update
+from zmq.auth.thread import ThreadAuthenticator
+
+from protocol.keys import generate_keypair, load_public_key
+
+from .paths import Paths
+from .service import Actor
+from .store.models import ApiToken, AuditEntry, Device
+
+ROLES = ("clerk", "manager", "admin")
+DEVICE_KINDS = ("kiosk", "display", "callpad")
+ZAP_DOMAIN = "hall"
+
+
+def ensure_server_keys(paths: Paths) -> None:
+    if not paths.server_secret.exists():
+        generate_keypair(paths.keys, "server")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: Engine, role: str, name: str = "", clerk: str | None = None) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    token = "hall_" + secrets.token_urlsafe(24)
+    with db.begin() as c:
+        c.execute(
+            insert(ApiToken).values(
+                token_hash=_hash(token), role=role, name=name or role, clerk=clerk, created_at=datetime.now(UTC)
+            )
+        )
+        c.execute(
+            insert(AuditEntry).values(
+                at=datetime.now(UTC).timestamp(), actor="cli", action="token.create", subject=name or role,
+                detail={"role": role, "clerk": clerk},
+            )
+        )
+    return token
+
+
+def actor_for_token(db: Engine, token: str) -> Actor | None:
+    with db.connect() as c:
+        row = c.execute(
+            select(ApiToken).where(ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None))
+        ).scalar_one_or_none()
+    if row is None:
+        return None
+    return Actor("token", row.name, row.role, clerk=row.clerk)
+
+
+def enroll_device(db: Engine, paths: Paths, hall: str, name: str, kind: str, window: int | None = None):  # type: ignore[no-untyped-def]
+    """Make a key pair for a device and record its public key. Returns the key file paths."""
+    if kind not in DEVICE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    pair = generate_keypair(paths.devices, name)
+    public = load_public_key(pair.public).decode()
+    with db.begin() as c:
+        existing = c.execute(select(Device).where(Device.name == name)).scalar_one_or_none()
+        if existing is not None:
+            c.execute(
+                update(Device)
+                .where(Device.name == name)
+                .values(public_key=public, kind=kind, window=window, revoked_at=None, enrolled_at=datetime.now(UTC))
+            )
+        else:
+            c.execute(
+                insert(Device).values(
+                    hall=hall, name=name, kind=kind, public_key=public, window=window, enrolled_at=datetime.now(UTC)
+                )
+            )
+    return pair
+
+
+def revoke_device(db: Engine, name: str) -> bool:
+    with db.begin() as c:
+        r = c.execute(update(Device).where(Device.name == name).values(revoked_at=datetime.now(UTC)))
+    return bool(r.rowcount)
+
+
+class DeviceRegistry:
+    """Enrolled devices by public key, refreshed from the store so an enrolment or a
+    revocation takes effect without a restart. Also the ZAP credentials provider."""
+
+    def __init__(self, db: Engine, hall: str) -> None:
+        self.db = db
+        self.hall = hall
+        self._by_key: dict[str, Actor] = {}
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self.db.connect() as c:
+            rows = c.execute(select(Device).where(Device.revoked_at.is_(None))).scalars().all()
+        by_key = {
+            r.public_key: Actor("device", r.name, r.kind, window=r.window)
+            for r in rows
+        }
+        with self._lock:
+            self._by_key = by_key
+
+    def callback(self, domain: str, key: bytes) -> bool:
+        with self._lock:
+            return key.decode("ascii", "replace") in self._by_key
+
+    def actor(self, public_key_z85: str) -> Actor | None:
+        with self._lock:
+            return self._by_key.get(public_key_z85)
+
+
+def start_authenticator(context: zmq.Context, registry: DeviceRegistry) -> ThreadAuthenticator:
+    auth = ThreadAuthenticator(context)
+    auth.start()
+    auth.configure_curve_callback(domain=ZAP_DOMAIN, credentials_provider=registry)
+    return auth

@@ -1,0 +1,185 @@
+"""Command line: init, serve, token create, device enroll/revoke, catalogue publish."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .paths import DEFAULT_VAR, Paths
+
+DEFAULT_DB = "sqlite:///var/hall.db"
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=DEFAULT_DB, help=f"database URL (default {DEFAULT_DB}; postgresql://… for PostgreSQL)")
+    p.add_argument("--var", default=str(DEFAULT_VAR), type=Path, help="folder for keys and the default database")
+    p.add_argument("--hall", default="H01", help="hall code (default H01)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m queue_server", description="Queue server of a government service hall (政务服务大厅)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the database, load the catalogue, demo windows and clerks")
+    _db_arg(p)
+    p.add_argument("--catalogue", type=Path, default=None, help="catalogue YAML (default: the demo district catalogue)")
+    p.add_argument("--no-demo", action="store_true", help="no demo windows and clerks")
+
+    p = sub.add_parser("serve", help="run the hall: ZeroMQ requests and events, HTTP API")
+    _db_arg(p)
+    p.add_argument("--http", default="127.0.0.1:8080", help="HOST:PORT of the HTTP API (default 127.0.0.1:8080)")
+    p.add_argument("--router", default="tcp://127.0.0.1:5570", help="ZeroMQ request address")
+    p.add_argument("--pub", default="tcp://127.0.0.1:5571", help="ZeroMQ event address")
+    p.add_argument("--insecure", action="store_true", help="no CURVE encryption (development only)")
+    p.add_argument("--threads", type=int, default=8, help="HTTP worker threads")
+    p.add_argument("--log-level", default="INFO")
+
+    p = sub.add_parser("token", help="API tokens")
+    tsub = p.add_subparsers(dest="token_command", required=True)
+    t = tsub.add_parser("create", help="create a token; prints it alone on stdout")
+    _db_arg(t)
+    t.add_argument("--role", required=True, choices=["clerk", "manager", "admin"])
+    t.add_argument("--name", default="")
+    t.add_argument("--clerk", default=None, help="clerk id for a clerk's token (e.g. c01)")
+
+    p = sub.add_parser("device", help="enrolled devices (CURVE keys)")
+    dsub = p.add_subparsers(dest="device_command", required=True)
+    d = dsub.add_parser("enroll", help="make a key pair for a device and enrol it; prints the key files' paths")
+    _db_arg(d)
+    d.add_argument("name")
+    d.add_argument("--kind", default="kiosk", choices=["kiosk", "display", "callpad"])
+    d.add_argument("--window", type=int, default=None, help="the window of a call pad")
+    d = dsub.add_parser("revoke", help="refuse a device from now on")
+    _db_arg(d)
+    d.add_argument("name")
+
+    p = sub.add_parser("catalogue", help="the service catalogue")
+    csub = p.add_subparsers(dest="catalogue_command", required=True)
+    c = csub.add_parser("publish", help="validate a catalogue file and publish it as a new version")
+    _db_arg(c)
+    c.add_argument("file", type=Path)
+    c = csub.add_parser("check", help="validate a catalogue file; every problem is listed")
+    c.add_argument("file", type=Path)
+    return parser
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.db == DEFAULT_DB and args.var != DEFAULT_VAR:
+        return f"sqlite:///{args.var / 'hall.db'}"
+    return args.db
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = Paths(args.var) if hasattr(args, "var") else Paths()
+    if args.command == "init":
+        from .runtime import DEFAULT_CATALOGUE, init_hall
+
+        result = init_hall(
+            _url(args), paths, hall=args.hall, catalogue_path=args.catalogue or DEFAULT_CATALOGUE, demo=not args.no_demo
+        )
+        print(f"hall {result['hall']} ready: catalogue v{result['catalogue_version']}, {result['windows_created']} windows created")
+        return 0
+    if args.command == "serve":
+        return serve(args, paths)
+    if args.command == "token":
+        from .auth import create_token
+        from .store import make_engine
+
+        print(create_token(make_engine(_url(args)), args.role, args.name, args.clerk))
+        return 0
+    if args.command == "device":
+        from .auth import enroll_device, revoke_device
+        from .store import make_engine
+
+        db = make_engine(_url(args))
+        if args.device_command == "enroll":
+            pair = enroll_device(db, paths, args.hall, args.name, args.kind, args.window)
+            print(json.dumps({"public": str(pair.public), "secret": str(pair.secret), "server_public": str(paths.server_public)}))
+            return 0
+        if not revoke_device(db, args.name):
+            print(f"no device named {args.name}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "catalogue":
+        from .catalogue import CatalogueError, load_catalogue
+
+        try:
+            catalogue = load_catalogue(args.file)
+        except CatalogueError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        if args.catalogue_command == "check":
+            print(f"{args.file}: {len(catalogue.items)} items, all fields valid")
+            return 0
+        from .store import HallStore, make_engine
+
+        version, created = HallStore(make_engine(_url(args)), args.hall).publish_catalogue(
+            catalogue.to_document(), catalogue.content_hash(), "cli"
+        )
+        print(f"catalogue v{version} {'published' if created else 'unchanged (same content as the newest version)'}")
+        print("a running server picks it up on restart, or POST /api/v1/catalogue publishes it live")
+        return 0
+    return 2
+
+
+def serve(args: argparse.Namespace, paths: Paths) -> int:
+    import waitress
+
+    from .auth import DeviceRegistry
+    from .endpoint import EndpointConfig, HallLoop
+    from .http import create_app
+    from .runtime import open_hall
+    from .store import make_engine
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log = logging.getLogger("queue_server")
+    db = make_engine(_url(args))
+    service = open_hall(db, args.hall, paths)
+    registry = None if args.insecure else DeviceRegistry(db, args.hall)
+    config = EndpointConfig(
+        router=args.router,
+        pub=args.pub,
+        curve_secret=None if args.insecure else str(paths.server_secret),
+    )
+    loop = HallLoop(service, config, registry)
+    service.publish = lambda events: None
+    loop.start()
+    host, _, port = args.http.rpartition(":")
+    server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("signal %s: stopping", signum)
+            server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "hall %s serving: HTTP http://%s  requests %s  events %s  %s; %d live tickets, seq %d",
+        args.hall,
+        args.http,
+        args.router,
+        args.pub,
+        "insecure" if args.insecure else "CURVE",
+        len(service.engine.tickets),
+        service.engine.last_seq,
+    )
+    print(f"READY http://{args.http}", flush=True)
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+    loop.stop()
+    service.checkpoint()
+    db.dispose()
+    log.info("stopped cleanly")
+    return 0

@@ -1,0 +1,236 @@
+"""The hall loop: the one thread that owns the engine.
+
+It reads requests from the ROUTER socket (kiosks, displays, call pads) and from in-process
+callers (the HTTP API), takes everything that is waiting as one batch, lets the service
+handle and commit it, then replies and publishes the batch's events on the PUB socket with
+their sequence numbers (the server half of the Clone pattern; snapshots are the
+``queue.snapshot`` request). A heartbeat carrying the last sequence number goes out every
+second so subscribers notice gaps and lost connections.
+
+Bad input never stops the loop: a malformed, oversized or unknown request gets an error
+reply and a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import zmq
+
+from protocol.keys import apply_server
+from protocol.messages import (
+    MAX_REQUEST_BYTES,
+    ErrorCode,
+    ProtocolError,
+    decode_request,
+    encode_reply_error,
+    hall_topic,
+)
+
+from .auth import ZAP_DOMAIN, DeviceRegistry, start_authenticator
+from .service import ANONYMOUS, Actor, HallService, Outcome, Pending
+
+log = logging.getLogger("queue_server.endpoint")
+
+MAX_BATCH = 512
+HEARTBEAT_S = 1.0
+REGISTRY_REFRESH_S = 5.0
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    router: str = "tcp://127.0.0.1:5570"
+    pub: str = "tcp://127.0.0.1:5571"
+    curve_secret: str | None = None  # the server's key_secret file; None = no encryption
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+class HallLoop:
+    def __init__(
+        self,
+        service: HallService,
+        config: EndpointConfig,
+        registry: DeviceRegistry | None = None,
+        context: zmq.Context | None = None,
+    ) -> None:
+        self.service = service
+        self.config = config
+        self.registry = registry
+        self.ctx = context or zmq.Context.instance()
+        self._inbox: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._auth = None
+        self.requests = 0
+        self.batches = 0
+
+    # ------------------------------------------------------------ in-process use
+    def submit(self, type_: str, body: dict[str, Any], actor: Actor, key: str | None = None) -> Future[Outcome]:
+        fut: Future[Outcome] = Future()
+        self._inbox.put(Pending(type_, body, key, actor, fut.set_result))
+        os.write(self._wake_w, b"x")
+        return fut
+
+    def call(self, type_: str, body: dict[str, Any], actor: Actor, key: str | None = None, timeout: float = 10.0) -> Outcome:
+        return self.submit(type_, body, actor, key).result(timeout)
+
+    # ------------------------------------------------------------------ running
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="hall-loop", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("hall loop did not start")
+
+    def stop(self) -> None:
+        self._stop.set()
+        os.write(self._wake_w, b"x")
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _bind(self) -> tuple[zmq.Socket, zmq.Socket]:
+        router = self.ctx.socket(zmq.ROUTER)
+        pub = self.ctx.socket(zmq.PUB)
+        for s in (router, pub):
+            s.linger = 0
+            # A client cannot make us buffer more than this per message.
+            s.maxmsgsize = MAX_REQUEST_BYTES * 4
+        router.router_mandatory = False
+        pub.sndhwm = 100_000
+        if self.config.curve_secret:
+            if self.registry is None:
+                raise ValueError("CURVE needs a device registry")
+            self._auth = start_authenticator(self.ctx, self.registry)
+            apply_server(router, self.config.curve_secret, ZAP_DOMAIN)
+            apply_server(pub, self.config.curve_secret, ZAP_DOMAIN)
+        router.bind(self.config.router)
+        pub.bind(self.config.pub)
+        return router, pub
+
+    def run(self) -> None:
+        router, pub = self._bind()
+        self.router, self.pub = router, pub
+        poller = zmq.Poller()
+        poller.register(router, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
+        topic = hall_topic(self.service.store.hall)
+        next_beat = time.monotonic()
+        next_refresh = time.monotonic() + REGISTRY_REFRESH_S
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if now >= next_beat:
+                    self._heartbeat(pub, topic)
+                    next_beat = now + HEARTBEAT_S
+                if self.registry is not None and now >= next_refresh:
+                    self.registry.refresh()
+                    next_refresh = now + REGISTRY_REFRESH_S
+                poller.poll(max(1, int((next_beat - time.monotonic()) * 1000)))
+                batch = self._drain(router)
+                if not batch:
+                    continue
+                self.batches += 1
+                self.requests += len(batch)
+                events = self.service.process(batch)
+                for e in events:
+                    pub.send_multipart([topic, _dumps(self.service.public_event(e))])
+        except Exception:
+            log.exception("hall loop crashed")
+            raise
+        finally:
+            router.close(0)
+            pub.close(0)
+            if self._auth is not None:
+                self._auth.stop()
+
+    def _heartbeat(self, pub: zmq.Socket, topic: bytes) -> None:
+        svc = self.service
+        beat = {
+            "v": 1,
+            "hall": svc.store.hall,
+            "epoch": svc.epoch,
+            "seq": svc.engine.last_seq,
+            "type": "heartbeat",
+            "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "data": {},
+        }
+        pub.send_multipart([topic, _dumps(beat)])
+
+    def _drain(self, router: zmq.Socket) -> list[Pending]:
+        batch: list[Pending] = []
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        while len(batch) < MAX_BATCH:
+            try:
+                frames = router.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                break
+            pending = self._from_wire(router, frames)
+            if pending is not None:
+                batch.append(pending)
+        return batch
+
+    def _from_wire(self, router: zmq.Socket, frames: list[zmq.Frame]) -> Pending | None:
+        envelope = [f.bytes for f in frames[:-1]]
+        payload = frames[-1]
+
+        def reply(raw: bytes) -> None:
+            try:
+                router.send_multipart([*envelope, raw], zmq.NOBLOCK)
+            except zmq.ZMQError as e:  # the client went away; nothing to do
+                log.info("reply dropped: %s", e)
+
+        actor = self._actor(payload)
+        try:
+            req = decode_request(payload.bytes)
+        except ProtocolError as e:
+            log.warning("bad request from %s: %s", actor.name, e.message)
+            reply(e.reply())
+            return None
+
+        def done(o: Outcome) -> None:
+            if o.ok:
+                reply(_dumps({"v": 1, "key": req.key, "ok": True, "body": o.body}))
+            else:
+                if o.code in (ErrorCode.UNKNOWN_TYPE, ErrorCode.BAD_REQUEST, "internal"):
+                    log.warning("%s from %s refused: %s", req.type, actor.name, o.message)
+                reply(encode_reply_error(req.key, o.code, o.message, o.message_zh, o.details or None))
+
+        return Pending(req.type, req.body, f"{actor.name}:{req.key}", actor, done)
+
+    def _actor(self, frame: zmq.Frame) -> Actor:
+        if self.registry is None or not self.config.curve_secret:
+            # Without CURVE (tests of the loop alone, or --insecure) devices act as kiosks.
+            return Actor("device", "insecure", "kiosk")
+        try:
+            key = frame.get("User-Id")
+        except zmq.ZMQError:
+            key = None
+        actor = self.registry.actor(key) if key else None
+        return actor or ANONYMOUS
+
+
+Callback = Callable[[Outcome], None]

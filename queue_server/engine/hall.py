@@ -1,0 +1,893 @@
+"""The hall engine: the rules of DESIGN.md as a pure state machine.
+
+Commands check the rules against the current state and return the events that carry them
+out; ``apply`` performs an event. Nothing here touches a clock, a file or a socket: callers
+pass ``now`` and any random values (tokens, appointment codes), so the same events always
+give the same state, and a stored event log replays into exactly the queue it came from.
+
+Call-next order at window W (DESIGN.md, "Call next"):
+1. transferred to W, or to an item W serves (转办), by transfer time;
+2. returning visitors reserved for the first-inquiry clerk now at W (首问负责);
+3. priority: green channel, an appointment inside its slot, or a ticket that has waited past
+   its item's wait target (ageing), by the time the priority began;
+4. everyone else by issue order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sortedcontainers import SortedList
+
+from . import events as ev
+from .errors import EngineError, bad_request, conflict, not_found
+from .events import Event
+from .lanes import Heap, Lane, LaneIndex, best, place, unplace
+from .model import (
+    Appointment,
+    AppointmentState,
+    ClerkInfo,
+    HallRules,
+    ItemRule,
+    Outcome,
+    Priority,
+    Ticket,
+    TicketState,
+    Transfer,
+    Window,
+    WindowDef,
+    WindowKind,
+    WindowStatus,
+)
+
+RECENT_CALLS = 6
+SERVICE_EMA_WEIGHT = 0.1
+
+
+class HallEngine:
+    def __init__(
+        self,
+        rules: HallRules,
+        items: Iterable[ItemRule],
+        windows: Iterable[WindowDef],
+        clerks: Iterable[ClerkInfo] = (),
+    ) -> None:
+        self.rules = rules
+        self.tz = ZoneInfo(rules.timezone)
+        self.items: dict[str, ItemRule] = {i.code: i for i in items}
+        self.windows: dict[int, Window] = {w.number: Window(w) for w in windows}
+        self.clerks: dict[str, ClerkInfo] = {c.id: c for c in clerks}
+        self.tickets: dict[str, Ticket] = {}  # live tickets only, in issue order
+        self.counters: dict[tuple[str, str], int] = {}  # (day, prefix) -> last number
+        self.next_seq = 1
+        self.appointments: dict[str, Appointment] = {}
+        self.bookings: Counter[tuple[str, str, float]] = Counter()  # (item, day, slot_start)
+        self.avg_service_s: dict[str, float] = {}  # per stream
+        self.waiting_by_item: Counter[str] = Counter()
+        self._line_order: dict[str, SortedList] = {}  # stream -> issue seqs waiting, for positions
+        self.last_seq = 0  # seq of the last applied stored event
+        self._lanes = LaneIndex()
+        self._timers: list[tuple[float, int, str, int]] = []  # (when, kind, ticket, gen)
+        self._clerk_window: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def local_day(self, now: float) -> str:
+        return datetime.fromtimestamp(now, self.tz).date().isoformat()
+
+    def _local_ts(self, day: str, hhmm: str) -> float:
+        h, m = (int(x) for x in hhmm.split(":"))
+        return datetime.combine(date.fromisoformat(day), time(h, m), self.tz).timestamp()
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        t = self.tickets.get(ticket_id)
+        if t is None:
+            raise not_found("live ticket", "在办票号", ticket_id)
+        return t
+
+    def window(self, number: int) -> Window:
+        w = self.windows.get(number)
+        if w is None:
+            raise not_found("window", "窗口", number)
+        return w
+
+    def item(self, code: str) -> ItemRule:
+        i = self.items.get(code)
+        if i is None:
+            raise not_found("service item", "事项", code)
+        return i
+
+    def streams(self) -> list[str]:
+        return [s for s, _ in self.rules.prefixes]
+
+    def window_scopes(self, w: Window) -> list[Lane]:
+        """The lanes a window reads, besides its own transfer lane."""
+        kind = w.defn.kind
+        if kind is WindowKind.DEDICATED:
+            return [self._lanes.lane("item", code) for code in w.defn.items]
+        if kind is WindowKind.GREEN_CHANNEL:
+            return [self._lanes.lane("stream", s) for s in self.streams()]
+        stream = "enterprise" if kind is WindowKind.ENTERPRISE else w.defn.stream
+        return [self._lanes.lane("stream", stream)]
+
+    def window_serves(self, w: Window, item: ItemRule) -> bool:
+        kind = w.defn.kind
+        if kind is WindowKind.DEDICATED:
+            return item.code in w.defn.items
+        if kind is WindowKind.GREEN_CHANNEL:
+            return True
+        stream = "enterprise" if kind is WindowKind.ENTERPRISE else w.defn.stream
+        return item.stream == stream
+
+    def clerk_on_duty(self, clerk: str | None) -> bool:
+        return clerk is not None and clerk in self._clerk_window
+
+    # ------------------------------------------------------------ the line index
+    def _priority_since(self, t: Ticket, now: float) -> float | None:
+        since: list[float] = []
+        if t.priority is Priority.GREEN:
+            since.append(t.issued_at)
+        if t.priority is Priority.APPOINTMENT and t.slot_start is not None and not t.late:
+            start = max(t.slot_start, t.issued_at)
+            if start <= now:
+                since.append(start)
+        aged = t.issued_at + self.items[t.item].wait_target_s if t.item in self.items else None
+        if aged is not None and aged <= now:
+            since.append(aged)
+        return min(since) if since else None
+
+    def _enqueue(self, t: Ticket, now: float) -> None:
+        """(Re)place a waiting ticket in the lanes of its tier."""
+        unplace(t, self.tickets)
+        gen = t.gen
+        if t.transfer is not None:
+            tr = t.transfer
+            lanes = (
+                [self._lanes.lane("window", tr.to_window)]
+                if tr.to_window is not None
+                else [self._lanes.lane("item", t.item), self._lanes.lane("stream", t.stream)]
+            )
+            for lane in lanes:
+                place(t, lane.transfers, (tr.at, t.seq))
+            return
+        if t.reserved_until is not None:
+            if t.reserved_until > now and self.clerk_on_duty(t.first_inquiry_clerk):
+                place(t, self._lanes.lane("clerk", t.first_inquiry_clerk).normal, (t.seq,))
+                heapq.heappush(self._timers, (t.reserved_until, 0, t.id, gen))
+                return
+            t.reserved_until = None
+        lanes = [self._lanes.lane("item", t.item), self._lanes.lane("stream", t.stream)]
+        since = self._priority_since(t, now)
+        if since is not None:
+            for lane in lanes:
+                place(t, lane.priority, (since, t.seq))
+            return
+        for lane in lanes:
+            place(t, lane.normal, (t.seq,))
+        # Wake up when the ticket's priority begins: ageing past the wait target, or the
+        # start of its appointment slot.
+        rule = self.items.get(t.item)
+        if rule is not None:
+            heapq.heappush(self._timers, (t.issued_at + rule.wait_target_s, 1, t.id, gen))
+        if t.priority is Priority.APPOINTMENT and t.slot_start is not None and not t.late:
+            heapq.heappush(self._timers, (max(t.slot_start, t.issued_at), 1, t.id, gen))
+
+    def advance(self, now: float) -> None:
+        """Let time pass: promote aged tickets and appointments whose slot began, release
+        reservations that ran out. Each ticket has a bounded number of timers, so the cost is
+        O(log n) amortised per ticket."""
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            _, _, tid, gen = heapq.heappop(timers)
+            t = self.tickets.get(tid)
+            if t is None or t.gen != gen or t.state is not TicketState.WAITING:
+                continue
+            self._enqueue(t, now)
+
+    def _leave_line(self, t: Ticket) -> None:
+        unplace(t, self.tickets)
+        self.waiting_by_item[t.item] -= 1
+        self._line_order[t.stream].remove(t.seq)
+
+    def _join_line(self, t: Ticket, now: float) -> None:
+        self.waiting_by_item[t.item] += 1
+        order = self._line_order.get(t.stream)
+        if order is None:
+            order = self._line_order[t.stream] = SortedList()
+        order.add(t.seq)
+        self._enqueue(t, now)
+
+    def waiting_count(self, stream: str | None = None) -> int:
+        if stream is None:
+            return sum(len(o) for o in self._line_order.values())
+        order = self._line_order.get(stream)
+        return 0 if order is None else len(order)
+
+    def reindex(self, now: float) -> None:
+        """Rebuild every lane from the tickets (after loading a snapshot)."""
+        self._lanes.clear()
+        self._timers = []
+        self.waiting_by_item.clear()
+        self._line_order.clear()
+        self._clerk_window = {w.clerk: n for n, w in self.windows.items() if w.clerk}
+        for t in self.tickets.values():
+            t.homes = []
+            if t.state is TicketState.WAITING:
+                self._join_line(t, now)
+
+    # ----------------------------------------------------------------- commands
+    def issue(
+        self,
+        item_code: str,
+        now: float,
+        token: str,
+        *,
+        id_hash: str | None = None,
+        id_masked: str | None = None,
+        priority: Priority | str | None = None,
+        first_inquiry_clerk: str | None = None,
+        appointment: Appointment | None = None,
+    ) -> list[Event]:
+        rule = self.item(item_code)
+        prio = Priority(priority) if priority else None
+        if prio is Priority.APPOINTMENT and appointment is None:
+            raise bad_request(
+                "appointment priority comes only from an appointment check-in",
+                "预约优先只能通过预约签到获得",
+            )
+        day = self.local_day(now)
+        prefix = self.rules.prefix(rule.stream)
+        n = self.counters.get((day, prefix), 0) + 1
+        number = f"{prefix}{n:03d}"
+        data: dict[str, Any] = {
+            "ticket": f"{self.rules.hall}-{day.replace('-', '')}-{number}",
+            "number": number,
+            "day": day,
+            "counter": n,
+            "prefix": prefix,
+            "seq": self.next_seq,
+            "item": rule.code,
+            "stream": rule.stream,
+            "token": token,
+            "id_hash": id_hash,
+            "id_masked": id_masked,
+            "priority": prio.value if prio else None,
+        }
+        if appointment is not None:
+            late = now > appointment.slot_end
+            data |= {
+                "priority": None if late else Priority.APPOINTMENT.value,
+                "appointment": appointment.code,
+                "slot_start": appointment.slot_start,
+                "slot_end": appointment.slot_end,
+                "late": late,
+            }
+        if first_inquiry_clerk:
+            data["first_inquiry_clerk"] = first_inquiry_clerk
+            if self.clerk_on_duty(first_inquiry_clerk):
+                data["reserved_until"] = now + self.rules.reservation_s
+        return [Event(ev.TICKET_ISSUED, now, data)]
+
+    def call_next(self, window_number: int, now: float) -> list[Event]:
+        w = self.window(window_number)
+        if w.status is not WindowStatus.OPEN:
+            raise conflict(
+                f"window {w.number} is {w.status.value}: resume it first",
+                f"{w.number}号窗口当前{_STATUS_ZH[w.status]}，请先恢复服务",
+                window=w.number,
+            )
+        out: list[Event] = []
+        if w.current is not None:
+            # A call pad has no "complete" key: calling the next visitor closes the current one.
+            out.append(self._completion(w, self.tickets[w.current], Outcome.HANDLED.value, now, True))
+        self.advance(now)
+        tid = self._choose(w)
+        if tid is None:
+            return out
+        t = self.tickets[tid]
+        out.append(
+            Event(
+                ev.TICKET_CALLED,
+                now,
+                {
+                    "ticket": t.id,
+                    "number": t.number,
+                    "window": w.number,
+                    "clerk": w.clerk,
+                    "item": t.item,
+                    "first_inquiry_clerk": t.first_inquiry_clerk or w.clerk,
+                    "waited_s": round(now - t.issued_at, 3),
+                },
+            )
+        )
+        return out
+
+    def _choose(self, w: Window) -> str | None:
+        tickets = self.tickets
+        scopes = self.window_scopes(w)
+        own = self._lanes.existing("window", w.number)
+        heaps: list[Heap] = [lane.transfers for lane in scopes]
+        if own is not None:
+            heaps.append(own.transfers)
+        top = best([h.peek(tickets) for h in heaps])
+        if top is None and w.clerk is not None:
+            reserved = self._lanes.existing("clerk", w.clerk)
+            if reserved is not None:
+                top = reserved.normal.peek(tickets)
+        if top is None:
+            top = best([lane.priority.peek(tickets) for lane in scopes])
+        if top is None:
+            top = best([lane.normal.peek(tickets) for lane in scopes])
+        return None if top is None else top[-2]
+
+    def _current(self, t: Ticket, w: Window | None = None) -> Window:
+        if t.state not in (TicketState.CALLED, TicketState.SERVING) or t.window is None:
+            raise conflict(
+                f"ticket {t.number} is {t.state.value}, not at a window",
+                f"{t.number}号当前状态为{_STATE_ZH[t.state]}，不在窗口办理中",
+                ticket=t.id,
+            )
+        return self.windows[t.window]
+
+    def recall(self, ticket_id: str, now: float) -> list[Event]:
+        t = self.ticket(ticket_id)
+        w = self._current(t)
+        if t.state is not TicketState.CALLED:
+            raise conflict(
+                f"{t.number} is already being served",
+                f"{t.number}号已在办理中，无需重呼",
+                ticket=t.id,
+            )
+        limit = self.rules.no_show_after_recalls
+        if t.recalls >= limit:
+            return [
+                Event(
+                    ev.TICKET_NO_SHOW,
+                    now,
+                    {"ticket": t.id, "number": t.number, "window": w.number, "reason": "recall_limit"},
+                )
+            ]
+        return [
+            Event(
+                ev.TICKET_RECALLED,
+                now,
+                {"ticket": t.id, "number": t.number, "window": w.number, "recalls": t.recalls + 1},
+            )
+        ]
+
+    def start(self, ticket_id: str, now: float) -> list[Event]:
+        t = self.ticket(ticket_id)
+        w = self._current(t)
+        if t.state is TicketState.SERVING:
+            return []
+        return [Event(ev.TICKET_STARTED, now, {"ticket": t.id, "number": t.number, "window": w.number})]
+
+    def no_show(self, ticket_id: str, now: float) -> list[Event]:
+        t = self.ticket(ticket_id)
+        w = self._current(t)
+        if t.state is not TicketState.CALLED:
+            raise conflict(
+                f"{t.number} came to the window; complete or transfer it instead",
+                f"{t.number}号已到窗口办理，请办结或转办",
+                ticket=t.id,
+            )
+        limit = self.rules.no_show_after_recalls
+        if t.recalls < limit:
+            raise conflict(
+                f"recall {t.number} first: {t.recalls} of {limit} recalls made",
+                f"请先重呼{t.number}号：已重呼{t.recalls}次，需{limit}次",
+                ticket=t.id,
+                recalls=t.recalls,
+                needed=limit,
+            )
+        return [
+            Event(
+                ev.TICKET_NO_SHOW,
+                now,
+                {"ticket": t.id, "number": t.number, "window": w.number, "reason": "clerk"},
+            )
+        ]
+
+    def complete(self, ticket_id: str, now: float, outcome: str = Outcome.HANDLED.value) -> list[Event]:
+        t = self.ticket(ticket_id)
+        w = self._current(t)
+        try:
+            Outcome(outcome)
+        except ValueError:
+            raise bad_request(
+                f"unknown outcome {outcome!r}; one of {', '.join(o.value for o in Outcome)}",
+                f"未知的办理结果 {outcome!r}",
+                outcome=outcome,
+            ) from None
+        return [self._completion(w, t, outcome, now, False)]
+
+    def _completion(self, w: Window, t: Ticket, outcome: str, now: float, implicit: bool) -> Event:
+        began = t.served_at or t.called_at or now
+        return Event(
+            ev.TICKET_COMPLETED,
+            now,
+            {
+                "ticket": t.id,
+                "number": t.number,
+                "window": w.number,
+                "clerk": w.clerk,
+                "outcome": outcome,
+                "implicit": implicit,
+                "service_s": round(max(0.0, now - began), 3),
+            },
+        )
+
+    def transfer(
+        self,
+        ticket_id: str,
+        now: float,
+        *,
+        to_window: int | None = None,
+        to_item: str | None = None,
+        note: str = "",
+    ) -> list[Event]:
+        t = self.ticket(ticket_id)
+        w = self._current(t)
+        if (to_window is None) == (to_item is None):
+            raise bad_request(
+                "transfer to a window or to an item, not both or neither",
+                "转办须指定目标窗口或目标事项（二选一）",
+            )
+        if to_window is not None:
+            target = self.window(to_window)
+            if target.number == w.number:
+                raise conflict("cannot transfer to the same window", "不能转办到本窗口")
+            if not self.window_serves(target, self.items[t.item]):
+                raise conflict(
+                    f"window {target.number} does not handle {t.item}",
+                    f"{target.number}号窗口不办理该事项 {t.item}",
+                    window=target.number,
+                    item=t.item,
+                )
+        if to_item is not None:
+            self.item(to_item)
+        if not note.strip():
+            raise bad_request("a transfer needs a note for the next clerk", "转办须填写说明")
+        return [
+            Event(
+                ev.TICKET_TRANSFERRED,
+                now,
+                {
+                    "ticket": t.id,
+                    "number": t.number,
+                    "from_window": w.number,
+                    "to_window": to_window,
+                    "to_item": to_item,
+                    "note": note.strip()[:500],
+                    "clerk": w.clerk,
+                },
+            )
+        ]
+
+    def cancel(self, ticket_id: str, now: float, reason: str = "visitor") -> list[Event]:
+        t = self.ticket(ticket_id)
+        if t.state is not TicketState.WAITING:
+            raise conflict(
+                f"{t.number} has been called; only a waiting ticket can be cancelled",
+                f"{t.number}号已叫号，只能取消等候中的票",
+            )
+        return [Event(ev.TICKET_CANCELLED, now, {"ticket": t.id, "number": t.number, "reason": reason})]
+
+    def sign_in(self, window_number: int, clerk: str, now: float) -> list[Event]:
+        w = self.window(window_number)
+        if clerk not in self.clerks:
+            raise not_found("clerk", "工作人员", clerk)
+        at = self._clerk_window.get(clerk)
+        if at is not None and at != w.number:
+            raise conflict(
+                f"clerk {clerk} is signed in at window {at}",
+                f"工作人员{clerk}已在{at}号窗口签到",
+                window=at,
+            )
+        if w.clerk == clerk and w.status is not WindowStatus.CLOSED:
+            return []
+        if w.clerk is not None and w.clerk != clerk:
+            raise conflict(
+                f"window {w.number} is taken by {w.clerk}",
+                f"{w.number}号窗口已由{w.clerk}签到",
+                window=w.number,
+            )
+        return [Event(ev.WINDOW_SIGNED_IN, now, {"window": w.number, "clerk": clerk})]
+
+    def sign_out(self, window_number: int, now: float) -> list[Event]:
+        w = self.window(window_number)
+        if w.status is WindowStatus.CLOSED:
+            return []
+        if w.current is not None:
+            t = self.tickets[w.current]
+            raise conflict(
+                f"window {w.number} still has {t.number}: complete or transfer it first",
+                f"{w.number}号窗口仍在办理{t.number}号，请先办结或转办",
+            )
+        return [Event(ev.WINDOW_SIGNED_OUT, now, {"window": w.number, "clerk": w.clerk})]
+
+    def pause(self, window_number: int, now: float, reason: str = "") -> list[Event]:
+        w = self.window(window_number)
+        if w.status is WindowStatus.CLOSED:
+            raise conflict(f"window {w.number} is closed", f"{w.number}号窗口未开放")
+        if w.status is WindowStatus.PAUSED:
+            return []
+        return [Event(ev.WINDOW_PAUSED, now, {"window": w.number, "reason": reason[:200]})]
+
+    def resume(self, window_number: int, now: float) -> list[Event]:
+        w = self.window(window_number)
+        if w.status is WindowStatus.CLOSED:
+            raise conflict(f"window {w.number} is closed: sign in first", f"{w.number}号窗口未开放，请先签到")
+        if w.status is WindowStatus.OPEN:
+            return []
+        return [Event(ev.WINDOW_RESUMED, now, {"window": w.number})]
+
+    # ------------------------------------------------------------- appointments
+    def slots(self, item_code: str, day: str, now: float) -> list[dict[str, Any]]:
+        self.item(item_code)
+        out = []
+        for s in self.rules.appointment_slots:
+            start, end = self._local_ts(day, s.start), self._local_ts(day, s.end)
+            booked = self.bookings[(item_code, day, start)]
+            out.append(
+                {
+                    "start": s.start,
+                    "end": s.end,
+                    "capacity": self.rules.appointment_capacity,
+                    "available": max(0, self.rules.appointment_capacity - booked),
+                    "open": end > now,
+                }
+            )
+        return out
+
+    def book(
+        self,
+        item_code: str,
+        day: str,
+        slot: str,
+        now: float,
+        code: str,
+        *,
+        id_hash: str | None,
+        name_masked: str = "",
+    ) -> list[Event]:
+        self.item(item_code)
+        try:
+            d = date.fromisoformat(day)
+        except ValueError:
+            raise bad_request(f"bad date {day!r}, expected YYYY-MM-DD", f"日期格式错误：{day!r}") from None
+        template = next((s for s in self.rules.appointment_slots if s.start == slot), None)
+        if template is None:
+            raise bad_request(
+                f"no slot starts at {slot}; slots: {', '.join(s.start for s in self.rules.appointment_slots)}",
+                f"没有 {slot} 开始的预约时段",
+            )
+        today = date.fromisoformat(self.local_day(now))
+        if d < today or d > today + timedelta(days=self.rules.appointment_days_ahead):
+            raise conflict(
+                f"appointments can be made from today up to {self.rules.appointment_days_ahead} days ahead",
+                f"只能预约今天起{self.rules.appointment_days_ahead}天内的时段",
+            )
+        start, end = self._local_ts(day, template.start), self._local_ts(day, template.end)
+        if end <= now:
+            raise conflict(f"the {slot} slot on {day} is over", f"{day} {slot} 时段已过")
+        if self.bookings[(item_code, day, start)] >= self.rules.appointment_capacity:
+            raise conflict(f"the {slot} slot on {day} is full", f"{day} {slot} 时段已约满", full=True)
+        if id_hash is not None:
+            for a in self.appointments.values():
+                if (
+                    a.id_hash == id_hash
+                    and a.item == item_code
+                    and a.day == day
+                    and a.state is AppointmentState.BOOKED
+                ):
+                    raise conflict(
+                        f"already booked {a.code} for this item on {day}",
+                        f"您已预约{day}该事项（预约号 {a.code}）",
+                        appointment=a.code,
+                    )
+        if code in self.appointments:
+            raise conflict("appointment code in use", "预约号重复")
+        return [
+            Event(
+                ev.APPOINTMENT_BOOKED,
+                now,
+                {
+                    "appointment": code,
+                    "item": item_code,
+                    "day": day,
+                    "slot": slot,
+                    "slot_start": start,
+                    "slot_end": end,
+                    "id_hash": id_hash,
+                    "name_masked": name_masked,
+                },
+            )
+        ]
+
+    def appointment(self, code: str) -> Appointment:
+        a = self.appointments.get(code)
+        if a is None:
+            raise not_found("appointment", "预约", code)
+        return a
+
+    def check_in(self, code: str, now: float, token: str) -> list[Event]:
+        a = self.appointment(code)
+        if a.state is not AppointmentState.BOOKED:
+            raise conflict(
+                f"appointment {code} is {a.state.value}",
+                f"预约 {code} 已{'签到' if a.state is AppointmentState.CHECKED_IN else '取消'}",
+                ticket=a.ticket,
+            )
+        today = self.local_day(now)
+        if a.day != today:
+            raise conflict(
+                f"appointment {code} is for {a.day}, not today",
+                f"预约 {code} 的日期是 {a.day}，不是今天",
+                day=a.day,
+            )
+        issued = self.issue(a.item, now, token, id_hash=a.id_hash, appointment=a)
+        issued.append(
+            Event(
+                ev.APPOINTMENT_CHECKED_IN,
+                now,
+                {
+                    "appointment": code,
+                    "ticket": issued[0].data["ticket"],
+                    "late": issued[0].data["late"],
+                },
+            )
+        )
+        return issued
+
+    def cancel_appointment(self, code: str, now: float) -> list[Event]:
+        a = self.appointment(code)
+        if a.state is not AppointmentState.BOOKED:
+            raise conflict(f"appointment {code} is {a.state.value}", f"预约 {code} 无法取消")
+        return [Event(ev.APPOINTMENT_CANCELLED, now, {"appointment": code})]
+
+    # -------------------------------------------------------------------- apply
+    def apply(self, e: Event) -> None:
+        handler = _APPLY.get(e.type)
+        if handler is None:
+            raise EngineError("internal", f"unknown event type {e.type}", f"未知事件类型 {e.type}")
+        handler(self, e)
+        if e.seq:
+            self.last_seq = e.seq
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        for e in events:
+            self.apply(e)
+
+    def _on_issued(self, e: Event) -> None:
+        d = e.data
+        self.counters[(d["day"], d["prefix"])] = max(self.counters.get((d["day"], d["prefix"]), 0), d["counter"])
+        self.next_seq = max(self.next_seq, d["seq"] + 1)
+        t = Ticket(
+            id=d["ticket"],
+            number=d["number"],
+            day=d["day"],
+            seq=d["seq"],
+            item=d["item"],
+            stream=d["stream"],
+            issued_at=e.at,
+            token=d["token"],
+            id_hash=d.get("id_hash"),
+            id_masked=d.get("id_masked"),
+            priority=Priority(d["priority"]) if d.get("priority") else None,
+            appointment=d.get("appointment"),
+            slot_start=d.get("slot_start"),
+            slot_end=d.get("slot_end"),
+            late=bool(d.get("late")),
+            first_inquiry_clerk=d.get("first_inquiry_clerk"),
+            reserved_until=d.get("reserved_until"),
+        )
+        self.tickets[t.id] = t
+        self._join_line(t, e.at)
+
+    def _on_called(self, e: Event) -> None:
+        d = e.data
+        t = self.tickets[d["ticket"]]
+        w = self.windows[d["window"]]
+        self._leave_line(t)
+        t.state = TicketState.CALLED
+        t.window = w.number
+        t.clerk = d.get("clerk")
+        t.called_at = e.at
+        t.recalls = 0
+        t.transfer = None
+        t.reserved_until = None
+        if t.first_inquiry_clerk is None:
+            t.first_inquiry_clerk = d.get("first_inquiry_clerk")
+        w.current = t.id
+        w.recent.insert(0, t.number)
+        del w.recent[RECENT_CALLS:]
+
+    def _on_recalled(self, e: Event) -> None:
+        self.tickets[e.data["ticket"]].recalls = e.data["recalls"]
+
+    def _on_started(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        t.state = TicketState.SERVING
+        t.served_at = e.at
+
+    def _finish(self, t: Ticket, state: TicketState) -> None:
+        t.state = state
+        if t.window is not None:
+            w = self.windows[t.window]
+            if w.current == t.id:
+                w.current = None
+        del self.tickets[t.id]
+
+    def _on_no_show(self, e: Event) -> None:
+        self._finish(self.tickets[e.data["ticket"]], TicketState.NO_SHOW)
+
+    def _on_completed(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        service_s = e.data.get("service_s")
+        if service_s and not e.data.get("implicit"):
+            prev = self.avg_service_s.get(t.stream, self.rules.default_service_s)
+            self.avg_service_s[t.stream] = prev + SERVICE_EMA_WEIGHT * (service_s - prev)
+        self._finish(t, TicketState.DONE)
+
+    def _on_cancelled(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        if t.state is TicketState.WAITING:
+            self._leave_line(t)
+        self._finish(t, TicketState.CANCELLED)
+
+    def _on_transferred(self, e: Event) -> None:
+        d = e.data
+        t = self.tickets[d["ticket"]]
+        w = self.windows[d["from_window"]]
+        if w.current == t.id:
+            w.current = None
+        if d.get("to_item"):
+            t.item = d["to_item"]
+            t.stream = self.items[t.item].stream if t.item in self.items else t.stream
+        t.transfer = Transfer(
+            from_window=d["from_window"],
+            to_window=d.get("to_window"),
+            to_item=d.get("to_item"),
+            note=d.get("note", ""),
+            at=e.at,
+            clerk=d.get("clerk"),
+        )
+        t.transfers += 1
+        t.state = TicketState.WAITING
+        t.window = None
+        t.recalls = 0
+        self._join_line(t, e.at)
+
+    def _on_signed_in(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        w.clerk = e.data["clerk"]
+        w.status = WindowStatus.OPEN
+        w.pause_reason = None
+        self._clerk_window[w.clerk] = w.number
+
+    def _on_signed_out(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        clerk = w.clerk
+        w.clerk = None
+        w.status = WindowStatus.CLOSED
+        if clerk is None:
+            return
+        self._clerk_window.pop(clerk, None)
+        # Their reserved visitors go to any window now, keeping their place by issue order.
+        lane = self._lanes.existing("clerk", clerk)
+        if lane is not None:
+            waiting = [self.tickets[x[-2]] for x in lane.normal.entries if _valid(self.tickets, x)]
+            for t in waiting:
+                t.reserved_until = None
+                self._enqueue(t, e.at)
+
+    def _on_paused(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        w.status = WindowStatus.PAUSED
+        w.pause_reason = e.data.get("reason") or None
+
+    def _on_resumed(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        w.status = WindowStatus.OPEN
+        w.pause_reason = None
+
+    def _on_booked(self, e: Event) -> None:
+        d = e.data
+        a = Appointment(
+            code=d["appointment"],
+            item=d["item"],
+            day=d["day"],
+            slot_start=d["slot_start"],
+            slot_end=d["slot_end"],
+            id_hash=d.get("id_hash"),
+            name_masked=d.get("name_masked", ""),
+            booked_at=e.at,
+        )
+        self.appointments[a.code] = a
+        self.bookings[(a.item, a.day, a.slot_start)] += 1
+
+    def _on_checked_in(self, e: Event) -> None:
+        a = self.appointments[e.data["appointment"]]
+        a.state = AppointmentState.CHECKED_IN
+        a.ticket = e.data["ticket"]
+
+    def _on_appointment_cancelled(self, e: Event) -> None:
+        a = self.appointments[e.data["appointment"]]
+        a.state = AppointmentState.CANCELLED
+        self.bookings[(a.item, a.day, a.slot_start)] -= 1
+
+    # ------------------------------------------------------------------- views
+    def waiting(self) -> Iterator[Ticket]:
+        return (t for t in self.tickets.values() if t.state is TicketState.WAITING)
+
+    def position(self, t: Ticket) -> int:
+        """People ahead, estimated as the waiting tickets of the same stream issued earlier.
+
+        An O(log n) rank; priorities and transfers can still move people ahead while one
+        waits, which is why visitors see it as an estimate."""
+        if t.state is not TicketState.WAITING:
+            return 0
+        return self._line_order[t.stream].bisect_left(t.seq)
+
+    def open_windows_for(self, stream: str) -> int:
+        return sum(
+            1
+            for w in self.windows.values()
+            if w.status is WindowStatus.OPEN
+            and (
+                w.defn.kind is WindowKind.GREEN_CHANNEL
+                or (w.defn.kind is WindowKind.ENTERPRISE and stream == "enterprise")
+                or (w.defn.kind is not WindowKind.ENTERPRISE and w.defn.stream == stream)
+            )
+        )
+
+    def estimated_wait_s(self, stream: str, ahead: int) -> int:
+        per = self.avg_service_s.get(stream, self.rules.default_service_s)
+        return round(ahead * per / max(1, self.open_windows_for(stream)))
+
+    def prune_appointments(self, now: float) -> None:
+        """Forget appointments of past days (they stay in the store)."""
+        today = self.local_day(now)
+        for code in [c for c, a in self.appointments.items() if a.day < today]:
+            a = self.appointments.pop(code)
+            self.bookings.pop((a.item, a.day, a.slot_start), None)
+
+
+def _valid(tickets: dict[str, Ticket], entry: tuple[Any, ...]) -> bool:
+    t = tickets.get(entry[-2])
+    return t is not None and t.gen == entry[-1] and t.state is TicketState.WAITING
+
+
+_APPLY = {
+    ev.TICKET_ISSUED: HallEngine._on_issued,
+    ev.TICKET_CALLED: HallEngine._on_called,
+    ev.TICKET_RECALLED: HallEngine._on_recalled,
+    ev.TICKET_STARTED: HallEngine._on_started,
+    ev.TICKET_NO_SHOW: HallEngine._on_no_show,
+    ev.TICKET_COMPLETED: HallEngine._on_completed,
+    ev.TICKET_CANCELLED: HallEngine._on_cancelled,
+    ev.TICKET_TRANSFERRED: HallEngine._on_transferred,
+    ev.WINDOW_SIGNED_IN: HallEngine._on_signed_in,
+    ev.WINDOW_SIGNED_OUT: HallEngine._on_signed_out,
+    ev.WINDOW_PAUSED: HallEngine._on_paused,
+    ev.WINDOW_RESUMED: HallEngine._on_resumed,
+    ev.APPOINTMENT_BOOKED: HallEngine._on_booked,
+    ev.APPOINTMENT_CHECKED_IN: HallEngine._on_checked_in,
+    ev.APPOINTMENT_CANCELLED: HallEngine._on_appointment_cancelled,
+}
+
+_STATUS_ZH = {WindowStatus.OPEN: "开放", WindowStatus.PAUSED: "暂停服务", WindowStatus.CLOSED: "未开放"}
+_STATE_ZH = {
+    TicketState.WAITING: "等候中",
+    TicketState.CALLED: "已叫号",
+    TicketState.SERVING: "办理中",
+    TicketState.DONE: "已办结",
+    TicketState.NO_SHOW: "过号",
+    TicketState.CANCELLED: "已取消",
+}
+

@@ -1,0 +1,85 @@
+"""The engine's state as plain JSON data, and back.
+
+Used for the store's checkpoints (recovery = last checkpoint + the events after it) and kept
+apart from the public views, which leave out personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from .hall import HallEngine
+from .model import (
+    Appointment,
+    AppointmentState,
+    Priority,
+    Ticket,
+    TicketState,
+    Transfer,
+    WindowStatus,
+)
+
+_TICKET_FIELDS = [f.name for f in fields(Ticket) if f.name not in ("gen", "homes")]
+
+
+def dump_state(engine: HallEngine) -> dict[str, Any]:
+    def ticket(t: Ticket) -> dict[str, Any]:
+        d = {name: getattr(t, name) for name in _TICKET_FIELDS}
+        d["transfer"] = asdict(t.transfer) if t.transfer else None
+        return d
+
+    return {
+        "last_seq": engine.last_seq,
+        "next_seq": engine.next_seq,
+        "counters": [[day, prefix, n] for (day, prefix), n in engine.counters.items()],
+        "tickets": [ticket(t) for t in engine.tickets.values()],
+        "windows": [
+            {
+                "number": w.number,
+                "status": w.status.value,
+                "clerk": w.clerk,
+                "current": w.current,
+                "recent": list(w.recent),
+                "pause_reason": w.pause_reason,
+            }
+            for w in engine.windows.values()
+        ],
+        "appointments": [asdict(a) for a in engine.appointments.values()],
+        "avg_service_s": dict(engine.avg_service_s),
+    }
+
+
+def load_state(engine: HallEngine, state: dict[str, Any], now: float) -> None:
+    """Fill a freshly configured engine from ``dump_state`` output."""
+    engine.last_seq = state["last_seq"]
+    engine.next_seq = state["next_seq"]
+    engine.counters = {(day, prefix): n for day, prefix, n in state["counters"]}
+    engine.tickets = {}
+    for d in state["tickets"]:
+        d = dict(d)
+        tr = d.pop("transfer")
+        t = Ticket(**d)
+        t.state = TicketState(t.state)
+        t.priority = Priority(t.priority) if t.priority else None
+        t.transfer = Transfer(**tr) if tr else None
+        engine.tickets[t.id] = t
+    for wd in state["windows"]:
+        w = engine.windows.get(wd["number"])
+        if w is None:  # a window removed from the configuration since
+            continue
+        w.status = WindowStatus(wd["status"])
+        w.clerk = wd["clerk"]
+        w.current = wd["current"]
+        w.recent = list(wd["recent"])
+        w.pause_reason = wd["pause_reason"]
+    engine.appointments = {}
+    engine.bookings.clear()
+    for ad in state["appointments"]:
+        a = Appointment(**ad)
+        a.state = AppointmentState(a.state)
+        engine.appointments[a.code] = a
+        if a.state is not AppointmentState.CANCELLED:
+            engine.bookings[(a.item, a.day, a.slot_start)] += 1
+    engine.avg_service_s = dict(state["avg_service_s"])
+    engine.reindex(now)

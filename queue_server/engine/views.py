@@ -1,0 +1,95 @@
+"""What displays, kiosks and the REST API show of the hall: no personal data beyond masks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .hall import HallEngine
+from .model import Ticket, TicketState, Window
+
+
+def ticket_view(engine: HallEngine, t: Ticket) -> dict[str, Any]:
+    ahead = engine.position(t)
+    return {
+        "id": t.id,
+        "number": t.number,
+        "item_code": t.item,
+        "stream": t.stream,
+        "state": t.state.value,
+        "issued_at": t.issued_at,
+        "priority": t.priority.value if t.priority else None,
+        "appointment": t.appointment,
+        "late": t.late,
+        "window": t.window,
+        "called_at": t.called_at,
+        "recalls": t.recalls,
+        "position": ahead,
+        "estimated_wait_s": engine.estimated_wait_s(t.stream, ahead) if t.state is TicketState.WAITING else 0,
+        "first_inquiry_clerk": t.first_inquiry_clerk,
+        "transfer": (
+            {
+                "from_window": t.transfer.from_window,
+                "to_window": t.transfer.to_window,
+                "to_item": t.transfer.to_item,
+                "note": t.transfer.note,
+            }
+            if t.transfer
+            else None
+        ),
+        "id_masked": t.id_masked,
+    }
+
+
+def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:
+    clerk = engine.clerks.get(w.clerk) if w.clerk else None
+    current = engine.tickets.get(w.current) if w.current else None
+    return {
+        "number": w.number,
+        "name": w.defn.name,
+        "kind": w.defn.kind.value,
+        "stream": w.defn.stream,
+        "items": list(w.defn.items),
+        "status": w.status.value,
+        "pause_reason": w.pause_reason,
+        "clerk": {"id": clerk.id, "name": clerk.name, "staff_no": clerk.staff_no} if clerk else None,
+        "current": (
+            {"id": current.id, "number": current.number, "item_code": current.item, "state": current.state.value}
+            if current
+            else None
+        ),
+        "recent": list(w.recent),
+    }
+
+
+def hall_view(engine: HallEngine, *, waiting_limit: int = 200) -> dict[str, Any]:
+    """The live queue: windows, counts, and the head of the waiting line in issue order."""
+    waiting = []
+    for t in engine.waiting():
+        if len(waiting) >= waiting_limit:
+            break
+        waiting.append(
+            {
+                "id": t.id,
+                "number": t.number,
+                "item_code": t.item,
+                "stream": t.stream,
+                "priority": t.priority.value if t.priority else None,
+                "transferred": t.transfer is not None,
+                "issued_at": t.issued_at,
+            }
+        )
+    return {
+        "hall": engine.rules.hall,
+        "seq": engine.last_seq,
+        "windows": [window_view(engine, w) for w in engine.windows.values()],
+        "waiting": waiting,
+        "waiting_total": engine.waiting_count(),
+        "waiting_by_stream": {s: engine.waiting_count(s) for s in engine.streams()},
+        "waiting_by_item": {k: v for k, v in engine.waiting_by_item.items() if v > 0},
+        "avg_service_s": {
+            s: round(engine.avg_service_s.get(s, engine.rules.default_service_s), 1) for s in engine.streams()
+        },
+    }
+
+
+__all__ = ["TicketState", "hall_view", "ticket_view", "window_view"]

@@ -1,0 +1,396 @@
+"""Request handlers: one function per request type, shared by ZeroMQ and HTTP.
+
+Each takes the request body, checks it, asks the engine, emits the events and returns the
+reply body. The table ``HANDLERS`` says which role a request needs and whether it changes
+state (only those are remembered for idempotent retries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .engine import EngineError, Outcome, Priority
+from .engine.errors import bad_request, conflict, not_found
+from .engine.views import hall_view, ticket_view
+from .privacy import id_number_problem, mask
+
+if TYPE_CHECKING:
+    from .service import Actor, HallService
+
+HandlerFn = Callable[["HallService", dict[str, Any], "Actor", float], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    fn: HandlerFn
+    role: str
+    mutates: bool
+
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(type_: str, role: str = "public", mutates: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+    def register(fn: HandlerFn) -> HandlerFn:
+        HANDLERS[type_] = Handler(fn, role, mutates)
+        return fn
+
+    return register
+
+
+# ------------------------------------------------------------------ body helpers
+def _str(body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200) -> str | None:
+    v = body.get(name)
+    if v is None or v == "":
+        if required:
+            raise bad_request(f"{name} is required", f"缺少必填项 {name}", field=name)
+        return None
+    if not isinstance(v, str):
+        raise bad_request(f"{name} must be a string", f"{name} 应为字符串", field=name)
+    if len(v) > max_len:
+        raise bad_request(f"{name} is longer than {max_len} characters", f"{name} 过长", field=name)
+    return v
+
+
+def _int(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    v = body.get(name)
+    if v is None:
+        if required:
+            raise bad_request(f"{name} is required", f"缺少必填项 {name}", field=name)
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, str) and v.isdigit():
+            return int(v)
+        raise bad_request(f"{name} must be a whole number", f"{name} 应为整数", field=name)
+    return v
+
+
+def _id_number(svc: HallService, body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(hash, cipher, masked) of an optional ID number in the body."""
+    raw = _str(body, "id_number", required=False, max_len=18)
+    if raw is None:
+        return None, None, None
+    value = raw.strip().upper()
+    problem = id_number_problem(value)
+    if problem:
+        raise bad_request(f"id_number is not valid: {problem}", "身份证号码无效，请核对", field="id_number")
+    return svc.privacy.lookup_hash(value), svc.privacy.encrypt(value), mask(value)
+
+
+def _window_for(svc: HallService, body: dict[str, Any], actor: Actor) -> int:
+    number = _int(body, "window")
+    assert number is not None
+    svc.engine.window(number)
+    _check_window_actor(svc, number, actor)
+    return number
+
+
+def _check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
+    """A call pad acts for its own window, a clerk for the window they are signed in at;
+    managers may act anywhere."""
+    if actor.at_least("manager") or actor.kind == "system":
+        return
+    if actor.role == "callpad" and actor.window != number:
+        raise EngineError("forbidden", f"this call pad belongs to window {actor.window}", "该呼叫器不属于此窗口")
+    if actor.role == "clerk" and actor.clerk is not None:
+        w = svc.engine.windows[number]
+        if w.clerk is not None and w.clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"window {number} is signed in by another clerk",
+                f"{number}号窗口由其他工作人员签到",
+            )
+
+
+def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
+    tid = _str(body, "ticket", max_len=40)
+    assert tid is not None
+    t = svc.engine.ticket(tid)
+    if t.window is not None:
+        _check_window_actor(svc, t.window, actor)
+    return tid
+
+
+def _issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
+    t = svc.engine.tickets[ticket_id]
+    view = ticket_view(svc.engine, t)
+    item = svc.catalogue.items.get(t.item)
+    view["token"] = t.token
+    view["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
+    view["hall"] = svc.store.hall
+    return view
+
+
+# --------------------------------------------------------------------- handlers
+@handler("ping")
+def ping(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {
+        "hall": svc.store.hall,
+        "epoch": svc.epoch,
+        "seq": svc.engine.last_seq,
+        "time": datetime.fromtimestamp(now, UTC).isoformat(),
+        "catalogue_version": svc.catalogue_version,
+    }
+
+
+@handler("catalogue.get")
+def catalogue_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    have = _int(body, "have_version", required=False)
+    if have == svc.catalogue_version:
+        return {"version": svc.catalogue_version, "unchanged": True}
+    return {"version": svc.catalogue_version, "unchanged": False, "catalogue": svc.catalogue_document}
+
+
+@handler("catalogue.publish", role="admin", mutates=True)
+def catalogue_publish(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    doc = body.get("document")
+    if not isinstance(doc, dict):
+        raise bad_request("document must be a catalogue object", "缺少事项目录内容")
+    version, created = svc.replace_catalogue(doc, actor.name)
+    return {"version": version, "created": created}
+
+
+@handler("ticket.issue", role="public", mutates=True)
+def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    code = _str(body, "item_code", max_len=32)
+    assert code is not None
+    item = svc.catalogue.items.get(code)
+    if item is None:
+        raise not_found("service item", "事项", code)
+    priority = _str(body, "priority", required=False, max_len=16)
+    if priority is not None and priority != Priority.GREEN.value:
+        raise bad_request(
+            "priority may only be 'green' (green channel); appointments check in instead",
+            "优先类型只能为绿色通道；预约请签到",
+            field="priority",
+        )
+    id_hash, cipher, masked = _id_number(svc, body)
+    clerk = svc.returning_clerk(id_hash, now) if id_hash else None
+    events = svc.engine.issue(
+        code,
+        now,
+        svc.new_token(),
+        id_hash=id_hash,
+        id_masked=masked,
+        priority=priority,
+        first_inquiry_clerk=clerk,
+    )
+    if cipher:
+        events[0].data["id_cipher"] = cipher
+    svc.emit(events)
+    return _issued_reply(svc, events[0].data["ticket"])
+
+
+@handler("ticket.status")
+def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _str(body, "ticket", max_len=40)
+    assert tid is not None
+    t = svc.engine.tickets.get(tid)
+    if t is None:
+        raise not_found("live ticket", "在办票号", tid)
+    if not actor.at_least("clerk") and body.get("token") != t.token:
+        # Without the token from the slip nobody learns another visitor's ticket.
+        raise not_found("live ticket", "在办票号", tid)
+    return ticket_view(svc.engine, t)
+
+
+@handler("ticket.cancel", role="public", mutates=True)
+def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _str(body, "ticket", max_len=40)
+    assert tid is not None
+    t = svc.engine.ticket(tid)
+    if not actor.at_least("clerk") and body.get("token") != t.token:
+        raise not_found("live ticket", "在办票号", tid)
+    svc.emit(svc.engine.cancel(tid, now, "visitor" if not actor.at_least("clerk") else "clerk"))
+    return {"ticket": tid, "state": "cancelled"}
+
+
+@handler("queue.snapshot", role="display")
+def queue_snapshot(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {
+        "hall": svc.store.hall,
+        "epoch": svc.epoch,
+        "seq": svc.engine.last_seq,
+        "state": hall_view(svc.engine, waiting_limit=_int(body, "waiting_limit", required=False) or 50),
+    }
+
+
+@handler("queue.state")
+def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    limit = _int(body, "limit", required=False) or 200
+    return hall_view(svc.engine, waiting_limit=max(0, min(limit, 5000)))
+
+
+# ---- windows (clerks and call pads)
+@handler("window.call_next", role="callpad", mutates=True)
+def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = _window_for(svc, body, actor)
+    events = svc.emit(svc.engine.call_next(number, now))
+    called = next((e for e in events if e.type == "ticket.called"), None)
+    if called is None:
+        return {"ticket": None, "window": number}
+    view = ticket_view(svc.engine, svc.engine.tickets[called.data["ticket"]])
+    item = svc.catalogue.items.get(view["item_code"])
+    view["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
+    return {"ticket": view, "window": number}
+
+
+@handler("window.sign_in", role="clerk", mutates=True)
+def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = _int(body, "window")
+    assert number is not None
+    clerk = actor.clerk if actor.role == "clerk" and actor.clerk else _str(body, "clerk", max_len=32)
+    assert clerk is not None
+    svc.emit(svc.engine.sign_in(number, clerk, now))
+    return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}
+
+
+@handler("window.sign_out", role="clerk", mutates=True)
+def window_sign_out(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = _window_for(svc, body, actor)
+    svc.emit(svc.engine.sign_out(number, now))
+    return {"window": number, "status": svc.engine.windows[number].status.value}
+
+
+@handler("window.pause", role="callpad", mutates=True)
+def window_pause(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = _window_for(svc, body, actor)
+    svc.emit(svc.engine.pause(number, now, _str(body, "reason", required=False) or ""))
+    return {"window": number, "status": svc.engine.windows[number].status.value}
+
+
+@handler("window.resume", role="callpad", mutates=True)
+def window_resume(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = _window_for(svc, body, actor)
+    svc.emit(svc.engine.resume(number, now))
+    return {"window": number, "status": svc.engine.windows[number].status.value}
+
+
+# ---- tickets at a window
+def _ticket_reply(svc: HallService, tid: str, state: str | None = None) -> dict[str, Any]:
+    t = svc.engine.tickets.get(tid)
+    if t is None:
+        return {"id": tid, "state": state}
+    return ticket_view(svc.engine, t)
+
+
+@handler("ticket.recall", role="callpad", mutates=True)
+def ticket_recall(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _ticket_for(svc, body, actor)
+    events = svc.emit(svc.engine.recall(tid, now))
+    return _ticket_reply(svc, tid, "no_show" if events[0].type == "ticket.no_show" else None)
+
+
+@handler("ticket.start", role="callpad", mutates=True)
+def ticket_start(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _ticket_for(svc, body, actor)
+    svc.emit(svc.engine.start(tid, now))
+    return _ticket_reply(svc, tid)
+
+
+@handler("ticket.no_show", role="callpad", mutates=True)
+def ticket_no_show(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _ticket_for(svc, body, actor)
+    svc.emit(svc.engine.no_show(tid, now))
+    return {"id": tid, "state": "no_show"}
+
+
+@handler("ticket.complete", role="callpad", mutates=True)
+def ticket_complete(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _ticket_for(svc, body, actor)
+    outcome = _str(body, "outcome", required=False, max_len=20) or Outcome.HANDLED.value
+    svc.emit(svc.engine.complete(tid, now, outcome))
+    return {"id": tid, "state": "done", "outcome": outcome}
+
+
+@handler("ticket.transfer", role="callpad", mutates=True)
+def ticket_transfer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = _ticket_for(svc, body, actor)
+    svc.emit(
+        svc.engine.transfer(
+            tid,
+            now,
+            to_window=_int(body, "to_window", required=False),
+            to_item=_str(body, "to_item", required=False, max_len=32),
+            note=_str(body, "note", required=False, max_len=500) or "",
+        )
+    )
+    return _ticket_reply(svc, tid)
+
+
+# ---- appointments
+@handler("appointment.slots")
+def appointment_slots(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    code = _str(body, "item_code", max_len=32)
+    day = _str(body, "day", required=False, max_len=10) or svc.engine.local_day(now)
+    assert code is not None
+    try:
+        datetime.fromisoformat(day)
+    except ValueError:
+        raise bad_request(f"bad date {day!r}, expected YYYY-MM-DD", "日期格式错误") from None
+    return {"item_code": code, "day": day, "slots": svc.engine.slots(code, day, now)}
+
+
+@handler("appointment.book", role="public", mutates=True)
+def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    code = _str(body, "item_code", max_len=32)
+    day = _str(body, "day", max_len=10)
+    slot = _str(body, "slot", max_len=5)
+    assert code and day and slot
+    id_hash, cipher, masked = _id_number(svc, body)
+    if id_hash is None:
+        raise bad_request("an appointment needs the applicant's id_number", "预约需提供身份证号码", field="id_number")
+    name = _str(body, "name", required=False, max_len=50) or ""
+    appointment_code = _new_appointment_code(svc)
+    events = svc.engine.book(
+        code, day, slot, now, appointment_code, id_hash=id_hash, name_masked=_mask_name(name)
+    )
+    events[0].data["id_cipher"] = cipher
+    svc.emit(events)
+    a = svc.engine.appointments[appointment_code]
+    return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
+
+
+@handler("appointment.check_in", role="public", mutates=True)
+def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    code = _str(body, "code", max_len=16)
+    assert code is not None
+    events = svc.emit(svc.engine.check_in(code.upper(), now, svc.new_token()))
+    reply = _issued_reply(svc, events[0].data["ticket"])
+    reply["appointment_late"] = events[0].data["late"]
+    return reply
+
+
+@handler("appointment.cancel", role="public", mutates=True)
+def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    code = _str(body, "code", max_len=16)
+    assert code is not None
+    a = svc.engine.appointment(code.upper())
+    if not actor.at_least("clerk"):
+        id_hash, _, _ = _id_number(svc, body)
+        if id_hash is None or id_hash != a.id_hash:
+            raise conflict("the ID number does not match the appointment", "身份证号码与预约不符")
+    svc.emit(svc.engine.cancel_appointment(a.code, now))
+    return {"code": a.code, "state": "cancelled"}
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on a kiosk
+
+
+def _new_appointment_code(svc: HallService) -> str:
+    import secrets
+
+    while True:
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+        if code not in svc.engine.appointments:
+            return code
+
+
+def _mask_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)

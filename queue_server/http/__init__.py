@@ -1,0 +1,32 @@
+"""The HTTP side of the queue server (Flask app factory, blueprints).
+
+Views translate REST into the same requests the kiosks send over ZeroMQ and hand them to the
+hall loop, so there is one set of rules and one writer.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from ..endpoint import HallLoop
+from .api import api
+from .auth import TokenCache
+from .errors import register_error_handlers
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(loop: HallLoop, db: Engine) -> Flask:
+    app = Flask("queue_server")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["hall_loop"] = loop
+    app.extensions["hall_tokens"] = TokenCache(db)
+    app.register_blueprint(api, url_prefix="/api/v1")
+    register_error_handlers(app)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,220 @@
+"""REST API under /api/v1. The paths and shapes here are a contract with the online hall and
+other systems: extend, do not change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from ..endpoint import HallLoop
+from ..service import ANONYMOUS, Actor
+from .auth import current_actor, requires
+from .errors import STATUS, ApiError, error_body
+from .openapi import openapi_document
+
+api = Blueprint("api", __name__)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _loop() -> HallLoop:
+    return current_app.extensions["hall_loop"]
+
+
+def _body() -> dict[str, Any]:
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object", "请求内容须为 JSON 对象")
+    return data
+
+
+def _idempotency_key(actor: Actor) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not 8 <= len(key) <= 64 or not all(c.isalnum() or c in "-_" for c in key):
+        raise ApiError(
+            400, "bad_request", f"{IDEMPOTENCY_HEADER} must be 8-64 letters, digits, '-' or '_'", "幂等键格式有误"
+        )
+    return f"http:{actor.name}:{key}"
+
+
+def _call(type_: str, body: dict[str, Any], actor: Actor, *, status: int = 200) -> tuple[Response, int]:
+    try:
+        outcome = _loop().call(type_, body, actor, _idempotency_key(actor))
+    except TimeoutError:
+        raise ApiError(503, "unavailable", "the hall is busy; try again", "系统繁忙，请稍后重试") from None
+    if not outcome.ok:
+        return jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details)), STATUS.get(
+            outcome.code, 400
+        )
+    return jsonify(outcome.body), status
+
+
+def _actor() -> Actor:
+    return getattr(g, "actor", None) or current_actor()
+
+
+# ------------------------------------------------------------------ public
+@api.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    resp, status = _call("ping", {}, ANONYMOUS)
+    if status == 200:
+        body = resp.get_json()
+        body = {"status": "ok", **body}
+        return jsonify(body), 200
+    return resp, status
+
+
+@api.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+@api.get("/catalogue")
+def catalogue():  # type: ignore[no-untyped-def]
+    have = request.args.get("have_version")
+    etag = request.headers.get("If-None-Match", "").strip('"')
+    outcome = _loop().call("catalogue.get", {"have_version": int(have) if have and have.isdigit() else None}, ANONYMOUS)
+    assert outcome.ok and outcome.body is not None
+    version = outcome.body["version"]
+    if etag == f"v{version}":
+        return Response(status=304, headers={"ETag": f'"v{version}"'})
+    if outcome.body.get("unchanged"):
+        resp = jsonify({"version": version, "unchanged": True})
+    else:
+        doc = outcome.body["catalogue"]
+        resp = jsonify({"version": version, "unchanged": False, **doc})
+    resp.headers["ETag"] = f'"v{version}"'
+    return resp
+
+
+@api.get("/catalogue/items/<code>")
+def catalogue_item(code: str):  # type: ignore[no-untyped-def]
+    outcome = _loop().call("catalogue.get", {}, ANONYMOUS)
+    assert outcome.ok and outcome.body is not None
+    for item in outcome.body["catalogue"]["items"]:
+        if item["code"] == code:
+            return jsonify({"version": outcome.body["version"], **item})
+    raise ApiError(404, "not_found", f"no service item {code}", f"没有找到事项 {code}")
+
+
+@api.post("/catalogue")
+@requires("admin")
+def catalogue_publish():  # type: ignore[no-untyped-def]
+    resp, status = _call("catalogue.publish", {"document": _body()}, _actor())
+    if status == 200 and resp.get_json().get("created"):
+        return resp, 201
+    return resp, status
+
+
+@api.post("/tickets")
+def ticket_issue():  # type: ignore[no-untyped-def]
+    return _call("ticket.issue", _body(), current_actor(), status=201)
+
+
+@api.get("/tickets/<ticket>")
+def ticket_status(ticket: str):  # type: ignore[no-untyped-def]
+    return _call("ticket.status", {"ticket": ticket, "token": request.args.get("token")}, current_actor())
+
+
+@api.post("/tickets/<ticket>/cancel")
+def ticket_cancel(ticket: str):  # type: ignore[no-untyped-def]
+    body = _body()
+    body["ticket"] = ticket
+    return _call("ticket.cancel", body, current_actor())
+
+
+@api.get("/queue")
+def queue_state():  # type: ignore[no-untyped-def]
+    limit = request.args.get("limit", "200")
+    if not limit.isdigit():
+        raise ApiError(400, "bad_request", "limit must be a whole number", "limit 应为整数")
+    return _call("queue.state", {"limit": int(limit)}, current_actor())
+
+
+@api.get("/appointments/slots")
+def appointment_slots():  # type: ignore[no-untyped-def]
+    return _call(
+        "appointment.slots",
+        {"item_code": request.args.get("item_code"), "day": request.args.get("day")},
+        current_actor(),
+    )
+
+
+@api.post("/appointments")
+def appointment_book():  # type: ignore[no-untyped-def]
+    return _call("appointment.book", _body(), current_actor(), status=201)
+
+
+@api.post("/appointments/<code>/check-in")
+def appointment_check_in(code: str):  # type: ignore[no-untyped-def]
+    return _call("appointment.check_in", {"code": code}, current_actor(), status=201)
+
+
+@api.post("/appointments/<code>/cancel")
+def appointment_cancel(code: str):  # type: ignore[no-untyped-def]
+    body = _body()
+    body["code"] = code
+    return _call("appointment.cancel", body, current_actor())
+
+
+# ------------------------------------------------------------------- clerks
+@api.post("/windows/<int:number>/call-next")
+@requires("clerk")
+def window_call_next(number: int):  # type: ignore[no-untyped-def]
+    resp, status = _call("window.call_next", {"window": number}, _actor())
+    if status == 200 and resp.get_json().get("ticket") is None:
+        return Response(status=204)
+    return resp, status
+
+
+def _window_action(type_: str):  # type: ignore[no-untyped-def]
+    def view(number: int):  # type: ignore[no-untyped-def]
+        body = _body()
+        body["window"] = number
+        return _call(type_, body, _actor())
+
+    return view
+
+
+for _path, _type in (
+    ("pause", "window.pause"),
+    ("resume", "window.resume"),
+    ("sign-in", "window.sign_in"),
+    ("sign-out", "window.sign_out"),
+):
+    api.add_url_rule(
+        f"/windows/<int:number>/{_path}",
+        endpoint=f"window_{_path}",
+        view_func=requires("clerk")(_window_action(_type)),
+        methods=["POST"],
+    )
+
+
+def _ticket_action(type_: str):  # type: ignore[no-untyped-def]
+    def view(ticket: str):  # type: ignore[no-untyped-def]
+        body = _body()
+        body["ticket"] = ticket
+        return _call(type_, body, _actor())
+
+    return view
+
+
+for _path, _type in (
+    ("recall", "ticket.recall"),
+    ("start", "ticket.start"),
+    ("no-show", "ticket.no_show"),
+    ("complete", "ticket.complete"),
+    ("transfer", "ticket.transfer"),
+):
+    api.add_url_rule(
+        f"/tickets/<ticket>/{_path}",
+        endpoint=f"ticket_{_path}",
+        view_func=requires("clerk")(_ticket_action(_type)),
+        methods=["POST"],
+    )

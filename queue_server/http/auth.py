@@ -1,0 +1,74 @@
+"""Bearer tokens for clerks, managers and admins; anonymous callers are the public."""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy import Engine
+
+from ..auth import actor_for_token
+from ..service import ANONYMOUS, Actor
+from .errors import ApiError
+
+CACHE_S = 30.0
+
+
+class TokenCache:
+    """Token → actor, remembered briefly so a busy console does not hit the database on
+    every click; a revoked token stops working within ``CACHE_S``."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+        self._cache: dict[str, tuple[float, Actor | None]] = {}
+        self._lock = threading.Lock()
+
+    def actor(self, token: str) -> Actor | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(token)
+        if hit is not None and now - hit[0] < CACHE_S:
+            return hit[1]
+        actor = actor_for_token(self.db, token)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[token] = (now, actor)
+        return actor
+
+
+def current_actor() -> Actor:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "use 'Authorization: Bearer <token>'", "请使用 Bearer 令牌认证")
+    actor = current_app.extensions["hall_tokens"].actor(token.strip())
+    if actor is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked token", "令牌无效或已注销")
+    return actor
+
+
+def requires(role: str):  # type: ignore[no-untyped-def]
+    """The endpoint needs a token of at least this role."""
+
+    def wrap(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+            actor = current_actor()
+            if actor is ANONYMOUS:
+                raise ApiError(
+                    401, "unauthorized", f"this needs a {role} token", f"需要{role}权限的令牌",
+                )
+            if not actor.at_least(role):
+                raise ApiError(403, "forbidden", f"this needs the {role} role", f"无权执行此操作（需要{role}权限）")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap

@@ -1,0 +1,54 @@
+"""JSON errors with a clear message, in English and Chinese, for every failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("queue_server.http")
+
+STATUS = {
+    "bad_request": 400,
+    "too_large": 413,
+    "unsupported_version": 400,
+    "unknown_type": 404,
+    "not_found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "unavailable": 503,
+    "internal": 500,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, message_zh: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.message_zh = message_zh
+        self.details = details or {}
+
+
+def error_body(code: str, message: str, message_zh: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "message_zh": message_zh, "details": details or {}}}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api(e: ApiError):  # type: ignore[no-untyped-def]
+        return jsonify(error_body(e.code, e.message, e.message_zh, e.details)), e.status
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):  # type: ignore[no-untyped-def]
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(e.code or 500, "bad_request")
+        zh = {404: "没有这个地址", 405: "不支持此请求方法", 413: "请求内容过大"}.get(e.code or 500, "请求有误")
+        return jsonify(error_body(code, e.description or e.name, zh)), e.code or 500
+
+    @app.errorhandler(Exception)
+    def _any(e: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error")
+        return jsonify(error_body("internal", "internal server error", "服务器内部错误")), 500

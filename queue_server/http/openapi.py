@@ -1,0 +1,349 @@
+"""The OpenAPI 3.1 document of /api/v1, written beside the views it describes."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    words = {
+        400: "bad input",
+        401: "no or unknown token",
+        403: "role not allowed",
+        404: "not found",
+        409: "the state does not allow it",
+        503: "busy; retry",
+    }
+    return {str(c): _json(ERROR, words[c]) for c in codes}
+
+
+def _op(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    status: int = 200,
+    body: dict[str, Any] | None = None,
+    auth: bool = False,
+    errors: tuple[int, ...] = (400, 404, 409, 503),
+    params: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+    idempotent: bool = False,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {str(status): _json(ok, "success"), **_errors(*errors)}}
+    if auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"].update(_errors(401, 403))
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    parameters = list(params or [])
+    if idempotent:
+        parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
+    if parameters:
+        op["parameters"] = parameters
+    if extra:
+        op["responses"].update(extra)
+    return op
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+OBJ = {"type": "object"}
+TICKET = {"$ref": "#/components/schemas/Ticket"}
+WINDOW_N = _path_param("number", {"type": "integer", "minimum": 1})
+TICKET_ID = _path_param("ticket", {"type": "string"})
+APPT = _path_param("code", {"type": "string"})
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    text = {
+        "type": "object",
+        "required": ["zh", "en"],
+        "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+    }
+    schemas = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "message_zh"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "message_zh": {"type": "string"},
+                        "details": {"type": "object"},
+                    },
+                }
+            },
+        },
+        "Text": text,
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "number", "item_code", "state", "position", "estimated_wait_s"],
+            "properties": {
+                "id": {"type": "string", "examples": ["H01-20261126-A012"]},
+                "number": {"type": "string", "examples": ["A012"]},
+                "token": {"type": "string", "description": "secret of the visitor's live page; only in the issue reply"},
+                "item_code": {"type": "string"},
+                "item_name": {"anyOf": [text, {"type": "null"}]},
+                "stream": {"type": "string", "enum": ["citizen", "enterprise"]},
+                "state": {"type": "string", "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]},
+                "priority": {"type": ["string", "null"], "enum": ["green", "appointment", None]},
+                "position": {"type": "integer", "description": "people ahead (estimate)"},
+                "estimated_wait_s": {"type": "integer"},
+                "window": {"type": ["integer", "null"]},
+                "issued_at": {"type": "number", "description": "POSIX seconds"},
+                "id_masked": {"type": ["string", "null"], "examples": ["1101**********002X"]},
+            },
+        },
+        "TicketRequest": {
+            "type": "object",
+            "required": ["item_code"],
+            "properties": {
+                "item_code": {"type": "string"},
+                "id_number": {"type": "string", "description": "resident ID number; stored encrypted, shown masked"},
+                "priority": {"type": "string", "enum": ["green"]},
+            },
+        },
+        "Catalogue": {
+            "type": "object",
+            "required": ["version", "items"],
+            "properties": {
+                "version": {"type": "integer"},
+                "unchanged": {"type": "boolean"},
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "name", "stream"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "name": text,
+                            "stream": {"type": "string", "enum": ["citizen", "enterprise"]},
+                            "theme": {"type": "string"},
+                            "limits": {"type": "object"},
+                            "flags": {"type": "object"},
+                            "guide": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        },
+        "Queue": {
+            "type": "object",
+            "required": ["hall", "windows", "waiting", "waiting_total"],
+            "properties": {
+                "hall": {"type": "string"},
+                "seq": {"type": "integer"},
+                "windows": {"type": "array", "items": {"type": "object"}},
+                "waiting": {"type": "array", "items": {"type": "object"}},
+                "waiting_total": {"type": "integer"},
+                "waiting_by_stream": {"type": "object"},
+            },
+        },
+        "Appointment": {
+            "type": "object",
+            "required": ["code", "item_code", "day", "slot", "state"],
+            "properties": {
+                "code": {"type": "string"},
+                "item_code": {"type": "string"},
+                "day": {"type": "string", "format": "date"},
+                "slot": {"type": "string", "examples": ["09:30"]},
+                "state": {"type": "string"},
+            },
+        },
+    }
+    ticket_actions = {
+        "recall": ("Recall the called visitor (after the configured recalls: no-show)", None),
+        "start": ("The visitor arrived at the window", None),
+        "no-show": ("Mark the called visitor as not present", None),
+        "complete": (
+            "Finish serving, with an outcome",
+            {
+                "type": "object",
+                "properties": {
+                    "outcome": {
+                        "type": "string",
+                        "enum": ["handled", "consultation", "accepted", "one_time_notice", "refused", "left"],
+                    }
+                },
+            },
+        ),
+        "transfer": (
+            "Transfer to a window or an item, with a note (转办); the first-inquiry clerk is kept",
+            {
+                "type": "object",
+                "required": ["note"],
+                "properties": {
+                    "to_window": {"type": "integer"},
+                    "to_item": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+            },
+        ),
+    }
+    paths: dict[str, Any] = {
+        "/health": {"get": _op("Liveness and the hall's sequence number", {"type": "object", "required": ["status"]}, errors=(503,))},
+        "/openapi.json": {"get": _op("This document", OBJ, errors=())},
+        "/catalogue": {
+            "get": _op(
+                "The published catalogue (ETag = version; have_version returns unchanged)",
+                {"$ref": "#/components/schemas/Catalogue"},
+                params=[_query("have_version", {"type": "integer"})],
+                errors=(400,),
+                extra={"304": {"description": "not modified"}},
+            ),
+            "post": _op(
+                "Publish a new catalogue version (admin)",
+                {"type": "object", "properties": {"version": {"type": "integer"}, "created": {"type": "boolean"}}},
+                status=201,
+                body=OBJ,
+                auth=True,
+                errors=(400,),
+                extra={"200": _json(OBJ, "same content as the newest version")},
+            ),
+        },
+        "/catalogue/items/{code}": {
+            "get": _op("One service item with its guide", OBJ, params=[_path_param("code", {"type": "string"})], errors=(404,))
+        },
+        "/tickets": {
+            "post": _op(
+                "Issue a ticket (public, like the kiosk)",
+                TICKET,
+                status=201,
+                body={"$ref": "#/components/schemas/TicketRequest"},
+                idempotent=True,
+            )
+        },
+        "/tickets/{ticket}": {
+            "get": _op(
+                "A live ticket's position (needs the token from the slip, or a clerk)",
+                TICKET,
+                params=[TICKET_ID, _query("token", {"type": "string"})],
+                errors=(404,),
+            )
+        },
+        "/tickets/{ticket}/cancel": {
+            "post": _op(
+                "Cancel a waiting ticket (token, or a clerk)",
+                OBJ,
+                params=[TICKET_ID],
+                body={"type": "object", "properties": {"token": {"type": "string"}}},
+                idempotent=True,
+            )
+        },
+        "/queue": {
+            "get": _op(
+                "The live queue: windows and the head of the waiting line",
+                {"$ref": "#/components/schemas/Queue"},
+                params=[_query("limit", {"type": "integer", "minimum": 0, "maximum": 5000})],
+                errors=(400,),
+            )
+        },
+        "/windows/{number}/call-next": {
+            "post": _op(
+                "Call the next visitor at a window",
+                {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET, "window": {"type": "integer"}}},
+                auth=True,
+                params=[WINDOW_N],
+                idempotent=True,
+                extra={"204": {"description": "nobody is waiting for this window"}},
+            )
+        },
+        "/appointments/slots": {
+            "get": _op(
+                "Appointment slots of an item on a day, with what is left",
+                OBJ,
+                params=[_query("item_code", {"type": "string"}, True), _query("day", {"type": "string", "format": "date"})],
+                errors=(400, 404),
+            )
+        },
+        "/appointments": {
+            "post": _op(
+                "Book an appointment",
+                {"$ref": "#/components/schemas/Appointment"},
+                status=201,
+                body={
+                    "type": "object",
+                    "required": ["item_code", "day", "slot", "id_number"],
+                    "properties": {
+                        "item_code": {"type": "string"},
+                        "day": {"type": "string", "format": "date"},
+                        "slot": {"type": "string"},
+                        "id_number": {"type": "string"},
+                        "name": {"type": "string"},
+                    },
+                },
+                idempotent=True,
+            )
+        },
+        "/appointments/{code}/check-in": {
+            "post": _op(
+                "Check in on the day: issues a ticket (priority when on time)",
+                TICKET,
+                status=201,
+                params=[APPT],
+                idempotent=True,
+            )
+        },
+        "/appointments/{code}/cancel": {
+            "post": _op(
+                "Cancel an appointment (with the applicant's id_number, or a clerk)",
+                OBJ,
+                params=[APPT],
+                body={"type": "object", "properties": {"id_number": {"type": "string"}}},
+                idempotent=True,
+            )
+        },
+    }
+    for action, summary in (
+        ("pause", "Pause a window"),
+        ("resume", "Resume a paused window"),
+        ("sign-in", "Sign a clerk in at a window"),
+        ("sign-out", "Sign the clerk out"),
+    ):
+        paths[f"/windows/{{number}}/{action}"] = {
+            "post": _op(summary, OBJ, auth=True, params=[WINDOW_N], body=OBJ, idempotent=True)
+        }
+    for action, (summary, body) in ticket_actions.items():
+        paths[f"/tickets/{{ticket}}/{action}"] = {
+            "post": _op(summary, OBJ, auth=True, params=[TICKET_ID], body=body or OBJ, idempotent=True)
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Government service hall queue server",
+            "version": "1.0.0",
+            "description": "政务服务大厅排队叫号与办件系统 REST API. Errors carry an English and a Chinese message.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "a repeat with the same key returns the first answer",
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+                }
+            },
+        },
+    }

@@ -1,0 +1,67 @@
+"""Personal data: ID numbers encrypted at rest, found by a keyed hash, shown masked.
+
+Two keys live in the hall's key file (``var/keys/data.key``, created by ``init``): one for
+Fernet encryption, one for the HMAC that lets us find a visitor's tickets without decrypting.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number_problem(value: str) -> str | None:
+    """Why a resident ID number (GB 11643) is invalid, or None. Format and check digit only;
+    the idcard package also checks the birth date when it reads a card."""
+    v = value.strip().upper()
+    if not _ID_RE.match(v):
+        return "an ID number has 17 digits and a check digit (0-9 or X)"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(v[:17], _WEIGHTS, strict=True)) % 11]
+    if v[17] != check:
+        return "the check digit does not match"
+    return None
+
+
+def mask(value: str) -> str:
+    """First 4 and last 4 characters shown, the rest starred: 1101**********002X."""
+    v = value.strip()
+    if len(v) <= 8:
+        return "*" * len(v)
+    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+
+class Privacy:
+    def __init__(self, key_material: bytes) -> None:
+        if len(key_material) != 64:
+            raise ValueError("data key must be 64 bytes: 32 for encryption, 32 for hashing")
+        self._fernet = Fernet(base64.urlsafe_b64encode(key_material[:32]))
+        self._hash_key = key_material[32:]
+
+    @classmethod
+    def from_file(cls, path: Path, *, create: bool = False) -> Privacy:
+        if not path.exists():
+            if not create:
+                raise FileNotFoundError(f"data key {path} is missing; run `python -m queue_server init`")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(base64.b64encode(os.urandom(64)))
+        return cls(base64.b64decode(path.read_bytes().strip()))
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.strip().upper().encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        return self._fernet.decrypt(token.encode()).decode()
+
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._hash_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()

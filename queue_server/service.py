@@ -1,0 +1,297 @@
+"""The hall service: the single writer between the requests and the engine.
+
+Every request, from ZeroMQ or HTTP, becomes a ``Pending`` and is handled in a batch by one
+thread (the hall loop): the engine decides, the events of the whole batch are committed in
+one transaction (group commit), and only then are replies sent and events published. So an
+acknowledged ticket is always on disk, and two windows can never call the same ticket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from .catalogue import Catalogue, CatalogueError, parse_catalogue
+from .engine import EngineError, Event, HallEngine, HallRules, Priority
+from .engine.state import dump_state, load_state
+from .handlers import HANDLERS, Handler
+from .privacy import Privacy
+from .store import HallStore, IdempotentReply
+from .store.models import TicketRow
+
+log = logging.getLogger("queue_server.service")
+
+IDEMPOTENCY_WINDOW_S = 24 * 3600
+CHECKPOINT_EVERY = 20_000
+#: Fields of event data that never leave the server on the PUB socket.
+PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
+
+ROLE_RANK = {"public": 0, "display": 0, "kiosk": 1, "callpad": 2, "clerk": 2, "manager": 3, "admin": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: str  # device / token / anonymous / system
+    name: str
+    role: str
+    clerk: str | None = None
+    window: int | None = None
+
+    def at_least(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+
+ANONYMOUS = Actor("anonymous", "anonymous", "public")
+SYSTEM = Actor("system", "system", "admin")
+
+
+@dataclass(slots=True)
+class Outcome:
+    ok: bool
+    body: dict[str, Any] | None = None
+    code: str = ""
+    message: str = ""
+    message_zh: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Pending:
+    type: str
+    body: dict[str, Any]
+    key: str | None
+    actor: Actor
+    done: Callable[[Outcome], None]
+    outcome: Outcome | None = None
+
+
+class HallService:
+    def __init__(
+        self,
+        store: HallStore,
+        engine: HallEngine,
+        catalogue: Catalogue,
+        catalogue_version: int,
+        privacy: Privacy,
+        *,
+        clock: Callable[[], float] = time.time,
+        publish: Callable[[list[Event]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.catalogue = catalogue
+        self.catalogue_version = catalogue_version
+        self.catalogue_document = catalogue.to_document()
+        self.privacy = privacy
+        self.clock = clock
+        self.publish = publish or (lambda events: None)
+        self.epoch = uuid.uuid4().hex[:12]
+        self.replies: dict[str, str] = {}
+        self._batch_events: list[Event] = []
+        self._since_checkpoint = 0
+
+    # --------------------------------------------------------------- recovery
+    def recover(self) -> int:
+        """Rebuild the live queue: newest checkpoint, then every event after it."""
+        now = self.clock()
+        checkpoint = self.store.latest_checkpoint()
+        if checkpoint is not None:
+            load_state(self.engine, checkpoint[1], now)
+        replayed = 0
+        for e in self.store.events_after(self.engine.last_seq):
+            self.engine.apply(e)
+            replayed += 1
+        self.engine.reindex(now)
+        self.engine.prune_appointments(now)
+        self.replies = self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S)
+        if replayed or checkpoint is None:
+            self.checkpoint()
+        return replayed
+
+    def checkpoint(self) -> None:
+        self.store.save_checkpoint(self.engine.last_seq, dump_state(self.engine), self.clock())
+        self._since_checkpoint = 0
+
+    # ---------------------------------------------------------------- batches
+    def emit(self, events: list[Event]) -> list[Event]:
+        """Apply events decided by a handler; they are committed with the batch."""
+        for e in events:
+            e.seq = self.engine.last_seq + 1
+            self.engine.apply(e)
+            self._batch_events.append(e)
+        return events
+
+    def process(self, batch: list[Pending]) -> list[Event]:
+        """Handle a batch, commit it, and complete every pending request. Returns the
+        committed events (for publishing)."""
+        now = self.clock()
+        self._batch_events = []
+        fresh: list[IdempotentReply] = []
+        seen: dict[str, Pending] = {}
+        for p in batch:
+            if p.key is not None:
+                cached = self.replies.get(p.key)
+                if cached is not None:
+                    p.outcome = _decode_outcome(cached)
+                    continue
+                first = seen.get(p.key)
+                if first is not None:  # the same request twice in one batch
+                    p.outcome = first.outcome
+                    continue
+            p.outcome = self._handle(p, now)
+            handler = HANDLERS.get(p.type)
+            if p.key is not None and handler is not None and handler.mutates:
+                seen[p.key] = p
+                fresh.append(IdempotentReply(p.key, p.type, _encode_outcome(p.outcome), now))
+        events = self._batch_events
+        try:
+            self.store.commit_batch(events, fresh)
+        except Exception:
+            log.exception("commit failed; rebuilding the live queue from the store")
+            self._rebuild()
+            failed = Outcome(
+                False,
+                code="unavailable",
+                message="the server could not save this; try again",
+                message_zh="服务器暂时无法保存，请重试",
+            )
+            for p in batch:
+                p.done(failed)
+            return []
+        for r in fresh:
+            self.replies[r.key] = r.reply
+        for p in batch:
+            assert p.outcome is not None
+            p.done(p.outcome)
+        self._since_checkpoint += len(events)
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self.checkpoint()
+        return events
+
+    def _rebuild(self) -> None:
+        fresh = HallEngine(
+            self.engine.rules,
+            self.engine.items.values(),
+            [w.defn for w in self.engine.windows.values()],
+            self.engine.clerks.values(),
+        )
+        self.engine = fresh
+        self.recover()
+
+    def _handle(self, p: Pending, now: float) -> Outcome:
+        handler: Handler | None = HANDLERS.get(p.type)
+        if handler is None:
+            return Outcome(
+                False,
+                code="unknown_type",
+                message=f"unknown request type {p.type!r}",
+                message_zh=f"未知的请求类型 {p.type!r}",
+            )
+        if not p.actor.at_least(handler.role):
+            return Outcome(
+                False,
+                code="forbidden",
+                message=f"{p.type} needs the {handler.role} role",
+                message_zh=f"无权执行此操作（需要{handler.role}权限）",
+            )
+        try:
+            return Outcome(True, handler.fn(self, p.body, p.actor, now))
+        except EngineError as e:
+            # Engine commands decide without changing anything, and handlers emit last, so a
+            # refused request leaves no trace.
+            return Outcome(False, code=e.code, message=e.message, message_zh=e.message_zh, details=e.details)
+        except (KeyError, TypeError, ValueError) as e:
+            return Outcome(
+                False,
+                code="bad_request",
+                message=f"bad request body: {e}",
+                message_zh="请求内容有误",
+            )
+
+    # ------------------------------------------------------------ used by handlers
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(12)
+
+    def returning_clerk(self, id_hash: str, now: float, days: int = 30) -> str | None:
+        """The first-inquiry clerk of this visitor's open matter, if they are expected back."""
+        with self.store.engine.connect() as c:
+            row = c.execute(
+                select(TicketRow.first_inquiry_clerk)
+                .where(
+                    TicketRow.id_hash == id_hash,
+                    TicketRow.hall == self.store.hall,
+                    TicketRow.outcome.in_(("accepted", "one_time_notice")),
+                    TicketRow.issued_at >= now - days * 86400,
+                    TicketRow.first_inquiry_clerk.is_not(None),
+                )
+                .order_by(TicketRow.issued_at.desc())
+                .limit(1)
+            ).first()
+        return row[0] if row else None
+
+    def replace_catalogue(self, document: dict[str, Any], by: str) -> tuple[int, bool]:
+        try:
+            catalogue = parse_catalogue(document, source="published document")
+        except CatalogueError as e:
+            raise EngineError(
+                "bad_request",
+                str(e),
+                "事项目录有误：" + "；".join(e.problems[:5]),
+                problems=e.problems,
+            ) from None
+        version, created = self.store.publish_catalogue(catalogue.to_document(), catalogue.content_hash(), by)
+        self.catalogue = catalogue
+        self.catalogue_version = version
+        self.catalogue_document = catalogue.to_document()
+        self.engine.items.update(item_rules(catalogue))
+        return version, created
+
+    def public_event(self, e: Event) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "hall": self.store.hall,
+            "epoch": self.epoch,
+            "seq": e.seq,
+            "type": e.type,
+            "at": datetime.fromtimestamp(e.at, UTC).astimezone(self.engine.tz).isoformat(),
+            "data": {k: v for k, v in e.data.items() if k not in PRIVATE_FIELDS},
+        }
+
+
+def item_rules(catalogue: Catalogue):  # type: ignore[no-untyped-def]
+    from .engine import ItemRule
+
+    return {
+        code: ItemRule(code, item.stream.value, item.wait_target_s) for code, item in catalogue.items.items()
+    }
+
+
+def _encode_outcome(o: Outcome) -> str:
+    if o.ok:
+        return json.dumps({"ok": True, "body": o.body}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"ok": False, "error": {"code": o.code, "message": o.message, "message_zh": o.message_zh, "details": o.details}},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+def _decode_outcome(raw: str) -> Outcome:
+    d = json.loads(raw)
+    if d["ok"]:
+        return Outcome(True, d["body"])
+    err = d["error"]
+    return Outcome(False, None, err["code"], err["message"], err["message_zh"], err.get("details") or {})
+
+
+__all__ = ["ANONYMOUS", "SYSTEM", "Actor", "HallRules", "HallService", "Outcome", "Pending", "Priority"]

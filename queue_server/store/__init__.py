@@ -1,0 +1,6 @@
+"""Persistence: SQLAlchemy models, Alembic migrations, the hall store (event log + projections)."""
+
+from .db import DEFAULT_URL, make_engine, migrate
+from .hallstore import HallStore, IdempotentReply
+
+__all__ = ["DEFAULT_URL", "HallStore", "IdempotentReply", "make_engine", "migrate"]

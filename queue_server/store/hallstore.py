@@ -1,0 +1,314 @@
+"""Persistence of one hall: its configuration, its event log with projections, checkpoints
+and idempotency keys. Every write of the live queue happens in ``commit_batch``, one
+transaction per batch of requests (group commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ..engine import events as ev
+from ..engine.events import Event
+from .models import (
+    AppointmentRow,
+    AuditEntry,
+    CatalogueVersion,
+    Checkpoint,
+    DailyCounter,
+    HallEventRow,
+    IdempotencyKey,
+    TicketRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentReply:
+    key: str
+    type: str
+    reply: str
+    at: float
+
+
+_T = TicketRow.__table__
+
+
+def _ticket_update(**values: Any):  # type: ignore[no-untyped-def]
+    return update(_T).where(_T.c.id == bindparam("_id")).values(**values)
+
+
+# One statement per kind of change, so a batch runs each as a single executemany.
+_UPDATES = {
+    ev.TICKET_CALLED: _ticket_update(
+        state=bindparam("_state"),
+        called_at=bindparam("_at"),
+        window=bindparam("_window"),
+        clerk=bindparam("_clerk"),
+        first_inquiry_clerk=func.coalesce(_T.c.first_inquiry_clerk, bindparam("_fic")),
+    ),
+    ev.TICKET_RECALLED: _ticket_update(recalls=bindparam("_recalls")),
+    ev.TICKET_STARTED: _ticket_update(state=bindparam("_state")),
+    "ended": _ticket_update(
+        state=bindparam("_state"), ended_at=bindparam("_at"), outcome=bindparam("_outcome")
+    ),
+    ev.TICKET_TRANSFERRED: _ticket_update(
+        state=bindparam("_state"),
+        window=None,
+        item_code=func.coalesce(bindparam("_item"), _T.c.item_code),
+        transfers=_T.c.transfers + 1,
+    ),
+}
+
+_ENDED = {
+    ev.TICKET_COMPLETED: "done",
+    ev.TICKET_NO_SHOW: "no_show",
+    ev.TICKET_CANCELLED: "cancelled",
+}
+
+
+class HallStore:
+    def __init__(self, engine: Engine, hall: str) -> None:
+        self.engine = engine
+        self.hall = hall
+        self.dialect = engine.dialect.name
+
+    # ---------------------------------------------------------------- recovery
+    def latest_checkpoint(self) -> tuple[int, dict[str, Any]] | None:
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(Checkpoint.seq, Checkpoint.state)
+                .where(Checkpoint.hall == self.hall)
+                .order_by(Checkpoint.seq.desc())
+                .limit(1)
+            ).first()
+        return (row.seq, row.state) if row else None
+
+    def events_after(self, seq: int, chunk: int = 5000) -> Iterator[Event]:
+        last = seq
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(HallEventRow.seq, HallEventRow.type, HallEventRow.at, HallEventRow.data)
+                    .where(HallEventRow.hall == self.hall, HallEventRow.seq > last)
+                    .order_by(HallEventRow.seq)
+                    .limit(chunk)
+                ).all()
+            for r in rows:
+                yield Event(r.type, r.at, r.data, r.seq)
+            if len(rows) < chunk:
+                return
+            last = rows[-1].seq
+
+    def last_event_seq(self) -> int:
+        with self.engine.connect() as c:
+            return c.execute(
+                select(func.coalesce(func.max(HallEventRow.seq), 0)).where(HallEventRow.hall == self.hall)
+            ).scalar_one()
+
+    def save_checkpoint(self, seq: int, state: dict[str, Any], at: float) -> None:
+        with self.engine.begin() as c:
+            exists = c.execute(
+                select(Checkpoint.seq).where(Checkpoint.hall == self.hall, Checkpoint.seq == seq)
+            ).first()
+            if exists is None:
+                c.execute(insert(Checkpoint).values(hall=self.hall, seq=seq, at=at, state=state))
+            # Older checkpoints are no longer needed for recovery.
+            c.execute(
+                Checkpoint.__table__.delete().where(Checkpoint.hall == self.hall, Checkpoint.seq < seq)
+            )
+
+    def idempotent_replies(self, since: float) -> dict[str, str]:
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(IdempotencyKey.key, IdempotencyKey.reply).where(
+                    IdempotencyKey.hall == self.hall, IdempotencyKey.at >= since
+                )
+            ).all()
+        return {r.key: r.reply for r in rows}
+
+    # ------------------------------------------------------------------ writing
+    def commit_batch(self, events: list[Event], replies: list[IdempotentReply]) -> None:
+        """Persist a batch durably: events, their projections, counters and replies."""
+        if not events and not replies:
+            return
+        with self.engine.begin() as c:
+            if events:
+                c.execute(
+                    insert(HallEventRow),
+                    [
+                        {
+                            "hall": self.hall,
+                            "seq": e.seq,
+                            "type": e.type,
+                            "at": e.at,
+                            "ticket": e.data.get("ticket"),
+                            "data": e.data,
+                        }
+                        for e in events
+                    ],
+                )
+                self._project(c, events)
+            if replies:
+                c.execute(
+                    insert(IdempotencyKey),
+                    [
+                        {"hall": self.hall, "key": r.key, "type": r.type, "reply": r.reply, "at": r.at}
+                        for r in replies
+                    ],
+                )
+
+    def _project(self, c: Connection, events: list[Event]) -> None:
+        """Update the projection tables in event order, running consecutive changes of one
+        kind as a single executemany (a burst of issues becomes one INSERT)."""
+        run_kind: str | None = None
+        run: list[dict[str, Any]] = []
+        counters: dict[tuple[str, str], int] = {}
+
+        def flush() -> None:
+            if run:
+                c.execute(insert(TicketRow) if run_kind == "issued" else _UPDATES[run_kind], list(run))
+                run.clear()
+
+        for e in events:
+            kind, params = self._ticket_change(e)
+            if kind is None:
+                flush()
+                self._project_other(c, e)
+                continue
+            if kind != run_kind:
+                flush()
+                run_kind = kind
+            run.append(params)
+            if kind == "issued":
+                counters[(e.data["day"], e.data["prefix"])] = e.data["counter"]
+        flush()
+        for (day, prefix), last in counters.items():
+            self._upsert_counter(c, day, prefix, last)
+
+    def _ticket_change(self, e: Event) -> tuple[str | None, dict[str, Any]]:
+        d = e.data
+        t = e.type
+        if t == ev.TICKET_ISSUED:
+            return "issued", {
+                "id": d["ticket"],
+                "hall": self.hall,
+                "day": d["day"],
+                "number": d["number"],
+                "item_code": d["item"],
+                "stream": d["stream"],
+                "state": "waiting",
+                "token": d["token"],
+                "id_hash": d.get("id_hash"),
+                "id_cipher": d.get("id_cipher"),
+                "id_masked": d.get("id_masked"),
+                "priority": d.get("priority"),
+                "appointment": d.get("appointment"),
+                "issued_at": e.at,
+                "first_inquiry_clerk": d.get("first_inquiry_clerk"),
+                "recalls": 0,
+                "transfers": 0,
+            }
+        if t == ev.TICKET_CALLED:
+            return t, {
+                "_id": d["ticket"],
+                "_state": "called",
+                "_at": e.at,
+                "_window": d["window"],
+                "_clerk": d.get("clerk"),
+                "_fic": d.get("first_inquiry_clerk"),
+            }
+        if t == ev.TICKET_RECALLED:
+            return t, {"_id": d["ticket"], "_recalls": d["recalls"]}
+        if t == ev.TICKET_STARTED:
+            return t, {"_id": d["ticket"], "_state": "serving"}
+        if t in _ENDED:
+            return "ended", {"_id": d["ticket"], "_state": _ENDED[t], "_at": e.at, "_outcome": d.get("outcome")}
+        if t == ev.TICKET_TRANSFERRED:
+            return t, {"_id": d["ticket"], "_state": "waiting", "_item": d.get("to_item")}
+        return None, {}
+
+    def _project_other(self, c: Connection, e: Event) -> None:
+        d = e.data
+        if e.type == ev.APPOINTMENT_BOOKED:
+            c.execute(
+                insert(AppointmentRow).values(
+                    code=d["appointment"],
+                    hall=self.hall,
+                    item_code=d["item"],
+                    day=d["day"],
+                    slot=d["slot"],
+                    state="booked",
+                    id_hash=d.get("id_hash"),
+                    id_cipher=d.get("id_cipher"),
+                    name_masked=d.get("name_masked", ""),
+                    booked_at=e.at,
+                )
+            )
+        elif e.type == ev.APPOINTMENT_CHECKED_IN:
+            c.execute(
+                update(AppointmentRow)
+                .where(AppointmentRow.code == d["appointment"])
+                .values(state="checked_in", ticket=d["ticket"])
+            )
+        elif e.type == ev.APPOINTMENT_CANCELLED:
+            c.execute(update(AppointmentRow).where(AppointmentRow.code == d["appointment"]).values(state="cancelled"))
+        # Window events change no projection: the event log is their record.
+
+    def _upsert_counter(self, c: Connection, day: str, prefix: str, last: int) -> None:
+        ins = (postgresql if self.dialect == "postgresql" else sqlite).insert(DailyCounter)
+        stmt = ins.values(hall=self.hall, day=day, prefix=prefix, last=last)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["hall", "day", "prefix"], set_={"last": stmt.excluded.last}
+        )
+        c.execute(stmt)
+
+    # --------------------------------------------------------------- catalogue
+    def latest_catalogue(self) -> CatalogueVersion | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(CatalogueVersion).order_by(CatalogueVersion.version.desc()).limit(1)).first()
+        return row[0] if row else None
+
+    def publish_catalogue(self, document: dict[str, Any], content_hash: str, by: str) -> tuple[int, bool]:
+        """Store a new catalogue version unless the newest has the same content.
+        Returns (version, created)."""
+        with self.engine.begin() as c:
+            row = c.execute(
+                select(CatalogueVersion.version, CatalogueVersion.content_hash)
+                .order_by(CatalogueVersion.version.desc())
+                .limit(1)
+            ).first()
+            if row is not None and row.content_hash == content_hash:
+                return row.version, False
+            version = (row.version if row else 0) + 1
+            c.execute(
+                insert(CatalogueVersion).values(
+                    version=version,
+                    published_at=datetime.now(UTC),
+                    published_by=by,
+                    content_hash=content_hash,
+                    document=document,
+                )
+            )
+            c.execute(
+                insert(AuditEntry).values(
+                    at=datetime.now(UTC).timestamp(),
+                    actor=by,
+                    action="catalogue.publish",
+                    subject=f"v{version}",
+                    detail={"content_hash": content_hash},
+                )
+            )
+        return version, True
+
+    def audit(self, actor: str, action: str, subject: str = "", **detail: Any) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                insert(AuditEntry).values(
+                    at=datetime.now(UTC).timestamp(), actor=actor, action=action, subject=subject, detail=detail
+                )
+            )

@@ -1,0 +1,1 @@
+"""Helpers for the tests: tests.support.postgres gives a throwaway PostgreSQL server."""

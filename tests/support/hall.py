@@ -1,0 +1,120 @@
+"""A real queue server process for end-to-end tests: init, enrol devices, serve, kill, restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, var: Path, db: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "queue_server", *args, "--db", db, "--var", str(var)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+@dataclass
+class HallProcess:
+    var: Path
+    db: str
+    insecure: bool = False
+    http_port: int = field(default_factory=free_port)
+    router_port: int = field(default_factory=free_port)
+    pub_port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[str] | None = None
+    log_path: Path | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def router(self) -> str:
+        return f"tcp://127.0.0.1:{self.router_port}"
+
+    @property
+    def pub(self) -> str:
+        return f"tcp://127.0.0.1:{self.pub_port}"
+
+    @property
+    def server_public(self) -> Path:
+        return self.var / "keys" / "server.key"
+
+    def init(self) -> None:
+        run_cli("init", var=self.var, db=self.db)
+
+    def enroll(self, name: str, kind: str = "kiosk", window: int | None = None) -> dict[str, str]:
+        extra = ["--window", str(window)] if window is not None else []
+        out = run_cli("device", "enroll", name, "--kind", kind, *extra, var=self.var, db=self.db).stdout
+        return json.loads(out)
+
+    def token(self, role: str, clerk: str | None = None) -> str:
+        extra = ["--clerk", clerk] if clerk else []
+        return run_cli("token", "create", "--role", role, *extra, var=self.var, db=self.db).stdout.strip()
+
+    def start(self, timeout: float = 60) -> None:
+        self.log_path = self.var / f"server-{int(time.time() * 1000)}.log"
+        log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
+        cmd = [
+            sys.executable, "-m", "queue_server", "serve",
+            "--db", self.db, "--var", str(self.var),
+            "--http", f"127.0.0.1:{self.http_port}",
+            "--router", self.router, "--pub", self.pub,
+        ]
+        if self.insecure:
+            cmd.append("--insecure")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                if requests.get(f"{self.http}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path and self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """kill -9: no clean shutdown, no final checkpoint."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
