@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import zmq
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
 from zmq.auth.thread import ThreadAuthenticator
 
 from protocol.keys import generate_keypair, load_public_key
@@ -52,7 +53,7 @@ def create_token(db: Engine, role: str, name: str = "", clerk: str | None = None
 
 
 def actor_for_token(db: Engine, token: str) -> Actor | None:
-    with db.connect() as c:
+    with Session(db) as c:
         row = c.execute(
             select(ApiToken).where(ApiToken.token_hash == _hash(token), ApiToken.revoked_at.is_(None))
         ).scalar_one_or_none()
@@ -102,7 +103,7 @@ class DeviceRegistry:
         self.refresh()
 
     def refresh(self) -> None:
-        with self.db.connect() as c:
+        with Session(self.db) as c:
             rows = c.execute(select(Device).where(Device.revoked_at.is_(None))).scalars().all()
         by_key = {
             r.public_key: Actor("device", r.name, r.kind, window=r.window)

@@ -125,7 +125,7 @@ def _issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------- handlers
-@handler("ping")
+@handler("hall.ping")
 def ping(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {
         "hall": svc.store.hall,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
 
 from .catalogue import Catalogue, load_catalogue, parse_catalogue
 from .engine import ClerkInfo, HallEngine, HallRules, WindowDef, WindowKind
@@ -29,7 +30,7 @@ def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
 
 def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallService:
     store = HallStore(db, hall)
-    with db.connect() as c:
+    with Session(db) as c:
         h = c.execute(select(Hall).where(Hall.code == hall)).scalar_one_or_none()
         if h is None:
             raise SystemExit(f"hall {hall} is not in the database; run `python -m queue_server init` first")
@@ -38,8 +39,8 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
             WindowDef(w.number, WindowKind(w.kind), w.stream, tuple(w.items.get("codes", [])), w.name) for w in windows
         ]
         clerks = [
-            ClerkInfo(c.id, c.name, c.staff_no, c.phone)
-            for c in c.execute(select(Clerk).where(Clerk.hall == hall)).scalars()
+            ClerkInfo(k.id, k.name, k.staff_no, k.phone)
+            for k in c.execute(select(Clerk).where(Clerk.hall == hall)).scalars()
         ]
     latest = store.latest_catalogue()
     if latest is None:

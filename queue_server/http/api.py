@@ -62,7 +62,7 @@ def _actor() -> Actor:
 # ------------------------------------------------------------------ public
 @api.get("/health")
 def health():  # type: ignore[no-untyped-def]
-    resp, status = _call("ping", {}, ANONYMOUS)
+    resp, status = _call("hall.ping", {}, ANONYMOUS)
     if status == 200:
         body = resp.get_json()
         body = {"status": "ok", **body}

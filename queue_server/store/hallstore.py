@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from ..engine import events as ev
 from ..engine.events import Event
@@ -269,9 +270,10 @@ class HallStore:
 
     # --------------------------------------------------------------- catalogue
     def latest_catalogue(self) -> CatalogueVersion | None:
-        with self.engine.connect() as c:
-            row = c.execute(select(CatalogueVersion).order_by(CatalogueVersion.version.desc()).limit(1)).first()
-        return row[0] if row else None
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.execute(
+                select(CatalogueVersion).order_by(CatalogueVersion.version.desc()).limit(1)
+            ).scalar_one_or_none()
 
     def publish_catalogue(self, document: dict[str, Any], content_hash: str, by: str) -> tuple[int, bool]:
         """Store a new catalogue version unless the newest has the same content.
