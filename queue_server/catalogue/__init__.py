@@ -4,10 +4,9 @@ Load the hall's YAML file with `load_catalogue`; every problem is reported at on
 `CatalogueError`. The demo catalogue ships as `DEMO_CATALOGUE_PATH`.
 """
 
-from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from .loader import TOP_KEYS, CatalogueError, catalogue_to_yaml, load_catalogue, parse_catalogue
 from .model import (
     BUSINESS_REGISTRATION,
     BUSINESS_THEMES,
@@ -40,20 +39,7 @@ from .model import (
     tier_problem,
 )
 
-if TYPE_CHECKING:
-    from .loader import TOP_KEYS, CatalogueError, catalogue_to_yaml, load_catalogue, parse_catalogue
-
 DEMO_CATALOGUE_PATH = Path(__file__).parent / "data" / "district_hall.yaml"
-
-_FROM_LOADER = ("TOP_KEYS", "CatalogueError", "catalogue_to_yaml", "load_catalogue", "parse_catalogue")
-
-
-def __getattr__(name: str) -> Any:
-    # The loader is imported on first use, so that `python -m queue_server.catalogue.loader FILE`
-    # (the check command hall staff run) does not import it twice.
-    if name in _FROM_LOADER:
-        return getattr(import_module(".loader", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BUSINESS_REGISTRATION",

@@ -1,12 +1,11 @@
 """Load a service catalogue from YAML and report every problem at once.
 
 Every message names what is wrong the way a hall officer finds it in the file:
-`item C-SB-003 (城乡居民养老保险参保登记): limits.promised_days: must not exceed
-statutory_days (15) (district_hall.yaml, line 212)`.
+`item C-SB-003 (基本养老保险关系转移接续): limits.promised_days: must not exceed
+statutory_days (45) (district_hall.yaml, line 1185)`.
 """
 
 import difflib
-import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -80,22 +79,6 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m queue_server.catalogue.loader FILE`: check a catalogue file, print a summary."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m queue_server.catalogue.loader CATALOGUE.yaml", file=sys.stderr)
-        return 2
-    try:
-        catalogue = load_catalogue(args[0])
-    except CatalogueError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    shares = ", ".join(f"{tier} {share:.0%}" for tier, share in catalogue.tier_shares().items())
-    print(f"{args[0]}: OK, {len(catalogue.items)} items ({shares}), content hash {catalogue.content_hash()[:12]}")
-    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -366,7 +349,3 @@ def _unwrap(annotation: Any) -> Any:
         rest = [arg for arg in get_args(annotation) if arg is not type(None)]
         return _unwrap(rest[0]) if len(rest) == 1 else annotation
     return annotation
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -399,7 +399,7 @@ class ECertificateType(_Model):
 
 
 def item_label(code: object, name_zh: object = None) -> str:
-    """How messages name an item: `item C-SB-003 (城乡居民养老保险参保登记)`."""
+    """How messages name an item: `item C-SB-001 (城乡居民养老保险参保登记)`."""
     label = f"item {code}"
     return f"{label} ({name_zh})" if isinstance(name_zh, str) and name_zh.strip() else label
 
@@ -518,7 +518,10 @@ class Catalogue(_Model):
         }
 
     def content_hash(self) -> str:
-        """sha256 (hex) of the canonical JSON of `to_document()`: same content, same hash."""
+        """sha256 (hex) of the canonical JSON of `to_document()`: same content, same hash.
+
+        The order of items (and of lists inside them) counts; the order of mapping keys does not.
+        """
         return content_hash(self.to_document())
 
 
