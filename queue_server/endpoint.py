@@ -13,7 +13,6 @@ reply and a log line.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -24,6 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import zmq
 
 from protocol.keys import apply_server
@@ -37,11 +37,13 @@ from protocol.messages import (
 )
 
 from .auth import ZAP_DOMAIN, DeviceRegistry, start_authenticator
-from .service import ANONYMOUS, Actor, HallService, Outcome, Pending
+from .service import ANONYMOUS, Actor, Commit, HallService, Outcome, Pending
 
 log = logging.getLogger("queue_server.endpoint")
 
 MAX_BATCH = 512
+PIPELINE_DEPTH = 2
+_RESET = object()
 HEARTBEAT_S = 1.0
 REGISTRY_REFRESH_S = 5.0
 
@@ -54,7 +56,7 @@ class EndpointConfig:
 
 
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return orjson.dumps(obj, default=str)
 
 
 class HallLoop:
@@ -76,6 +78,12 @@ class HallLoop:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._auth = None
+        # Decided batches waiting to be stored; bounded, so a slow disk slows intake instead
+        # of piling up unacknowledged work.
+        self._to_commit: queue.Queue[Commit | object | None] = queue.Queue(maxsize=PIPELINE_DEPTH)
+        self._stored: queue.SimpleQueue[tuple[Commit, bool]] = queue.SimpleQueue()
+        self._rebuilding = False
+        self._published_seq = service.engine.last_seq  # heartbeats announce only stored events
         self.requests = 0
         self.batches = 0
 
@@ -123,11 +131,12 @@ class HallLoop:
 
     def run(self) -> None:
         router, pub = self._bind()
-        self.router, self.pub = router, pub
         poller = zmq.Poller()
         poller.register(router, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
         topic = hall_topic(self.service.store.hall)
+        committer = threading.Thread(target=self._commit_loop, name="hall-committer", daemon=True)
+        committer.start()
         next_beat = time.monotonic()
         next_refresh = time.monotonic() + REGISTRY_REFRESH_S
         self._ready.set()
@@ -141,14 +150,18 @@ class HallLoop:
                     self.registry.refresh()
                     next_refresh = now + REGISTRY_REFRESH_S
                 poller.poll(max(1, int((next_beat - time.monotonic()) * 1000)))
+                self._clear_wake()
+                self._finish_stored(pub, topic)
                 batch = self._drain(router)
-                if not batch:
-                    continue
-                self.batches += 1
-                self.requests += len(batch)
-                events = self.service.process(batch)
-                for e in events:
-                    pub.send_multipart([topic, _dumps(self.service.public_event(e))])
+                if batch:
+                    self.batches += 1
+                    self.requests += len(batch)
+                    # Decide now, store in the committer thread: the next batch is decided
+                    # while this one is being written (pipelined group commit).
+                    self._to_commit.put(self.service.handle(batch))
+            self._to_commit.put(None)
+            committer.join(30)
+            self._finish_stored(pub, topic)
         except Exception:
             log.exception("hall loop crashed")
             raise
@@ -158,26 +171,65 @@ class HallLoop:
             if self._auth is not None:
                 self._auth.stop()
 
+    def _commit_loop(self) -> None:
+        """Store decided batches in order. After a failure nothing later is stored until the
+        loop has rebuilt the engine (a reset marker), since later batches built on the lost one."""
+        failed = False
+        while True:
+            item = self._to_commit.get()
+            if item is None:
+                return
+            if item is _RESET:
+                failed = False
+                continue
+            ok = False if failed else self.service.commit(item)
+            failed = failed or not ok
+            self._stored.put((item, ok))
+            os.write(self._wake_w, b"c")
+
+    def _finish_stored(self, pub: zmq.Socket, topic: bytes) -> None:
+        while True:
+            try:
+                commit, ok = self._stored.get_nowait()
+            except queue.Empty:
+                return
+            if not ok and not self._rebuilding:
+                self._rebuilding = True
+            self.service.finish(commit, ok)
+            if ok:
+                for e in commit.events:
+                    pub.send_multipart([topic, _dumps(self.service.public_event(e))])
+                    self._published_seq = e.seq
+            elif self._to_commit.empty() and self._stored.empty():
+                # Every batch decided on the lost state has now failed: start again from the store.
+                self.service.rebuild()
+                self._to_commit.put(_RESET)
+                self._rebuilding = False
+
     def _heartbeat(self, pub: zmq.Socket, topic: bytes) -> None:
         svc = self.service
         beat = {
             "v": 1,
             "hall": svc.store.hall,
             "epoch": svc.epoch,
-            "seq": svc.engine.last_seq,
+            "seq": self._published_seq,
             "type": "heartbeat",
             "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "data": {},
         }
         pub.send_multipart([topic, _dumps(beat)])
 
-    def _drain(self, router: zmq.Socket) -> list[Pending]:
-        batch: list[Pending] = []
+    def _clear_wake(self) -> None:
         try:
             while os.read(self._wake_r, 4096):
                 pass
         except BlockingIOError:
             pass
+
+    def _drain(self, router: zmq.Socket) -> list[Pending]:
+        if self._rebuilding:
+            return []  # new requests wait in their sockets until the engine is rebuilt
+        batch: list[Pending] = []
         while len(batch) < MAX_BATCH:
             try:
                 batch.append(self._inbox.get_nowait())

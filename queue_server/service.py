@@ -8,7 +8,6 @@ acknowledged ticket is always on disk, and two windows can never call the same t
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
@@ -64,6 +64,14 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+UNSAVED = Outcome(
+    False,
+    code="unavailable",
+    message="the server could not save this; try again",
+    message_zh="服务器暂时无法保存，请重试",
+)
+
+
 @dataclass(slots=True)
 class Pending:
     type: str
@@ -72,6 +80,16 @@ class Pending:
     actor: Actor
     done: Callable[[Outcome], None]
     outcome: Outcome | None = None
+
+
+@dataclass(slots=True)
+class Commit:
+    """A decided batch on its way to the store."""
+
+    batch: list[Pending]
+    events: list[Event]
+    replies: list[IdempotentReply]
+    checkpoint: tuple[int, dict[str, Any], float] | None = None
 
 
 class HallService:
@@ -130,9 +148,9 @@ class HallService:
             self._batch_events.append(e)
         return events
 
-    def process(self, batch: list[Pending]) -> list[Event]:
-        """Handle a batch, commit it, and complete every pending request. Returns the
-        committed events (for publishing)."""
+    def handle(self, batch: list[Pending]) -> Commit:
+        """Decide a batch in memory. Nothing is acknowledged until ``commit`` has stored it
+        and ``finish`` has completed the requests."""
         now = self.clock()
         self._batch_events = []
         fresh: list[IdempotentReply] = []
@@ -151,33 +169,46 @@ class HallService:
             handler = HANDLERS.get(p.type)
             if p.key is not None and handler is not None and handler.mutates:
                 seen[p.key] = p
-                fresh.append(IdempotentReply(p.key, p.type, _encode_outcome(p.outcome), now))
-        events = self._batch_events
-        try:
-            self.store.commit_batch(events, fresh)
-        except Exception:
-            log.exception("commit failed; rebuilding the live queue from the store")
-            self._rebuild()
-            failed = Outcome(
-                False,
-                code="unavailable",
-                message="the server could not save this; try again",
-                message_zh="服务器暂时无法保存，请重试",
-            )
-            for p in batch:
-                p.done(failed)
-            return []
-        for r in fresh:
-            self.replies[r.key] = r.reply
-        for p in batch:
-            assert p.outcome is not None
-            p.done(p.outcome)
-        self._since_checkpoint += len(events)
+                encoded = _encode_outcome(p.outcome)
+                fresh.append(IdempotentReply(p.key, p.type, encoded, now))
+                # A retry arriving while this batch is still being written gets this answer.
+                self.replies[p.key] = encoded
+        commit = Commit(batch, self._batch_events, fresh)
+        self._since_checkpoint += len(commit.events)
         if self._since_checkpoint >= CHECKPOINT_EVERY:
-            self.checkpoint()
-        return events
+            commit.checkpoint = (self.engine.last_seq, dump_state(self.engine), now)
+            self._since_checkpoint = 0
+        return commit
 
-    def _rebuild(self) -> None:
+    def commit(self, commit: Commit) -> bool:
+        """Store a decided batch durably (any thread; one at a time, in order)."""
+        try:
+            self.store.commit_batch(commit.events, commit.replies)
+            if commit.checkpoint is not None:
+                self.store.save_checkpoint(*commit.checkpoint)
+        except Exception:
+            log.exception("commit of %d events failed", len(commit.events))
+            return False
+        return True
+
+    def finish(self, commit: Commit, ok: bool) -> None:
+        """Complete the batch's requests: their outcomes if stored, else 'unavailable'."""
+        for p in commit.batch:
+            assert p.outcome is not None
+            p.done(p.outcome if ok else UNSAVED)
+
+    def process(self, batch: list[Pending]) -> list[Event]:
+        """Handle, commit and finish a batch in this thread. Returns the stored events."""
+        commit = self.handle(batch)
+        ok = self.commit(commit)
+        if not ok:
+            self.rebuild()
+        self.finish(commit, ok)
+        return commit.events if ok else []
+
+    def rebuild(self) -> None:
+        """After a failed commit: forget what was decided but not stored, reload the store."""
+        log.warning("rebuilding the live queue from the store")
         fresh = HallEngine(
             self.engine.rules,
             self.engine.items.values(),
@@ -277,17 +308,15 @@ def item_rules(catalogue: Catalogue):  # type: ignore[no-untyped-def]
 
 def _encode_outcome(o: Outcome) -> str:
     if o.ok:
-        return json.dumps({"ok": True, "body": o.body}, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(
+        return orjson.dumps({"ok": True, "body": o.body}).decode()
+    return orjson.dumps(
         {"ok": False, "error": {"code": o.code, "message": o.message, "message_zh": o.message_zh, "details": o.details}},
-        ensure_ascii=False,
-        separators=(",", ":"),
         default=str,
-    )
+    ).decode()
 
 
 def _decode_outcome(raw: str) -> Outcome:
-    d = json.loads(raw)
+    d = orjson.loads(raw)
     if d["ok"]:
         return Outcome(True, d["body"])
     err = d["error"]

@@ -14,8 +14,11 @@ DEB_PACKAGES=(
     python3 python3-venv python3-dev build-essential
     # PostgreSQL server and client: tests start their own throwaway cluster (tests/support/postgres.py)
     postgresql postgresql-client
-    # Fonts: Chinese text on kiosk screens, tickets and window displays
-    fonts-noto-cjk
+    # Fonts: Chinese text on kiosk screens, tickets and window displays; WenQuanYi is the
+    # one reportlab can embed in certificate PDFs
+    fonts-noto-cjk fonts-wqy-microhei
+    # Printing: CUPS (raw queues for tickets, A4 certificates) and pdftoppm for previews
+    cups poppler-utils
     # OpenGL/EGL and multitouch input for the kiosk UI
     libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1
 )

@@ -154,12 +154,12 @@ class HallEngine:
             for lane in lanes:
                 place(t, lane.transfers, (tr.at, t.seq))
             return
-        if t.reserved_until is not None:
-            if t.reserved_until > now and self.clerk_on_duty(t.first_inquiry_clerk):
-                place(t, self._lanes.lane("clerk", t.first_inquiry_clerk).normal, (t.seq,))
-                heapq.heappush(self._timers, (t.reserved_until, 0, t.id, gen))
-                return
-            t.reserved_until = None
+        # Reserved while the time lasts and the clerk is on duty; the ticket keeps its
+        # reserved_until (state changes only through events), the lanes follow the clock.
+        if t.reserved_until is not None and t.reserved_until > now and self.clerk_on_duty(t.first_inquiry_clerk):
+            place(t, self._lanes.lane("clerk", t.first_inquiry_clerk).normal, (t.seq,))
+            heapq.heappush(self._timers, (t.reserved_until, 0, t.id, gen))
+            return
         lanes = [self._lanes.lane("item", t.item), self._lanes.lane("stream", t.stream)]
         since = self._priority_since(t, now)
         if since is not None:
@@ -233,7 +233,14 @@ class HallEngine:
         appointment: Appointment | None = None,
     ) -> list[Event]:
         rule = self.item(item_code)
-        prio = Priority(priority) if priority else None
+        try:
+            prio = Priority(priority) if priority else None
+        except ValueError:
+            raise bad_request(
+                f"unknown priority {priority!r}; one of {', '.join(p.value for p in Priority)}",
+                f"未知的优先类型 {priority!r}",
+                priority=priority,
+            ) from None
         if prio is Priority.APPOINTMENT and appointment is None:
             raise bad_request(
                 "appointment priority comes only from an appointment check-in",
@@ -529,6 +536,7 @@ class HallEngine:
     # ------------------------------------------------------------- appointments
     def slots(self, item_code: str, day: str, now: float) -> list[dict[str, Any]]:
         self.item(item_code)
+        _parse_day(day)
         out = []
         for s in self.rules.appointment_slots:
             start, end = self._local_ts(day, s.start), self._local_ts(day, s.end)
@@ -556,10 +564,7 @@ class HallEngine:
         name_masked: str = "",
     ) -> list[Event]:
         self.item(item_code)
-        try:
-            d = date.fromisoformat(day)
-        except ValueError:
-            raise bad_request(f"bad date {day!r}, expected YYYY-MM-DD", f"日期格式错误：{day!r}") from None
+        d = _parse_day(day)
         template = next((s for s in self.rules.appointment_slots if s.start == slot), None)
         if template is None:
             raise bad_request(
@@ -698,6 +703,7 @@ class HallEngine:
         t.window = w.number
         t.clerk = d.get("clerk")
         t.called_at = e.at
+        t.served_at = None  # service time counts from this call, not an earlier window's
         t.recalls = 0
         t.transfer = None
         t.reserved_until = None
@@ -856,6 +862,13 @@ class HallEngine:
         for code in [c for c, a in self.appointments.items() if a.day < today]:
             a = self.appointments.pop(code)
             self.bookings.pop((a.item, a.day, a.slot_start), None)
+
+
+def _parse_day(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except (TypeError, ValueError):
+        raise bad_request(f"bad date {day!r}, expected YYYY-MM-DD", f"日期格式错误：{day!r}") from None
 
 
 def _valid(tickets: dict[str, Ticket], entry: tuple[Any, ...]) -> bool:

@@ -1,0 +1,109 @@
+"""One configuration file per kiosk naming its devices (TOML).
+
+    [kiosk]
+    id = "kiosk-01"
+
+    [devices.idcard]          # the table name is the device's name
+    kind = "idcard"           # idcard | scanner | evalpad | callpad | camera
+    port = "/dev/serial/by-id/usb-XXXX-if00-port0"   # or "simulated"
+    baud = 115200             # optional: each kind has its default
+
+    [devices.camera]
+    kind = "camera"
+    source = "device:0"       # device:N | file:PATH | folder:PATH | synthetic[:SCENE]
+
+Any other key of a device table is an option of that kind (``keymap``, ``window``,
+``idle_gap_ms``, ``heartbeat_s``, ...), checked when the device is built. See
+``config/kiosk.example.toml``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SIMULATED = "simulated"
+DEFAULT_BAUD = {"idcard": 115200, "scanner": 9600, "evalpad": 9600, "callpad": 9600}
+KINDS = (*DEFAULT_BAUD, "camera")
+BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    name: str
+    kind: str
+    port: str | None = None
+    baud: int | None = None
+    source: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def simulated(self) -> bool:
+        return self.port == SIMULATED or (self.source or "").startswith("synthetic")
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    kiosk_id: str
+    devices: dict[str, DeviceConfig]
+    hall: str | None = None
+    path: Path | None = None
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件格式错误 / {path} is not valid TOML: {exc}") from exc
+    return parse_config(data, path=path)
+
+
+def parse_config(data: dict[str, Any], *, path: Path | None = None) -> KioskConfig:
+    where = str(path) if path else "config"
+    kiosk = data.get("kiosk", {})
+    if not isinstance(kiosk, dict):
+        raise ConfigError(f"{where}: [kiosk] must be a table")
+    devices_table = data.get("devices", {})
+    if not isinstance(devices_table, dict):
+        raise ConfigError(f"{where}: [devices] must be a table")
+    devices = {name: _device(name, spec, where) for name, spec in devices_table.items()}
+    return KioskConfig(
+        kiosk_id=str(kiosk.get("id", "kiosk")),
+        hall=kiosk.get("hall"),
+        devices=devices,
+        path=path,
+    )
+
+
+def _device(name: str, spec: Any, where: str) -> DeviceConfig:
+    ctx = f"{where}: device {name!r}"
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{ctx} must be a table")
+    spec = dict(spec)
+    kind = spec.pop("kind", None)
+    if kind not in KINDS:
+        raise ConfigError(f"{ctx}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "camera":
+        source = spec.pop("source", None)
+        if not isinstance(source, str | int) or source == "":
+            raise ConfigError(f"{ctx}: camera needs source = device:N | file:PATH | folder:PATH | synthetic")
+        for key in ("port", "baud"):
+            if key in spec:
+                raise ConfigError(f"{ctx}: a camera has a source, not a {key}")
+        return DeviceConfig(name=name, kind=kind, source=str(source), options=spec)
+    port = spec.pop("port", None)
+    if not isinstance(port, str) or not port:
+        raise ConfigError(f'{ctx}: port is required (a path such as /dev/ttyUSB0, or "{SIMULATED}")')
+    baud = spec.pop("baud", DEFAULT_BAUD[kind])
+    if not isinstance(baud, int) or baud not in BAUD_RATES:
+        raise ConfigError(f"{ctx}: baud must be one of {BAUD_RATES}, got {baud!r}")
+    return DeviceConfig(name=name, kind=kind, port=port, baud=baud, options=spec)

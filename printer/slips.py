@@ -1,0 +1,57 @@
+"""What goes on each slip: plain dataclasses that the queue server and the kiosk fill in.
+
+They carry values only (no layout, no language): the layouts in :mod:`printer.layouts` turn
+them into documents in Chinese, English or both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TicketSlip:
+    """A queue ticket (排队号), printed at the kiosk when a ticket is issued."""
+
+    hall_name: str
+    number: str  # "A012"
+    item_name: str  # service item, "不动产登记"
+    people_ahead: int
+    estimated_wait_min: int | None  # None when the server cannot estimate
+    issued_at: dt.datetime
+    url: str  # the ticket's live page (position, calls), opened from the QR code
+    advice: str = ""  # one line, "请留意叫号，过号需重新取号"
+
+
+@dataclass(frozen=True)
+class OneTimeNoticeSlip:
+    """一次性告知: every missing material at once, where and by when to bring them."""
+
+    case_number: str
+    missing_materials: Sequence[tuple[str, str]]  # (material name, note: "原件及复印件各一份")
+    where: str  # "3号综合窗口" or an address
+    deadline: dt.date
+    officer_name: str
+    officer_phone: str
+    issued_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AcceptanceReceipt:
+    """受理回执: the case was accepted; when it will be done and how to follow it."""
+
+    case_number: str
+    item_name: str
+    promised_date: dt.date
+    progress_url: str
+    check_code: str  # 查询码, typed on the progress page together with the case number
+
+
+@dataclass(frozen=True)
+class MaterialsChecklist:
+    """A service guide's materials as a checklist the visitor takes home."""
+
+    item_name: str
+    materials: Sequence[str | tuple[str, str]] = field(default_factory=tuple)  # name or (name, note)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole hall on SQLite with simulated devices: `make demo` runs this after bootstrap.
+# Everything listens on 127.0.0.1 only. Ctrl-C stops it all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+VAR=${HALL_VAR:-var/demo}
+DB="sqlite:///$VAR/hall.db"
+HTTP=${HALL_HTTP:-127.0.0.1:8080}
+mkdir -p "$VAR"
+
+$PY -m queue_server init --db "$DB" --var "$VAR"
+[ -f "$VAR/keys/devices/kiosk-1.key" ] || $PY -m queue_server device enroll kiosk-1 --kind kiosk --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
+[ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+$PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  $PY -c "import urllib.request; urllib.request.urlopen('http://$HTTP/api/v1/health', timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+
+cat <<MSG
+
+  政务服务大厅演示 / Hall demo is running
+  REST API          http://$HTTP/api/v1/health   (OpenAPI: /api/v1/openapi.json)
+  Live queue        http://$HTTP/api/v1/queue
+  Take a number     curl -X POST http://$HTTP/api/v1/tickets -H 'Content-Type: application/json' -d '{"item_code": "C-SB-001"}'
+  Call next (clerk) curl -X POST http://$HTTP/api/v1/windows/1/call-next -H "Authorization: Bearer \$(cat $VAR/clerk.token)"
+  Device keys       $VAR/keys/devices/   (kiosk-1, board-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
+  Ctrl-C stops the hall.
+
+MSG
+wait -n "${pids[@]}"
