@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 import psutil
 import zmq
 
@@ -84,7 +85,7 @@ def kiosk_load(endpoint: str, creds_files: tuple[str, str], sockets: int, item: 
         n += 1
         body = {"v": 1, "type": "ticket.issue", "key": f"{tag}-{n:08d}", "body": {"item_code": item}}
         sent_at[s] = time.perf_counter()
-        s.send(json.dumps(body).encode())
+        s.send(orjson.dumps(body))
 
     for _ in range(sockets):
         s = ctx.socket(zmq.REQ)
@@ -101,7 +102,7 @@ def kiosk_load(endpoint: str, creds_files: tuple[str, str], sockets: int, item: 
         if now - start > seconds:
             break
         for s, _ in poller.poll(200):
-            reply = json.loads(s.recv())
+            reply = orjson.loads(s.recv())
             lat.append(time.perf_counter() - sent_at[s])
             if not reply.get("ok"):
                 errors += 1
@@ -128,7 +129,7 @@ def clerk_calls(endpoint: str, creds: CurveClientKeys, window: int, n: int, tag:
     for i in range(n):
         body = {"v": 1, "type": "window.call_next", "key": f"{tag}-{i:08d}", "body": {"window": window}}
         t0 = time.perf_counter()
-        s.send(json.dumps(body).encode())
+        s.send(orjson.dumps(body))
         reply = json.loads(s.recv())
         out.append(time.perf_counter() - t0)
         assert reply["ok"], reply

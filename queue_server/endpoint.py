@@ -42,7 +42,7 @@ from .service import ANONYMOUS, Actor, Commit, HallService, Outcome, Pending
 log = logging.getLogger("queue_server.endpoint")
 
 MAX_BATCH = 512
-PIPELINE_DEPTH = 2
+PIPELINE_DEPTH = 16
 _RESET = object()
 HEARTBEAT_S = 1.0
 REGISTRY_REFRESH_S = 5.0
@@ -172,8 +172,9 @@ class HallLoop:
                 self._auth.stop()
 
     def _commit_loop(self) -> None:
-        """Store decided batches in order. After a failure nothing later is stored until the
-        loop has rebuilt the engine (a reset marker), since later batches built on the lost one."""
+        """Store decided batches in order, everything waiting in one transaction (one fsync
+        for all: true group commit). After a failure nothing later is stored until the loop
+        has rebuilt the engine (a reset marker), since later batches built on the lost one."""
         failed = False
         while True:
             item = self._to_commit.get()
@@ -182,10 +183,26 @@ class HallLoop:
             if item is _RESET:
                 failed = False
                 continue
-            ok = False if failed else self.service.commit(item)
+            group = [item]
+            marker = None
+            while True:
+                try:
+                    more = self._to_commit.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None or more is _RESET:
+                    marker = more
+                    break
+                group.append(more)
+            ok = False if failed else self.service.commit(Commit.merge(group))
             failed = failed or not ok
-            self._stored.put((item, ok))
+            for c in group:
+                self._stored.put((c, ok))
             os.write(self._wake_w, b"c")
+            if marker is _RESET:
+                failed = False
+            elif marker is not None:
+                return
 
     def _finish_stored(self, pub: zmq.Socket, topic: bytes) -> None:
         while True:

@@ -115,13 +115,33 @@ def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
 
 
 def _issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
+    """What a kiosk prints and the online hall shows. Kept small: it is also the stored
+    answer for retries, one per ticket of the day."""
     t = svc.engine.tickets[ticket_id]
-    view = ticket_view(svc.engine, t)
+    ahead = svc.engine.position(t)
     item = svc.catalogue.items.get(t.item)
-    view["token"] = t.token
-    view["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
-    view["hall"] = svc.store.hall
-    return view
+    reply: dict[str, Any] = {
+        "id": t.id,
+        "number": t.number,
+        "token": t.token,
+        "hall": svc.store.hall,
+        "item_code": t.item,
+        "item_name": {"zh": item.name.zh, "en": item.name.en} if item else None,
+        "stream": t.stream,
+        "state": t.state.value,
+        "position": ahead,
+        "estimated_wait_s": svc.engine.estimated_wait_s(t.stream, ahead),
+        "issued_at": t.issued_at,
+    }
+    optional = {
+        "priority": t.priority.value if t.priority else None,
+        "appointment": t.appointment,
+        "late": t.late or None,
+        "first_inquiry_clerk": t.first_inquiry_clerk,
+        "id_masked": t.id_masked,
+    }
+    reply.update((k, v) for k, v in optional.items() if v is not None)
+    return reply
 
 
 # --------------------------------------------------------------------- handlers
@@ -355,9 +375,7 @@ def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, n
     code = _str(body, "code", max_len=16)
     assert code is not None
     events = svc.emit(svc.engine.check_in(code.upper(), now, svc.new_token()))
-    reply = _issued_reply(svc, events[0].data["ticket"])
-    reply["appointment_late"] = events[0].data["late"]
-    return reply
+    return _issued_reply(svc, events[0].data["ticket"])
 
 
 @handler("appointment.cancel", role="public", mutates=True)

@@ -3,15 +3,15 @@ recover the live queue. Also the demo hall that ``init`` creates."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from .catalogue import Catalogue, load_catalogue, parse_catalogue
+from .catalogue import load_catalogue, parse_catalogue
 from .engine import ClerkInfo, HallEngine, HallRules, WindowDef, WindowKind
+from .hallconfig import DEFAULT_HALL_CONFIG, Rules, load_hall_config
 from .paths import Paths
 from .privacy import Privacy
 from .service import HallService, item_rules
@@ -22,10 +22,7 @@ DEFAULT_CATALOGUE = Path(__file__).parent / "catalogue" / "data" / "district_hal
 
 
 def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
-    known = {k: v for k, v in settings.items() if k in HallRules.__dataclass_fields__ and k != "appointment_slots"}
-    if "prefixes" in known:
-        known["prefixes"] = tuple(tuple(p) for p in known["prefixes"])
-    return HallRules(hall=hall, **known)
+    return Rules.model_validate(settings).engine_rules(hall)
 
 
 def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallService:
@@ -53,78 +50,55 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
     return service
 
 
-# ------------------------------------------------------------------------ demo
-DEMO_CLERKS = [
-    ("c01", "陈晓梅", "SF0101", "0755-26010101"),
-    ("c02", "王建国", "SF0102", "0755-26010102"),
-    ("c03", "李娜", "SF0103", "0755-26010103"),
-    ("c04", "张伟", "SF0104", "0755-26010104"),
-    ("c05", "刘洋", "SF0105", "0755-26010105"),
-    ("c06", "赵敏", "SF0106", "0755-26010106"),
-    ("c07", "黄志强", "SF0107", "0755-26010107"),
-    ("c08", "周婷", "SF0108", "0755-26010108"),
-]
-
-
-def demo_windows(catalogue: Catalogue) -> list[WindowDef]:
-    social = tuple(code for code, item in catalogue.items.items() if item.theme == "social_security")[:4]
-    return [
-        WindowDef(1, WindowKind.COMPREHENSIVE, "citizen", (), "综合窗口 Comprehensive"),
-        WindowDef(2, WindowKind.COMPREHENSIVE, "citizen", (), "综合窗口 Comprehensive"),
-        WindowDef(3, WindowKind.COMPREHENSIVE, "citizen", (), "综合窗口 Comprehensive"),
-        WindowDef(4, WindowKind.COMPREHENSIVE, "citizen", (), "综合窗口 Comprehensive"),
-        WindowDef(5, WindowKind.ENTERPRISE, "enterprise", (), "法人窗口 Enterprise"),
-        WindowDef(6, WindowKind.ENTERPRISE, "enterprise", (), "法人窗口 Enterprise"),
-        WindowDef(7, WindowKind.DEDICATED, "citizen", social, "社保专窗 Social security"),
-        WindowDef(8, WindowKind.GREEN_CHANNEL, "citizen", (), "绿色通道 Green channel"),
-    ]
-
-
 def init_hall(
     url: str,
     paths: Paths,
     *,
-    hall: str = "H01",
-    hall_name: str = "示范区政务服务中心",
-    hall_name_en: str = "Demonstration District Government Service Centre",
+    config_path: Path = DEFAULT_HALL_CONFIG,
     catalogue_path: Path = DEFAULT_CATALOGUE,
-    demo: bool = True,
 ) -> dict[str, Any]:
-    """Create the schema, the hall, its keys, the catalogue and (demo) windows and clerks.
-    Safe to run again: what exists is kept."""
+    """Create the schema, keys and catalogue; create or update the hall, its windows and
+    clerks from the hall configuration file. Safe to run again."""
+    catalogue = load_catalogue(catalogue_path)
+    config = load_hall_config(config_path)
+    config.check_against(catalogue, str(config_path))
+    hall = config.hall.code
     db = make_engine(url)
     migrate(db)
     Privacy.from_file(paths.data_key, create=True)
     from .auth import ensure_server_keys
 
     ensure_server_keys(paths)
-    catalogue = load_catalogue(catalogue_path)
     store = HallStore(db, hall)
     version, _ = store.publish_catalogue(catalogue.to_document(), catalogue.content_hash(), "init")
-    created_windows = 0
-    with db.begin() as c:
-        if c.execute(select(Hall.code).where(Hall.code == hall)).first() is None:
-            c.execute(insert(Hall).values(code=hall, name=hall_name, name_en=hall_name_en, level="district", settings={}))
-        if demo and c.execute(select(WindowRow.id).where(WindowRow.hall == hall)).first() is None:
-            for w in demo_windows(catalogue):
-                c.execute(
-                    insert(WindowRow).values(
-                        hall=hall, number=w.number, kind=w.kind.value, stream=w.stream, items={"codes": list(w.items)}, name=w.name
-                    )
-                )
-                created_windows += 1
-            for cid, name, staff, phone in DEMO_CLERKS:
-                if c.execute(select(Clerk.id).where(Clerk.id == cid)).first() is None:
-                    c.execute(insert(Clerk).values(id=cid, hall=hall, name=name, staff_no=staff, phone=phone))
-    if demo and created_windows:
+    with Session(db) as s, s.begin():
+        h = s.get(Hall, hall)
+        if h is None:
+            h = Hall(code=hall)
+            s.add(h)
+        h.name, h.name_en, h.level, h.parent = config.hall.name, config.hall.name_en, config.hall.level, config.hall.parent
+        h.settings = config.rules.model_dump(mode="json")
+        existing = {w.number: w for w in s.execute(select(WindowRow).where(WindowRow.hall == hall)).scalars()}
+        new_hall = not existing
+        for w in config.windows:
+            row = existing.pop(w.number, None) or WindowRow(hall=hall, number=w.number)
+            row.kind, row.stream, row.name, row.items = w.kind.value, w.stream, w.name, {"codes": list(w.items)}
+            s.add(row)
+        for gone in existing.values():
+            s.delete(gone)
+        for c in config.clerks:
+            row = s.get(Clerk, c.id) or Clerk(id=c.id)
+            row.hall, row.name, row.staff_no, row.phone, row.department = hall, c.name, c.staff_no, c.phone, c.department
+            s.add(row)
+    if new_hall:
+        # A new hall opens with its clerks at their windows, so calling can start at once.
         from .service import SYSTEM, Pending
 
         service = open_hall(db, hall, paths)
-        batch = [
-            Pending("window.sign_in", {"window": n, "clerk": cid}, None, SYSTEM, lambda o: None)
-            for n, (cid, *_rest) in zip((1, 2, 3, 5, 7, 8), DEMO_CLERKS, strict=False)
-        ]
-        service.process(batch)
+        seats = [c for c in config.clerks if c.signed_in_at is not None]
+        service.process(
+            [Pending("window.sign_in", {"window": c.signed_in_at, "clerk": c.id}, None, SYSTEM, lambda o: None) for c in seats]
+        )
         service.checkpoint()
     db.dispose()
-    return {"hall": hall, "catalogue_version": version, "windows_created": created_windows, "at": time.time()}
+    return {"hall": hall, "catalogue_version": version, "windows": len(config.windows), "new": new_hall}

@@ -31,7 +31,8 @@ from .store.models import TicketRow
 log = logging.getLogger("queue_server.service")
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
-CHECKPOINT_EVERY = 20_000
+PRUNE_EVERY_S = 60.0
+CHECKPOINT_EVERY = 50_000
 #: Fields of event data that never leave the server on the PUB socket.
 PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
 
@@ -91,6 +92,19 @@ class Commit:
     replies: list[IdempotentReply]
     checkpoint: tuple[int, dict[str, Any], float] | None = None
 
+    @staticmethod
+    def merge(commits: list[Commit]) -> Commit:
+        """Consecutive decided batches as one write (their requests stay with each batch)."""
+        if len(commits) == 1:
+            return commits[0]
+        checkpoints = [c.checkpoint for c in commits if c.checkpoint is not None]
+        return Commit(
+            [],
+            [e for c in commits for e in c.events],
+            [r for c in commits for r in c.replies],
+            checkpoints[-1] if checkpoints else None,
+        )
+
 
 class HallService:
     def __init__(
@@ -102,7 +116,6 @@ class HallService:
         privacy: Privacy,
         *,
         clock: Callable[[], float] = time.time,
-        publish: Callable[[list[Event]], None] | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -111,11 +124,12 @@ class HallService:
         self.catalogue_document = catalogue.to_document()
         self.privacy = privacy
         self.clock = clock
-        self.publish = publish or (lambda events: None)
         self.epoch = uuid.uuid4().hex[:12]
-        self.replies: dict[str, str] = {}
+        # Idempotency key -> (time, encoded first answer), oldest first.
+        self.replies: dict[str, tuple[float, str]] = {}
         self._batch_events: list[Event] = []
         self._since_checkpoint = 0
+        self._forget_replies_before = 0.0
 
     # --------------------------------------------------------------- recovery
     def recover(self) -> int:
@@ -131,6 +145,7 @@ class HallService:
         self.engine.reindex(now)
         self.engine.prune_appointments(now)
         self.replies = self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S)
+        self._forget_replies_before = now + PRUNE_EVERY_S
         if replayed or checkpoint is None:
             self.checkpoint()
         return replayed
@@ -159,7 +174,7 @@ class HallService:
             if p.key is not None:
                 cached = self.replies.get(p.key)
                 if cached is not None:
-                    p.outcome = _decode_outcome(cached)
+                    p.outcome = _decode_outcome(cached[1])
                     continue
                 first = seen.get(p.key)
                 if first is not None:  # the same request twice in one batch
@@ -172,13 +187,27 @@ class HallService:
                 encoded = _encode_outcome(p.outcome)
                 fresh.append(IdempotentReply(p.key, p.type, encoded, now))
                 # A retry arriving while this batch is still being written gets this answer.
-                self.replies[p.key] = encoded
+                self.replies[p.key] = (now, encoded)
+        if now >= self._forget_replies_before:
+            self._forget_old_replies(now)
         commit = Commit(batch, self._batch_events, fresh)
         self._since_checkpoint += len(commit.events)
         if self._since_checkpoint >= CHECKPOINT_EVERY:
             commit.checkpoint = (self.engine.last_seq, dump_state(self.engine), now)
             self._since_checkpoint = 0
         return commit
+
+    def _forget_old_replies(self, now: float) -> None:
+        """Keep answers for retries within the idempotency window only (the store keeps them
+        longer, for the record)."""
+        horizon = now - IDEMPOTENCY_WINDOW_S
+        replies = self.replies
+        while replies:
+            key = next(iter(replies))
+            if replies[key][0] >= horizon:
+                break
+            del replies[key]
+        self._forget_replies_before = now + PRUNE_EVERY_S
 
     def commit(self, commit: Commit) -> bool:
         """Store a decided batch durably (any thread; one at a time, in order)."""

@@ -21,17 +21,25 @@ trap cleanup EXIT INT TERM
 
 $PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" &
 pids+=($!)
+# A ticket printer: the ESC/POS simulator on TCP 19100 saves every printed page as a PNG.
+mkdir -p "$VAR/printer"
+$PY -m printer simulate --tcp 19100 --host 127.0.0.1 --out "$VAR/printer" >"$VAR/printer/simulator.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 1 100); do
   $PY -c "import urllib.request; urllib.request.urlopen('http://$HTTP/api/v1/health', timeout=1)" 2>/dev/null && break
   sleep 0.2
 done
+
+export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP"
+$PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
 cat <<MSG
 
   政务服务大厅演示 / Hall demo is running
   REST API          http://$HTTP/api/v1/health   (OpenAPI: /api/v1/openapi.json)
   Live queue        http://$HTTP/api/v1/queue
-  Take a number     curl -X POST http://$HTTP/api/v1/tickets -H 'Content-Type: application/json' -d '{"item_code": "C-SB-001"}'
+  Take a number     .venv/bin/python scripts/demo_ticket.py C-SB-001   (a kiosk's request; the slip prints to $VAR/printer/*.png)
+                    or: curl -X POST http://$HTTP/api/v1/tickets -H 'Content-Type: application/json' -d '{"item_code": "C-SB-001"}'
   Call next (clerk) curl -X POST http://$HTTP/api/v1/windows/1/call-next -H "Authorization: Bearer \$(cat $VAR/clerk.token)"
   Device keys       $VAR/keys/devices/   (kiosk-1, board-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
   Ctrl-C stops the hall.

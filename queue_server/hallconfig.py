@@ -1,0 +1,130 @@
+"""The hall configuration file (``config/hall.yaml``): the hall, its rules, windows, clerks.
+
+Validated as a whole; every problem is named with its place in the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .catalogue import Catalogue
+from .engine import HallRules, WindowDef, WindowKind
+
+DEFAULT_HALL_CONFIG = Path(__file__).resolve().parents[1] / "config" / "hall.yaml"
+
+
+class HallConfigError(ValueError):
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HallInfo(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9]{2,16}$")
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    level: Literal["district", "town", "village"] = "district"
+    parent: str | None = None
+
+
+class Rules(_Strict):
+    timezone: str = "Asia/Shanghai"
+    prefixes: dict[Literal["citizen", "enterprise"], str] = {"citizen": "A", "enterprise": "B"}
+    no_show_after_recalls: int = Field(2, ge=0, le=10)
+    reservation_min: int = Field(30, ge=0, le=480)
+    default_service_min: float = Field(5, gt=0, le=240)
+    appointment_capacity: int = Field(4, ge=1, le=500)
+    appointment_days_ahead: int = Field(14, ge=0, le=90)
+
+    @model_validator(mode="after")
+    def _prefixes(self) -> Rules:
+        values = list(self.prefixes.values())
+        if len(set(values)) != len(values) or not all(v.isalpha() and v.isupper() and len(v) == 1 for v in values):
+            raise ValueError("prefixes must be distinct single capital letters")
+        if set(self.prefixes) != {"citizen", "enterprise"}:
+            raise ValueError("prefixes need both streams: citizen and enterprise")
+        return self
+
+    def engine_rules(self, hall: str) -> HallRules:
+        return HallRules(
+            hall=hall,
+            timezone=self.timezone,
+            prefixes=tuple(self.prefixes.items()),
+            no_show_after_recalls=self.no_show_after_recalls,
+            reservation_s=self.reservation_min * 60,
+            default_service_s=self.default_service_min * 60,
+            appointment_capacity=self.appointment_capacity,
+            appointment_days_ahead=self.appointment_days_ahead,
+        )
+
+
+class WindowConfig(_Strict):
+    number: int = Field(ge=1, le=999)
+    kind: WindowKind
+    stream: Literal["citizen", "enterprise"] = "citizen"
+    name: str = ""
+    items: tuple[str, ...] = ()
+
+    def definition(self) -> WindowDef:
+        return WindowDef(self.number, self.kind, self.stream, self.items, self.name)
+
+
+class ClerkConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1)
+    staff_no: str = Field(min_length=1)
+    phone: str = ""
+    department: str = ""
+    signed_in_at: int | None = None
+
+
+class HallConfig(_Strict):
+    hall: HallInfo
+    rules: Rules = Rules()
+    windows: tuple[WindowConfig, ...] = ()
+    clerks: tuple[ClerkConfig, ...] = ()
+
+    def check_against(self, catalogue: Catalogue, source: str) -> None:
+        problems: list[str] = []
+        numbers = [w.number for w in self.windows]
+        for n in sorted({n for n in numbers if numbers.count(n) > 1}):
+            problems.append(f"windows: number {n} appears twice")
+        for i, w in enumerate(self.windows):
+            if w.kind is WindowKind.DEDICATED and not w.items:
+                problems.append(f"windows[{i}] (window {w.number}): a dedicated window lists its items")
+            for code in w.items:
+                if code not in catalogue.items:
+                    problems.append(f"windows[{i}] (window {w.number}): item {code} is not in the catalogue")
+        ids = [c.id for c in self.clerks]
+        for cid in sorted({c for c in ids if ids.count(c) > 1}):
+            problems.append(f"clerks: id {cid} appears twice")
+        seats = [c.signed_in_at for c in self.clerks if c.signed_in_at is not None]
+        for i, c in enumerate(self.clerks):
+            if c.signed_in_at is not None and c.signed_in_at not in numbers:
+                problems.append(f"clerks[{i}] ({c.id}): signed_in_at {c.signed_in_at} is not a window")
+            if c.signed_in_at is not None and seats.count(c.signed_in_at) > 1:
+                problems.append(f"clerks[{i}] ({c.id}): window {c.signed_in_at} has two clerks")
+        if problems:
+            raise HallConfigError(source, problems)
+
+
+def load_hall_config(path: Path) -> HallConfig:
+    try:
+        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HallConfigError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as e:
+        raise HallConfigError(str(path), [f"not valid YAML: {e}"]) from None
+    try:
+        return HallConfig.model_validate(doc)
+    except ValidationError as e:
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
+        raise HallConfigError(str(path), problems) from None

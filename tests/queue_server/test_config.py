@@ -1,0 +1,91 @@
+"""The hall configuration file and init: clear errors, safe re-runs, rules reaching the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from queue_server.hallconfig import DEFAULT_HALL_CONFIG, HallConfigError
+from queue_server.paths import Paths
+from queue_server.runtime import init_hall, open_hall
+from queue_server.service import Actor, Pending
+from queue_server.store import make_engine
+
+KIOSK = Actor("device", "kiosk-1", "kiosk")
+
+
+def write(tmp_path: Path, doc: dict) -> Path:
+    p = tmp_path / "hall.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def demo() -> dict:
+    return yaml.safe_load(DEFAULT_HALL_CONFIG.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d["windows"].append(dict(d["windows"][0])), ["number 1 appears twice"]),
+        (lambda d: d["windows"][6].update(items=["C-XX-999"]), ["windows[6]", "C-XX-999"]),
+        (lambda d: d["windows"][6].update(items=[]), ["dedicated window lists its items"]),
+        (lambda d: d["clerks"][1].update(signed_in_at=1), ["window 1 has two clerks"]),
+        (lambda d: d["clerks"][0].update(signed_in_at=99), ["signed_in_at 99 is not a window"]),
+        (lambda d: d["rules"].update(prefixes={"citizen": "A", "enterprise": "A"}), ["distinct"]),
+        (lambda d: d["windows"][0].update(kind="vip"), ["windows.0.kind"]),
+        (lambda d: d["hall"].update(colour="red"), ["hall.colour"]),
+    ],
+)
+def test_a_broken_hall_file_names_what_is_wrong(tmp_path: Path, change, words: list[str]) -> None:  # type: ignore[no-untyped-def]
+    doc = demo()
+    change(doc)
+    with pytest.raises(HallConfigError) as err:
+        init_hall(f"sqlite:///{tmp_path / 'h.db'}", Paths(tmp_path / "var"), config_path=write(tmp_path, doc))
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_rules_from_the_file_reach_the_engine_and_init_can_run_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    paths = Paths(tmp_path / "var")
+    doc = demo()
+    doc["rules"]["prefixes"] = {"citizen": "C", "enterprise": "E"}
+    doc["rules"]["no_show_after_recalls"] = 3
+    assert init_hall(url, paths, config_path=write(tmp_path, doc))["new"] is True
+    svc = open_hall(make_engine(url), "H01", paths)
+    assert svc.engine.rules.no_show_after_recalls == 3
+    assert svc.engine.windows[1].clerk == "c01"  # opened with its clerks seated
+    item = next(c for c, i in svc.catalogue.items.items() if i.stream.value == "citizen")
+    out: list = []
+    svc.process([Pending("ticket.issue", {"item_code": item}, None, KIOSK, out.append)])
+    assert out[0].body["number"] == "C001"
+
+    doc["windows"] = [w for w in doc["windows"] if w["number"] != 4] + [
+        {"number": 9, "kind": "comprehensive", "stream": "citizen", "name": "新窗口"}
+    ]
+    again = init_hall(url, paths, config_path=write(tmp_path, doc))
+    assert again["new"] is False
+    svc2 = open_hall(make_engine(url), "H01", paths)
+    assert 9 in svc2.engine.windows and 4 not in svc2.engine.windows
+    assert len(svc2.engine.tickets) == 1  # the live queue survives a re-run
+    assert svc2.engine.windows[1].clerk == "c01"
+
+
+def test_answers_for_retries_are_kept_a_day_then_forgotten(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    paths = Paths(tmp_path / "var")
+    init_hall(url, paths)
+    now = [1_800_000_000.0]
+    svc = open_hall(make_engine(url), "H01", paths, clock=lambda: now[0])
+    item = next(c for c, i in svc.catalogue.items.items() if i.stream.value == "citizen")
+    out: list = []
+    svc.process([Pending("ticket.issue", {"item_code": item}, "kiosk:key-0001", KIOSK, out.append)])
+    now[0] += 3600
+    svc.process([Pending("ticket.issue", {"item_code": item}, "kiosk:key-0001", KIOSK, out.append)])
+    assert out[1].body["id"] == out[0].body["id"]
+    now[0] += 25 * 3600
+    svc.process([Pending("ticket.issue", {"item_code": item}, "kiosk:key-0002", KIOSK, out.append)])
+    assert "kiosk:key-0001" not in svc.replies
