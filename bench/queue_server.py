@@ -246,6 +246,7 @@ def main() -> None:
         elapsed = max(r["elapsed"] for r in results)
         errors = sum(r["errors"] for r in results)
         p50, p99 = statistics.median(lat), pct(lat, 0.99)
+        print(f"server RSS after the issue run: {server.memory_info().rss / 2**20:.0f} MB")
         print(f"ticket issue: {len(lat) / elapsed:,.0f}/s from {per * args.procs} connections in {args.procs} processes "
               f"({len(lat)} tickets, {errors} errors, server CPU {(cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed:.0%})")
         print(f"  latency p50 {ms(p50)} ({p50 / base_p50:.1f}x baseline)  p99 {ms(p99)} ({p99 / base_p50:.1f}x baseline)")
@@ -266,10 +267,10 @@ def main() -> None:
                     left -= k
             elif waiting_now < target:
                 issue_many(hall.router, kiosk_files, item, target - waiting_now, args.procs)
-            calls = clerk_calls(hall.router, pad_creds[1], 1, 300, f"call-{target}-{time.time_ns()}")[50:]
+            calls = clerk_calls(hall.router, pad_creds[1], 1, 1100, f"call-{target}-{time.time_ns()}")[100:]
             figures[target] = calls
             print(f"call-next with {target:>7,} waiting: p50 {ms(statistics.median(calls))}  p99 {ms(pct(calls, 0.99))}  "
-                  f"({pct(calls, 0.99) / base_p50:.1f}x baseline)")
+                  f"({pct(calls, 0.99) / base_p50:.1f}x baseline)  server RSS {server.memory_info().rss / 2**20:.0f} MB")
         flat = pct(figures[args.waiting], 0.99) / pct(figures[100], 0.99)
         print(f"  call-next p99 at {args.waiting:,} / at 100: {flat:.2f}x")
         print(f"server RSS with {args.waiting:,} waiting: {server.memory_info().rss / 2**20:.0f} MB")

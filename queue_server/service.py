@@ -32,7 +32,8 @@ log = logging.getLogger("queue_server.service")
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
 PRUNE_EVERY_S = 60.0
-CHECKPOINT_EVERY = 50_000
+CHECKPOINT_EVERY = 5_000
+CHECKPOINT_MAX_LIVE = 500
 #: Fields of event data that never leave the server on the PUB socket.
 PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
 
@@ -125,8 +126,9 @@ class HallService:
         self.privacy = privacy
         self.clock = clock
         self.epoch = uuid.uuid4().hex[:12]
-        # Idempotency key -> (time, encoded first answer), oldest first.
-        self.replies: dict[str, tuple[float, str]] = {}
+        # Idempotency key -> (time, first answer as UTF-8 JSON), oldest first. Bytes, not
+        # str: a day of Chinese answers as str would take twice the memory.
+        self.replies: dict[str, tuple[float, bytes]] = {}
         self._batch_events: list[Event] = []
         self._since_checkpoint = 0
         self._forget_replies_before = 0.0
@@ -192,7 +194,9 @@ class HallService:
             self._forget_old_replies(now)
         commit = Commit(batch, self._batch_events, fresh)
         self._since_checkpoint += len(commit.events)
-        if self._since_checkpoint >= CHECKPOINT_EVERY:
+        if self._since_checkpoint >= CHECKPOINT_EVERY and len(self.engine.tickets) <= CHECKPOINT_MAX_LIVE:
+            # Checkpoint when it is cheap (a short live line, typically between visitors or
+            # after hours): recovery replays only the events after it.
             commit.checkpoint = (self.engine.last_seq, dump_state(self.engine), now)
             self._since_checkpoint = 0
         return commit
@@ -335,16 +339,18 @@ def item_rules(catalogue: Catalogue):  # type: ignore[no-untyped-def]
     }
 
 
-def _encode_outcome(o: Outcome) -> str:
+def _encode_outcome(o: Outcome) -> bytes:
     if o.ok:
-        return orjson.dumps({"ok": True, "body": o.body}).decode()
-    return orjson.dumps(
-        {"ok": False, "error": {"code": o.code, "message": o.message, "message_zh": o.message_zh, "details": o.details}},
-        default=str,
-    ).decode()
+        raw = orjson.dumps({"ok": True, "body": o.body})
+    else:
+        err = {"code": o.code, "message": o.message, "message_zh": o.message_zh, "details": o.details}
+        raw = orjson.dumps({"ok": False, "error": err}, default=str)
+    # orjson leaves about 4 KiB allocated behind every result; a kept answer is copied to
+    # its own size, or a day of answers would take hundreds of megabytes.
+    return bytes(memoryview(raw))
 
 
-def _decode_outcome(raw: str) -> Outcome:
+def _decode_outcome(raw: bytes) -> Outcome:
     d = orjson.loads(raw)
     if d["ok"]:
         return Outcome(True, d["body"])

@@ -16,6 +16,7 @@ Call-next order at window W (DESIGN.md, "Call next"):
 from __future__ import annotations
 
 import heapq
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
@@ -77,7 +78,7 @@ class HallEngine:
 
     # ------------------------------------------------------------------ helpers
     def local_day(self, now: float) -> str:
-        return datetime.fromtimestamp(now, self.tz).date().isoformat()
+        return sys.intern(datetime.fromtimestamp(now, self.tz).date().isoformat())
 
     def _local_ts(self, day: str, hhmm: str) -> float:
         h, m = (int(x) for x in hhmm.split(":"))
@@ -675,10 +676,10 @@ class HallEngine:
         t = Ticket(
             id=d["ticket"],
             number=d["number"],
-            day=d["day"],
+            day=sys.intern(d["day"]),  # shared by a day's tickets, not one copy each
             seq=d["seq"],
-            item=d["item"],
-            stream=d["stream"],
+            item=sys.intern(d["item"]),
+            stream=sys.intern(d["stream"]),
             issued_at=e.at,
             token=d["token"],
             id_hash=d.get("id_hash"),

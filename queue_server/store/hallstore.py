@@ -33,7 +33,7 @@ from .models import (
 class IdempotentReply:
     key: str
     type: str
-    reply: str
+    reply: bytes  # UTF-8 JSON
     at: float
 
 
@@ -157,7 +157,9 @@ class HallStore:
                 select(Checkpoint.seq).where(Checkpoint.hall == self.hall, Checkpoint.seq == seq)
             ).first()
             if exists is None:
-                c.execute(insert(Checkpoint).values(hall=self.hall, seq=seq, at=at, state=state))
+                # Values as execution parameters, not in the statement: SQLAlchemy's statement
+                # cache would otherwise keep the first (large) state alive.
+                c.execute(insert(Checkpoint), {"hall": self.hall, "seq": seq, "at": at, "state": state})
             # Older checkpoints are no longer needed for recovery.
             c.execute(
                 Checkpoint.__table__.delete().where(Checkpoint.hall == self.hall, Checkpoint.seq < seq)
@@ -171,7 +173,7 @@ class HallStore:
                 .where(IdempotencyKey.hall == self.hall, IdempotencyKey.at >= since)
                 .order_by(IdempotencyKey.at)
             ).all()
-        return {r.key: (r.at, r.reply) for r in rows}
+        return {r.key: (r.at, r.reply.encode()) for r in rows}
 
     # ------------------------------------------------------------------ writing
     def commit_batch(self, events: list[Event], replies: list[IdempotentReply]) -> None:
@@ -185,7 +187,7 @@ class HallStore:
                 )
                 self._project(c, events)
             if replies:
-                self._fast.replies(c, [(self.hall, r.key, r.type, r.reply, r.at) for r in replies])
+                self._fast.replies(c, [(self.hall, r.key, r.type, r.reply.decode(), r.at) for r in replies])
 
     def _project(self, c: Connection, events: list[Event]) -> None:
         """Update the projection tables in event order, running consecutive changes of one

@@ -211,6 +211,21 @@ def test_transfer_to_an_item_goes_first_at_a_dedicated_window_too():
     assert h.tick().call(3) == green.id
 
 
+def test_a_visitor_transferred_to_a_window_that_closes_is_not_stranded():
+    """Nobody starves (DESIGN.md, "Call next"): when the target window of a transfer closes,
+    the visitor must still be called by the windows that serve the item."""
+    h = patient_hall()
+    h.open(1, "k1")
+    h.open(2, "k2")
+    moved = h.issue("C1")
+    other = h.tick().issue("C1")
+    assert h.call(1) == moved.id
+    h.transfer(moved.id, to_window=2, note="see window 2")
+    h.tick().run(h.engine.sign_out(2, h.now))  # window 2 closes for the day
+    called = [h.tick().call(1), h.tick().call(1)]
+    assert set(called) == {moved.id, other.id}
+
+
 def test_transfers_among_themselves_go_by_transfer_time():
     h = patient_hall()
     for w, k in ((1, "k1"), (2, "k2"), (5, "k5")):
@@ -501,6 +516,18 @@ def test_comprehensive_window_takes_every_item_of_its_stream_only():
     h.issue("E1", priority="green")
     c1, c2 = h.tick().issue("C1"), h.tick().issue("C2")
     assert [h.tick().call(1), h.tick().call(1), h.tick().call(1)] == [c1.id, c2.id, None]
+
+
+def test_enterprise_window_kind_wins_over_its_stream_field():
+    windows = (WindowDef(6, WindowKind.ENTERPRISE, CITIZEN),)  # stream set carelessly
+    h = Hall(make_engine(windows=windows, items=PATIENT_ITEMS))
+    h.open(6, "k1")
+    h.issue("C1")
+    e = h.tick().issue("E1")
+    assert h.call(6) == e.id
+    assert h.tick().call(6) is None
+    t = h.tick().issue("C2")
+    assert h.call(6) is None and t.state is TicketState.WAITING
 
 
 def test_enterprise_comprehensive_window_serves_enterprise_items():
