@@ -18,7 +18,6 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -301,5 +300,3 @@ class HallLoop:
         actor = self.registry.actor(key) if key else None
         return actor or ANONYMOUS
 
-
-Callback = Callable[[Outcome], None]

@@ -7,6 +7,7 @@ state (only those are remembered for idempotent retries).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -395,8 +396,6 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud
 
 
 def _new_appointment_code(svc: HallService) -> str:
-    import secrets
-
     while True:
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
         if code not in svc.engine.appointments:

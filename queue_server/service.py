@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import select
 
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
-from .engine import EngineError, Event, HallEngine, HallRules, Priority
+from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
 from .handlers import HANDLERS, Handler
 from .privacy import Privacy
@@ -331,9 +331,7 @@ class HallService:
         }
 
 
-def item_rules(catalogue: Catalogue):  # type: ignore[no-untyped-def]
-    from .engine import ItemRule
-
+def item_rules(catalogue: Catalogue) -> dict[str, ItemRule]:
     return {
         code: ItemRule(code, item.stream.value, item.wait_target_s) for code, item in catalogue.items.items()
     }
@@ -358,4 +356,3 @@ def _decode_outcome(raw: bytes) -> Outcome:
     return Outcome(False, None, err["code"], err["message"], err["message_zh"], err.get("details") or {})
 
 
-__all__ = ["ANONYMOUS", "SYSTEM", "Actor", "HallRules", "HallService", "Outcome", "Pending", "Priority"]

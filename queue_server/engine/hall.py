@@ -445,10 +445,18 @@ class HallEngine:
                 "transfer to a window or to an item, not both or neither",
                 "转办须指定目标窗口或目标事项（二选一）",
             )
+        if not note.strip():
+            raise bad_request("a transfer needs a note for the next clerk", "转办须填写说明")
         if to_window is not None:
             target = self.window(to_window)
             if target.number == w.number:
                 raise conflict("cannot transfer to the same window", "不能转办到本窗口")
+            if target.status is WindowStatus.CLOSED:
+                raise conflict(
+                    f"window {target.number} is closed; transfer to the item instead",
+                    f"{target.number}号窗口未开放，请转办到事项",
+                    window=target.number,
+                )
             if not self.window_serves(target, self.items[t.item]):
                 raise conflict(
                     f"window {target.number} does not handle {t.item}",
@@ -458,8 +466,6 @@ class HallEngine:
                 )
         if to_item is not None:
             self.item(to_item)
-        if not note.strip():
-            raise bad_request("a transfer needs a note for the next clerk", "转办须填写说明")
         return [
             Event(
                 ev.TICKET_TRANSFERRED,
@@ -791,6 +797,14 @@ class HallEngine:
             waiting = [self.tickets[x[-2]] for x in lane.normal.entries if _valid(self.tickets, x)]
             for t in waiting:
                 t.reserved_until = None
+                self._enqueue(t, e.at)
+        # Visitors transferred to this window stay first in line, at any window of their item.
+        lane = self._lanes.existing("window", w.number)
+        if lane is not None:
+            moved = [self.tickets[x[-2]] for x in lane.transfers.entries if _valid(self.tickets, x)]
+            for t in moved:
+                assert t.transfer is not None
+                t.transfer.to_window = None
                 self._enqueue(t, e.at)
 
     def _on_paused(self, e: Event) -> None:

@@ -91,5 +91,3 @@ def hall_view(engine: HallEngine, *, waiting_limit: int = 200) -> dict[str, Any]
         },
     }
 
-
-__all__ = ["TicketState", "hall_view", "ticket_view", "window_view"]

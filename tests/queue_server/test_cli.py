@@ -1,0 +1,61 @@
+"""The command line as scripts use it: help everywhere, a token alone on stdout, key files,
+a clean stop on SIGTERM that keeps the queue."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.hall import ROOT, HallProcess, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["init"], ["serve"], ["token", "create"], ["device", "enroll"], ["device", "revoke"], ["catalogue", "publish"], ["catalogue", "check"]],
+)
+def test_every_command_has_help(args: list[str]) -> None:
+    out = subprocess.run([sys.executable, "-m", "queue_server", *args, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "usage:" in out.stdout
+
+
+def test_token_alone_on_stdout_and_device_key_files(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    run_cli("init", var=tmp_path / "var", db=db)
+    token = run_cli("token", "create", "--role", "manager", var=tmp_path / "var", db=db).stdout
+    assert token.count("\n") == 1 and token.startswith("hall_") and " " not in token.strip()
+    bad = run_cli("token", "create", "--role", "king", var=tmp_path / "var", db=db, check=False)
+    assert bad.returncode != 0 and "invalid choice" in bad.stderr
+    keys = HallProcess(tmp_path / "var", db).enroll("kiosk-9")
+    assert Path(keys["public"]).exists() and Path(keys["secret"]).stat().st_mode & 0o077 == 0
+
+
+def test_catalogue_check_names_the_broken_item(tmp_path: Path) -> None:
+    text = (ROOT / "queue_server/catalogue/data/district_hall.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "cat.yaml"
+    broken.write_text(text.replace("stream: citizen", "stream: martian", 1), encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "queue_server", "catalogue", "check", str(broken)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1 and "stream" in out.stderr and "C-" in out.stderr
+
+
+def test_sigterm_stops_cleanly_and_the_queue_survives(tmp_path: Path) -> None:
+    hall = HallProcess(tmp_path / "var", f"sqlite:///{tmp_path / 'h.db'}", insecure=True)
+    hall.init()
+    hall.start()
+    item = requests.get(f"{hall.http}/api/v1/catalogue", timeout=5).json()["items"][0]["code"]
+    t = requests.post(f"{hall.http}/api/v1/tickets", json={"item_code": item}, timeout=5).json()
+    assert hall.terminate() == 0
+    assert "stopped cleanly" in hall.log()
+    hall.start()
+    try:
+        again = requests.get(f"{hall.http}/api/v1/tickets/{t['id']}", params={"token": t["token"]}, timeout=5)
+        assert again.status_code == 200 and again.json()["state"] == "waiting"
+    finally:
+        hall.stop()
