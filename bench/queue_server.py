@@ -120,20 +120,35 @@ def kiosk_load(endpoint: str, creds_files: tuple[str, str], sockets: int, item: 
     q.put({"lat": lat, "errors": errors, "elapsed": time.perf_counter() - start})
 
 
-def clerk_calls(endpoint: str, creds: CurveClientKeys, window: int, n: int, tag: str) -> list[float]:
+def clerk_calls(
+    endpoint: str, creds: CurveClientKeys, window: int, n: int, tag: str, refill: tuple[CurveClientKeys, str] | None = None
+) -> list[float]:
+    """Call next n times at a window; with ``refill`` a kiosk issues one ticket after each call
+    (not timed), so the line stays at the size being measured."""
     ctx = zmq.Context()
     s = ctx.socket(zmq.REQ)
     apply_client(s, creds)
     s.connect(endpoint)
+    kiosk = None
+    if refill is not None:
+        kiosk = ctx.socket(zmq.REQ)
+        apply_client(kiosk, refill[0])
+        kiosk.connect(endpoint)
     out = []
     for i in range(n):
         body = {"v": 1, "type": "window.call_next", "key": f"{tag}-{i:08d}", "body": {"window": window}}
         t0 = time.perf_counter()
         s.send(orjson.dumps(body))
-        reply = json.loads(s.recv())
+        reply = orjson.loads(s.recv())
         out.append(time.perf_counter() - t0)
-        assert reply["ok"], reply
+        assert reply["ok"] and reply["body"]["ticket"] is not None, reply
+        if kiosk is not None:
+            issue = {"v": 1, "type": "ticket.issue", "key": f"{tag}-r{i:08d}", "body": {"item_code": refill[1]}}  # type: ignore[index]
+            kiosk.send(orjson.dumps(issue))
+            kiosk.recv()
     s.close(0)
+    if kiosk is not None:
+        kiosk.close(0)
     ctx.term()
     return out
 
@@ -267,7 +282,9 @@ def main() -> None:
                     left -= k
             elif waiting_now < target:
                 issue_many(hall.router, kiosk_files, item, target - waiting_now, args.procs)
-            calls = clerk_calls(hall.router, pad_creds[1], 1, 1100, f"call-{target}-{time.time_ns()}")[100:]
+            calls = clerk_calls(
+                hall.router, pad_creds[1], 1, 1100, f"call-{target}-{time.time_ns()}", refill=(kiosk_creds, item)
+            )[100:]
             figures[target] = calls
             print(f"call-next with {target:>7,} waiting: p50 {ms(statistics.median(calls))}  p99 {ms(pct(calls, 0.99))}  "
                   f"({pct(calls, 0.99) / base_p50:.1f}x baseline)  server RSS {server.memory_info().rss / 2**20:.0f} MB")

@@ -161,6 +161,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     from .http import create_app
     from .runtime import open_hall
     from .store import make_engine
+    from .store.db import WalCheckpointer
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log = logging.getLogger("queue_server")
@@ -174,6 +175,8 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     )
     loop = HallLoop(service, config, registry)
     tune_for_latency()
+    wal = WalCheckpointer(db)
+    wal.start()
     loop.start()
     host, _, port = args.http.rpartition(":")
     server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
@@ -204,6 +207,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
         if not stopping.is_set():
             raise
     loop.stop()
+    wal.stop()
     service.checkpoint()
     db.dispose()
     log.info("stopped cleanly")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///var/hall.db"
+log = logging.getLogger("queue_server.store")
 
 
 def make_engine(url: str = DEFAULT_URL) -> Engine:
@@ -26,12 +29,46 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # No checkpoint inside a commit: the commit that crossed the threshold would copy
+            # megabytes and fsync the database while every visitor waits. WalCheckpointer
+            # does it beside the writer; SQLite also checkpoints when the last connection closes.
+            cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
 
         return eng
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
     return create_engine(u, pool_pre_ping=True)
+
+
+class WalCheckpointer:
+    """Copies the SQLite write-ahead log into the database every ``interval`` seconds from its
+    own thread and connection (PASSIVE: never blocks the writer). No-op for PostgreSQL."""
+
+    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.engine.dialect.name != "sqlite":
+            return
+        self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with self.engine.connect() as c:
+            while not self._stop.wait(self.interval):
+                try:
+                    c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+                except Exception:  # busy or closing: the next round will do it
+                    log.warning("WAL checkpoint skipped", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
 
 
 def migrate(engine: Engine) -> None:

@@ -222,8 +222,20 @@ def test_a_visitor_transferred_to_a_window_that_closes_is_not_stranded():
     assert h.call(1) == moved.id
     h.transfer(moved.id, to_window=2, note="see window 2")
     h.tick().run(h.engine.sign_out(2, h.now))  # window 2 closes for the day
-    called = [h.tick().call(1), h.tick().call(1)]
-    assert set(called) == {moved.id, other.id}
+    # The transferred visitor keeps the head of the line, now at any window of the item.
+    assert [h.tick().call(1), h.tick().call(1)] == [moved.id, other.id]
+
+
+def test_transfer_to_a_closed_window_is_refused():
+    h = patient_hall()
+    h.open(1, "k1")
+    t = h.issue("C1")
+    h.call(1)
+    e = refused("conflict", h.engine.transfer, t.id, h.now, to_window=2, note="window 2 is closed")
+    assert e.details["window"] == 2
+    h.transfer(t.id, to_item="C1", note="any window of the item")
+    h.open(2, "k2")
+    assert h.tick().call(2) == t.id
 
 
 def test_transfers_among_themselves_go_by_transfer_time():
@@ -898,6 +910,23 @@ def test_dump_then_load_into_a_fresh_engine_reproduces_the_same_next_calls():
     assert len(expected) > 10
     assert got == expected
     assert live.engine.waiting_count() == copy.engine.waiting_count() == 0
+
+
+def test_replaying_the_events_gives_the_same_state_after_a_reservation_ran_out():
+    """Replaying a hall's events must rebuild exactly its state, whenever call-next happened
+    to look at the line. Here the reservation runs out, a window calls (nobody it can serve),
+    then the first-inquiry clerk signs out."""
+    h = patient_hall(reservation_s=600)
+    h.open(1, "k1")
+    h.open(4, "k4")
+    back = h.issue("C1", first_inquiry_clerk="k1")
+    h.tick(700)
+    assert h.call(4) is None  # call-next notices the reservation ran out
+    h.tick().run(h.engine.sign_out(1, h.now))
+    replayed = make_engine(h.engine.rules)
+    replayed.apply_all(h.log)
+    assert dump_state(replayed) == dump_state(h.engine)
+    assert back.state is TicketState.WAITING
 
 
 def test_dump_then_load_keeps_appointments_and_their_capacity():
