@@ -245,6 +245,12 @@ def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float
     return hall_view(svc.engine, waiting_limit=max(0, min(limit, 5000)))
 
 
+@handler("hall.set_notices", role="manager", mutates=True)
+def hall_set_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    svc.emit(svc.engine.set_notices(body.get("notices"), now))  # type: ignore[arg-type]
+    return {"notices": list(svc.engine.notices)}
+
+
 # ---- windows (clerks and call pads)
 @handler("window.call_next", role="callpad", mutates=True)
 def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from .model import (
 )
 
 RECENT_CALLS = 6
+MAX_NOTICES = 10
 SERVICE_EMA_WEIGHT = 0.1
 
 
@@ -69,12 +70,15 @@ class HallEngine:
         self.appointments: dict[str, Appointment] = {}
         self.bookings: Counter[tuple[str, str, float]] = Counter()  # (item, day, slot_start)
         self.avg_service_s: dict[str, float] = {}  # per stream
+        self.avg_wait_s: dict[str, float] = {}  # per stream, from issue to call
+        self.notices: list[dict[str, str]] = []  # scrolling notices on the hall board
         self.waiting_by_item: Counter[str] = Counter()
         self._line_order: dict[str, SortedList] = {}  # stream -> issue seqs waiting, for positions
         self.last_seq = 0  # seq of the last applied stored event
         self._lanes = LaneIndex()
         self._timers: list[tuple[float, int, str, int]] = []  # (when, kind, ticket, gen)
         self._clerk_window: dict[str, int] = {}
+        self._reserved: dict[str, set[str]] = {}  # clerk -> tickets issued with a reservation
 
     # ------------------------------------------------------------------ helpers
     def local_day(self, now: float) -> str:
@@ -215,8 +219,11 @@ class HallEngine:
         self.waiting_by_item.clear()
         self._line_order.clear()
         self._clerk_window = {w.clerk: n for n, w in self.windows.items() if w.clerk}
+        self._reserved = {}
         for t in self.tickets.values():
             t.homes = []
+            if t.reserved_until is not None and t.first_inquiry_clerk:
+                self._reserved.setdefault(t.first_inquiry_clerk, set()).add(t.id)
             if t.state is TicketState.WAITING:
                 self._join_line(t, now)
 
@@ -540,6 +547,19 @@ class HallEngine:
             return []
         return [Event(ev.WINDOW_RESUMED, now, {"window": w.number})]
 
+    def set_notices(self, notices: list[dict[str, str]], now: float) -> list[Event]:
+        """The manager's scrolling notices for the hall board, Chinese and English."""
+        if not isinstance(notices, list) or len(notices) > MAX_NOTICES:
+            raise bad_request(f"notices: a list of at most {MAX_NOTICES}", f"公告最多{MAX_NOTICES}条")
+        clean = []
+        for i, n in enumerate(notices):
+            if not isinstance(n, dict) or not all(isinstance(n.get(k), str) and n[k].strip() for k in ("zh", "en")):
+                raise bad_request(f"notices[{i}] needs non-empty zh and en texts", f"第{i + 1}条公告须有中文和英文")
+            if max(len(n["zh"]), len(n["en"])) > 200:
+                raise bad_request(f"notices[{i}] is longer than 200 characters", f"第{i + 1}条公告过长")
+            clean.append({"zh": n["zh"].strip(), "en": n["en"].strip()})
+        return [Event(ev.HALL_NOTICES, now, {"notices": clean})]
+
     # ------------------------------------------------------------- appointments
     def slots(self, item_code: str, day: str, now: float) -> list[dict[str, Any]]:
         self.item(item_code)
@@ -699,6 +719,8 @@ class HallEngine:
             reserved_until=d.get("reserved_until"),
         )
         self.tickets[t.id] = t
+        if t.reserved_until is not None and t.first_inquiry_clerk:
+            self._reserved.setdefault(t.first_inquiry_clerk, set()).add(t.id)
         self._join_line(t, e.at)
 
     def _on_called(self, e: Event) -> None:
@@ -713,9 +735,13 @@ class HallEngine:
         t.served_at = None  # service time counts from this call, not an earlier window's
         t.recalls = 0
         t.transfer = None
-        t.reserved_until = None
+        self._unreserve(t)
         if t.first_inquiry_clerk is None:
             t.first_inquiry_clerk = d.get("first_inquiry_clerk")
+        waited = d.get("waited_s")
+        if waited is not None and t.transfers == 0:
+            prev = self.avg_wait_s.get(t.stream, waited)
+            self.avg_wait_s[t.stream] = prev + SERVICE_EMA_WEIGHT * (waited - prev)
         w.current = t.id
         w.recent.insert(0, t.number)
         del w.recent[RECENT_CALLS:]
@@ -728,7 +754,13 @@ class HallEngine:
         t.state = TicketState.SERVING
         t.served_at = e.at
 
+    def _unreserve(self, t: Ticket) -> None:
+        if t.reserved_until is not None and t.first_inquiry_clerk:
+            self._reserved.get(t.first_inquiry_clerk, set()).discard(t.id)
+        t.reserved_until = None
+
     def _finish(self, t: Ticket, state: TicketState) -> None:
+        self._unreserve(t)
         t.state = state
         if t.window is not None:
             w = self.windows[t.window]
@@ -792,11 +824,12 @@ class HallEngine:
             return
         self._clerk_window.pop(clerk, None)
         # Their reserved visitors go to any window now, keeping their place by issue order.
-        lane = self._lanes.existing("clerk", clerk)
-        if lane is not None:
-            waiting = [self.tickets[x[-2]] for x in lane.normal.entries if _valid(self.tickets, x)]
-            for t in waiting:
-                t.reserved_until = None
+        # (From the record of reservations, not the lanes: the lanes depend on when calls
+        # looked at the line, and replaying the events must give this same state.)
+        for tid in sorted(self._reserved.pop(clerk, ())):
+            t = self.tickets[tid]
+            t.reserved_until = None
+            if t.state is TicketState.WAITING:
                 self._enqueue(t, e.at)
         # Visitors transferred to this window stay first in line, at any window of their item.
         lane = self._lanes.existing("window", w.number)
@@ -816,6 +849,9 @@ class HallEngine:
         w = self.windows[e.data["window"]]
         w.status = WindowStatus.OPEN
         w.pause_reason = None
+
+    def _on_notices(self, e: Event) -> None:
+        self.notices = list(e.data["notices"])
 
     def _on_booked(self, e: Event) -> None:
         d = e.data
@@ -907,6 +943,7 @@ _APPLY = {
     ev.APPOINTMENT_BOOKED: HallEngine._on_booked,
     ev.APPOINTMENT_CHECKED_IN: HallEngine._on_checked_in,
     ev.APPOINTMENT_CANCELLED: HallEngine._on_appointment_cancelled,
+    ev.HALL_NOTICES: HallEngine._on_notices,
 }
 
 _STATUS_ZH = {WindowStatus.OPEN: "开放", WindowStatus.PAUSED: "暂停服务", WindowStatus.CLOSED: "未开放"}

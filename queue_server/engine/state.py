@@ -47,6 +47,8 @@ def dump_state(engine: HallEngine) -> dict[str, Any]:
         ],
         "appointments": [asdict(a) for a in engine.appointments.values()],
         "avg_service_s": dict(engine.avg_service_s),
+        "avg_wait_s": dict(engine.avg_wait_s),
+        "notices": list(engine.notices),
     }
 
 
@@ -82,4 +84,6 @@ def load_state(engine: HallEngine, state: dict[str, Any], now: float) -> None:
         if a.state is not AppointmentState.CANCELLED:
             engine.bookings[(a.item, a.day, a.slot_start)] += 1
     engine.avg_service_s = dict(state["avg_service_s"])
+    engine.avg_wait_s = dict(state.get("avg_wait_s", {}))
+    engine.notices = list(state.get("notices", []))
     engine.reindex(now)

@@ -89,5 +89,7 @@ def hall_view(engine: HallEngine, *, waiting_limit: int = 200) -> dict[str, Any]
         "avg_service_s": {
             s: round(engine.avg_service_s.get(s, engine.rules.default_service_s), 1) for s in engine.streams()
         },
+        "avg_wait_s": {s: round(engine.avg_wait_s.get(s, 0.0), 1) for s in engine.streams()},
+        "notices": list(engine.notices),
     }
 

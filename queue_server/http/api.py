@@ -163,6 +163,12 @@ def appointment_cancel(code: str):  # type: ignore[no-untyped-def]
     return _call("appointment.cancel", body, current_actor())
 
 
+@api.post("/notices")
+@requires("manager")
+def notices():  # type: ignore[no-untyped-def]
+    return _call("hall.set_notices", _body(), _actor())
+
+
 # ------------------------------------------------------------------- clerks
 @api.post("/windows/<int:number>/call-next")
 @requires("clerk")

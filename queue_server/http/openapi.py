@@ -265,6 +265,16 @@ def openapi_document() -> dict[str, Any]:
                 extra={"204": {"description": "nobody is waiting for this window"}},
             )
         },
+        "/notices": {
+            "post": _op(
+                "Set the hall board's scrolling notices (manager)",
+                {"type": "object", "properties": {"notices": {"type": "array", "items": text}}},
+                auth=True,
+                body={"type": "object", "required": ["notices"], "properties": {"notices": {"type": "array", "items": text}}},
+                errors=(400,),
+                idempotent=True,
+            )
+        },
         "/appointments/slots": {
             "get": _op(
                 "Appointment slots of an item on a day, with what is left",

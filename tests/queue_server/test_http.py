@@ -191,3 +191,16 @@ def test_unknown_paths_and_methods_are_json(hall: HallProcess) -> None:
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     r = requests.delete(api(hall, "/tickets"), timeout=5)
     assert r.status_code == 405 and "error" in r.json()
+
+
+def test_manager_sets_board_notices_and_the_queue_shows_waits(hall: HallProcess) -> None:
+    manager = auth(hall.manager)  # type: ignore[attr-defined]
+    notices = [{"zh": "今日16:30停止取号", "en": "No new numbers after 16:30 today"}]
+    assert requests.post(api(hall, "/notices"), json={"notices": notices}, headers=auth(hall.clerk1), timeout=5).status_code == 403  # type: ignore[attr-defined]
+    bad = requests.post(api(hall, "/notices"), json={"notices": [{"zh": "只有中文"}]}, headers=manager, timeout=5)
+    assert bad.status_code == 400 and "en" in bad.json()["error"]["message"]
+    ok = requests.post(api(hall, "/notices"), json={"notices": notices}, headers=manager, timeout=5)
+    assert ok.status_code == 200
+    queue = requests.get(api(hall, "/queue"), timeout=5).json()
+    assert queue["notices"] == notices
+    assert set(queue["avg_wait_s"]) == {"citizen", "enterprise"} and queue["avg_wait_s"]["citizen"] >= 0
