@@ -175,11 +175,15 @@ class HallEngine:
             place(t, lane.normal, (t.seq,))
         # Wake up when the ticket's priority begins: ageing past the wait target, or the
         # start of its appointment slot.
+        # Only future times: a timer at or before `now` would fire again at once and, should
+        # this rule and _priority_since ever disagree, spin advance() forever.
         rule = self.items.get(t.item)
-        if rule is not None:
+        if rule is not None and t.issued_at + rule.wait_target_s > now:
             heapq.heappush(self._timers, (t.issued_at + rule.wait_target_s, 1, t.id, gen))
         if t.priority is Priority.APPOINTMENT and t.slot_start is not None and not t.late:
-            heapq.heappush(self._timers, (max(t.slot_start, t.issued_at), 1, t.id, gen))
+            starts = max(t.slot_start, t.issued_at)
+            if starts > now:
+                heapq.heappush(self._timers, (starts, 1, t.id, gen))
 
     def advance(self, now: float) -> None:
         """Let time pass: promote aged tickets and appointments whose slot began, release
