@@ -17,6 +17,8 @@ DEB_PACKAGES=(
     # Fonts: Chinese text on kiosk screens, tickets and window displays; WenQuanYi is the
     # one reportlab can embed in certificate PDFs
     fonts-noto-cjk fonts-wqy-microhei
+    # Voice calling: offline Mandarin speech
+    espeak-ng
     # Printing: CUPS (raw queues for tickets, A4 certificates) and pdftoppm for previews
     cups poppler-utils
     # OpenGL/EGL and multitouch input for the kiosk UI

@@ -12,6 +12,7 @@ mkdir -p "$VAR"
 $PY -m queue_server init --db "$DB" --var "$VAR"
 [ -f "$VAR/keys/devices/kiosk-1.key" ] || $PY -m queue_server device enroll kiosk-1 --kind kiosk --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/keys/devices/window-1.key" ] || $PY -m queue_server device enroll window-1 --kind display --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
 
@@ -30,6 +31,13 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+# The hall board (speaks calls; without a sound card the playback is logged to $VAR/voice/playback.jsonl)
+# and the screen above window 1. With no DISPLAY they run offscreen.
+$PY -m window_display board --keys "$VAR/keys" --audio-dir "$VAR/voice" >"$VAR/board.log" 2>&1 &
+pids+=($!)
+$PY -m window_display window --number 1 --keys "$VAR/keys" >"$VAR/window-1.log" 2>&1 &
+pids+=($!)
+
 export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP"
 $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
@@ -41,7 +49,8 @@ cat <<MSG
   Take a number     .venv/bin/python scripts/demo_ticket.py C-SB-001   (a kiosk's request; the slip prints to $VAR/printer/*.png)
                     or: curl -X POST http://$HTTP/api/v1/tickets -H 'Content-Type: application/json' -d '{"item_code": "C-SB-001"}'
   Call next (clerk) curl -X POST http://$HTTP/api/v1/windows/1/call-next -H "Authorization: Bearer \$(cat $VAR/clerk.token)"
-  Device keys       $VAR/keys/devices/   (kiosk-1, board-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
+  Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
+  Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)
   Ctrl-C stops the hall.
 
 MSG

@@ -521,7 +521,14 @@ class HallEngine:
                 f"{w.number}号窗口已由{w.clerk}签到",
                 window=w.number,
             )
-        return [Event(ev.WINDOW_SIGNED_IN, now, {"window": w.number, "clerk": clerk})]
+        info = self.clerks[clerk]
+        return [
+            Event(
+                ev.WINDOW_SIGNED_IN,
+                now,
+                {"window": w.number, "clerk": clerk, "clerk_name": info.name, "staff_no": info.staff_no},
+            )
+        ]
 
     def sign_out(self, window_number: int, now: float) -> list[Event]:
         w = self.window(window_number)

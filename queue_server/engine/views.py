@@ -53,7 +53,13 @@ def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:
         "pause_reason": w.pause_reason,
         "clerk": {"id": clerk.id, "name": clerk.name, "staff_no": clerk.staff_no} if clerk else None,
         "current": (
-            {"id": current.id, "number": current.number, "item_code": current.item, "state": current.state.value}
+            {
+                "id": current.id,
+                "number": current.number,
+                "item_code": current.item,
+                "state": current.state.value,
+                "called_at": current.called_at,
+            }
             if current
             else None
         ),

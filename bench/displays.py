@@ -1,0 +1,234 @@
+"""Displays benchmark: from a clerk's call-next to (a) the display models updated on 50
+subscribed displays, (b) the hall board's Kivy screen redrawn with the number, (c) the
+announcement starting; and the share of calls whose speech was prepared before the call.
+
+A real queue server process (CURVE); the subscribers run in worker processes: worker 0 is a
+real hall board (Kivy, SDL offscreen) with the announcer (espeak-ng clips, recording sink),
+the other workers hold plain display links (model only), together ``--displays`` subscribers.
+Tickets are issued ahead, as in a hall (visitors wait before they are called); the calls go to
+windows 1, 2 and 3 one after the other, ``--interval`` seconds apart. Times are wall-clock
+(one machine). The recording sink plays clips at ``--time-scale`` of their length so that the
+voice queue does not grow (real speech takes about 4 s a call; calls faster than that queue up
+by design: announcements never overlap).
+
+    .venv/bin/python bench/displays.py [--displays 50] [--procs 5] [--calls 200] [--interval 0.25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WINDOWS = (1, 2, 3)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(len(s) * p))]
+
+
+def emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+# ------------------------------------------------------------------ worker side
+def worker(args: argparse.Namespace) -> None:
+    from window_display.runtime import DisplayLink, Endpoints
+
+    ep = Endpoints.from_keys_dir(args.keys, "bench-display", router=args.router, pub=args.pub)
+    links: list[DisplayLink] = []
+    board = None
+    announcer = None
+    if args.board:
+        from window_display.kivyenv import prepare_environment
+
+        prepare_environment(headless=True)
+        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+        from window_display.announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings
+
+        def started(call: Any, meta: dict[str, Any]) -> None:
+            emit({"kind": "voice", "number": call.number, "t": time.time(), "prepared": meta["prepared"]})
+
+        announcer = Announcer(SpeechRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
+                              VoiceSettings(repeats=2, pause_s=0.2), on_start=started)
+        links.append(DisplayLink(ep, announcer=announcer))
+        from kivy.base import EventLoop
+        from kivy.core.window import Window
+
+        from window_display.board import HallBoard
+        from window_display.kivyenv import register_fonts
+
+        register_fonts()
+        EventLoop.ensure_window()
+        Window.size = (1920, 1080)
+        board = HallBoard()
+        Window.add_widget(board)
+    while len(links) < args.count:
+        links.append(DisplayLink(ep, fetch_catalogue=False))
+    seen: list[dict[int, str | None]] = [{} for _ in links]
+
+    def current(link: DisplayLink) -> dict[int, str | None]:
+        return {n: w.current_number for n, w in link.model.windows.items() if n in WINDOWS}
+
+    ready = False
+    while True:
+        for i, link in enumerate(links):
+            link.poll(0 if len(links) > 1 else 0.002)
+            if not link.subscriber.synced:
+                continue
+            now_cur = current(link)
+            if now_cur != seen[i]:
+                t = time.time()
+                for n, num in now_cur.items():
+                    if num and seen[i].get(n) != num and ready:
+                        emit({"kind": "model", "number": num, "t": t})
+                seen[i] = now_cur
+        if board is not None:
+            from kivy.base import EventLoop
+
+            from window_display.app import prepare_upcoming
+
+            before = {n: c.number for n, c in board.cells.items()}
+            changed = board.refresh(links[0].model)
+            if not changed:
+                prepare_upcoming(board, links[0], "board")
+            if changed:
+                EventLoop.idle()  # layout and draw the frame
+                t = time.time()
+                for n, c in board.cells.items():
+                    if n in WINDOWS and c.number != before.get(n) and ready:
+                        emit({"kind": "screen", "number": c.number, "t": t})
+        if not ready and all(link.subscriber.synced and link.model.connected for link in links):
+            ready = True
+            emit({"kind": "ready", "count": len(links)})
+        if not ready or len(links) > 1:
+            time.sleep(0.001)
+
+
+# ------------------------------------------------------------------ driver side
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--displays", type=int, default=50)
+    ap.add_argument("--procs", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--interval", type=float, default=0.25)
+    ap.add_argument("--time-scale", type=float, default=0.005)
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--board", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--router", help=argparse.SUPPRESS)
+    ap.add_argument("--pub", help=argparse.SUPPRESS)
+    ap.add_argument("--keys", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--voice-dir", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args)
+        return
+
+    from tests.support.hall import HallProcess
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-displays-"))
+    hall = HallProcess(tmp, f"sqlite:///{tmp}/hall.db")
+    hall.init()
+    hall.enroll("bench-display", kind="display")
+    hall.start()
+    token = hall.token("manager")
+    auth = {"Authorization": f"Bearer {token}"}
+    events: list[dict[str, Any]] = []
+    lock = threading.Lock()
+    procs: list[subprocess.Popen[str]] = []
+    ready = 0
+    try:
+        # the board is one box with one link (process 0); the other displays share the other processes
+        rest, others = args.displays - 1, max(1, args.procs - 1)
+        per = [1] + [rest // others + (1 if i < rest % others else 0) for i in range(others)]
+        for i, count in enumerate(per):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--count", str(count),
+                   "--router", hall.router, "--pub", hall.pub, "--keys", str(tmp / "keys"),
+                   "--voice-dir", str(tmp / "voice"), "--time-scale", str(args.time_scale)]
+            if i == 0:
+                cmd.append("--board")
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                          text=True))
+
+        def reader(p: subprocess.Popen[str]) -> None:
+            nonlocal ready
+            assert p.stdout is not None
+            for line in p.stdout:
+                e = json.loads(line)
+                with lock:
+                    if e["kind"] == "ready":
+                        ready += e["count"]
+                    else:
+                        events.append(e)
+
+        for p in procs:
+            threading.Thread(target=reader, args=(p,), daemon=True).start()
+        deadline = time.monotonic() + 120
+        while ready < args.displays and time.monotonic() < deadline:
+            time.sleep(0.1)
+        print(f"{ready} displays subscribed ({len(per)} processes; process 0 is the Kivy board with voice, alone)")
+        s = requests.Session()
+        ahead = 8  # tickets waiting ahead of each call, as in a hall
+        for _ in range(ahead):
+            s.post(f"{hall.http}/api/v1/tickets", json={"item_code": "C-JY-001"}, timeout=10)
+        time.sleep(1.0)
+        called_at: dict[str, float] = {}
+        for i in range(args.calls):
+            s.post(f"{hall.http}/api/v1/tickets", json={"item_code": "C-JY-001"}, timeout=10)
+            time.sleep(args.interval / 2)
+            t0 = time.time()
+            r = s.post(f"{hall.http}/api/v1/windows/{WINDOWS[i % len(WINDOWS)]}/call-next", headers=auth, timeout=10)
+            if r.status_code == 200:
+                called_at[r.json()["ticket"]["number"]] = t0
+            time.sleep(args.interval / 2)
+        time.sleep(3.0)
+        with lock:
+            got = list(events)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        hall.stop()
+
+    def lat(kind: str) -> list[float]:
+        return [(e["t"] - called_at[e["number"]]) * 1000 for e in got if e["kind"] == kind and e["number"] in called_at]
+
+    model, screen, voice = lat("model"), lat("screen"), lat("voice")
+    print(f"calls: {len(called_at)} (one every {args.interval:.2f} s over windows {WINDOWS})")
+    print(f"model updated ({len(model)} samples = calls × displays): p50 {pct(model, .5):.1f} ms  "
+          f"p99 {pct(model, .99):.1f} ms  max {max(model, default=float('nan')):.1f} ms")
+    print(f"board screen redrawn ({len(screen)}): p50 {pct(screen, .5):.1f} ms  p99 {pct(screen, .99):.1f} ms  "
+          f"max {max(screen, default=float('nan')):.1f} ms   target p99 < 100 ms")
+    print(f"announcement started ({len(voice)}; speaker free: clips played at {args.time_scale} × their length): p50 {pct(voice, .5):.1f} ms  p99 {pct(voice, .99):.1f} ms  "
+          f"max {max(voice, default=float('nan')):.1f} ms")
+    voices = [e for e in got if e["kind"] == "voice" and e["number"] in called_at]
+    prepared = sum(1 for e in voices if e["prepared"])
+    share = 100 * prepared / len(voices) if voices else float("nan")
+    print(f"speech prepared before the call: {prepared}/{len(voices)} = {share:.1f} %   target 99 %")
+    missing = len(called_at) * args.displays - len(model)
+    print(f"calls missed by a display: {missing}")
+
+
+if __name__ == "__main__":
+    main()

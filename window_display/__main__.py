@@ -1,0 +1,3 @@
+from window_display.cli import main
+
+raise SystemExit(main())

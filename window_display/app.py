@@ -1,0 +1,84 @@
+"""Kivy apps: one per screen kind (window screen, hall board), driven by a DisplayLink."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .kivyenv import prepare_environment, register_fonts
+
+prepare_environment()
+
+from kivy.app import App  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+
+from .runtime import DisplayLink  # noqa: E402
+
+register_fonts()
+log = logging.getLogger(__name__)
+
+
+def prepare_upcoming(root: Any, link: DisplayLink, kind: str, window_number: int = 0) -> None:
+    """Render the text of numbers that may be called next, a little each frame (prerender.py)."""
+    model = link.model
+    while link.upcoming:
+        number, stream = link.upcoming.popleft()
+        if kind == "board":
+            root.prepare(model, number, stream)
+        elif not stream or model.window(window_number).stream == stream:
+            root.prepare(number)
+            break  # one big number a frame at most
+    if kind == "board":
+        root.work()
+
+
+class DisplayApp(App):
+    """``kind`` is ``window`` or ``board``; the link is polled from Kivy's clock."""
+
+    def __init__(self, link: DisplayLink, kind: str, *, window_number: int = 1, portrait: bool = False,
+                 screenshot: Path | None = None, screenshot_after: float = 3.0, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.link = link
+        self.kind = kind
+        self.window_number = window_number
+        self.portrait = portrait
+        self.screenshot = screenshot
+        self.screenshot_after = screenshot_after
+        self.title = f"Window {window_number}" if kind == "window" else "Hall board"
+
+    def build(self):  # type: ignore[no-untyped-def]
+        Window.clearcolor = (0.03, 0.08, 0.18, 1)
+        if self.kind == "window":
+            from .window_screen import WindowScreen
+
+            root = WindowScreen(window_number=self.window_number)
+        else:
+            from .board import HallBoard
+
+            root = HallBoard(portrait=self.portrait)
+            Clock.schedule_interval(root.tick, 1 / 30)
+        Clock.schedule_interval(self._poll, 0)  # every frame
+        if self.screenshot is not None:
+            Clock.schedule_once(self._shoot, self.screenshot_after)
+        return root
+
+    def _poll(self, _dt: float) -> None:
+        try:
+            self.link.poll(0)
+        except Exception:
+            log.exception("display link poll failed")
+        self.root.refresh(self.link.model)
+        prepare_upcoming(self.root, self.link, self.kind, self.window_number)
+
+    def _shoot(self, _dt: float) -> None:
+        assert self.screenshot is not None
+        self.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        self.root.export_to_png(str(self.screenshot))
+        self.stop()
+
+    def on_stop(self) -> None:
+        self.link.close()
+        if self.link.announcer is not None:
+            self.link.announcer.close()
