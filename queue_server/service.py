@@ -25,6 +25,7 @@ from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
 from .handlers import HANDLERS, Handler
 from .privacy import Privacy
+from .replies import RecentReplies
 from .store import HallStore, IdempotentReply
 from .store.models import TicketRow
 
@@ -126,9 +127,9 @@ class HallService:
         self.privacy = privacy
         self.clock = clock
         self.epoch = uuid.uuid4().hex[:12]
-        # Idempotency key -> (time, first answer as UTF-8 JSON), oldest first. Bytes, not
-        # str: a day of Chinese answers as str would take twice the memory.
-        self.replies: dict[str, tuple[float, bytes]] = {}
+        # First answers as UTF-8 JSON bytes, not str: a day of Chinese answers as str would
+        # take twice the memory.
+        self.replies = RecentReplies(IDEMPOTENCY_WINDOW_S)
         self._batch_events: list[Event] = []
         self._since_checkpoint = 0
         self._forget_replies_before = 0.0
@@ -146,7 +147,9 @@ class HallService:
             replayed += 1
         self.engine.reindex(now)
         self.engine.prune_appointments(now)
-        self.replies = self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S)
+        self.replies = RecentReplies(IDEMPOTENCY_WINDOW_S)
+        for key, at, answer in self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S):
+            self.replies.put(key, at, answer)
         self._forget_replies_before = now + PRUNE_EVERY_S
         if replayed or checkpoint is None:
             self.checkpoint()
@@ -176,7 +179,7 @@ class HallService:
             if p.key is not None:
                 cached = self.replies.get(p.key)
                 if cached is not None:
-                    p.outcome = _decode_outcome(cached[1])
+                    p.outcome = _decode_outcome(cached)
                     continue
                 first = seen.get(p.key)
                 if first is not None:  # the same request twice in one batch
@@ -189,7 +192,7 @@ class HallService:
                 encoded = _encode_outcome(p.outcome)
                 fresh.append(IdempotentReply(p.key, p.type, encoded, now))
                 # A retry arriving while this batch is still being written gets this answer.
-                self.replies[p.key] = (now, encoded)
+                self.replies.put(p.key, now, encoded)
         if now >= self._forget_replies_before:
             self._forget_old_replies(now)
         commit = Commit(batch, self._batch_events, fresh)
@@ -204,13 +207,7 @@ class HallService:
     def _forget_old_replies(self, now: float) -> None:
         """Keep answers for retries within the idempotency window only (the store keeps them
         longer, for the record)."""
-        horizon = now - IDEMPOTENCY_WINDOW_S
-        replies = self.replies
-        while replies:
-            key = next(iter(replies))
-            if replies[key][0] >= horizon:
-                break
-            del replies[key]
+        self.replies.forget_before(now - IDEMPOTENCY_WINDOW_S)
         self._forget_replies_before = now + PRUNE_EVERY_S
 
     def commit(self, commit: Commit) -> bool:

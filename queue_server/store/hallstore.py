@@ -165,15 +165,15 @@ class HallStore:
                 Checkpoint.__table__.delete().where(Checkpoint.hall == self.hall, Checkpoint.seq < seq)
             )
 
-    def idempotent_replies(self, since: float) -> dict[str, tuple[float, str]]:
-        """Answers given since ``since``, oldest first."""
+    def idempotent_replies(self, since: float) -> list[tuple[str, float, bytes]]:
+        """(key, time, answer) of the answers given since ``since``, oldest first."""
         with self.engine.connect() as c:
             rows = c.execute(
                 select(IdempotencyKey.key, IdempotencyKey.at, IdempotencyKey.reply)
                 .where(IdempotencyKey.hall == self.hall, IdempotencyKey.at >= since)
                 .order_by(IdempotencyKey.at)
             ).all()
-        return {r.key: (r.at, r.reply.encode()) for r in rows}
+        return [(r.key, r.at, r.reply.encode()) for r in rows]
 
     # ------------------------------------------------------------------ writing
     def commit_batch(self, events: list[Event], replies: list[IdempotentReply]) -> None:
