@@ -185,3 +185,23 @@ def test_bad_bodies_get_clear_errors_and_change_nothing(tmp_path: Path) -> None:
         out = run(svc, ("ticket.issue", body, None))[0]
         assert not out.ok and word in out.message and out.message_zh
     assert svc.engine.last_seq == seq
+
+
+def test_a_failed_write_answers_unavailable_and_forgets_the_batch(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    paths = Paths(tmp_path / "var")
+    init_hall(url, paths)
+    svc = open_hall(make_engine(url), "H01", paths)
+    item = citizen_item(svc)
+    working = svc.store.commit_batch
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError("No space left on device")
+
+    svc.store.commit_batch = disk_full  # type: ignore[method-assign]
+    out = run(svc, ("ticket.issue", {"item_code": item}, "kiosk:full-0001"))[0]
+    assert out.code == "unavailable" and out.message_zh
+    assert not svc.engine.tickets and "kiosk:full-0001" not in svc.replies  # nothing half-kept
+    svc.store.commit_batch = working  # type: ignore[method-assign]
+    again = run(svc, ("ticket.issue", {"item_code": item}, "kiosk:full-0001"))[0]
+    assert again.ok and again.body["number"] == "A001"  # the number was never handed out
