@@ -269,6 +269,9 @@ def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _int(body, "window")
     assert number is not None
+    svc.engine.window(number)
+    if actor.role == "callpad":
+        _check_window_actor(svc, number, actor)  # a call pad signs in only at its own window
     clerk = actor.clerk if actor.role == "clerk" and actor.clerk else _str(body, "clerk", max_len=32)
     assert clerk is not None
     svc.emit(svc.engine.sign_in(number, clerk, now))

@@ -65,6 +65,9 @@ def test_kiosk_may_not_call_numbers_but_the_call_pad_may_at_its_window(hall: Hal
         with pytest.raises(RequestFailed) as elsewhere:
             pad.request("window.call_next", {"window": 1})
         assert elsewhere.value.code == "forbidden"
+        with pytest.raises(RequestFailed) as seat:
+            pad.request("window.sign_in", {"window": 4, "clerk": "c07"})
+        assert seat.value.code == "forbidden"
 
 
 def test_unenrolled_device_is_refused(hall: HallProcess, tmp_path: Path) -> None:
