@@ -3,10 +3,10 @@ the other hall tables are projections of it kept in the same transaction, for qu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -174,3 +174,164 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# ---------------------------------------------------------------- cases (issue 5)
+# Cases are city-wide (同城通办): several halls' servers write them, so each case's log is
+# appended with optimistic concurrency on (case_id, n); the other tables are projections
+# updated in the same transaction (see ``casestore.py``).
+
+
+class CaseEventRow(Base):
+    """The log of one case: n = 1, 2, 3… gap-free per case; a duplicate key means another hall wrote first."""
+
+    __tablename__ = "case_events"
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[float] = mapped_column(Float)  # POSIX seconds, exact for replay
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    data: Mapped[dict[str, Any]]
+
+
+class CaseRow(Base):
+    """One row per case, the state after its last event (``version`` = that event's n).
+    Card columns: ``yellow_on``/``red_on``/``due`` while the clock runs (the card is then two
+    date comparisons); while paused they are NULL and ``card``/``held_remaining`` hold what
+    stands still. ``due_ordinal`` is the working-day ordinal of ``due`` (days left = it minus
+    today's). ``completed_on`` is the decision day: from then on the case carries no card."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_clerk_state", "first_inquiry_clerk", "state"),
+        Index("ix_cases_supervision", "state", "red_on", "yellow_on"),
+        Index("ix_cases_applicant", "applicant_hash"),
+        Index("ix_cases_agent", "agent_hash"),
+        Index("ix_cases_closed_at", "closed_at"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int]
+    item_code: Mapped[str] = mapped_column(String(32))
+    lead_department: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    applicant_hash: Mapped[str] = mapped_column(String(128))
+    agent_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    first_inquiry_clerk: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    hall_submitted: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hall_accepted: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hall_handed_out: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    submitted_at: Mapped[float] = mapped_column(Float)
+    completed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    visits: Mapped[int] = mapped_column(default=0)
+    notices: Mapped[int] = mapped_column(default=0)
+    flagged_notices: Mapped[int] = mapped_column(default=0)
+    commitment: Mapped[bool] = mapped_column(Boolean, default=False)
+    statutory_days: Mapped[int]
+    promised_days: Mapped[int]
+    used_days: Mapped[int | None] = mapped_column(nullable=True)  # working days to the decision
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_ordinal: Mapped[int | None] = mapped_column(nullable=True)
+    yellow_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    red_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    card: Mapped[str | None] = mapped_column(String(8), nullable=True)  # held card while paused
+    held_remaining: Mapped[int | None] = mapped_column(nullable=True)
+
+
+class CaseTaskRow(Base):
+    """A department's share of a parallel case (并联办理), with its own card dates."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (Index("ix_case_tasks_supervision", "decision", "red_on", "yellow_on"),)
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lead: Mapped[bool] = mapped_column(Boolean)
+    opened_on: Mapped[date] = mapped_column(Date)
+    limit_days: Mapped[int]
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due: Mapped[date] = mapped_column(Date)
+    due_ordinal: Mapped[int]
+    yellow_on: Mapped[date] = mapped_column(Date)
+    red_on: Mapped[date] = mapped_column(Date)
+
+
+class CaseNoticeRow(Base):
+    """一次性告知 as stored and printed; ``flagged`` when it asked for something the first did not."""
+
+    __tablename__ = "case_notices"
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[float] = mapped_column(Float)
+    by: Mapped[str] = mapped_column(String(32))
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    materials: Mapped[dict[str, Any]]  # {"materials": [...], "new": [...], "asked_again": [...]}
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+
+
+class CertificateRow(Base):
+    """电子证照. The verification code is kept as its SHA-256 (recompute it from the hall secret to print)."""
+
+    __tablename__ = "certificates"
+    number: Mapped[str] = mapped_column(String(80), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    holder_hash: Mapped[str] = mapped_column(String(128), index=True)
+    holder_name_masked: Mapped[str] = mapped_column(String(40), default="")
+    department: Mapped[str] = mapped_column(String(32))
+    item_code: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prints: Mapped[int] = mapped_column(default=0)
+
+
+class EvaluationRow(Base):
+    """好差评: one per service event (unique), a follow-up due for a bad rating."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("subject_kind", "subject_id", "service_event", name="uq_evaluations_service_event"),
+        Index("ix_evaluations_follow_up", "follow_up_due"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[str] = mapped_column(String(40))
+    service_event: Mapped[str] = mapped_column(String(80))
+    level: Mapped[int]
+    source: Mapped[str] = mapped_column(String(8))
+    at: Mapped[float] = mapped_column(Float, index=True)
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    window: Mapped[int | None] = mapped_column(nullable=True)
+    clerk: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    follow_up_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    follow_up_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    follow_up_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class ComplaintRow(Base):
+    """投诉: filed → accepted → answered → closed; ``history`` is [[state, at, by], ...]."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_state", "state"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(8))
+    filed_at: Mapped[float] = mapped_column(Float)
+    accept_due: Mapped[date] = mapped_column(Date)
+    subject_kind: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    subject_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    state: Mapped[str] = mapped_column(String(10))
+    handler: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    answer_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    history: Mapped[dict[str, Any]]  # {"steps": [[state, at, by], ...]}
