@@ -416,3 +416,6 @@ def _mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1)
+
+
+from . import case_handlers as _case_handlers  # noqa: E402,F401 - registers the case requests (issue 5)

@@ -334,6 +334,11 @@ def openapi_document() -> dict[str, Any]:
         paths[f"/tickets/{{ticket}}/{action}"] = {
             "post": _op(summary, OBJ, auth=True, params=[TICKET_ID], body=body or OBJ, idempotent=True)
         }
+    from .cases import case_paths  # here: http/cases.py imports this module
+
+    more_paths, more_schemas = case_paths()
+    paths.update(more_paths)
+    schemas.update(more_schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -1,0 +1,731 @@
+"""Request handlers for cases (办件), certificates, ratings and complaints (issue 5, item 10).
+
+Registered into the same ``HANDLERS`` table as the queue's handlers (``handlers.py`` imports
+this module at its end), so kiosks over ZeroMQ and the REST API share one set of rules and
+run in the hall loop. Cases are city-wide and persisted by ``CaseStore`` in the hall's
+database with their own per-case event logs: a case command writes when the handler runs
+(``CaseStore`` has its own transactions and retries), not with the hall's batch; the
+handler's reply is still remembered for idempotent retries (``mutates=True``).
+
+Privacy: ID numbers become a keyed hash (lookups) and a mask; the public progress page needs
+the case number and its check code (an HMAC of the case number with the hall's data key, so
+nothing extra is stored) and shows no ID data.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .cases import (
+    Case,
+    CaseItem,
+    CaseState,
+    Certificate,
+    Channel,
+    Party,
+    Role,
+    Source,
+    Subject,
+    Where,
+    WorkCalendar,
+)
+from .cases.certificates import certificate_number
+from .engine.errors import EngineError, bad_request, not_found
+from .handlers import HandlerFn, _check_window_actor, _id_number, _int, _mask_name, _str, handler
+from .privacy import id_number_problem, mask
+from .store.casestore import CaseStore, CaseSummary
+from .store.models import CaseRow, CertificateRow
+
+if TYPE_CHECKING:
+    from .service import Actor, HallService
+
+log = logging.getLogger("queue_server.cases")
+
+CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
+CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from a slip, typed on a kiosk
+CHECK_LEN = 6
+NEW_ID_TRIES = 8
+MAX_LIST = 200
+
+
+# ------------------------------------------------------------------ plumbing
+def case_store(svc: HallService) -> CaseStore:
+    """The service's ``CaseStore``, made on first use (same database engine as the hall)."""
+    store = getattr(svc, "_case_store", None)
+    if store is None:
+        store = CaseStore(svc.store.engine, WorkCalendar(), timezone=svc.engine.tz.key)
+        svc._case_store = store  # type: ignore[attr-defined]
+    return store
+
+
+def case_handler(type_: str, role: str = "public", mutates: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+    """``@handler`` plus: database failures become 'unavailable' and anything unexpected
+    'internal', so that a case request can never stop the hall loop."""
+
+    def register(fn: HandlerFn) -> HandlerFn:
+        @wraps(fn)
+        def guarded(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+            try:
+                return fn(svc, body, actor, now)
+            except (EngineError, KeyError, TypeError, ValueError):
+                raise
+            except SQLAlchemyError:
+                log.exception("%s: database error", type_)
+                raise EngineError(
+                    "unavailable",
+                    "the case database is not available; try again",
+                    "办件数据库暂时不可用，请重试",
+                ) from None
+            except Exception:
+                log.exception("%s failed", type_)
+                raise EngineError("internal", "internal server error", "服务器内部错误") from None
+
+        handler(type_, role, mutates)(guarded)
+        return fn
+
+    return register
+
+
+def check_code(svc: HallService, case_id: str) -> str:
+    """The case's check code (查询码), fixed per case, unguessable without the data key."""
+    digest = int(svc.privacy.lookup_hash(f"case-check:{case_id}"), 16)
+    out = []
+    for _ in range(CHECK_LEN):
+        digest, i = divmod(digest, len(CHECK_ALPHABET))
+        out.append(CHECK_ALPHABET[i])
+    return "".join(out)
+
+
+def _certificate_code(svc: HallService, number: str) -> str:
+    return svc.privacy.lookup_hash(f"certificate:{number}")[:10].upper()
+
+
+def _today(svc: HallService, now: float) -> date:
+    return datetime.fromtimestamp(now, svc.engine.tz).date()
+
+
+def _officers(svc: HallService) -> dict[str, tuple[str, str]]:
+    return {cid: (c.name, c.phone) for cid, c in svc.engine.clerks.items()}
+
+
+def _case_id(body: dict[str, Any]) -> str:
+    cid = _str(body, "case", max_len=40)
+    assert cid is not None
+    return cid.strip().upper()
+
+
+def _strings(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
+    v = body.get(name)
+    if v is None or v == []:
+        if required:
+            raise bad_request(
+                f"{name} is required (a list of material codes)", f"缺少必填项 {name}", field=name
+            )
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, str) and 0 < len(x) <= 64 for x in v) or len(v) > 100:
+        raise bad_request(f"{name} must be a list of material codes", f"{name} 应为材料编码列表", field=name)
+    return list(v)
+
+
+def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str) -> None:
+    """A wrong or missing check code looks like no such case."""
+    code = body.get("code")
+    if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper(), check_code(svc, case_id)):
+        raise not_found("case", "办件", case_id)
+
+
+def _party(svc: HallService, body: dict[str, Any], *, required: bool) -> tuple[Party | None, str | None]:
+    """(party, masked ID) from ``id_number`` and ``name`` in the body."""
+    id_hash, _cipher, masked = _id_number(svc, body)
+    if id_hash is None:
+        if required:
+            raise bad_request(
+                "the applicant's id_number is required", "必须提供申请人身份证号码", field="id_number"
+            )
+        return None, None
+    name = _str(body, "name", required=False, max_len=50) or ""
+    return Party(id_hash, _mask_name(name)), masked
+
+
+def _clerk_where(
+    svc: HallService, body: dict[str, Any], actor: Actor, default: Channel, role: Role = Role.CLERK
+) -> Where:
+    """A clerk's step: at their window (the visitor present) or in the back office."""
+    channel_s = _str(body, "channel", required=False, max_len=16)
+    try:
+        channel = Channel(channel_s) if channel_s else default
+    except ValueError:
+        raise bad_request(
+            f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
+        ) from None
+    window = _int(body, "window", required=False)
+    who = actor.clerk or actor.name
+    if window is None and channel is Channel.WINDOW:
+        window = next(
+            (n for n, w in svc.engine.windows.items() if w.clerk is not None and w.clerk == who), None
+        )
+        if window is None:
+            raise bad_request(
+                "give the window (the clerk is not signed in at one)",
+                "请提供窗口号（该工作人员未在窗口签到）",
+                field="window",
+            )
+    if window is not None:
+        svc.engine.window(window)
+        if channel is Channel.WINDOW:
+            _check_window_actor(svc, window, actor)
+    hall = svc.store.hall if channel is not Channel.ONLINE else None
+    return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
+
+
+def _visitor_where(svc: HallService, actor: Actor, masked: str, agent: bool) -> Where:
+    """A visitor's own step: at a kiosk of this hall, or online."""
+    role = Role.AGENT if agent else Role.APPLICANT
+    if actor.role == "kiosk":
+        return Where(masked, role, Channel.KIOSK, svc.store.hall)
+    return Where(masked, role, Channel.ONLINE)
+
+
+# ------------------------------------------------------------------ views
+def _card(m: Any, today: date) -> str:
+    return m.card(today).value
+
+
+def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
+    """The full case for clerks (no ID data: masked names only)."""
+    store = case_store(svc)
+    cal, rule = store.calendar, store.card_rule
+    m = k.milestones(cal, rule)
+    open_ = k.completed_on is None and not k.closed
+    item = svc.catalogue.items.get(k.item.code)
+    officer = svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
+    return {
+        "id": k.id,
+        "check_code": check_code(svc, k.id),
+        "item_code": k.item.code,
+        "item_name": {"zh": item.name.zh, "en": item.name.en} if item else None,
+        "department": k.item.department,
+        "co_departments": list(k.item.co_departments),
+        "state": k.state.value,
+        "state_zh": k.state.zh,
+        "channel": k.channel.value,
+        "applicant": {"name": k.applicant.name_masked},
+        "agent": {"name": k.agent.name_masked} if k.agent else None,
+        "first_inquiry_clerk": k.first_inquiry_clerk,
+        "handling_officer": {"name": officer.name, "phone": officer.phone} if officer else None,
+        "submitted_at": k.submitted_at,
+        "commitment": k.commitment,
+        "visits": k.visits,
+        "visit_days": [d.isoformat() for d in k.visit_days],
+        "materials_given": list(k.materials_given),
+        "outstanding_materials": list(k.outstanding_materials),
+        "notices": [
+            {
+                "number": n.number,
+                "materials": list(n.materials),
+                "at": n.at,
+                "by": n.by,
+                "new": list(n.new),
+                "asked_again": list(n.asked_again),
+                "flagged": n.flagged,
+            }
+            for n in k.notices
+        ],
+        "tasks": [
+            {
+                "department": t.department,
+                "lead": t.lead,
+                "opened_on": t.opened_on.isoformat(),
+                "limit_days": t.limit_days,
+                "due": t.milestones(cal, rule).due.isoformat() if t.milestones(cal, rule).due else None,
+                "card": _card(t.milestones(cal, rule), today) if t.decision is None and open_ else None,
+                "decision": t.decision.value if t.decision else None,
+                "reason": t.reason,
+                "decided_at": t.decided_at,
+                "decided_by": t.decided_by,
+            }
+            for t in k.tasks.values()
+        ],
+        "steps": [
+            {
+                "action": s.action,
+                "before": s.before.value if s.before else None,
+                "state": s.after.value,
+                "at": s.at,
+                "actor": s.where.actor,
+                "role": s.where.role.value,
+                "channel": s.where.channel.value,
+                "hall": s.where.hall,
+                "window": s.where.window,
+                "note": s.note,
+            }
+            for s in k.steps
+        ],
+        "refusal_reason": k.refusal_reason or None,
+        "rejection_reasons": dict(k.rejection_reasons),
+        "outcome": k.outcome,
+        "statutory_days": k.item.statutory_days,
+        "promised_days": k.item.promised_days,
+        "due": (m.due or k.clock().due(cal, today)).isoformat() if open_ else None,
+        "card": _card(m, today) if open_ else None,
+        "paused": k.clock().is_paused(),
+    }
+
+
+def summary_view(s: CaseSummary, today: date) -> dict[str, Any]:
+    card = None
+    if s.due is not None:
+        card = (
+            "red"
+            if s.red_on and s.red_on <= today
+            else "yellow"
+            if s.yellow_on and s.yellow_on <= today
+            else "green"
+        )
+    return {
+        "id": s.id,
+        "item_code": s.item_code,
+        "department": s.lead_department,
+        "state": s.state.value,
+        "state_zh": s.state.zh,
+        "first_inquiry_clerk": s.first_inquiry_clerk,
+        "submitted_at": s.submitted_at,
+        "visits": s.visits,
+        "promised_days": s.promised_days,
+        "due": s.due.isoformat() if s.due else None,
+        "card": card,
+    }
+
+
+def certificate_view(c: Certificate) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "type": c.type,
+        "holder": c.holder_name_masked,
+        "department": c.department,
+        "item_code": c.item,
+        "case": c.case,
+        "issued_on": c.issued_on.isoformat(),
+        "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        "revoked": c.revoked,
+        "prints": c.prints,
+    }
+
+
+def _reply(svc: HallService, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
+    view = case_view(svc, case_store(svc).load(case_id), _today(svc, now))
+    view.update(extra)
+    return view
+
+
+# ------------------------------------------------------------------ case numbers
+def _new_case_id(svc: HallService, day: date) -> str:
+    prefix = f"{CASE_PREFIX}-{day:%Y%m%d}-"
+    with svc.store.engine.connect() as c:
+        last = c.execute(select(func.max(CaseRow.id)).where(CaseRow.id.like(prefix + "%"))).scalar_one()
+    n = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    return f"{prefix}{n:06d}"
+
+
+def _submit(
+    svc: HallService, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
+) -> dict[str, Any]:
+    code = _str(body, "item_code", max_len=32)
+    assert code is not None
+    item = svc.catalogue.items.get(code)
+    if item is None:
+        raise not_found("service item", "事项", code)
+    applicant, masked = _party(svc, body, required=True)
+    assert applicant is not None and masked is not None
+    agent = None
+    raw_agent = body.get("agent")
+    if raw_agent is not None:
+        if not isinstance(raw_agent, dict):
+            raise bad_request(
+                "agent must be an object with id_number and name", "代办人信息有误", field="agent"
+            )
+        agent, agent_masked = _party(svc, raw_agent, required=True)
+        masked = agent_masked or masked
+    materials = _strings(body, "materials")
+    where = where_of(masked, agent is not None)
+    store = case_store(svc)
+    day = _today(svc, now)
+    for _ in range(NEW_ID_TRIES):
+        case_id = _new_case_id(svc, day)
+        try:
+            store.submit(
+                case_id,
+                CaseItem.from_service_item(item),
+                applicant,
+                where,
+                now,
+                agent=agent,
+                materials=materials,
+            )
+            break
+        except EngineError as e:
+            if e.code != "conflict" or e.details.get("case") != case_id:
+                raise
+    else:
+        raise EngineError("conflict", "could not number the case; try again", "办件编号冲突，请重试")
+    reply = _reply(svc, case_id, now)
+    # A kiosk's or the online hall's applicant sees what they would on the progress page.
+    reply["materials_needed"] = [
+        m.code for m in store.materials_needed(item, applicant.id_hash, day).needed if m.code not in materials
+    ]
+    return reply
+
+
+# ------------------------------------------------------------------ submit
+@case_handler("case.submit", role="clerk", mutates=True)
+def case_submit(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """At a window, by the clerk (who becomes the first-inquiry officer)."""
+    return _submit(
+        svc, body, actor, now, lambda masked, agent: _clerk_where(svc, body, actor, Channel.WINDOW)
+    )
+
+
+@case_handler("case.submit_online", role="public", mutates=True)
+def case_submit_online(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The online hall (no trip: not a visit)."""
+    return _submit(
+        svc,
+        body,
+        actor,
+        now,
+        lambda masked, agent: Where(masked, Role.AGENT if agent else Role.APPLICANT, Channel.ONLINE),
+    )
+
+
+@case_handler("case.submit_kiosk", role="kiosk", mutates=True)
+def case_submit_kiosk(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
+    sends the material codes of the pages it captured in ``materials``."""
+    return _submit(svc, body, actor, now, lambda masked, agent: _visitor_where(svc, actor, masked, agent))
+
+
+# ------------------------------------------------------------------ clerk steps
+def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
+    @case_handler(type_, role="clerk", mutates=True)
+    def step(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+        case_id = _case_id(body)
+        store = case_store(svc)
+        where = _clerk_where(svc, body, actor, default, role)
+        extra: dict[str, Any] = {}
+        if command == "accept":
+            commitment = body.get("commitment", False)
+            if not isinstance(commitment, bool):
+                raise bad_request(
+                    "commitment must be true or false", "commitment 应为 true 或 false", field="commitment"
+                )
+            store.accept(case_id, where, now, commitment=commitment)
+        elif command == "refuse":
+            store.refuse(case_id, where, now, _str(body, "reason", max_len=500) or "")
+        elif command == "issue_notice":
+            store.issue_notice(case_id, where, now, _strings(body, "materials", required=True))
+        elif command == "supplement":
+            store.supplement(case_id, where, now, _strings(body, "materials", required=True))
+        elif command == "start_review":
+            limits = body.get("limits")
+            if limits is not None and (
+                not isinstance(limits, dict)
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values())
+            ):
+                raise bad_request(
+                    "limits maps departments to working days",
+                    "limits 应为部门到工作日数的映射",
+                    field="limits",
+                )
+            store.start_review(case_id, where, now, limits=limits)
+        elif command == "decide_task":
+            department = (
+                _str(body, "department", required=False, max_len=40) or store.load(case_id).item.department
+            )
+            decision = _str(body, "decision", max_len=16)
+            assert decision is not None
+            store.decide_task(
+                case_id,
+                department,
+                decision,
+                where,
+                now,
+                reason=_str(body, "reason", required=False, max_len=500) or "",
+            )
+        else:
+            store.act(case_id, command, where, now)
+        if command in ("accept", "decide_task"):
+            cert = _certificate_on_approval(svc, case_id, now)
+            if cert is not None:
+                extra["certificate"] = certificate_view(cert)
+        return _reply(svc, case_id, now, **extra)
+
+
+for _type, _command, _default, _role in (
+    ("case.accept", "accept", Channel.WINDOW, Role.CLERK),
+    ("case.refuse", "refuse", Channel.WINDOW, Role.CLERK),
+    ("case.notice", "issue_notice", Channel.WINDOW, Role.CLERK),
+    ("case.supplement", "supplement", Channel.WINDOW, Role.CLERK),
+    ("case.review", "start_review", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.decide", "decide_task", Channel.BACK_OFFICE, Role.DEPARTMENT),
+    ("case.result_ready", "result_ready", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.hand_out", "hand_out", Channel.WINDOW, Role.CLERK),
+    ("case.close", "close", Channel.BACK_OFFICE, Role.CLERK),
+):
+    _clerk_step(_type, _command, _default, _role)
+
+
+def _certificate_on_approval(svc: HallService, case_id: str, now: float) -> Certificate | None:
+    """An approved case of an item that yields a certificate registers one (once)."""
+    store = case_store(svc)
+    k = store.load(case_id)
+    if not k.approved or not k.item.yields_certificate:
+        return None
+    with svc.store.engine.connect() as c:
+        if c.execute(select(CertificateRow.number).where(CertificateRow.case_id == case_id)).first():
+            return None
+    day = _today(svc, now)
+    prefix = certificate_number(k.item.yields_certificate, day, 0, svc.store.hall).rsplit("-", 1)[0] + "-"
+    for _ in range(NEW_ID_TRIES):
+        with svc.store.engine.connect() as c:
+            last = c.execute(
+                select(func.max(CertificateRow.number)).where(CertificateRow.number.like(prefix + "%"))
+            ).scalar_one()
+        serial = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+        number = certificate_number(k.item.yields_certificate, day, serial, svc.store.hall)
+        try:
+            return store.register_certificate(
+                case_id, number=number, code=_certificate_code(svc, number), issued_on=day, now=now
+            )
+        except EngineError as e:
+            if e.code != "conflict":
+                raise
+    raise EngineError("conflict", "could not number the certificate; try again", "证照编号冲突，请重试")
+
+
+# ------------------------------------------------------------------ clerk and manager views
+@case_handler("case.get", role="clerk")
+def case_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return _reply(svc, _case_id(body), now)
+
+
+@case_handler("case.mine", role="clerk")
+def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
+    clerk = (
+        actor.clerk
+        if actor.role == "clerk"
+        else _str(body, "clerk", required=False, max_len=32) or actor.clerk
+    )
+    if not clerk:
+        raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
+    today = _today(svc, now)
+    cases = case_store(svc).my_cases(clerk, include_closed=bool(body.get("include_closed")))
+    return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
+
+
+@case_handler("case.supervision", role="manager")
+def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
+    limit = _int(body, "limit", required=False) or 100
+    limit = max(1, min(limit, 1000))
+    today = _today(svc, now)
+    lines = case_store(svc).supervision_list(today, limit)
+    return {
+        "today": today.isoformat(),
+        "lines": [
+            {
+                "case": w.case,
+                "item_code": w.item,
+                "department": w.department,
+                "task": w.task,
+                "limit_days": w.limit_days,
+                "remaining": w.remaining,
+                "due": w.due.isoformat() if w.due else None,
+                "card": w.card.value,
+                "paused": w.paused,
+                "clerk": w.clerk,
+            }
+            for w in lines
+        ],
+    }
+
+
+# ------------------------------------------------------------------ the public
+def _progress(svc: HallService, case_id: str, now: float) -> dict[str, Any]:
+    p = case_store(svc).progress(case_id, _today(svc, now), _officers(svc))
+    item = svc.catalogue.items.get(p["item"])
+    p["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
+    return p
+
+
+def _kiosk_id_hash(svc: HallService, body: dict[str, Any], actor: Actor) -> str | None:
+    """The ID number read at a kiosk (a kiosk or staff only: over the web an ID number alone
+    must not open anyone's cases)."""
+    if body.get("id_number") is None:
+        return None
+    if not actor.at_least("kiosk"):
+        raise EngineError(
+            "forbidden", "looking up by ID number needs a kiosk", "按身份证查询须在自助终端办理"
+        )
+    id_hash, _, _ = _id_number(svc, body)
+    return id_hash
+
+
+@case_handler("case.progress")
+def case_progress(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
+    id_hash = _kiosk_id_hash(svc, body, actor)
+    if id_hash is not None and body.get("case") is None:
+        cases = case_store(svc).cases_of(id_hash)[:20]
+        return {"cases": [_progress(svc, s.id, now) for s in cases]}
+    case_id = _case_id(body)
+    if id_hash is None or not _is_party(svc, case_id, id_hash):
+        _check_code_of(svc, body, case_id)
+    return _progress(svc, case_id, now)
+
+
+def _is_party(svc: HallService, case_id: str, id_hash: str) -> bool:
+    try:
+        s = case_store(svc).summary(case_id)
+    except EngineError:
+        return False
+    return id_hash in (s.applicant_hash, s.agent_hash)
+
+
+def _visitor_case(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
+    """A case the caller may act on as the visitor: check code, or ID number at a kiosk."""
+    case_id = _case_id(body)
+    id_hash = _kiosk_id_hash(svc, body, actor)
+    if id_hash is None or not _is_party(svc, case_id, id_hash):
+        _check_code_of(svc, body, case_id)
+    return case_id
+
+
+@case_handler("case.supplement_online", role="public", mutates=True)
+def case_supplement_online(
+    svc: HallService, body: dict[str, Any], actor: Actor, now: float
+) -> dict[str, Any]:
+    """补正 from the online hall (or a kiosk): the materials the one-time notice asked for."""
+    case_id = _visitor_case(svc, body, actor)
+    store = case_store(svc)
+    k = store.load(case_id)
+    where = _visitor_where(svc, actor, k.applicant.name_masked or "applicant", False)
+    store.supplement(case_id, where, now, _strings(body, "materials", required=True))
+    return _progress(svc, case_id, now)
+
+
+def _source(actor: Actor) -> Source:
+    if actor.role == "kiosk":
+        return Source.KIOSK
+    if actor.role == "callpad":
+        return Source.KEYPAD
+    return Source.WEB
+
+
+@case_handler("case.rate", role="public", mutates=True)
+def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """好差评 of the case's latest service (one per service: the latest clerk step)."""
+    case_id = _visitor_case(svc, body, actor)
+    level = _int(body, "level")
+    assert level is not None
+    k = case_store(svc).load(case_id)
+    steps = list(enumerate(k.steps))
+    n, step = next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
+    ev = case_store(svc).rate(
+        uuid.uuid4().hex,
+        Subject("case", case_id),
+        f"step-{n}:{step.action}",
+        level,
+        _source(actor),
+        now,
+        hall=step.where.hall,
+        window=step.where.window,
+        clerk=step.where.actor if step.where.role is Role.CLERK else None,
+        comment=_str(body, "comment", required=False, max_len=500) or "",
+    )
+    return {
+        "id": ev.id,
+        "case": case_id,
+        "service_event": ev.service_event,
+        "level": int(ev.level),
+        "level_zh": ev.level.zh,
+        "follow_up_due": ev.follow_up_due.isoformat() if ev.follow_up_due else None,
+    }
+
+
+@case_handler("complaint.file", role="public", mutates=True)
+def complaint_file(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A complaint from the kiosk or the web; about a case when its number and check code are given."""
+    text = _str(body, "text", max_len=2000)
+    assert text is not None
+    subject = Subject("case", _visitor_case(svc, body, actor)) if body.get("case") else None
+    complaint_id = f"TS-{_today(svc, now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    co = case_store(svc).file_complaint(complaint_id, text, _source(actor), now, subject=subject)
+    return {
+        "id": co.id,
+        "state": co.state.value,
+        "accept_due": co.accept_due.isoformat() if co.accept_due else None,
+        "case": subject.id if subject else None,
+    }
+
+
+# ------------------------------------------------------------------ certificates
+@case_handler("certificate.list", role="kiosk")
+def certificate_list(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The holder's valid certificates (ID card read at the kiosk)."""
+    id_hash, _, masked = _id_number(svc, body)
+    if id_hash is None:
+        raise bad_request("id_number is required", "必须提供身份证号码", field="id_number")
+    certs = case_store(svc).certificates_of(id_hash, _today(svc, now))
+    return {"holder": masked, "certificates": [certificate_view(c) for c in certs]}
+
+
+@case_handler("certificate.print", role="kiosk", mutates=True)
+def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A self-print of the holder's certificate (counted); with the verification code for the QR."""
+    number = _str(body, "number", max_len=80)
+    assert number is not None
+    raw = body.get("id_number")
+    if not isinstance(raw, str) or id_number_problem(raw.strip().upper()):
+        raise bad_request("the holder's id_number is required", "必须提供持证人身份证号码", field="id_number")
+    store = case_store(svc)
+    cert = store.certificate(number)
+    if not hmac.compare_digest(cert.holder_hash, svc.privacy.lookup_hash(raw.strip().upper())):
+        raise not_found("certificate", "电子证照", number)  # not the holder's: as if none
+    prints = store.record_print(number, hall=svc.store.hall, kiosk=actor.name, now=now)
+    # The self-print is the hand-out of a case whose result waits (出件 at the kiosk).
+    handed_out = None
+    if store.summary(cert.case).state is CaseState.RESULT_READY:
+        where = Where(mask(raw.strip().upper()), Role.APPLICANT, Channel.KIOSK, svc.store.hall)
+        store.hand_out(cert.case, where, now)
+        handed_out = cert.case
+    code = _certificate_code(svc, number)
+    return {
+        **certificate_view(cert),
+        "prints": prints,
+        "handed_out_case": handed_out,
+        "verification_code": code,
+        "verification_path": f"/api/v1/certificates/{number}?code={code}",
+    }
+
+
+@case_handler("certificate.verify")
+def certificate_verify(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The page a certificate's QR code opens: number plus verification code."""
+    number = _str(body, "number", max_len=80)
+    code = _str(body, "code", max_len=20)
+    assert number is not None and code is not None
+    cert = case_store(svc).verify_certificate(number, code)
+    return {**certificate_view(cert), "valid": cert.valid_on(_today(svc, now))}
+
+
+__all__ = ["CaseState", "case_store", "case_view", "check_code"]

@@ -1,0 +1,373 @@
+"""REST for cases (办件): clerks and departments, managers, the online hall and the public
+progress page (issue 5, item 10). Each view turns into a hall-loop request of
+``queue_server/case_handlers.py``; ``case_paths()`` is their part of the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from .api import _actor, _body, _call
+from .auth import current_actor, requires
+from .errors import ApiError
+
+cases_api = Blueprint("cases", __name__)
+
+#: REST action -> hall request type (clerk token needed)
+CLERK_ACTIONS = {
+    "accept": "case.accept",
+    "refuse": "case.refuse",
+    "notice": "case.notice",
+    "review": "case.review",
+    "decide": "case.decide",
+    "result-ready": "case.result_ready",
+    "hand-out": "case.hand_out",
+    "close": "case.close",
+}
+
+
+def _with(name: str, value: Any) -> dict[str, Any]:
+    body = _body()
+    body[name] = value
+    return body
+
+
+def _limit() -> int | None:
+    raw = request.args.get("limit")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "bad_request", "limit must be a whole number", "limit 应为整数")
+    return int(raw)
+
+
+# ------------------------------------------------------------------ clerks
+@cases_api.post("/cases")
+@requires("clerk")
+def case_submit():  # type: ignore[no-untyped-def]
+    return _call("case.submit", _body(), _actor(), status=201)
+
+
+@cases_api.get("/cases/mine")
+@requires("clerk")
+def case_mine():  # type: ignore[no-untyped-def]
+    body = {
+        "clerk": request.args.get("clerk"),
+        "include_closed": request.args.get("include_closed") == "true",
+    }
+    return _call("case.mine", body, _actor())
+
+
+@cases_api.get("/cases/supervision")
+@requires("manager")
+def case_supervision():  # type: ignore[no-untyped-def]
+    return _call("case.supervision", {"limit": _limit()}, _actor())
+
+
+@cases_api.get("/cases/<case_id>")
+@requires("clerk")
+def case_get(case_id: str):  # type: ignore[no-untyped-def]
+    return _call("case.get", {"case": case_id}, _actor())
+
+
+def _clerk_action(type_: str):  # type: ignore[no-untyped-def]
+    def view(case_id: str):  # type: ignore[no-untyped-def]
+        return _call(type_, _with("case", case_id), _actor())
+
+    return view
+
+
+for _path, _type in CLERK_ACTIONS.items():
+    cases_api.add_url_rule(
+        f"/cases/<case_id>/{_path}",
+        endpoint=f"case_{_path}",
+        view_func=requires("clerk")(_clerk_action(_type)),
+        methods=["POST"],
+    )
+
+
+@cases_api.post("/cases/<case_id>/supplement")
+def case_supplement(case_id: str):  # type: ignore[no-untyped-def]
+    """A clerk at the window (token), or the applicant online (check code)."""
+    actor = current_actor()
+    type_ = "case.supplement" if actor.at_least("clerk") else "case.supplement_online"
+    return _call(type_, _with("case", case_id), actor)
+
+
+# ------------------------------------------------------------------ the public
+@cases_api.post("/cases/online")
+def case_submit_online():  # type: ignore[no-untyped-def]
+    return _call("case.submit_online", _body(), current_actor(), status=201)
+
+
+@cases_api.get("/cases/<case_id>/progress")
+def case_progress(case_id: str):  # type: ignore[no-untyped-def]
+    return _call("case.progress", {"case": case_id, "code": request.args.get("code")}, current_actor())
+
+
+@cases_api.post("/cases/<case_id>/rate")
+def case_rate(case_id: str):  # type: ignore[no-untyped-def]
+    return _call("case.rate", _with("case", case_id), current_actor(), status=201)
+
+
+@cases_api.post("/complaints")
+def complaint_file():  # type: ignore[no-untyped-def]
+    return _call("complaint.file", _body(), current_actor(), status=201)
+
+
+@cases_api.get("/certificates/<number>")
+def certificate_verify(number: str):  # type: ignore[no-untyped-def]
+    return _call("certificate.verify", {"number": number, "code": request.args.get("code")}, current_actor())
+
+
+# ------------------------------------------------------------------ OpenAPI
+def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, schemas) of the case endpoints for ``openapi_document()``."""
+    from .openapi import OBJ, _op, _path_param, _query
+
+    case = {"$ref": "#/components/schemas/Case"}
+    progress = {"$ref": "#/components/schemas/CaseProgress"}
+    case_id = _path_param("case_id", {"type": "string", "examples": ["NS-20261126-000001"]})
+    code = _query("code", {"type": "string", "minLength": 6, "maxLength": 6}, required=True)
+    materials = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "material codes of the item's guide",
+    }
+    where = {
+        "window": {"type": "integer", "description": "default: the window the clerk is signed in at"},
+        "channel": {"type": "string", "enum": ["window", "back_office", "online"]},
+    }
+    person = {
+        "type": "object",
+        "required": ["id_number"],
+        "properties": {"id_number": {"type": "string"}, "name": {"type": "string"}},
+    }
+    submit = {
+        "type": "object",
+        "required": ["item_code", "id_number"],
+        "properties": {
+            "item_code": {"type": "string"},
+            "id_number": {
+                "type": "string",
+                "description": "applicant's resident ID number: stored as a keyed hash, shown masked",
+            },
+            "name": {"type": "string"},
+            "agent": {**person, "description": "委托代办: the agent, recorded beside the applicant"},
+            "materials": materials,
+            **where,
+        },
+    }
+    schemas = {
+        "Case": {
+            "type": "object",
+            "required": ["id", "check_code", "item_code", "state", "steps"],
+            "properties": {
+                "id": {"type": "string", "examples": ["NS-20261126-000001"]},
+                "check_code": {"type": "string", "description": "查询码 for the public progress page"},
+                "item_code": {"type": "string"},
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "submitted",
+                        "accepted",
+                        "refused",
+                        "waiting_materials",
+                        "supplemented",
+                        "in_review",
+                        "approved",
+                        "rejected",
+                        "result_ready",
+                        "handed_out",
+                        "closed",
+                    ],
+                },
+                "state_zh": {"type": "string"},
+                "first_inquiry_clerk": {"type": ["string", "null"]},
+                "handling_officer": {"type": ["object", "null"]},
+                "visits": {"type": "integer"},
+                "notices": {"type": "array", "items": OBJ},
+                "tasks": {"type": "array", "items": OBJ},
+                "steps": {"type": "array", "items": OBJ},
+                "due": {"type": ["string", "null"], "format": "date"},
+                "card": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
+                "certificate": OBJ,
+            },
+        },
+        "CaseProgress": {
+            "type": "object",
+            "required": ["case", "state", "steps"],
+            "description": "the public progress page: no ID data",
+            "properties": {
+                "case": {"type": "string"},
+                "item": {"type": "string"},
+                "state": {"type": "string"},
+                "state_zh": {"type": "string"},
+                "handling_officer": {
+                    "type": ["object", "null"],
+                    "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
+                },
+                "steps": {"type": "array", "items": OBJ},
+                "missing_materials": {"type": "array", "items": {"type": "string"}},
+                "due": {"type": ["string", "null"], "format": "date"},
+                "card": {"type": ["string", "null"]},
+                "visits": {"type": "integer"},
+            },
+        },
+    }
+    action_bodies: dict[str, tuple[str, dict[str, Any]]] = {
+        "accept": (
+            "Accept (受理); commitment=true for 告知承诺 items (approved at once)",
+            {"type": "object", "properties": {"commitment": {"type": "boolean"}, **where}},
+        ),
+        "refuse": (
+            "Refuse (不予受理) with the legal reason",
+            {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}, **where}},
+        ),
+        "notice": (
+            "Issue a one-time notice (一次性告知) listing every missing material; the clock stops",
+            {"type": "object", "required": ["materials"], "properties": {"materials": materials, **where}},
+        ),
+        "review": (
+            "Send to review: one task per department (并联办理), optional limits in working days",
+            {
+                "type": "object",
+                "properties": {
+                    "limits": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    **where,
+                },
+            },
+        ),
+        "decide": (
+            "A department decides its task (default: the lead department); rejections need a reason",
+            {
+                "type": "object",
+                "required": ["decision"],
+                "properties": {
+                    "department": {"type": "string"},
+                    "decision": {"type": "string", "enum": ["approved", "rejected"]},
+                    "reason": {"type": "string"},
+                    **where,
+                },
+            },
+        ),
+        "result-ready": ("The result is ready for pick-up", {"type": "object", "properties": where}),
+        "hand-out": (
+            "Hand the result out (any hall of the city: 同城通办; channel=online for e-delivery)",
+            {"type": "object", "properties": where},
+        ),
+        "close": (
+            "Close (办结) a handed-out, refused or rejected case",
+            {"type": "object", "properties": where},
+        ),
+    }
+    paths: dict[str, Any] = {
+        "/cases": {
+            "post": _op(
+                "Submit a case at a window (clerk; becomes the first-inquiry officer)",
+                case,
+                status=201,
+                body=submit,
+                auth=True,
+                idempotent=True,
+            )
+        },
+        "/cases/online": {
+            "post": _op(
+                "Submit a case from the online hall (no visit)",
+                case,
+                status=201,
+                body=submit,
+                idempotent=True,
+            )
+        },
+        "/cases/mine": {
+            "get": _op(
+                "The signed-in clerk's cases (首问负责; a manager gives clerk=)",
+                OBJ,
+                auth=True,
+                params=[_query("clerk", {"type": "string"}), _query("include_closed", {"type": "boolean"})],
+            )
+        },
+        "/cases/supervision": {
+            "get": _op(
+                "Supervision list: yellow and red cards of cases and department tasks (manager)",
+                OBJ,
+                auth=True,
+                params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
+            )
+        },
+        "/cases/{case_id}": {"get": _op("The full case (clerk)", case, auth=True, params=[case_id])},
+        "/cases/{case_id}/progress": {
+            "get": _op(
+                "Public progress page: steps, handling officer's name and phone, deadline, card; "
+                "a wrong check code answers 404",
+                progress,
+                params=[case_id, code],
+            )
+        },
+        "/cases/{case_id}/supplement": {
+            "post": _op(
+                "Supplement materials (补正): a clerk with a token, or the applicant online with the check code",
+                progress,
+                params=[case_id],
+                idempotent=True,
+                body={
+                    "type": "object",
+                    "required": ["materials"],
+                    "properties": {"materials": materials, "code": {"type": "string"}, **where},
+                },
+            )
+        },
+        "/cases/{case_id}/rate": {
+            "post": _op(
+                "Rate the latest service of the case (好差评, 1-5; 1-2 open a follow-up)",
+                OBJ,
+                status=201,
+                params=[case_id],
+                idempotent=True,
+                body={
+                    "type": "object",
+                    "required": ["code", "level"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "level": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": "string"},
+                    },
+                },
+            )
+        },
+        "/complaints": {
+            "post": _op(
+                "File a complaint (about a case with its number and check code)",
+                OBJ,
+                status=201,
+                idempotent=True,
+                body={
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "case": {"type": "string"},
+                        "code": {"type": "string"},
+                    },
+                },
+            )
+        },
+        "/certificates/{number}": {
+            "get": _op(
+                "Verify a certificate (the page its QR code opens)",
+                OBJ,
+                params=[
+                    _path_param("number", {"type": "string"}),
+                    _query("code", {"type": "string"}, required=True),
+                ],
+            )
+        },
+    }
+    for action, (summary, body) in action_bodies.items():
+        paths[f"/cases/{{case_id}}/{action}"] = {
+            "post": _op(summary, case, auth=True, params=[case_id], body=body, idempotent=True)
+        }
+    return paths, schemas
