@@ -297,20 +297,6 @@ def fill(engine: Engine, n_closed: int, n_open: int, seed: int) -> tuple[int, in
     return n_cases, n_tasks
 
 
-# Indexes the reports want and migration 0002 does not have (see the module docstring of
-# queue_server/store/casereports.py); the bench measures with and without them.
-PROPOSED_INDEXES = (
-    # open-case cards from the index alone: ix_cases_supervision made covering (same leading
-    # columns, so the supervision list keeps its plan; SQLite otherwise prefers the old one)
-    "DROP INDEX ix_cases_supervision",
-    "CREATE INDEX ix_cases_supervision ON cases (state, red_on, yellow_on, card, completed_on, lead_department)",
-    # undecided tasks by yellow day (ix_case_tasks_supervision has red_on before yellow_on)
-    "CREATE INDEX ix_case_tasks_cards ON case_tasks (decision, yellow_on, department)",
-    # 三四三 and visits of closed cases, whole history or a period, from the index alone
-    "CREATE INDEX ix_cases_closed_report ON cases (outcome, closed_at, statutory_days, used_days, visits)",
-)
-
-
 # ------------------------------------------------------------------ timing
 def measure(cases: list[tuple[str, Callable[[], Any], float]], runs: int) -> None:
     base_med = None
@@ -378,22 +364,10 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
             ("visits last year", lambda: reports.visit_shares(year_ago, now), 300),
             ("cards by dept", lambda: reports.cards_by_department(TODAY), 50),
         ]
-        log("schema as migrated (0002):")
+        log("schema as migrated (with the report indexes of migration 0003):")
         measure(cases, args.runs)
         if args.explain:
             explain(engine, store, reports)
-        if not args.no_proposed:
-            t1 = time.perf_counter()
-            with engine.begin() as c:
-                for ddl in PROPOSED_INDEXES:
-                    c.exec_driver_sql(ddl)
-            analyze(engine)
-            log(f"with the proposed indexes (built in {time.perf_counter() - t1:.1f} s):")
-            for ddl in PROPOSED_INDEXES:
-                print("   ", ddl)
-            measure(cases, args.runs)
-            if args.explain:
-                explain(engine, store, reports)
     finally:
         engine.dispose()
 
@@ -452,7 +426,6 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both (comma-separated)")
     ap.add_argument("--explain", action="store_true", help="print the query plans")
-    ap.add_argument("--no-proposed", action="store_true", help="skip the run with the proposed indexes")
     args = ap.parse_args()
     dbs = args.db.split(",")
     if "sqlite" in dbs:

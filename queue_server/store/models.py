@@ -204,7 +204,9 @@ class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_clerk_state", "first_inquiry_clerk", "state"),
-        Index("ix_cases_supervision", "state", "red_on", "yellow_on"),
+        # Wide enough to answer the open-case cards from the index alone (bench/cases.py).
+        Index("ix_cases_supervision", "state", "red_on", "yellow_on", "card", "completed_on", "lead_department"),
+        Index("ix_cases_closed_report", "outcome", "closed_at", "statutory_days", "used_days", "visits"),
         Index("ix_cases_applicant", "applicant_hash"),
         Index("ix_cases_agent", "agent_hash"),
         Index("ix_cases_closed_at", "closed_at"),
@@ -244,7 +246,10 @@ class CaseTaskRow(Base):
     """A department's share of a parallel case (并联办理), with its own card dates."""
 
     __tablename__ = "case_tasks"
-    __table_args__ = (Index("ix_case_tasks_supervision", "decision", "red_on", "yellow_on"),)
+    __table_args__ = (
+        Index("ix_case_tasks_supervision", "decision", "red_on", "yellow_on"),
+        Index("ix_case_tasks_cards", "decision", "yellow_on", "department"),
+    )
     case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     department: Mapped[str] = mapped_column(String(32), primary_key=True)
     lead: Mapped[bool] = mapped_column(Boolean)
