@@ -40,7 +40,17 @@ from .cases import (
 )
 from .cases.certificates import certificate_number
 from .engine.errors import EngineError, bad_request, not_found
-from .handlers import HandlerFn, _check_window_actor, _id_number, _int, _mask_name, _str, handler
+from .handlers import (
+    CODE_ALPHABET,
+    HandlerFn,
+    _check_window_actor,
+    _id_number,
+    _int,
+    _mask_name,
+    _str,
+    handler,
+    item_name,
+)
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
 from .store.models import CaseRow, CertificateRow
@@ -51,7 +61,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("queue_server.cases")
 
 CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
-CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from a slip, typed on a kiosk
 CHECK_LEN = 6
 NEW_ID_TRIES = 8
 MAX_LIST = 200
@@ -100,8 +109,8 @@ def check_code(svc: HallService, case_id: str) -> str:
     digest = int(svc.privacy.lookup_hash(f"case-check:{case_id}"), 16)
     out = []
     for _ in range(CHECK_LEN):
-        digest, i = divmod(digest, len(CHECK_ALPHABET))
-        out.append(CHECK_ALPHABET[i])
+        digest, i = divmod(digest, len(CODE_ALPHABET))
+        out.append(CODE_ALPHABET[i])
     return "".join(out)
 
 
@@ -206,13 +215,12 @@ def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
     cal, rule = store.calendar, store.card_rule
     m = k.milestones(cal, rule)
     open_ = k.completed_on is None and not k.closed
-    item = svc.catalogue.items.get(k.item.code)
     officer = svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     return {
         "id": k.id,
         "check_code": check_code(svc, k.id),
         "item_code": k.item.code,
-        "item_name": {"zh": item.name.zh, "en": item.name.en} if item else None,
+        "item_name": item_name(svc, k.item.code),
         "department": k.item.department,
         "co_departments": list(k.item.co_departments),
         "state": k.state.value,
@@ -562,8 +570,7 @@ def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 # ------------------------------------------------------------------ the public
 def _progress(svc: HallService, case_id: str, now: float) -> dict[str, Any]:
     p = case_store(svc).progress(case_id, _today(svc, now), _officers(svc))
-    item = svc.catalogue.items.get(p["item"])
-    p["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
+    p["item_name"] = item_name(svc, p["item"])
     return p
 
 

@@ -115,19 +115,24 @@ def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
     return tid
 
 
+def item_name(svc: HallService, code: str) -> dict[str, str] | None:
+    """A service item's name in Chinese and English, as replies carry it."""
+    item = svc.catalogue.items.get(code)
+    return {"zh": item.name.zh, "en": item.name.en} if item else None
+
+
 def _issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
     """What a kiosk prints and the online hall shows. Kept small: it is also the stored
     answer for retries, one per ticket of the day."""
     t = svc.engine.tickets[ticket_id]
     ahead = svc.engine.position(t)
-    item = svc.catalogue.items.get(t.item)
     reply: dict[str, Any] = {
         "id": t.id,
         "number": t.number,
         "token": t.token,
         "hall": svc.store.hall,
         "item_code": t.item,
-        "item_name": {"zh": item.name.zh, "en": item.name.en} if item else None,
+        "item_name": item_name(svc, t.item),
         "stream": t.stream,
         "state": t.state.value,
         "position": ahead,
@@ -260,8 +265,7 @@ def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: 
     if called is None:
         return {"ticket": None, "window": number}
     view = ticket_view(svc.engine, svc.engine.tickets[called.data["ticket"]])
-    item = svc.catalogue.items.get(view["item_code"])
-    view["item_name"] = {"zh": item.name.zh, "en": item.name.en} if item else None
+    view["item_name"] = item_name(svc, view["item_code"])
     return {"ticket": view, "window": number}
 
 
@@ -401,12 +405,12 @@ def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now
     return {"code": a.code, "state": "cancelled"}
 
 
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on a kiosk
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on a kiosk
 
 
 def _new_appointment_code(svc: HallService) -> str:
     while True:
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         if code not in svc.engine.appointments:
             return code
 

@@ -309,10 +309,11 @@ class HallService:
                 "事项目录有误：" + "；".join(e.problems[:5]),
                 problems=e.problems,
             ) from None
-        version, created = self.store.publish_catalogue(catalogue.to_document(), catalogue.content_hash(), by)
+        document = catalogue.to_document()
+        version, created = self.store.publish_catalogue(document, catalogue.content_hash(), by)
         self.catalogue = catalogue
         self.catalogue_version = version
-        self.catalogue_document = catalogue.to_document()
+        self.catalogue_document = document
         self.engine.items.update(item_rules(catalogue))
         return version, created
 

@@ -28,7 +28,7 @@ from sortedcontainers import SortedList
 from . import events as ev
 from .errors import EngineError, bad_request, conflict, not_found
 from .events import Event
-from .lanes import Heap, Lane, LaneIndex, best, place, unplace
+from .lanes import Heap, Lane, LaneIndex, best, is_live, place, unplace
 from .model import (
     Appointment,
     AppointmentState,
@@ -109,24 +109,25 @@ class HallEngine:
     def streams(self) -> list[str]:
         return [s for s, _ in self.rules.prefixes]
 
+    def served_streams(self, w: Window) -> tuple[str, ...]:
+        """The streams a window serves (a dedicated window: its own, for its listed items)."""
+        kind = w.defn.kind
+        if kind is WindowKind.GREEN_CHANNEL:
+            return tuple(self.streams())
+        if kind is WindowKind.ENTERPRISE:
+            return ("enterprise",)
+        return (w.defn.stream,)
+
     def window_scopes(self, w: Window) -> list[Lane]:
         """The lanes a window reads, besides its own transfer lane."""
-        kind = w.defn.kind
-        if kind is WindowKind.DEDICATED:
+        if w.defn.kind is WindowKind.DEDICATED:
             return [self._lanes.lane("item", code) for code in w.defn.items]
-        if kind is WindowKind.GREEN_CHANNEL:
-            return [self._lanes.lane("stream", s) for s in self.streams()]
-        stream = "enterprise" if kind is WindowKind.ENTERPRISE else w.defn.stream
-        return [self._lanes.lane("stream", stream)]
+        return [self._lanes.lane("stream", s) for s in self.served_streams(w)]
 
     def window_serves(self, w: Window, item: ItemRule) -> bool:
-        kind = w.defn.kind
-        if kind is WindowKind.DEDICATED:
+        if w.defn.kind is WindowKind.DEDICATED:
             return item.code in w.defn.items
-        if kind is WindowKind.GREEN_CHANNEL:
-            return True
-        stream = "enterprise" if kind is WindowKind.ENTERPRISE else w.defn.stream
-        return item.stream == stream
+        return item.stream in self.served_streams(w)
 
     def clerk_on_duty(self, clerk: str | None) -> bool:
         return clerk is not None and clerk in self._clerk_window
@@ -845,7 +846,7 @@ class HallEngine:
         # Visitors transferred to this window stay first in line, at any window of their item.
         lane = self._lanes.existing("window", w.number)
         if lane is not None:
-            moved = [self.tickets[x[-2]] for x in lane.transfers.entries if _valid(self.tickets, x)]
+            moved = [self.tickets[x[-2]] for x in lane.transfers.entries if is_live(self.tickets, x)]
             for t in moved:
                 assert t.transfer is not None
                 t.transfer.to_window = None
@@ -904,14 +905,7 @@ class HallEngine:
 
     def open_windows_for(self, stream: str) -> int:
         return sum(
-            1
-            for w in self.windows.values()
-            if w.status is WindowStatus.OPEN
-            and (
-                w.defn.kind is WindowKind.GREEN_CHANNEL
-                or (w.defn.kind is WindowKind.ENTERPRISE and stream == "enterprise")
-                or (w.defn.kind is not WindowKind.ENTERPRISE and w.defn.stream == stream)
-            )
+            1 for w in self.windows.values() if w.status is WindowStatus.OPEN and stream in self.served_streams(w)
         )
 
     def estimated_wait_s(self, stream: str, ahead: int) -> int:
@@ -931,11 +925,6 @@ def _parse_day(day: str) -> date:
         return date.fromisoformat(day)
     except (TypeError, ValueError):
         raise bad_request(f"bad date {day!r}, expected YYYY-MM-DD", f"日期格式错误：{day!r}") from None
-
-
-def _valid(tickets: dict[str, Ticket], entry: tuple[Any, ...]) -> bool:
-    t = tickets.get(entry[-2])
-    return t is not None and t.gen == entry[-1] and t.state is TicketState.WAITING
 
 
 _APPLY = {
