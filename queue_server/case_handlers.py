@@ -42,6 +42,7 @@ from .cases.certificates import certificate_number
 from .engine.errors import EngineError, bad_request, not_found
 from .handlers import (
     CODE_ALPHABET,
+    REQUEST_KEY,
     HandlerFn,
     _check_window_actor,
     _id_number,
@@ -98,7 +99,7 @@ def case_handler(type_: str, role: str = "public", mutates: bool = False) -> Cal
                 log.exception("%s failed", type_)
                 raise EngineError("internal", "internal server error", "服务器内部错误") from None
 
-        handler(type_, role, mutates)(guarded)
+        handler(type_, role, mutates, desk=True)(guarded)
         return fn
 
     return register
@@ -367,7 +368,9 @@ def _submit(
     where = where_of(masked, agent is not None)
     store = case_store(svc)
     day = _today(svc, now)
-    for _ in range(NEW_ID_TRIES):
+    request_key = REQUEST_KEY.get()
+    case_id = store.case_for_request(request_key) if request_key else None
+    for _ in range(0 if case_id else NEW_ID_TRIES):
         case_id = _new_case_id(svc, day)
         try:
             store.submit(
@@ -378,13 +381,19 @@ def _submit(
                 now,
                 agent=agent,
                 materials=materials,
+                request_key=request_key,
             )
             break
         except EngineError as e:
+            if e.code == "duplicate":  # a retry of a submit whose answer was lost
+                case_id = e.details["case"]
+                break
             if e.code != "conflict" or e.details.get("case") != case_id:
                 raise
     else:
-        raise EngineError("conflict", "could not number the case; try again", "办件编号冲突，请重试")
+        if case_id is None:
+            raise EngineError("conflict", "could not number the case; try again", "办件编号冲突，请重试")
+    assert case_id is not None
     reply = _reply(svc, case_id, now)
     # A kiosk's or the online hall's applicant sees what they would on the progress page.
     reply["materials_needed"] = [

@@ -36,6 +36,7 @@ from protocol.messages import (
 )
 
 from .auth import ZAP_DOMAIN, DeviceRegistry, start_authenticator
+from .casedesk import CaseDesk
 from .service import ANONYMOUS, Actor, Commit, HallService, Outcome, Pending
 
 log = logging.getLogger("queue_server.endpoint")
@@ -83,6 +84,9 @@ class HallLoop:
         self._stored: queue.SimpleQueue[tuple[Commit, bool]] = queue.SimpleQueue()
         self._rebuilding = False
         self._published_seq = service.engine.last_seq  # heartbeats announce only stored events
+        # Case requests go to the case desk; their answers come back here to be sent.
+        self.desk = CaseDesk(service, self._desk_answered)
+        self._desk_done: queue.SimpleQueue[tuple[Pending, Outcome]] = queue.SimpleQueue()
         self.requests = 0
         self.batches = 0
 
@@ -151,6 +155,7 @@ class HallLoop:
                 poller.poll(max(1, int((next_beat - time.monotonic()) * 1000)))
                 self._clear_wake()
                 self._finish_stored(pub, topic)
+                self._finish_desk()
                 batch = self._drain(router)
                 if batch:
                     self.batches += 1
@@ -161,6 +166,8 @@ class HallLoop:
             self._to_commit.put(None)
             committer.join(30)
             self._finish_stored(pub, topic)
+            self.desk.stop()
+            self._finish_desk()
         except Exception:
             log.exception("hall loop crashed")
             raise
@@ -222,6 +229,19 @@ class HallLoop:
                 self._to_commit.put(_RESET)
                 self._rebuilding = False
 
+    def _desk_answered(self, p: Pending, outcome: Outcome) -> None:
+        """From a desk thread: the answer is sent by the loop, which owns the sockets."""
+        self._desk_done.put((p, outcome))
+        os.write(self._wake_w, b"d")
+
+    def _finish_desk(self) -> None:
+        while True:
+            try:
+                p, outcome = self._desk_done.get_nowait()
+            except queue.Empty:
+                return
+            p.done(outcome)
+
     def _heartbeat(self, pub: zmq.Socket, topic: bytes) -> None:
         svc = self.service
         beat = {
@@ -248,7 +268,7 @@ class HallLoop:
         batch: list[Pending] = []
         while len(batch) < MAX_BATCH:
             try:
-                batch.append(self._inbox.get_nowait())
+                self._take(batch, self._inbox.get_nowait())
             except queue.Empty:
                 break
         while len(batch) < MAX_BATCH:
@@ -258,8 +278,14 @@ class HallLoop:
                 break
             pending = self._from_wire(router, frames)
             if pending is not None:
-                batch.append(pending)
+                self._take(batch, pending)
         return batch
+
+    def _take(self, batch: list[Pending], p: Pending) -> None:
+        if CaseDesk.takes(p):
+            self.desk.submit(p)
+        else:
+            batch.append(p)
 
     def _from_wire(self, router: zmq.Socket, frames: list[zmq.Frame]) -> Pending | None:
         envelope = [f.bytes for f in frames[:-1]]

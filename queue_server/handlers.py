@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,14 +30,23 @@ class Handler:
     fn: HandlerFn
     role: str
     mutates: bool
+    #: Handled by the case desk beside the hall loop (it writes the case database itself and
+    #: never emits hall events), so its disk writes never hold the queue.
+    desk: bool = False
 
 
 HANDLERS: dict[str, Handler] = {}
 
+#: The idempotency key of the request being handled, for handlers that must store it with
+#: what they create (a case submit), so a retry finds it even if the reply was lost.
+REQUEST_KEY: ContextVar[str | None] = ContextVar("request_key", default=None)
 
-def handler(type_: str, role: str = "public", mutates: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+
+def handler(
+    type_: str, role: str = "public", mutates: bool = False, *, desk: bool = False
+) -> Callable[[HandlerFn], HandlerFn]:
     def register(fn: HandlerFn) -> HandlerFn:
-        HANDLERS[type_] = Handler(fn, role, mutates)
+        HANDLERS[type_] = Handler(fn, role, mutates, desk)
         return fn
 
     return register

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
-from .handlers import HANDLERS, Handler
+from .handlers import HANDLERS, REQUEST_KEY, Handler
 from .privacy import Privacy
 from .replies import RecentReplies
 from .store import HallStore, IdempotentReply
@@ -179,7 +179,7 @@ class HallService:
             if p.key is not None:
                 cached = self.replies.get(p.key)
                 if cached is not None:
-                    p.outcome = _decode_outcome(cached)
+                    p.outcome = decode_outcome(cached)
                     continue
                 first = seen.get(p.key)
                 if first is not None:  # the same request twice in one batch
@@ -189,7 +189,7 @@ class HallService:
             handler = HANDLERS.get(p.type)
             if p.key is not None and handler is not None and handler.mutates:
                 seen[p.key] = p
-                encoded = _encode_outcome(p.outcome)
+                encoded = encode_outcome(p.outcome)
                 fresh.append(IdempotentReply(p.key, p.type, encoded, now))
                 # A retry arriving while this batch is still being written gets this answer.
                 self.replies.put(p.key, now, encoded)
@@ -264,6 +264,7 @@ class HallService:
                 message=f"{p.type} needs the {handler.role} role",
                 message_zh=f"无权执行此操作（需要{handler.role}权限）",
             )
+        token = REQUEST_KEY.set(p.key)
         try:
             return Outcome(True, handler.fn(self, p.body, p.actor, now))
         except EngineError as e:
@@ -277,6 +278,8 @@ class HallService:
                 message=f"bad request body: {e}",
                 message_zh="请求内容有误",
             )
+        finally:
+            REQUEST_KEY.reset(token)
 
     # ------------------------------------------------------------ used by handlers
     def new_token(self) -> str:
@@ -335,7 +338,7 @@ def item_rules(catalogue: Catalogue) -> dict[str, ItemRule]:
     }
 
 
-def _encode_outcome(o: Outcome) -> bytes:
+def encode_outcome(o: Outcome) -> bytes:
     if o.ok:
         raw = orjson.dumps({"ok": True, "body": o.body})
     else:
@@ -346,7 +349,7 @@ def _encode_outcome(o: Outcome) -> bytes:
     return bytes(memoryview(raw))
 
 
-def _decode_outcome(raw: bytes) -> Outcome:
+def decode_outcome(raw: bytes) -> Outcome:
     d = orjson.loads(raw)
     if d["ok"]:
         return Outcome(True, d["body"])

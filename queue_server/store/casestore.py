@@ -73,6 +73,7 @@ from .models import (
     CaseEventRow,
     CaseNoticeRow,
     CaseRow,
+    CaseSubmission,
     CaseTaskRow,
     CertificateRow,
     ComplaintRow,
@@ -98,6 +99,7 @@ COMMANDS = frozenset(
 
 _CE = CaseEventRow.__table__
 _C = CaseRow.__table__
+_SUB = CaseSubmission.__table__
 _T = CaseTaskRow.__table__
 _N = CaseNoticeRow.__table__
 _CERT = CertificateRow.__table__
@@ -347,16 +349,27 @@ class CaseStore:
         *,
         agent: Party | None = None,
         materials: Sequence[str] = (),
+        request_key: str | None = None,
     ) -> list[Event]:
-        """A new case (at a window, a kiosk or online). A case id already used is a conflict."""
+        """A new case (at a window, a kiosk or online). A case id already used is a conflict.
+        With ``request_key``, the key is stored with the case in the same transaction, and a
+        second submit with that key is refused as ``duplicate`` naming the first case."""
         book = self._book()
         events = book.submit(case_id, item, applicant, where, now, agent=agent, materials=materials)
         book.apply_all(events)
         try:
-            self._write(case_id, 0, events, book)
+            self._write(case_id, 0, events, book, request_key=request_key)
         except (IntegrityError, OperationalError) as err:
             if not _is_conflict(err):
                 raise
+            first = self.case_for_request(request_key) if request_key else None
+            if first is not None:
+                raise EngineError(
+                    "duplicate",
+                    f"this request already made case {first}",
+                    f"该申请已提交，办件号 {first}",
+                    case=first,
+                ) from None
             if self._last_n(case_id):
                 raise conflict(
                     f"case {case_id} exists already", f"办件号 {case_id} 已存在", case=case_id
@@ -433,17 +446,26 @@ class CaseStore:
     def verify(self, case_id: str, where: Where, now: float, *, ok: bool, note: str = "") -> list[Event]:
         return self.act(case_id, "verify", where, now, ok=ok, note=note)
 
+    def case_for_request(self, request_key: str) -> str | None:
+        """The case a submit request with this key made, if any."""
+        with self.engine.connect() as c:
+            return c.execute(select(_SUB.c.case_id).where(_SUB.c.request_key == request_key)).scalar()
+
     def _last_n(self, case_id: str) -> int:
         with self.engine.connect() as c:
             return c.execute(
                 select(func.coalesce(func.max(_CE.c.n), 0)).where(_CE.c.case_id == case_id)
             ).scalar_one()
 
-    def _write(self, case_id: str, last: int, events: list[Event], book: CaseBook) -> None:
+    def _write(
+        self, case_id: str, last: int, events: list[Event], book: CaseBook, *, request_key: str | None = None
+    ) -> None:
         """Append the events after ``last`` and rewrite the projection, in one transaction."""
         for i, e in enumerate(events, start=last + 1):
             e.seq = i
         with self.engine.begin() as c:
+            if request_key is not None:
+                c.execute(insert(CaseSubmission), {"request_key": request_key, "case_id": case_id, "at": events[0].at})
             c.execute(
                 insert(CaseEventRow),
                 [

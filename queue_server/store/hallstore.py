@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..engine import events as ev
@@ -174,6 +175,22 @@ class HallStore:
                 .order_by(IdempotencyKey.at)
             ).all()
         return [(r.key, r.at, r.reply.encode()) for r in rows]
+
+    def idempotent_reply(self, key: str) -> bytes | None:
+        """The answer given to one key, if any (the case desk asks per request)."""
+        with self.engine.connect() as c:
+            reply = c.execute(
+                select(IdempotencyKey.reply).where(IdempotencyKey.hall == self.hall, IdempotencyKey.key == key)
+            ).scalar()
+        return reply.encode() if reply is not None else None
+
+    def save_reply(self, r: IdempotentReply) -> None:
+        """Keep one answer outside a batch (the case desk). A key already kept stays as it was."""
+        try:
+            with self.engine.begin() as c:
+                self._fast.replies(c, [(self.hall, r.key, r.type, r.reply.decode(), r.at)])
+        except IntegrityError:
+            pass
 
     # ------------------------------------------------------------------ writing
     def commit_batch(self, events: list[Event], replies: list[IdempotentReply]) -> None:

@@ -194,6 +194,16 @@ class CaseEventRow(Base):
     data: Mapped[dict[str, Any]]
 
 
+class CaseSubmission(Base):
+    """Which case a submit request made: a retried submit (same request key, even after a
+    crash between the case's write and its reply) finds its case instead of making another."""
+
+    __tablename__ = "case_submissions"
+    request_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    at: Mapped[float] = mapped_column(Float)
+
+
 class CaseRow(Base):
     """One row per case, the state after its last event (``version`` = that event's n).
     Card columns: ``yellow_on``/``red_on``/``due`` while the clock runs (the card is then two
