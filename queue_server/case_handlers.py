@@ -54,7 +54,7 @@ from .handlers import (
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
-from .store.models import CaseRow, CertificateRow
+from .store.models import CaseRow, CertificateRow, Hall
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -65,6 +65,8 @@ CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the da
 CHECK_LEN = 6
 NEW_ID_TRIES = 8
 MAX_LIST = 200
+#: Working days a one-time notice gives the applicant to bring the materials (printed on it).
+SUPPLEMENT_DAYS = 10
 
 
 # ------------------------------------------------------------------ plumbing
@@ -117,6 +119,17 @@ def check_code(svc: HallService, case_id: str) -> str:
 
 def _certificate_code(svc: HallService, number: str) -> str:
     return svc.privacy.lookup_hash(f"certificate:{number}")[:10].upper()
+
+
+def _hall_names(svc: HallService) -> tuple[str, str]:
+    """This hall's name in Chinese and English (from ``init``; read once)."""
+    names = getattr(svc, "_hall_names", None)
+    if names is None:
+        with svc.store.engine.connect() as c:
+            row = c.execute(select(Hall.name, Hall.name_en).where(Hall.code == svc.store.hall)).first()
+        names = (row.name, row.name_en or row.name) if row else (svc.store.hall, svc.store.hall)
+        svc._hall_names = names  # type: ignore[attr-defined]
+    return names
 
 
 def _today(svc: HallService, now: float) -> date:
@@ -287,6 +300,22 @@ def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
         "due": (m.due or k.clock().due(cal, today)).isoformat() if open_ else None,
         "card": _card(m, today) if open_ else None,
         "paused": k.clock().is_paused(),
+        "verification": _verification_view(store.verification(k.id)) if k.commitment else None,
+    }
+
+
+def _verification_view(v: Any) -> dict[str, Any] | None:
+    """告知承诺核查: the later check a commitment-based approval opened."""
+    if v is None:
+        return None
+    return {
+        "opened_on": v.opened_on.isoformat(),
+        "due": v.due.isoformat(),
+        "ok": v.ok,
+        "note": v.note or None,
+        "checked_at": v.checked_at,
+        "checked_by": v.checked_by or None,
+        "checked_hall": v.checked_hall,
     }
 
 
@@ -463,6 +492,15 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
                     field="limits",
                 )
             store.start_review(case_id, where, now, limits=limits)
+        elif command == "verify":
+            ok = body.get("ok")
+            if not isinstance(ok, bool):
+                raise bad_request(
+                    "ok must be true (the commitment held) or false (with a note)",
+                    "ok 应为 true（承诺属实）或 false（并说明情况）",
+                    field="ok",
+                )
+            store.verify(case_id, where, now, ok=ok, note=_str(body, "note", required=False, max_len=500) or "")
         elif command == "decide_task":
             department = (
                 _str(body, "department", required=False, max_len=40) or store.load(case_id).item.department
@@ -496,6 +534,8 @@ for _type, _command, _default, _role in (
     ("case.result_ready", "result_ready", Channel.BACK_OFFICE, Role.CLERK),
     ("case.hand_out", "hand_out", Channel.WINDOW, Role.CLERK),
     ("case.close", "close", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.withdraw", "withdraw", Channel.WINDOW, Role.CLERK),
+    ("case.verify", "verify", Channel.BACK_OFFICE, Role.DEPARTMENT),
 ):
     _clerk_step(_type, _command, _default, _role)
 
@@ -637,6 +677,75 @@ def case_supplement_online(
     where = _visitor_where(svc, actor, k.applicant.name_masked or "applicant", False)
     store.supplement(case_id, where, now, _strings(body, "materials", required=True))
     return _progress(svc, case_id, now)
+
+
+@case_handler("case.withdraw_online", role="public", mutates=True)
+def case_withdraw_online(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
+    case_id = _visitor_case(svc, body, actor)
+    store = case_store(svc)
+    k = store.load(case_id)
+    store.withdraw(case_id, _visitor_where(svc, actor, k.applicant.name_masked or "applicant", False), now)
+    return _progress(svc, case_id, now)
+
+
+@case_handler("case.notice_slip")
+def case_notice_slip(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A one-time notice as printed (the printer's one-time notice layout): the latest, or
+    ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
+    case_id = _case_id(body) if actor.at_least("clerk") else _visitor_case(svc, body, actor)
+    k = case_store(svc).load(case_id)
+    if not k.notices:
+        raise not_found("one-time notice", "一次性告知", case_id)
+    number = _int(body, "notice", required=False) or len(k.notices)
+    if not 1 <= number <= len(k.notices):
+        raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
+    return notice_slip(svc, k, number)
+
+
+def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
+    n = k.notices[number - 1]
+    item = svc.catalogue.items.get(k.item.code)
+    guide = {m.code: m for m in item.guide.materials} if item else {}
+
+    def material(code: str) -> dict[str, Any]:
+        m = guide.get(code)
+        if m is None:
+            return {"code": code, "name": {"zh": code, "en": code}, "note": None}
+        copies = {
+            "zh": ("原件" if m.original else "") + (f"复印件{m.copies}份" if m.copies else ""),
+            "en": ("original" if m.original else "")
+            + (" and " if m.original and m.copies else "")
+            + (f"{m.copies} cop{'y' if m.copies == 1 else 'ies'}" if m.copies else ""),
+        }
+        note = {"zh": "；".join(x for x in (copies["zh"], m.note.zh if m.note else "") if x),
+                "en": "; ".join(x for x in (copies["en"], m.note.en if m.note else "") if x)}  # fmt: skip
+        return {"code": code, "name": {"zh": m.name.zh, "en": m.name.en}, "note": note}
+
+    step = next((s for s in reversed(k.steps) if s.action == "issue_notice" and s.at == n.at), None)
+    window = step.where.window if step else None
+    clerk = svc.engine.clerks.get(n.by) or (
+        svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
+    )
+    zh, en = _hall_names(svc)
+    where = (
+        {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
+        if window is not None
+        else {"zh": zh, "en": en}
+    )
+    deadline = case_store(svc).calendar.add_workdays(n.day, SUPPLEMENT_DAYS)
+    return {
+        "case": k.id,
+        "check_code": check_code(svc, k.id),
+        "notice": n.number,
+        "item_name": item_name(svc, k.item.code),
+        "materials": [material(code) for code in n.materials],
+        "where": where,
+        "deadline": deadline.isoformat(),
+        "officer": {"name": clerk.name, "phone": clerk.phone} if clerk else None,
+        "issued_at": datetime.fromtimestamp(n.at, svc.engine.tz).isoformat(),
+        "flagged": n.flagged,
+    }
 
 
 def _source(actor: Actor) -> Source:

@@ -286,7 +286,18 @@ class HallService:
         return secrets.token_urlsafe(12)
 
     def returning_clerk(self, id_hash: str, now: float, days: int = 30) -> str | None:
-        """The first-inquiry clerk of this visitor's open matter, if they are expected back."""
+        """The clerk a returning visitor goes back to (首问负责): the first-inquiry officer of
+        their newest open case handled in this hall (cases are city-wide, clerk ids are per
+        hall); else of their last matter ended at this hall's windows as accepted or with a
+        one-time notice within ``days`` (a visit that did not become a case)."""
+        from .case_handlers import case_store  # case_handlers imports this module
+
+        for s in case_store(self).cases_of(id_hash):
+            if s.first_inquiry_clerk in self.engine.clerks and self.store.hall in (
+                s.hall_submitted,
+                s.hall_accepted,
+            ):
+                return s.first_inquiry_clerk
         with self.store.engine.connect() as c:
             row = c.execute(
                 select(TicketRow.first_inquiry_clerk)

@@ -244,6 +244,8 @@ class Verification:
     ok: bool | None = None
     note: str = ""
     checked_at: float | None = None
+    checked_by: str = ""  # who checked, and in which hall
+    checked_hall: str | None = None
 
 
 @dataclass(slots=True)
@@ -804,6 +806,9 @@ class CaseBook:
         v.ok = e.data["ok"]
         v.note = e.data["note"]
         v.checked_at = e.at
+        where = e.data.get("where") or {}
+        v.checked_by = where.get("actor", "")
+        v.checked_hall = where.get("hall")
 
     # -------------------------------------------------------------------- views
     def cases_of(self, id_hash: str, *, include_closed: bool = False) -> list[Case]:

@@ -24,6 +24,7 @@ CLERK_ACTIONS = {
     "result-ready": "case.result_ready",
     "hand-out": "case.hand_out",
     "close": "case.close",
+    "verify": "case.verify",
 }
 
 
@@ -93,6 +94,23 @@ def case_supplement(case_id: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     type_ = "case.supplement" if actor.at_least("clerk") else "case.supplement_online"
     return _call(type_, _with("case", case_id), actor)
+
+
+@cases_api.post("/cases/<case_id>/withdraw")
+def case_withdraw(case_id: str):  # type: ignore[no-untyped-def]
+    """A clerk at the window for the applicant (token), or the applicant online (check code)."""
+    actor = current_actor()
+    type_ = "case.withdraw" if actor.at_least("clerk") else "case.withdraw_online"
+    return _call(type_, _with("case", case_id), actor)
+
+
+@cases_api.get("/cases/<case_id>/notice-slip")
+def case_notice_slip(case_id: str):  # type: ignore[no-untyped-def]
+    """The one-time notice as printed: staff, or the applicant with the check code."""
+    body: dict[str, Any] = {"case": case_id, "code": request.args.get("code")}
+    if request.args.get("notice"):
+        body["notice"] = request.args["notice"]
+    return _call("case.notice_slip", body, current_actor())
 
 
 # ------------------------------------------------------------------ the public
@@ -261,6 +279,14 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "Close (办结) a handed-out, refused or rejected case",
             {"type": "object", "properties": where},
         ),
+        "verify": (
+            "Record the later check (核查) of a commitment-based approval (告知承诺); a failed check needs a note",
+            {
+                "type": "object",
+                "required": ["ok"],
+                "properties": {"ok": {"type": "boolean"}, "note": {"type": "string"}, **where},
+            },
+        ),
     }
     paths: dict[str, Any] = {
         "/cases": {
@@ -353,6 +379,27 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                         "code": {"type": "string"},
                     },
                 },
+            )
+        },
+        "/cases/{case_id}/withdraw": {
+            "post": _op(
+                "Withdraw the application (撤回): a clerk for the applicant, or the applicant online with the check code",
+                OBJ,
+                params=[case_id],
+                idempotent=True,
+                body={"type": "object", "properties": {"code": {"type": "string"}, **where}},
+            )
+        },
+        "/cases/{case_id}/notice-slip": {
+            "get": _op(
+                "A one-time notice (一次性告知) as printed: materials with names and notes, where, by when, "
+                "the officer (staff, or the check code)",
+                OBJ,
+                params=[
+                    case_id,
+                    _query("code", {"type": "string"}),
+                    _query("notice", {"type": "integer", "minimum": 1}),
+                ],
             )
         },
         "/certificates/{number}": {

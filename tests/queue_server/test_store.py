@@ -136,6 +136,37 @@ def test_returning_visitor_is_reserved_for_the_first_inquiry_clerk(tmp_path: Pat
     assert w2["ticket"]["id"] == back["id"]
 
 
+def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    paths = Paths(tmp_path / "var")
+    init_hall(url, paths)
+    svc = open_hall(make_engine(url), "H01", paths)
+    item = citizen_item(svc)
+    idn = "360426199101010071"
+    c02 = Actor("token", "tok-c02", "clerk", clerk="c02")  # signed in at window 2
+    case = run(svc, ("case.submit", {"item_code": item, "id_number": idn, "name": "王五"}, None), actor=c02)[0]
+    assert case.ok and case.body["first_inquiry_clerk"] == "c02"
+    others = run(svc, *[("ticket.issue", {"item_code": item}, None) for _ in range(2)])
+    back = run(svc, ("ticket.issue", {"item_code": item, "id_number": idn}, None))[0].body
+    assert back["first_inquiry_clerk"] == "c02"
+    # window 1 passes the visitor by; window 2 (c02) takes them first
+    assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"]["id"] == others[0].body["id"]
+    assert run(svc, ("window.call_next", {"window": 2}, None), actor=CLERK)[0].body["ticket"]["id"] == back["id"]
+    # a second return while c02 is away: after the reservation time any window takes them
+    again = run(svc, ("ticket.issue", {"item_code": item, "id_number": idn}, None))[0].body
+    assert again["first_inquiry_clerk"] == "c02"
+    assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"]["id"] == others[1].body["id"]
+    assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"] is None
+    start = svc.clock()
+    svc.clock = lambda: start + 31 * 60  # reservation_min is 30 in config/hall.yaml
+    assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"]["id"] == again["id"]
+    # once the case is withdrawn (closed) the visitor queues like anyone else
+    withdrawn = run(svc, ("case.withdraw", {"case": case.body["id"]}, None), actor=c02)[0]
+    assert withdrawn.ok, withdrawn.message
+    fresh = run(svc, ("ticket.issue", {"item_code": item, "id_number": idn}, None))[0].body
+    assert "first_inquiry_clerk" not in fresh
+
+
 def test_catalogue_publishing_makes_versions(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
     paths = Paths(tmp_path / "var")
