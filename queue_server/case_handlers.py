@@ -54,7 +54,7 @@ from .handlers import (
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
-from .store.models import CaseRow, CertificateRow, Hall
+from .store.models import CaseRow, CertificateRow, Hall, TicketRow
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -781,6 +781,58 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
         "id": ev.id,
         "case": case_id,
         "service_event": ev.service_event,
+        "level": int(ev.level),
+        "level_zh": ev.level.zh,
+        "follow_up_due": ev.follow_up_due.isoformat() if ev.follow_up_due else None,
+    }
+
+
+@case_handler("ticket.rate", role="public", mutates=True)
+def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
+    evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
+    (with the token printed on the slip). One per service: a ticket transferred to a second
+    window can be rated for each."""
+    tid = _str(body, "ticket", max_len=40)
+    level = _int(body, "level")
+    assert tid is not None and level is not None
+    with svc.store.engine.connect() as c:
+        t = c.execute(
+            select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at).where(
+                TicketRow.id == tid, TicketRow.hall == svc.store.hall
+            )
+        ).first()
+    if t is None:
+        raise not_found("ticket", "票号", tid)
+    if actor.role == "callpad":
+        if actor.window is None or actor.window != t.window:
+            raise EngineError(
+                "forbidden",
+                "an evaluation pad rates only the service at its own window",
+                "评价器只能评价本窗口的服务",
+            )
+    elif not actor.at_least("clerk") and not hmac.compare_digest(str(body.get("token") or ""), t.token):
+        raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
+    if t.called_at is None or t.window is None:
+        raise EngineError(
+            "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid
+        )
+    ev = case_store(svc).rate(
+        uuid.uuid4().hex,
+        Subject("ticket", tid),
+        f"window-{t.window}@{t.called_at:.3f}",
+        level,
+        _source(actor),
+        now,
+        hall=svc.store.hall,
+        window=t.window,
+        clerk=t.clerk,
+        comment=_str(body, "comment", required=False, max_len=500) or "",
+    )
+    return {
+        "id": ev.id,
+        "ticket": tid,
+        "window": t.window,
         "level": int(ev.level),
         "level_zh": ev.level.zh,
         "follow_up_due": ev.follow_up_due.isoformat() if ev.follow_up_due else None,

@@ -129,6 +129,11 @@ def case_rate(case_id: str):  # type: ignore[no-untyped-def]
     return _call("case.rate", _with("case", case_id), current_actor(), status=201)
 
 
+@cases_api.post("/tickets/<ticket>/rate")
+def ticket_rate(ticket: str):  # type: ignore[no-untyped-def]
+    return _call("ticket.rate", _with("ticket", ticket), current_actor(), status=201)
+
+
 @cases_api.post("/complaints")
 def complaint_file():  # type: ignore[no-untyped-def]
     return _call("complaint.file", _body(), current_actor(), status=201)
@@ -358,6 +363,25 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                     "required": ["code", "level"],
                     "properties": {
                         "code": {"type": "string"},
+                        "level": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": "string"},
+                    },
+                },
+            )
+        },
+        "/tickets/{ticket}/rate": {
+            "post": _op(
+                "Rate a window's service where no case exists (好差评 keyed to the ticket; 1-2 open a follow-up); "
+                "with the token printed on the slip",
+                OBJ,
+                status=201,
+                params=[_path_param("ticket", {"type": "string"})],
+                idempotent=True,
+                body={
+                    "type": "object",
+                    "required": ["token", "level"],
+                    "properties": {
+                        "token": {"type": "string"},
                         "level": {"type": "integer", "minimum": 1, "maximum": 5},
                         "comment": {"type": "string"},
                     },

@@ -5,6 +5,7 @@ online, and the later verification of a commitment-based approval (告知承诺)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.init()
     h.clerk = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
     h.kiosk = h.enroll("kiosk-steps", "kiosk")  # type: ignore[attr-defined]
+    h.pad1 = h.enroll("pad-w1", "callpad", window=1)  # type: ignore[attr-defined]
+    h.pad2 = h.enroll("pad-w2", "callpad", window=2)  # type: ignore[attr-defined]
     h.start()
     yield h
     h.stop()
@@ -129,3 +132,36 @@ def test_a_commitment_approval_opens_a_verification_that_is_recorded_once(hall: 
     # an ordinary case has nothing to verify
     plain = submit(hall)["id"]
     post(hall, f"/cases/{plain}/verify", {"ok": True}, status=404)
+
+
+def device(hall: HallProcess, name: str) -> HallClient:
+    d = getattr(hall, name)
+    return HallClient(hall.router, curve=CurveClientKeys.from_files(d["server_public"], d["secret"]), timeout=5)
+
+
+def test_a_service_without_a_case_is_rated_once_by_ticket(hall: HallProcess) -> None:
+    issued = [post(hall, "/tickets", {"item_code": "C-RS-001"}, clerk=False, status=201) for _ in range(2)]
+    first, second = issued
+    rate = f"{hall.http}/api/v1/tickets/{first['id']}/rate"
+    # not served yet: nothing to rate
+    early = requests.post(rate, json={"token": first["token"], "level": 5}, timeout=10)
+    assert early.status_code == 409 and early.json()["error"]["message_zh"]
+    called = post(hall, "/windows/1/call-next", {})
+    assert called["ticket"]["id"] == first["id"]
+    with device(hall, "pad2") as pad2, device(hall, "pad1") as pad1:
+        with pytest.raises(RequestFailed) as other_window:
+            pad2.request("ticket.rate", {"ticket": first["id"], "level": 1})
+        assert other_window.value.code == "forbidden"
+        rated = pad1.request("ticket.rate", {"ticket": first["id"], "level": 5})
+        assert rated["level"] == 5 and rated["window"] == 1 and rated["follow_up_due"] is None
+        with pytest.raises(RequestFailed) as twice:
+            pad1.request("ticket.rate", {"ticket": first["id"], "level": 4})
+        assert twice.value.code == "conflict"
+    # the web with the slip's token: same service, already rated; a wrong token is no such ticket
+    assert requests.post(rate, json={"token": first["token"], "level": 1}, timeout=10).status_code == 409
+    assert requests.post(rate, json={"token": "nope", "level": 1}, timeout=10).status_code == 404
+    # a bad rating opens a follow-up due in 15 working days
+    post(hall, "/windows/1/call-next", {})
+    bad = post(hall, f"/tickets/{second['id']}/rate", {"token": second["token"], "level": 1, "comment": "等太久"},
+               clerk=False, status=201)  # fmt: skip
+    assert bad["level_zh"] and bad["follow_up_due"] >= (date.today() + timedelta(days=19)).isoformat()
