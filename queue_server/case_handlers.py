@@ -54,7 +54,7 @@ from .handlers import (
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
-from .store.models import CaseRow, CertificateRow, Hall, TicketRow
+from .store.models import CaseRow, CertificateRow, Clerk, Hall, TicketRow
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -493,6 +493,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
                 )
             store.start_review(case_id, where, now, limits=limits)
         elif command == "verify":
+            _check_department(svc, actor, store.load(case_id).item.department)
             ok = body.get("ok")
             if not isinstance(ok, bool):
                 raise bad_request(
@@ -505,6 +506,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
             department = (
                 _str(body, "department", required=False, max_len=40) or store.load(case_id).item.department
             )
+            _check_department(svc, actor, department)
             decision = _str(body, "decision", max_len=16)
             assert decision is not None
             store.decide_task(
@@ -538,6 +540,26 @@ for _type, _command, _default, _role in (
     ("case.verify", "verify", Channel.BACK_OFFICE, Role.DEPARTMENT),
 ):
     _clerk_step(_type, _command, _default, _role)
+
+
+def _check_department(svc: HallService, actor: Actor, department: str) -> None:
+    """并联办理: a department's task is decided (and a 告知承诺 case checked) by that
+    department's own staff, a clerk whose ``department`` it is; comprehensive-window clerks
+    receive, notify and hand out, managers supervise: neither decides for a department."""
+    if actor.kind == "system":
+        return
+    own = ""
+    if actor.clerk:
+        with svc.store.engine.connect() as c:
+            own = c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
+    if own != department:
+        dept = svc.catalogue.departments.get(department)
+        raise EngineError(
+            "forbidden",
+            f"only staff of department {dept.name.en if dept else department} decide its tasks",
+            f"只有{dept.name.zh if dept else department}的工作人员可以审批本部门的任务",
+            department=department,
+        )
 
 
 def _certificate_on_approval(svc: HallService, case_id: str, now: float) -> Certificate | None:

@@ -34,6 +34,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.init()
     h.clerk = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
     h.kiosk = h.enroll("kiosk-steps", "kiosk")  # type: ignore[attr-defined]
+    h.education = h.token("clerk", clerk="d-education")  # type: ignore[attr-defined]
     h.pad1 = h.enroll("pad-w1", "callpad", window=1)  # type: ignore[attr-defined]
     h.pad2 = h.enroll("pad-w2", "callpad", window=2)  # type: ignore[attr-defined]
     h.start()
@@ -41,8 +42,11 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.stop()
 
 
-def post(hall: HallProcess, path: str, body: dict[str, Any], *, clerk: bool = True, status: int = 200) -> Any:
-    headers = {"Authorization": f"Bearer {hall.clerk}"} if clerk else {}  # type: ignore[attr-defined]
+def post(
+    hall: HallProcess, path: str, body: dict[str, Any], *, clerk: bool = True, status: int = 200, token: str = ""
+) -> Any:
+    token = token or (hall.clerk if clerk else "")  # type: ignore[attr-defined]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     r = requests.post(f"{hall.http}/api/v1{path}", json=body, headers=headers, timeout=10)
     assert r.status_code == status, r.text
     return r.json()
@@ -122,16 +126,18 @@ def test_a_commitment_approval_opens_a_verification_that_is_recorded_once(hall: 
     assert accepted["state"] == "approved" and accepted["commitment"] is True
     v = accepted["verification"]
     assert v["ok"] is None and v["due"] > v["opened_on"]
-    # a failed check must say what was found
-    post(hall, f"/cases/{cid}/verify", {"ok": False}, status=400)
-    checked = post(hall, f"/cases/{cid}/verify", {"ok": False, "note": "承诺的收入证明与实际不符"})
+    # the education bureau checks, not the window; a failed check must say what was found
+    edu = hall.education  # type: ignore[attr-defined]
+    post(hall, f"/cases/{cid}/verify", {"ok": True}, status=403)
+    post(hall, f"/cases/{cid}/verify", {"ok": False}, status=400, token=edu)
+    checked = post(hall, f"/cases/{cid}/verify", {"ok": False, "note": "承诺的收入证明与实际不符"}, token=edu)
     assert checked["verification"]["ok"] is False and checked["verification"]["note"] == "承诺的收入证明与实际不符"
-    assert checked["verification"]["checked_by"] == "c01" and checked["verification"]["checked_hall"] == "H01"
+    assert checked["verification"]["checked_by"] == "d-education"
     assert checked["state"] == "approved"  # the check is for the department to act on; the case stands
-    post(hall, f"/cases/{cid}/verify", {"ok": True}, status=409)
+    post(hall, f"/cases/{cid}/verify", {"ok": True}, status=409, token=edu)
     # an ordinary case has nothing to verify
-    plain = submit(hall)["id"]
-    post(hall, f"/cases/{plain}/verify", {"ok": True}, status=404)
+    plain = submit(hall, COMMITMENT_ITEM, materials=())["id"]
+    post(hall, f"/cases/{plain}/verify", {"ok": True}, status=404, token=edu)
 
 
 def device(hall: HallProcess, name: str) -> HallClient:

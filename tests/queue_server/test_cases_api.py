@@ -39,6 +39,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.init()
     h.clerk1 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]  # signed in at window 1
     h.clerk2 = h.token("clerk", clerk="c02")  # type: ignore[attr-defined]  # signed in at window 2
+    h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]  # the health bureau's reviewer
     h.manager = h.token("manager")  # type: ignore[attr-defined]
     h.kiosk = h.enroll("kiosk-cases", "kiosk")  # type: ignore[attr-defined]
     h.start()
@@ -87,10 +88,14 @@ def submit(
     return post(hall, "/cases", body, clerk(hall), status=201)
 
 
+def health(hall: HallProcess) -> dict[str, str]:
+    return auth(tok(hall, "health"))
+
+
 def approve_and_hand_out(hall: HallProcess, case_id: str) -> dict[str, Any]:
-    for action, body in (("accept", {}), ("review", {}), ("decide", {"decision": "approved"})):
-        last = post(hall, f"/cases/{case_id}/{action}", body, clerk(hall))
-    return last
+    post(hall, f"/cases/{case_id}/accept", {}, clerk(hall))
+    post(hall, f"/cases/{case_id}/review", {}, clerk(hall))
+    return post(hall, f"/cases/{case_id}/decide", {"decision": "approved"}, health(hall))
 
 
 def kiosk(hall: HallProcess) -> HallClient:
@@ -128,10 +133,15 @@ def test_a_case_from_the_window_to_closed_over_rest(hall: HallProcess) -> None:
     reviewed = post(hall, f"/cases/{cid}/review", {}, clerk(hall))
     assert reviewed["state"] == "in_review" and [t["department"] for t in reviewed["tasks"]] == ["health"]
     bad = requests.post(
-        api(hall, f"/cases/{cid}/decide"), json={"decision": "rejected"}, headers=clerk(hall), timeout=10
+        api(hall, f"/cases/{cid}/decide"), json={"decision": "rejected"}, headers=health(hall), timeout=10
     )
     assert bad.status_code == 400 and "reason" in bad.json()["error"]["message"]
-    decided = post(hall, f"/cases/{cid}/decide", {"decision": "approved"}, clerk(hall))
+    # the comprehensive window receives; the health bureau's own staff decide its task
+    window_decides = requests.post(
+        api(hall, f"/cases/{cid}/decide"), json={"decision": "approved"}, headers=clerk(hall), timeout=10
+    )
+    assert window_decides.status_code == 403 and "卫生健康局" in window_decides.json()["error"]["message_zh"]
+    decided = post(hall, f"/cases/{cid}/decide", {"decision": "approved"}, health(hall))
     assert decided["state"] == "approved" and decided["tasks"][0]["decision"] == "approved"
     assert decided["certificate"]["type"] == "physician_licence" and decided["certificate"]["case"] == cid
     assert post(hall, f"/cases/{cid}/result-ready", {}, clerk(hall))["state"] == "result_ready"
