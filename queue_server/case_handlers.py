@@ -542,17 +542,21 @@ for _type, _command, _default, _role in (
     _clerk_step(_type, _command, _default, _role)
 
 
+def _department_of(svc: HallService, actor: Actor) -> str:
+    """The department the acting clerk works for ("" for comprehensive-window clerks)."""
+    if not actor.clerk:
+        return ""
+    with svc.store.engine.connect() as c:
+        return c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
+
+
 def _check_department(svc: HallService, actor: Actor, department: str) -> None:
     """并联办理: a department's task is decided (and a 告知承诺 case checked) by that
     department's own staff, a clerk whose ``department`` it is; comprehensive-window clerks
     receive, notify and hand out, managers supervise: neither decides for a department."""
     if actor.kind == "system":
         return
-    own = ""
-    if actor.clerk:
-        with svc.store.engine.connect() as c:
-            own = c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
-    if own != department:
+    if _department_of(svc, actor) != department:
         dept = svc.catalogue.departments.get(department)
         raise EngineError(
             "forbidden",
@@ -609,6 +613,45 @@ def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     today = _today(svc, now)
     cases = case_store(svc).my_cases(clerk, include_closed=bool(body.get("include_closed")))
     return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
+
+
+@case_handler("case.tasks", role="clerk")
+def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A department's tasks waiting for a decision (并联办理), earliest due first, with cards:
+    the signed-in reviewer's own department (a manager names one)."""
+    department = _department_of(svc, actor)
+    if actor.at_least("manager"):
+        department = _str(body, "department", required=False, max_len=40) or department
+    if not department:
+        raise bad_request(
+            "which department? (a department reviewer's token, or department=...)",
+            "请指定部门（部门审批人员登录，或提供 department）",
+            field="department",
+        )
+    dept = svc.catalogue.departments.get(department)
+    if dept is None:
+        raise not_found("department", "部门", department)
+    today = _today(svc, now)
+    tasks = case_store(svc).department_tasks(department)
+    return {
+        "department": department,
+        "department_name": {"zh": dept.name.zh, "en": dept.name.en},
+        "total": len(tasks),
+        "tasks": [
+            {
+                "case": t.case,
+                "item_code": t.item_code,
+                "item_name": item_name(svc, t.item_code),
+                "lead": t.lead,
+                "opened_on": t.opened_on.isoformat(),
+                "limit_days": t.limit_days,
+                "due": t.due.isoformat(),
+                "card": t.card(today).value,
+                "first_inquiry_clerk": t.first_inquiry_clerk,
+            }
+            for t in tasks[:MAX_LIST]
+        ],
+    }
 
 
 @case_handler("case.supervision", role="manager")

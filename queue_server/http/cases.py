@@ -60,6 +60,12 @@ def case_mine():  # type: ignore[no-untyped-def]
     return _call("case.mine", body, _actor())
 
 
+@cases_api.get("/cases/tasks")
+@requires("clerk")
+def case_tasks():  # type: ignore[no-untyped-def]
+    return _call("case.tasks", {"department": request.args.get("department")}, _actor())
+
+
 @cases_api.get("/cases/supervision")
 @requires("manager")
 def case_supervision():  # type: ignore[no-untyped-def]
@@ -319,6 +325,15 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 OBJ,
                 auth=True,
                 params=[_query("clerk", {"type": "string"}), _query("include_closed", {"type": "boolean"})],
+            )
+        },
+        "/cases/tasks": {
+            "get": _op(
+                "A department's tasks waiting for its decision (并联办理), earliest due first, with cards: "
+                "the reviewer's own department (a manager gives department=)",
+                OBJ,
+                auth=True,
+                params=[_query("department", {"type": "string"})],
             )
         },
         "/cases/supervision": {

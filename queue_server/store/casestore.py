@@ -132,6 +132,24 @@ class CaseSummary:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class TaskLine:
+    """A department task waiting for its decision (the department's list)."""
+
+    case: str
+    item_code: str
+    lead: bool
+    opened_on: date
+    limit_days: int
+    due: date
+    yellow_on: date
+    red_on: date
+    first_inquiry_clerk: str | None
+
+    def card(self, today: date) -> Card:
+        return Card.RED if self.red_on <= today else Card.YELLOW if self.yellow_on <= today else Card.GREEN
+
+
 def _summary(r: Any) -> CaseSummary:
     return CaseSummary(
         r.id, r.item_code, r.lead_department, CaseState(r.state), r.applicant_hash, r.agent_hash,
@@ -445,6 +463,27 @@ class CaseStore:
 
     def verify(self, case_id: str, where: Where, now: float, *, ok: bool, note: str = "") -> list[Event]:
         return self.act(case_id, "verify", where, now, ok=ok, note=note)
+
+    def department_tasks(self, department: str) -> list[TaskLine]:
+        """A department's undecided tasks (its 待审批 list), earliest due first."""
+        q = (
+            select(
+                _T.c.case_id,
+                _C.c.item_code,
+                _T.c.lead,
+                _T.c.opened_on,
+                _T.c.limit_days,
+                _T.c.due,
+                _T.c.yellow_on,
+                _T.c.red_on,
+                _C.c.first_inquiry_clerk,
+            )
+            .select_from(_T.join(_C, _C.c.id == _T.c.case_id))
+            .where(_T.c.department == department, _T.c.decision.is_(None), _C.c.state == CaseState.IN_REVIEW.value)
+            .order_by(_T.c.due, _T.c.case_id)
+        )
+        with self.engine.connect() as c:
+            return [TaskLine(*r) for r in c.execute(q)]
 
     def case_for_request(self, request_key: str) -> str | None:
         """The case a submit request with this key made, if any."""

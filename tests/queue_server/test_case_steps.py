@@ -35,6 +35,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.clerk = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
     h.kiosk = h.enroll("kiosk-steps", "kiosk")  # type: ignore[attr-defined]
     h.education = h.token("clerk", clerk="d-education")  # type: ignore[attr-defined]
+    h.civil = h.token("clerk", clerk="d-civil-affairs")  # type: ignore[attr-defined]
+    h.manager = h.token("manager")  # type: ignore[attr-defined]
     h.pad1 = h.enroll("pad-w1", "callpad", window=1)  # type: ignore[attr-defined]
     h.pad2 = h.enroll("pad-w2", "callpad", window=2)  # type: ignore[attr-defined]
     h.start()
@@ -171,3 +173,31 @@ def test_a_service_without_a_case_is_rated_once_by_ticket(hall: HallProcess) -> 
     bad = post(hall, f"/tickets/{second['id']}/rate", {"token": second["token"], "level": 1, "comment": "等太久"},
                clerk=False, status=201)  # fmt: skip
     assert bad["level_zh"] and bad["follow_up_due"] >= (date.today() + timedelta(days=19)).isoformat()
+
+
+def test_each_department_sees_and_decides_its_own_share_of_a_parallel_case(hall: HallProcess) -> None:
+    cid = submit(hall, COMMITMENT_ITEM, materials=())["id"]  # education leads, civil affairs joins
+    post(hall, f"/cases/{cid}/accept", {})
+    reviewed = post(hall, f"/cases/{cid}/review", {})
+    assert {t["department"]: t["lead"] for t in reviewed["tasks"]} == {"education": True, "civil_affairs": False}
+
+    def tasks(token: str, **params: str) -> requests.Response:
+        return requests.get(
+            f"{hall.http}/api/v1/cases/tasks", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+
+    edu, civil = hall.education, hall.civil  # type: ignore[attr-defined]
+    mine = tasks(civil).json()
+    assert mine["department"] == "civil_affairs" and mine["department_name"]["zh"] == "示范区民政局"
+    line = next(t for t in mine["tasks"] if t["case"] == cid)
+    assert line["lead"] is False and line["card"] in ("green", "yellow") and line["first_inquiry_clerk"] == "c01"
+    assert tasks(hall.clerk).status_code == 400  # type: ignore[attr-defined]  # a window clerk has no department
+    assert any(t["case"] == cid for t in tasks(hall.manager, department="education").json()["tasks"])  # type: ignore[attr-defined]
+    # civil affairs cannot decide education's share; each decides its own
+    post(hall, f"/cases/{cid}/decide", {"decision": "approved", "department": "education"}, status=403, token=civil)
+    half = post(hall, f"/cases/{cid}/decide", {"decision": "approved", "department": "civil_affairs"}, token=civil)
+    assert half["state"] == "in_review"  # the case moves on when every department has decided
+    assert all(t["case"] != cid for t in tasks(civil).json()["tasks"])
+    assert any(t["case"] == cid for t in tasks(edu).json()["tasks"])
+    done = post(hall, f"/cases/{cid}/decide", {"decision": "rejected", "reason": "学籍信息不符"}, token=edu)
+    assert done["state"] == "rejected" and done["rejection_reasons"] == {"education": "学籍信息不符"}
