@@ -455,8 +455,18 @@ def case_submit_online(svc: HallService, body: dict[str, Any], actor: Actor, now
 @case_handler("case.submit_kiosk", role="kiosk", mutates=True)
 def case_submit_kiosk(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
-    sends the material codes of the pages it captured in ``materials``."""
-    return _submit(svc, body, actor, now, lambda masked, agent: _visitor_where(svc, actor, masked, agent))
+    names material codes in ``materials`` and its captured pages in ``pages: [{material,
+    sha256}]`` (uploaded before with ``page.upload``); the pages' materials count as given."""
+    from .page_handlers import check_pages, link_pages, materials_with_pages  # here: it imports this module
+
+    # Checked before the case exists: a page that is not here refuses the submit and makes nothing.
+    pages = check_pages(svc, body)
+    if pages:
+        body = {**body, "materials": materials_with_pages(body, pages)}
+    reply = _submit(svc, body, actor, now, lambda masked, agent: _visitor_where(svc, actor, masked, agent))
+    if pages:
+        reply["pages"] = link_pages(svc, reply["id"], pages, actor, now, reply["item_code"])
+    return reply
 
 
 # ------------------------------------------------------------------ clerk steps

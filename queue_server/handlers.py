@@ -433,3 +433,4 @@ def _mask_name(name: str) -> str:
 
 
 from . import case_handlers as _case_handlers  # noqa: E402,F401 - registers the case requests (issue 5)
+from . import page_handlers as _page_handlers  # noqa: E402,F401 - captured pages of kiosk applications

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -44,6 +45,8 @@ class Privacy:
         if len(key_material) != 64:
             raise ValueError("data key must be 64 bytes: 32 for encryption, 32 for hashing")
         self._fernet = Fernet(base64.urlsafe_b64encode(key_material[:32]))
+        # Images are large: AES-GCM without Fernet's base64, under a key of its own.
+        self._aead = AESGCM(hmac.new(key_material[:32], b"sealed bytes", hashlib.sha256).digest())
         self._hash_key = key_material[32:]
 
     @classmethod
@@ -62,6 +65,15 @@ class Privacy:
 
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode()).decode()
+
+    def seal(self, data: bytes, context: bytes) -> bytes:
+        """Bytes kept at rest that show personal data (captured pages show ID cards), bound to
+        ``context`` (what they are, e.g. a page's hash) so one sealed value cannot pass for another."""
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data, context)
+
+    def unseal(self, sealed: bytes, context: bytes) -> bytes:
+        return self._aead.decrypt(sealed[:12], sealed[12:], context)
 
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._hash_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()

@@ -339,6 +339,11 @@ def openapi_document() -> dict[str, Any]:
     more_paths, more_schemas = case_paths()
     paths.update(more_paths)
     schemas.update(more_schemas)
+    from .pages import page_paths  # captured pages of kiosk applications
+
+    page_more, page_schemas = page_paths()
+    paths.update(page_more)
+    schemas.update(page_schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -350,3 +362,62 @@ class ComplaintRow(Base):
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     history: Mapped[dict[str, Any]]  # {"steps": [[state, at, by], ...]}
+
+
+# ---------------------------------------------------------------- captured pages (issue 5, item 10)
+# A kiosk's camera pages arrive in chunks that fit one ZeroMQ frame. They are addressed by their
+# SHA-256, so a retried or repeated chunk, or the same page sent again, stores nothing twice.
+# See ``pagestore.py``.
+
+
+class PageUpload(Base):
+    """A page being uploaded: its shape is fixed by the first chunk; gone once assembled."""
+
+    __tablename__ = "page_uploads"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    count: Mapped[int]
+    started_at: Mapped[float] = mapped_column(Float, index=True)
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kiosk: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PageChunk(Base):
+    """One received chunk of a page being uploaded (bytes ``index * L`` on, L = ceil(size / count))."""
+
+    __tablename__ = "page_chunks"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class PageBlob(Base):
+    """A complete page whose bytes hashed to its key. ``seen_at`` is the last upload or
+    submit naming it: pages no case took are pruned by it."""
+
+    __tablename__ = "page_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float, index=True)
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kiosk: Mapped[str] = mapped_column(String(64))
+
+
+class CasePageRow(Base):
+    """A captured page of a case (numbered from 1 per case), the material it shows and where it was captured."""
+
+    __tablename__ = "case_pages"
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    material: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    captured_at: Mapped[float] = mapped_column(Float)
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kiosk: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,124 @@
+"""REST for the captured pages of a case (clerks): the list, and each page's image.
+
+The list is the hall request ``case.pages``; the image is read here, beside the hall loop, so
+that megabytes of image never pass through it. Pages show ID cards and other personal
+documents: only clerks (and above) read them, every read is in the audit log, and nothing
+is cached by browsers or proxies. ``page_paths()`` is their part of the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g
+
+from ..service import Actor
+from .api import _actor, _call
+from .auth import requires
+from .errors import ApiError
+
+pages_api = Blueprint("pages", __name__)
+
+
+@pages_api.get("/cases/<case_id>/pages")
+@requires("clerk")
+def case_pages(case_id: str):  # type: ignore[no-untyped-def]
+    return _call("case.pages", {"case": case_id}, _actor())
+
+
+@pages_api.get("/cases/<case_id>/pages/<int:number>")
+@requires("clerk")
+def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
+    case_id = case_id.strip().upper()
+    service = current_app.extensions["hall_loop"].service
+    from ..page_handlers import page_store  # the service's, made once
+
+    found = page_store(service).page_data(case_id, number)
+    if found is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"case {case_id} has no page {number}",
+            f"办件 {case_id} 没有第 {number} 页",
+            {"case": case_id, "page": number},
+        )
+    page, data = found
+    actor: Actor = g.actor
+    service.store.audit(
+        actor.name, "case.page.read", f"{case_id}/{number}", clerk=actor.clerk, role=actor.role
+    )
+    ext = "png" if page.mime == "image/png" else "jpg"
+    return Response(
+        data,
+        mimetype=page.mime,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{case_id}-{number}.{ext}"',
+            "ETag": f'"{page.sha256}"',
+        },
+    )
+
+
+# ------------------------------------------------------------------ OpenAPI
+def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, schemas) of the page endpoints for ``openapi_document()``."""
+    from .openapi import _op, _path_param
+
+    case_id = _path_param("case_id", {"type": "string", "examples": ["NS-20261126-000001"]})
+    number = _path_param("number", {"type": "integer", "minimum": 1})
+    page = {"$ref": "#/components/schemas/CasePage"}
+    schemas = {
+        "CasePage": {
+            "type": "object",
+            "required": ["number", "material", "mime", "size", "sha256", "href"],
+            "description": "a page captured by a kiosk's camera for a self-service application",
+            "properties": {
+                "number": {"type": "integer", "minimum": 1},
+                "material": {"type": "string", "description": "material code of the item's guide"},
+                "material_name": {
+                    "type": ["object", "null"],
+                    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+                },
+                "mime": {"type": "string", "enum": ["image/jpeg", "image/png"]},
+                "size": {"type": "integer", "description": "bytes"},
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "captured_at": {"type": "number", "description": "POSIX seconds"},
+                "hall": {"type": ["string", "null"]},
+                "kiosk": {"type": "string"},
+                "href": {"type": "string", "description": "the image: GET it with the same token"},
+            },
+        },
+        "CasePages": {
+            "type": "object",
+            "required": ["case", "pages"],
+            "properties": {"case": {"type": "string"}, "pages": {"type": "array", "items": page}},
+        },
+    }
+    image = _op(
+        "One captured page's image (clerk; every read is audited)",
+        {},
+        auth=True,
+        errors=(404, 503),
+        params=[case_id, number],
+    )
+    image["responses"]["200"] = {
+        "description": "the image as captured",
+        "content": {
+            "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}},
+            "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+        },
+    }
+    paths = {
+        "/cases/{case_id}/pages": {
+            "get": _op(
+                "The pages captured for the case at a kiosk: number, material, type and size (no image data)",
+                {"$ref": "#/components/schemas/CasePages"},
+                auth=True,
+                errors=(404, 503),
+                params=[case_id],
+            )
+        },
+        "/cases/{case_id}/pages/{number}": {"get": image},
+    }
+    return paths, schemas
