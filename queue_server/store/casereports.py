@@ -13,6 +13,11 @@ Which cases count:
   decision (``used_days``). Cases refused at the front desk (不予受理) and withdrawn ones were
   never handled and are left out, as ``reports.fact`` leaves them out. The tier is
   ``reports.case_tier`` written as a SQL ``CASE``; the counts go to ``reports.tiers_from_counts``.
+  They are read from ``case_tier_days`` (migration 0006): counts per closing day (China
+  Standard Time) and tier that ``CaseStore._project`` moves in the transaction closing a case,
+  so three years of history are a few thousand rows; a period's partial first and last days
+  are counted from ``cases``, so any ``since``/``until`` gives the same counts as ``cases`` alone
+  (``tier_counts_from_cases``).
 - visits (``visit_shares``): closed cases except withdrawn ones (a refused case still cost
   the visitor the trips it shows).
 - a period is ``since <= closed_at < until`` (POSIX seconds; either end may be left open), for
@@ -21,31 +26,63 @@ Which cases count:
   lines of ``today`` — open cases (no decision yet, not closed) under their lead department,
   and the undecided department tasks of those cases; a paused case keeps its held card.
 
-Indexes (``bench/cases.py`` measures with and without them; migration 0002 has none of them):
+Indexes (``bench/cases.py`` measures them; migration 0003 made the first three, 0006 the last):
 
     DROP INDEX ix_cases_supervision;
     CREATE INDEX ix_cases_supervision ON cases (state, red_on, yellow_on, card, completed_on, lead_department);
     CREATE INDEX ix_case_tasks_cards ON case_tasks (decision, yellow_on, department);
     CREATE INDEX ix_cases_closed_report ON cases (outcome, closed_at, statutory_days, used_days, visits);
+    CREATE INDEX ix_cases_open ON cases (state, yellow_on, red_on, card, held_remaining, due_ordinal, due,
+        promised_days, item_code, lead_department, first_inquiry_clerk, id, completed_on)
+        WHERE completed_on IS NULL;  -- the supervision list's case lines (CaseStore.supervision_list)
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..cases import CaseState
 from ..cases.deadlines import Card
-from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, VisitReport, tiers_from_counts
+from ..cases.reports import (
+    SLOW,
+    TIER_ORDER,
+    RatingStats,
+    TierReport,
+    VisitReport,
+    case_tier,
+    tiers_from_counts,
+)
 from ..catalogue.model import Tier
-from .models import CaseRow, CaseTaskRow, EvaluationRow
+from .models import CaseRow, CaseTaskRow, CaseTierDay, EvaluationRow
 
 _C = CaseRow.__table__
 _T = CaseTaskRow.__table__
+_TD = CaseTierDay.__table__
 _EV = EvaluationRow.__table__
 
 # States of a case with no decision yet that is not closed (``completed_on IS NULL``): listing
@@ -63,6 +100,13 @@ HANDLED_OUTCOMES = ("handed_out", "rejected")
 CLOSED_OUTCOMES = (*HANDLED_OUTCOMES, "refused")  # all but withdrawn
 
 
+def raw_date(col: Any) -> ColumnElement[Any]:
+    """A date column as the driver returns it, without SQLAlchemy's conversion per row: ISO
+    text on SQLite, a ``date`` on PostgreSQL. For lists of thousands of rows whose dates repeat
+    (the supervision list), the caller converts each distinct value once."""
+    return type_coerce(col, String)
+
+
 def _count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
@@ -75,6 +119,121 @@ def tier_case(statutory: Any, used: Any) -> ColumnElement[str]:
         (2 * used <= statutory, literal(Tier.HALVED.value)),
         else_=literal(SLOW),
     )
+
+
+# ------------------------------------------------------------ 三四三 by closing day
+# ``case_tier_days`` counts closed, handled cases per closing day and tier. Days are those of
+# China Standard Time (UTC+8, the Asia/Shanghai dates since 1992), numbered from 1970-01-01, so a
+# report over whole local days reads the table alone; a period starting or ending within a day
+# adds the cases of those partial days, read from ``cases``: the counts stay exact for any
+# ``since``/``until``.
+DAY_SECONDS = 86_400
+DAY_SHIFT = 8 * 3600
+
+
+def day_start(day: int) -> float:
+    """The instant (POSIX seconds) ``day`` begins; exact in a float."""
+    return float(day * DAY_SECONDS - DAY_SHIFT)
+
+
+def closing_day(at: float) -> int:
+    """The day ``at`` falls on: ``day_start(d) <= at < day_start(d + 1)``."""
+    d = math.floor((at + DAY_SHIFT) / DAY_SECONDS)
+    # The division can round an instant a hair before midnight up to the next day; the bounds
+    # decide, as they do in ``closing_day_sql``.
+    if at < day_start(d):
+        return d - 1
+    if at >= day_start(d + 1):
+        return d + 1
+    return d
+
+
+def closing_day_sql(at: Any) -> ColumnElement[int]:
+    """``closing_day`` in SQL (both databases)."""
+    # CAST truncates on SQLite and rounds on PostgreSQL: either way off by one at most, which
+    # the comparisons with the day's bounds put right.
+    raw = cast((at + DAY_SHIFT) / DAY_SECONDS, BigInteger)
+    return case(
+        (at < raw * DAY_SECONDS - DAY_SHIFT, raw - 1),
+        (at >= (raw + 1) * DAY_SECONDS - DAY_SHIFT, raw + 1),
+        else_=raw,
+    )
+
+
+TierDay = tuple[int, str]
+"""(closing day, tier): the ``case_tier_days`` row a closed, handled case counts in."""
+
+
+def tier_day(
+    outcome: str | None, closed_at: float | None, statutory_days: int, used_days: int | None
+) -> TierDay | None:
+    """Where a case's row counts in ``case_tier_days``; None when it counts nowhere (open,
+    refused at the desk, withdrawn): the same cases as ``tier_counts`` reads from ``cases``."""
+    if outcome not in HANDLED_OUTCOMES or closed_at is None or used_days is None:
+        return None
+    return closing_day(closed_at), case_tier(statutory_days, used_days)
+
+
+def move_tier_day(c: Connection, old: TierDay | None, new: TierDay | None) -> None:
+    """Keep ``case_tier_days`` in step with one case whose row went from ``old`` to ``new``,
+    inside the transaction that writes the row. A case closes once, so in practice this is
+    a single increment; a count falling to zero deletes its row."""
+    if old == new:
+        return
+    # Rows in a fixed order, so that two writers moving cases between the same two rows
+    # cannot lock them in opposite orders (PostgreSQL).
+    moves = sorted((key, step) for key, step in ((old, -1), (new, 1)) if key is not None)
+    for (day, tier), step in moves:
+        if step > 0:
+            _count_in(c, day, tier)
+            continue
+        where = (_TD.c.closed_day == day, _TD.c.tier == tier)
+        c.execute(update(_TD).where(*where).values(cases=_TD.c.cases - 1))
+        c.execute(delete(_TD).where(*where, _TD.c.cases <= 0))
+
+
+def _count_in(c: Connection, day: int, tier: str) -> None:
+    values = {"closed_day": day, "tier": tier, "cases": 1}
+    dialect = c.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        # one atomic statement: two halls closing cases on the same day do not race to insert
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TD).values(values)
+        c.execute(
+            ins.on_conflict_do_update(
+                index_elements=[_TD.c.closed_day, _TD.c.tier], set_={"cases": _TD.c.cases + 1}
+            )
+        )
+        return
+    done = c.execute(
+        update(_TD).where(_TD.c.closed_day == day, _TD.c.tier == tier).values(cases=_TD.c.cases + 1)
+    )
+    if done.rowcount == 0:
+        c.execute(insert(_TD).values(values))
+
+
+def recount_tier_days(c: Connection) -> None:
+    """Rebuild ``case_tier_days`` from ``cases`` in one statement: after rows were loaded
+    around the store (bench/cases.py), and in tests as the reference for the running counts."""
+    inner = (
+        select(
+            closing_day_sql(_C.c.closed_at).label("closed_day"),
+            tier_case(_C.c.statutory_days, _C.c.used_days).label("tier"),
+        )
+        .where(_C.c.outcome.in_(HANDLED_OUTCOMES), _C.c.closed_at.is_not(None), _C.c.used_days.is_not(None))
+        .subquery()
+    )
+    c.execute(delete(_TD))
+    c.execute(
+        insert(_TD).from_select(
+            ["closed_day", "tier", "cases"],
+            select(inner.c.closed_day, inner.c.tier, func.count()).group_by(inner.c.closed_day, inner.c.tier),
+        )
+    )
+
+
+def tier_days(c: Connection) -> dict[TierDay, int]:
+    """The rows of ``case_tier_days`` (for tests and checks)."""
+    return {(r.closed_day, r.tier): r.cases for r in c.execute(select(_TD))}
 
 
 def _period(col: Any, since: float | None, until: float | None) -> list[ColumnElement[bool]]:
@@ -94,9 +253,50 @@ class CaseReports:
 
     # ------------------------------------------------------------ 三四三 / 五三二
     def tier_counts(self, since: float | None = None, until: float | None = None) -> dict[str, int]:
-        """Closed, handled cases per ``case_tier`` value (on_the_spot, within_5_days, halved, slow)."""
+        """Closed, handled cases per ``case_tier`` value (on_the_spot, within_5_days, halved, slow):
+        the whole days of the period from ``case_tier_days``, its partial days from ``cases``."""
+        first = end = None  # the whole days of the period: first <= closed_day < end
+        if since is not None:
+            first = closing_day(since)
+            if day_start(first) < since:
+                first += 1
+        if until is not None:
+            end = closing_day(until)
+        parts: list[Any] = []
+        if first is not None and end is not None and first >= end:
+            parts.append(self._tiers_of_cases(since, until))  # no whole day in it
+        else:
+            days = []
+            if first is not None:
+                days.append(_TD.c.closed_day >= first)
+                if since is not None and since < day_start(first):
+                    parts.append(self._tiers_of_cases(since, day_start(first)))
+            if end is not None:
+                days.append(_TD.c.closed_day < end)
+                if until is not None and day_start(end) < until:
+                    parts.append(self._tiers_of_cases(day_start(end), until))
+            parts.append(select(_TD.c.tier, func.sum(_TD.c.cases)).where(*days).group_by(_TD.c.tier))
+        counts = dict.fromkeys((*TIER_ORDER, SLOW), 0)
+        with self.engine.connect() as c:
+            for name, n in c.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all():
+                counts[name] += int(n)
+        return counts
+
+    def tier_counts_from_cases(
+        self, since: float | None = None, until: float | None = None
+    ) -> dict[str, int]:
+        """``tier_counts`` read from ``cases`` alone, without the day counts: the reference the
+        bench and the tests hold them to (over years of history, hundreds of milliseconds)."""
+        counts = dict.fromkeys((*TIER_ORDER, SLOW), 0)
+        with self.engine.connect() as c:
+            for name, n in c.execute(self._tiers_of_cases(since, until)).all():
+                counts[name] = int(n)
+        return counts
+
+    @staticmethod
+    def _tiers_of_cases(since: float | None, until: float | None) -> Any:
         tier = tier_case(_C.c.statutory_days, _C.c.used_days).label("tier")
-        q = (
+        return (
             select(tier, func.count())
             .where(
                 _C.c.outcome.in_(HANDLED_OUTCOMES),  # an outcome is set when the case closes
@@ -105,11 +305,6 @@ class CaseReports:
             )
             .group_by(literal_column("tier"))
         )
-        counts = dict.fromkeys((*TIER_ORDER, SLOW), 0)
-        with self.engine.connect() as c:
-            for name, n in c.execute(q).all():
-                counts[name] = int(n)
-        return counts
 
     def closed_case_tiers(self, since: float | None = None, until: float | None = None) -> TierReport:
         """三四三/五三二 of real closed cases: ``reports.tiers_from_counts`` of ``tier_counts``."""

@@ -64,11 +64,12 @@ from ..cases import (
     Where,
     WorkCalendar,
 )
-from ..cases.deadlines import CARD_RANK, DEFAULT_RULE
+from ..cases.deadlines import DEFAULT_RULE
 from ..cases.lifecycle import CASE_SUBMITTED, CASE_VERIFIED
 from ..catalogue.model import ServiceItem
 from ..engine.errors import EngineError, conflict, not_found
 from ..engine.events import Event
+from .casereports import OPEN_STATES, TierDay, move_tier_day, raw_date, tier_day
 from .models import (
     CaseEventRow,
     CaseNoticeRow,
@@ -277,7 +278,8 @@ class CaseStore:
         cal = self.calendar
         today_ord = cal.ordinal(today)
         t = literal(today)
-        # the case lines
+        # the case lines: the open states and no decision, so that the database reads them from
+        # the partial index ix_cases_open alone and never the closed cases (SQLite scanned them)
         c_red = or_(_C.c.card == Card.RED.value, and_(_C.c.card.is_(None), _C.c.red_on <= t))
         c_yellow = or_(_C.c.card == Card.YELLOW.value, and_(_C.c.card.is_(None), _C.c.yellow_on <= t))
         c_rank = case((c_red, 0), (c_yellow, 1), else_=2)
@@ -291,11 +293,11 @@ class CaseStore:
             literal(0).label("task"),
             _C.c.promised_days.label("limit_days"),
             c_left.label("remaining"),
-            _C.c.due,
+            raw_date(_C.c.due).label("due"),
             c_rank.label("rank"),
             _C.c.card.label("held"),
             _C.c.first_inquiry_clerk.label("clerk"),
-        ).where(_C.c.completed_on.is_(None), _C.c.state != CaseState.CLOSED.value)
+        ).where(_C.c.state.in_(OPEN_STATES), _C.c.completed_on.is_(None))
         if not include_green:
             cases_q = cases_q.where(or_(c_red, c_yellow))
         # the department task lines
@@ -308,45 +310,62 @@ class CaseStore:
                 literal(1).label("task"),
                 _T.c.limit_days,
                 (_T.c.due_ordinal - today_ord).label("remaining"),
-                _T.c.due,
+                raw_date(_T.c.due).label("due"),
                 t_rank.label("rank"),
                 literal(None).label("held"),
                 _C.c.first_inquiry_clerk.label("clerk"),
             )
             .select_from(_T.join(_C, _C.c.id == _T.c.case_id))
-            .where(_T.c.decision.is_(None), _C.c.completed_on.is_(None), _C.c.state != CaseState.CLOSED.value)
+            .where(_T.c.decision.is_(None), _C.c.state.in_(OPEN_STATES), _C.c.completed_on.is_(None))
         )
         if not include_green:
             tasks_q = tasks_q.where(_T.c.yellow_on <= t)
         u = union_all(cases_q, tasks_q).subquery()
-        q = select(u).order_by(u.c.rank, u.c.remaining, u.c.case_id, u.c.task, u.c.department)
+        case_id, department = u.c.case_id, u.c.department
+        if self.engine.dialect.name == "postgresql":
+            # byte order, which is Python's: the lines come in Python's order but for the rare
+            # ties on days left with different due dates, and the sort below, on sorted input,
+            # takes a millisecond
+            case_id, department = case_id.collate("C"), department.collate("C")
+        # not by due: a held line's is NULL here, and it would go before the others of its
+        # days left that the limit must choose by case
+        q = select(u).order_by(u.c.rank, u.c.remaining, case_id, u.c.task, department)
         if limit is not None:
             q = q.limit(limit)
         with self.engine.connect() as c:
             rows = c.execute(q).all()
-        out = []
-        for r in rows:
-            held = r.held is not None
-            card = Card(r.held) if held else (Card.RED, Card.YELLOW, Card.GREEN)[r.rank]
-            due = r.due if not held else self._held_due(r.case_id, today, r.remaining)
-            out.append(
-                Watch(
-                    r.case_id,
-                    r.item_code,
-                    r.department,
-                    bool(r.task),
-                    r.limit_days,
-                    r.remaining,
-                    due,
-                    card,
-                    held,
-                    r.clerk,
-                )
-            )
-        # Python's string order for ties (database collations may differ); the SQL order and
-        # limit already chose the lines by card and days left.
-        out.sort(key=lambda w: (CARD_RANK[w.card], w.remaining, w.due, w.case, w.task, w.department))
-        return out
+        return self._watch_lines(rows, today)
+
+    def _watch_lines(self, rows: Sequence[Any], today: date) -> list[Watch]:
+        """Watch lines in the pure core's order from the supervision rows. Thousands of lines:
+        rows are unpacked as tuples, the dates parsed once per distinct value and held due dates
+        computed once per number of days left, which together cost less than the query."""
+        by_rank = (Card.RED, Card.YELLOW, Card.GREEN)
+        dates: dict[Any, date] = {}
+        held_dues: dict[int, date] = {}
+        keyed = []
+        for case_id, item, department, task, limit_days, left, raw_due, rank, held, clerk in rows:
+            if held is None:
+                due = dates.get(raw_due)
+                if due is None:
+                    due = dates[raw_due] = (
+                        raw_due if isinstance(raw_due, date) else date.fromisoformat(raw_due)
+                    )
+                card = by_rank[rank]
+            else:
+                card = Card(held)  # the same rank as the SQL gave it
+                due = held_dues.get(left) if left >= 1 else None
+                if due is None:
+                    due = self._held_due(case_id, today, left)
+                    if left >= 1:  # then the due date depends on the days left only
+                        held_dues[left] = due
+            task = bool(task)
+            w = Watch(case_id, item, department, task, limit_days, left, due, card, held is not None, clerk)
+            keyed.append((rank, left, due, case_id, task, department, w))
+        # Python's string order for ties (database collations may differ) and the held lines'
+        # due dates; the SQL order and limit already chose the lines by card and days left.
+        keyed.sort()
+        return [k[-1] for k in keyed]
 
     def _held_due(self, case_id: str, today: date, left: int) -> date:
         """A paused clock's due date as known today, as the pure core has it: today plus the
@@ -525,6 +544,14 @@ class CaseStore:
                 return
             self._project(c, book.case(case_id), events[-1].seq, first=events[0].type == CASE_SUBMITTED)
 
+    @staticmethod
+    def _tier_day_of_row(c: Connection, case_id: str) -> TierDay | None:
+        """Where the case's stored row counts in ``case_tier_days`` before it is rewritten (a
+        closed case does not change, but the counts follow the row whatever it was)."""
+        cols = (_C.c.outcome, _C.c.closed_at, _C.c.statutory_days, _C.c.used_days)
+        r = c.execute(select(*cols).where(_C.c.id == case_id)).first()
+        return None if r is None else tier_day(r.outcome, r.closed_at, r.statutory_days, r.used_days)
+
     def _project(self, c: Connection, k: Case, version: int, *, first: bool) -> None:
         cal, rule = self.calendar, self.card_rule
         accepted = next((s for s in k.steps if s.action in ("accept", "accept_commitment")), None)
@@ -568,10 +595,15 @@ class CaseStore:
                     **row,
                 )
             )
+            was = None
         else:
+            was = self._tier_day_of_row(c, k.id)
             done = c.execute(update(CaseRow).where(_C.c.id == k.id, _C.c.version < version).values(**row))
             if done.rowcount != 1:  # cannot happen while every writer goes through _write
                 raise conflict(f"case {k.id} projection is ahead", f"办件 {k.id} 数据版本冲突", case=k.id)
+        # 三四三 by closing day, in this transaction: the count moves when the case closes
+        becomes = tier_day(row["outcome"], row["closed_at"], k.item.statutory_days, row["used_days"])
+        move_tier_day(c, was, becomes)
         # tasks and notices: few rows per case, rewritten whole
         c.execute(delete(CaseTaskRow).where(_T.c.case_id == k.id))
         if k.tasks:

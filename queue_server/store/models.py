@@ -364,6 +364,35 @@ class ComplaintRow(Base):
     history: Mapped[dict[str, Any]]  # {"steps": [[state, at, by], ...]}
 
 
+class CaseTierDay(Base):
+    """三四三 counts kept as cases close: closed, handled cases (outcome ``handed_out`` or
+    ``rejected``) per closing day and tier (``reports.case_tier``), so a report over years of
+    history sums a few thousand rows instead of reading a million cases (bench/cases.py).
+    ``closed_day`` numbers days from 1970-01-01 in China Standard Time (``casereports.closing_day``).
+    ``CaseStore._project`` moves a case's count in the transaction that writes its row; a row
+    whose count falls to zero is deleted, so the table equals ``casereports.recount_tier_days``."""
+
+    __tablename__ = "case_tier_days"
+    closed_day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tier: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cases: Mapped[int]
+
+
+# The supervision list's case lines from the index alone, over the cases with no decision yet
+# (the open ones and the withdrawn ones, which the state prefix skips): the million closed
+# cases are not in it, so neither database plans a scan of ``cases`` (bench/cases.py).
+OPEN_CASE_COLUMNS = (
+    "state", "yellow_on", "red_on", "card", "held_remaining", "due_ordinal", "due", "promised_days",
+    "item_code", "lead_department", "first_inquiry_clerk", "id", "completed_on",
+)  # fmt: skip
+Index(
+    "ix_cases_open",
+    *(CaseRow.__table__.c[name] for name in OPEN_CASE_COLUMNS),
+    sqlite_where=CaseRow.__table__.c.completed_on.is_(None),
+    postgresql_where=CaseRow.__table__.c.completed_on.is_(None),
+)
+
+
 # ---------------------------------------------------------------- captured pages (issue 5, item 10)
 # A kiosk's camera pages arrive in chunks that fit one ZeroMQ frame. They are addressed by their
 # SHA-256, so a retried or repeated chunk, or the same page sent again, stores nothing twice.

@@ -205,3 +205,46 @@ def test_empty_database(sqlite_url: str, engines: list[Engine]) -> None:
     assert sql.visit_shares() == visit_shares([])
     assert sql.cards_by_department(date(2025, 3, 3)) == {}
     assert sql.ratings_by_window() == {} and sql.ratings_by_clerk() == {}
+
+
+def handled_facts(book: CaseBook, since: float | None = None, until: float | None = None) -> list:
+    """The pure report's rows: closed, handled cases closed within the period."""
+    out = []
+    for k in book.cases.values():
+        closed_at = next((s.at for s in k.steps if s.action == "close"), None)
+        if k.outcome not in ("handed_out", "rejected") or closed_at is None:
+            continue
+        if (since is None or closed_at >= since) and (until is None or closed_at < until):
+            out.append(fact(k, CAL))
+    return out
+
+
+def periods_agree(url: str, engines: list[Engine]) -> None:
+    """三四三 over any period, whole local days (read from the day counts) or not (their partial
+    days read from the cases), equals the pure report: boundaries at midnight, at the very
+    instant a case closed (closed_at == since counts, == until does not), a second after it."""
+    eng = make_engine(url)
+    engines.append(eng)
+    migrate(eng)
+    store = CaseStore(eng, CAL)
+    book = new_book()
+    build_closed(store, book)
+    sql = CaseReports(eng)
+    closes = [jan(6, 16), jan(9, 11), jan(13, 11), jan(16, 11), jan(21)]
+    bounds: list[float | None] = [None, jan(5, 0), jan(6, 0), jan(9, 0), jan(16, 0), jan(22, 0), jan(9, 1)]
+    bounds += closes + [at + 1 for at in closes]
+    seen = set()
+    for since in bounds:
+        for until in bounds:
+            want = handled_facts(book, since, until)
+            assert sql.closed_case_tiers(since, until) == closed_case_tiers(want), (since, until)
+            seen.add(len(want))
+    assert seen == {0, 1, 2, 3, 4, 5}
+
+
+def test_tiers_over_any_period_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
+    periods_agree(sqlite_url, engines)
+
+
+def test_tiers_over_any_period_postgres(pg_url: str, engines: list[Engine]) -> None:
+    periods_agree(pg_url, engines)

@@ -5,6 +5,7 @@ stored certificates replace materials. Every scenario runs on SQLite and on Post
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -13,7 +14,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from queue_server.cases import CaseBook, CaseItem, CaseState, Subject, supervision_list, verification_code
 from queue_server.cases.lifecycle import CASE_APPROVED, CASE_HANDED_OUT, CASE_TASK_DECIDED
@@ -23,6 +25,7 @@ from queue_server.store import make_engine, migrate
 from queue_server.store.casestore import CaseStore
 from queue_server.store.migrations import alembic_config
 from queue_server.store.models import Base
+from tests.support.postgres import normalize_url, url_str
 
 from . import AGENT, APPLICANT, CAL, PARALLEL, SIMPLE, back, day_ts, kiosk, new_book, online, ts, window
 
@@ -431,3 +434,68 @@ def test_certificate_replaces_material_sqlite(sqlite_url: str, engines: list[Eng
 
 def test_certificate_replaces_material_postgres(pg_url: str, engines: list[Engine]) -> None:
     certificate_replaces_material(pg_url, engines)
+
+
+def supervision_ties(url: str, engines: list[Engine]) -> None:
+    """Lines that tie on card and days left come in Python's string order whatever the
+    database's collation, and a limit cuts them as the pure list does; paused cases with the
+    same days left share their due date."""
+    store = open_store(url, engines, fresh=True)
+    book = new_book()
+
+    def both(name: str, cid: str, *args: Any, **kw: Any) -> None:
+        book.apply_all(getattr(book, name)(cid, *args, **kw))
+        if name == "submit":
+            store.submit(cid, *args, **kw)
+        else:
+            store.act(cid, name, *args, **kw)
+
+    ids = ["k-b", "K-a", "k-A", "é1", "z1", "Z1", "k_b", "k b"]
+    for cid in ids:
+        both("submit", cid, SIMPLE, APPLICANT, window("c1"), ts(2025, 3, 3), materials=["id_card"])
+        both("accept", cid, window("c1"), ts(2025, 3, 3, 11))
+    for cid in ("P-b", "p-a", "P-A"):  # paused on Tuesday with the same days left
+        both("submit", cid, SIMPLE, APPLICANT, window("c1"), ts(2025, 3, 3))
+        both("issue_notice", cid, window("c1"), ts(2025, 3, 4), ["photo"])
+    for today in (date(2025, 3, 5), date(2025, 3, 6), date(2025, 3, 10)):
+        pure = supervision_list(book.watches(today), include_green=True)
+        assert store.supervision_list(today, include_green=True) == pure, today
+        for n in range(1, len(pure) + 1):
+            assert store.supervision_list(today, n, include_green=True) == pure[:n], (today, n)
+        assert len({w.due for w in pure if w.paused}) == 1
+
+
+def test_supervision_ties_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
+    supervision_ties(sqlite_url, engines)
+
+
+def test_supervision_ties_postgres(pg_url: str, engines: list[Engine]) -> None:
+    supervision_ties(pg_url, engines)
+
+
+def test_supervision_ties_postgres_natural_language_collation(
+    pg_server_url: str, engines: list[Engine]
+) -> None:
+    """On a database whose default collation sorts as people read (ICU, where "k-a" comes
+    before "K-b" and "é1" before "z1"), the list still comes in Python's (code point) order."""
+    admin = create_engine(normalize_url(pg_server_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"hall_icu_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(
+                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' "
+                "LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+            )
+        url = url_str(normalize_url(pg_server_url).set(database=name))
+        probe = make_engine(url)
+        engines.append(probe)
+        with probe.connect() as c:  # the collation really differs from Python's order
+            assert c.exec_driver_sql("SELECT 'é1' < 'z1', 'k-a' < 'K-b'").one() == (True, True)
+            assert "é1" > "z1" and "k-a" > "K-b"
+        supervision_ties(url, engines)
+    finally:
+        for e in engines:
+            e.dispose()
+        with admin.connect() as c:
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        admin.dispose()
