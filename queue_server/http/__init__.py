@@ -14,6 +14,7 @@ from .api import api
 from .auth import TokenCache
 from .cases import cases_api
 from .errors import register_error_handlers
+from .manage import manage_api
 from .pages import pages_api
 
 MAX_BODY_BYTES = 64 * 1024
@@ -29,6 +30,7 @@ def create_app(loop: HallLoop, db: Engine) -> Flask:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(cases_api, url_prefix="/api/v1")
     app.register_blueprint(pages_api, url_prefix="/api/v1")
+    app.register_blueprint(manage_api, url_prefix="/api/v1")
     register_error_handlers(app)
     return app
 

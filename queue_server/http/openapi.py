@@ -344,6 +344,12 @@ def openapi_document() -> dict[str, Any]:
     page_more, page_schemas = page_paths()
     paths.update(page_more)
     schemas.update(page_schemas)
+    from .manage import manage_paths  # the manager's; /complaints shares its path: merge by method
+
+    manager_paths, manager_schemas = manage_paths()
+    for path, ops in manager_paths.items():
+        paths.setdefault(path, {}).update(ops)
+    schemas.update(manager_schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -151,6 +151,45 @@ class TaskLine:
         return Card.RED if self.red_on <= today else Card.YELLOW if self.yellow_on <= today else Card.GREEN
 
 
+def evaluation_from_row(r: Any, tz: ZoneInfo) -> Evaluation:
+    """An ``evaluations`` row as the pure core's object (days in the hall's time zone)."""
+    return Evaluation(
+        id=r.id,
+        subject=Subject(r.subject_kind, r.subject_id),
+        service_event=r.service_event,
+        level=Level(r.level),
+        source=Source(r.source),
+        at=r.at,
+        day=datetime.fromtimestamp(r.at, tz).date(),
+        hall=r.hall,
+        window=r.window,
+        clerk=r.clerk,
+        comment=r.comment,
+        follow_up_due=r.follow_up_due,
+        follow_up_answer=r.follow_up_answer,
+        follow_up_by=r.follow_up_by,
+    )
+
+
+def complaint_from_row(r: Any, tz: ZoneInfo) -> Complaint:
+    """A ``complaints`` row as the pure core's object (days in the hall's time zone)."""
+    return Complaint(
+        id=r.id,
+        text=r.text,
+        source=Source(r.source),
+        filed_at=r.filed_at,
+        filed_on=datetime.fromtimestamp(r.filed_at, tz).date(),
+        accept_due=r.accept_due,
+        subject=Subject(r.subject_kind, r.subject_id) if r.subject_kind else None,
+        state=ComplaintState(r.state),
+        handler=r.handler,
+        answer_due=r.answer_due,
+        answer=r.answer,
+        answered_on=datetime.fromtimestamp(r.answered_at, tz).date() if r.answered_at else None,
+        history=[(ComplaintState(s), at, by) for s, at, by in r.history["steps"]],
+    )
+
+
 def _summary(r: Any) -> CaseSummary:
     return CaseSummary(
         r.id, r.item_code, r.lead_department, CaseState(r.state), r.applicant_hash, r.agent_hash,
@@ -846,22 +885,7 @@ class CaseStore:
         return ev
 
     def _evaluation(self, r: Any) -> Evaluation:
-        return Evaluation(
-            id=r.id,
-            subject=Subject(r.subject_kind, r.subject_id),
-            service_event=r.service_event,
-            level=Level(r.level),
-            source=Source(r.source),
-            at=r.at,
-            day=datetime.fromtimestamp(r.at, self.tz).date(),
-            hall=r.hall,
-            window=r.window,
-            clerk=r.clerk,
-            comment=r.comment,
-            follow_up_due=r.follow_up_due,
-            follow_up_answer=r.follow_up_answer,
-            follow_up_by=r.follow_up_by,
-        )
+        return evaluation_from_row(r, self.tz)
 
     def evaluation(self, evaluation_id: str) -> Evaluation:
         with self.engine.connect() as c:
@@ -929,22 +953,7 @@ class CaseStore:
             r = c.execute(select(_CO).where(_CO.c.id == complaint_id)).first()
         if r is None:
             raise not_found("complaint", "投诉", complaint_id)
-        co = Complaint(
-            id=r.id,
-            text=r.text,
-            source=Source(r.source),
-            filed_at=r.filed_at,
-            filed_on=datetime.fromtimestamp(r.filed_at, self.tz).date(),
-            accept_due=r.accept_due,
-            subject=Subject(r.subject_kind, r.subject_id) if r.subject_kind else None,
-            state=ComplaintState(r.state),
-            handler=r.handler,
-            answer_due=r.answer_due,
-            answer=r.answer,
-            answered_on=datetime.fromtimestamp(r.answered_at, self.tz).date() if r.answered_at else None,
-            history=[(ComplaintState(s), at, by) for s, at, by in r.history["steps"]],
-        )
-        return co
+        return complaint_from_row(r, self.tz)
 
     def _complaint_step(self, complaint_id: str, run: Callable[[Feedback], list[Event]]) -> Complaint:
         fb = self._feedback()

@@ -1,0 +1,315 @@
+"""REST for the hall's managers (issue 5, items 3, 8, 11): complaints from acceptance to
+closing, follow-ups of bad ratings, flagged one-time notices and the dashboard's reports.
+Each view turns into a hall-loop request of ``feedback_handlers.py`` or ``report_handlers.py``
+(the handlers check the finer rules, e.g. that only the named clerk answers a complaint);
+``manage_paths()`` is their part of the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from .api import _actor, _body, _call
+from .auth import requires
+
+manage_api = Blueprint("manage", __name__)
+
+
+def _args(*names: str) -> dict[str, Any]:
+    return {n: request.args.get(n) for n in names if request.args.get(n) is not None}
+
+
+def _with(name: str, value: str) -> dict[str, Any]:
+    body = _body()
+    body[name] = value
+    return body
+
+
+# ------------------------------------------------------------------ complaints
+@manage_api.get("/complaints")
+@requires("manager")
+def complaint_list():  # type: ignore[no-untyped-def]
+    return _call("complaint.list", _args("state", "overdue", "limit"), _actor())
+
+
+@manage_api.get("/complaints/<complaint_id>")
+@requires("clerk")
+def complaint_get(complaint_id: str):  # type: ignore[no-untyped-def]
+    return _call("complaint.get", {"complaint": complaint_id}, _actor())
+
+
+@manage_api.post("/complaints/<complaint_id>/accept")
+@requires("manager")
+def complaint_accept(complaint_id: str):  # type: ignore[no-untyped-def]
+    return _call("complaint.accept", _with("complaint", complaint_id), _actor())
+
+
+@manage_api.post("/complaints/<complaint_id>/answer")
+@requires("clerk")
+def complaint_answer(complaint_id: str):  # type: ignore[no-untyped-def]
+    return _call("complaint.answer", _with("complaint", complaint_id), _actor())
+
+
+@manage_api.post("/complaints/<complaint_id>/close")
+@requires("manager")
+def complaint_close(complaint_id: str):  # type: ignore[no-untyped-def]
+    return _call("complaint.close", _with("complaint", complaint_id), _actor())
+
+
+# ------------------------------------------------------------------ follow-ups
+@manage_api.get("/follow-ups")
+@requires("manager")
+def followup_list():  # type: ignore[no-untyped-def]
+    return _call("followup.list", _args("state", "overdue", "limit"), _actor())
+
+
+@manage_api.post("/follow-ups/<evaluation_id>/answer")
+@requires("manager")
+def followup_answer(evaluation_id: str):  # type: ignore[no-untyped-def]
+    return _call("followup.answer", _with("evaluation", evaluation_id), _actor())
+
+
+# ------------------------------------------------------------------ notices and reports
+@manage_api.get("/cases/flagged-notices")
+@requires("manager")
+def flagged_notices():  # type: ignore[no-untyped-def]
+    return _call("case.flagged_notices", _args("limit"), _actor())
+
+
+@manage_api.get("/reports/dashboard")
+@requires("manager")
+def report_dashboard():  # type: ignore[no-untyped-def]
+    return _call("report.dashboard", _args("since", "until"), _actor())
+
+
+# ------------------------------------------------------------------ OpenAPI
+def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, schemas) of the manager endpoints for ``openapi_document()``. ``/complaints``
+    also has the public POST of ``case_paths()``: the caller merges per method."""
+    from .openapi import OBJ, _op, _path_param, _query
+
+    complaint = {"$ref": "#/components/schemas/Complaint"}
+    follow_up = {"$ref": "#/components/schemas/FollowUp"}
+    label = {"$ref": "#/components/schemas/Label"}
+    day = {"type": ["string", "null"], "format": "date"}
+    complaint_id = _path_param("complaint_id", {"type": "string", "examples": ["TS-20261126-1A2B3C4D"]})
+    limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": 500})
+    overdue = _query("overdue", {"type": "boolean", "description": "only those past their deadline"})
+    answer = {
+        "type": "object",
+        "required": ["answer"],
+        "properties": {"answer": {"type": "string", "maxLength": 4000}},
+    }
+    deadline = {
+        "due": {**day, "description": "the deadline running now (none once answered)"},
+        "overdue": {"type": "boolean"},
+        "days_late": {"type": "integer", "description": "working days past the deadline"},
+    }
+    staff = {
+        "type": ["object", "null"],
+        "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]}},
+    }
+    schemas = {
+        "Label": {
+            "type": "object",
+            "required": ["zh", "en"],
+            "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+        },
+        "Complaint": {
+            "type": "object",
+            "required": ["id", "state", "state_label", "text", "accept_due", "due", "overdue", "history"],
+            "properties": {
+                "id": {"type": "string"},
+                "state": {"type": "string", "enum": ["filed", "accepted", "answered", "closed"]},
+                "state_label": label,
+                "text": {"type": "string"},
+                "source": {"type": "string", "enum": ["kiosk", "keypad", "web"]},
+                "case": {"type": ["string", "null"]},
+                "ticket": {"type": ["string", "null"]},
+                "filed_on": {"type": "string", "format": "date"},
+                "accept_due": {"type": "string", "format": "date"},
+                "handler": staff,
+                "answer_due": day,
+                "answer": {"type": ["string", "null"]},
+                "answered_on": day,
+                **deadline,
+                "history": {"type": "array", "items": OBJ},
+            },
+        },
+        "FollowUp": {
+            "type": "object",
+            "required": ["evaluation", "level", "level_label", "follow_up_due", "answered", "overdue"],
+            "properties": {
+                "evaluation": {"type": "string"},
+                "case": {"type": ["string", "null"]},
+                "ticket": {"type": ["string", "null"]},
+                "level": {"type": "integer", "enum": [1, 2]},
+                "level_label": label,
+                "comment": {"type": "string"},
+                "hall": {"type": ["string", "null"]},
+                "window": {"type": ["integer", "null"]},
+                "clerk": staff,
+                "follow_up_due": {"type": "string", "format": "date"},
+                "answered": {"type": "boolean"},
+                "answer": {"type": ["string", "null"]},
+                "overdue": {"type": "boolean"},
+                "days_late": {"type": "integer"},
+            },
+        },
+    }
+    manager_list_errors = (400, 503)
+    paths: dict[str, Any] = {
+        "/complaints": {
+            "get": _op(
+                "Complaints (manager): by state (open = not closed), overdue ones marked, oldest first",
+                {
+                    "type": "object",
+                    "properties": {
+                        "today": {"type": "string", "format": "date"},
+                        "complaints": {"type": "array", "items": complaint},
+                        "total": {"type": "integer"},
+                        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+                auth=True,
+                errors=manager_list_errors,
+                params=[
+                    _query(
+                        "state",
+                        {
+                            "type": "string",
+                            "enum": ["filed", "accepted", "answered", "closed", "open", "all"],
+                        },
+                    ),
+                    overdue,
+                    limit,
+                ],
+            )
+        },
+        "/complaints/{complaint_id}": {
+            "get": _op(
+                "One complaint with its deadlines (manager, or the clerk named to handle it)",
+                complaint,
+                auth=True,
+                params=[complaint_id],
+            )
+        },
+        "/complaints/{complaint_id}/accept": {
+            "post": _op(
+                "Accept a filed complaint (受理, manager), naming the clerk who answers; the answer deadline starts",
+                complaint,
+                auth=True,
+                params=[complaint_id],
+                idempotent=True,
+                body={
+                    "type": "object",
+                    "required": ["handler"],
+                    "properties": {"handler": {"type": "string", "description": "a clerk id of this hall"}},
+                },
+            )
+        },
+        "/complaints/{complaint_id}/answer": {
+            "post": _op(
+                "Answer an accepted complaint (答复): the named clerk or a manager",
+                complaint,
+                auth=True,
+                params=[complaint_id],
+                idempotent=True,
+                body=answer,
+            )
+        },
+        "/complaints/{complaint_id}/close": {
+            "post": _op(
+                "Close an answered complaint (办结, manager)",
+                complaint,
+                auth=True,
+                params=[complaint_id],
+                idempotent=True,
+                body=OBJ,
+            )
+        },
+        "/follow-ups": {
+            "get": _op(
+                "Follow-ups of bad ratings (差评整改, manager): open by default, earliest deadline first",
+                {
+                    "type": "object",
+                    "properties": {
+                        "today": {"type": "string", "format": "date"},
+                        "follow_ups": {"type": "array", "items": follow_up},
+                        "total": {"type": "integer"},
+                    },
+                },
+                auth=True,
+                errors=manager_list_errors,
+                params=[
+                    _query("state", {"type": "string", "enum": ["open", "answered", "all"]}),
+                    overdue,
+                    limit,
+                ],
+            )
+        },
+        "/follow-ups/{evaluation_id}/answer": {
+            "post": _op(
+                "Answer the follow-up of a bad rating (manager; once)",
+                follow_up,
+                auth=True,
+                params=[_path_param("evaluation_id", {"type": "string"})],
+                idempotent=True,
+                body=answer,
+            )
+        },
+        "/cases/flagged-notices": {
+            "get": _op(
+                "Later one-time notices that asked for materials the first did not list (manager), newest first",
+                {
+                    "type": "object",
+                    "properties": {
+                        "notices": {"type": "array", "items": OBJ},
+                        "total": {"type": "integer"},
+                        "label": label,
+                    },
+                },
+                auth=True,
+                errors=manager_list_errors,
+                params=[limit],
+            )
+        },
+        "/reports/dashboard": {
+            "get": _op(
+                "The manager dashboard: 三四三/五三二 of the catalogue and of closed cases, visit shares, "
+                "cards by department, ratings by window and clerk, with Chinese and English labels",
+                {
+                    "type": "object",
+                    "required": [
+                        "tiers",
+                        "visits",
+                        "cards_by_department",
+                        "ratings_by_window",
+                        "ratings_by_clerk",
+                    ],
+                    "properties": {
+                        "today": {"type": "string", "format": "date"},
+                        "period": OBJ,
+                        "tiers": OBJ,
+                        "visits": OBJ,
+                        "cards_by_department": {"type": "array", "items": OBJ},
+                        "ratings_by_window": {"type": "array", "items": OBJ},
+                        "ratings_by_clerk": {"type": "array", "items": OBJ},
+                        "labels": OBJ,
+                    },
+                },
+                auth=True,
+                errors=manager_list_errors,
+                params=[
+                    _query(
+                        "since", {"type": "string", "format": "date", "description": "first day, included"}
+                    ),
+                    _query(
+                        "until", {"type": "string", "format": "date", "description": "last day, included"}
+                    ),
+                ],
+            )
+        },
+    }
+    return paths, schemas

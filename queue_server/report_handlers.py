@@ -1,0 +1,190 @@
+"""Requests for the manager dashboard (issue 5, item 11) and the manager's list of flagged
+one-time notices (item 3).
+
+``report.dashboard`` gathers in one reply what the dashboard charts: 三四三/五三二 of the
+published catalogue (pure, ``cases.reports.catalogue_tiers``) and of real closed cases, the
+visit shares, yellow and red cards by department, ratings by window and by clerk (SQL,
+``store.casereports.CaseReports``, which returns the pure reports' own objects). A period is
+given as local dates, both included. Every text a dashboard shows comes with a Chinese and an
+English label; clerks appear with their names (shown on the window screens anyway), visitors
+not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .case_handlers import _today, case_handler
+from .cases import Level
+from .cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
+from .catalogue.model import TIER_TARGET_343, TIER_TARGET_532
+from .engine.errors import bad_request
+from .feedback_handlers import LEVEL_EN, _clerk_name, _limit, feedback_store
+from .handlers import _str, item_name
+from .store.casereports import CaseReports
+
+if TYPE_CHECKING:
+    from .service import Actor, HallService
+
+TIER_LABEL = {
+    "on_the_spot": {"zh": "即办", "en": "On the spot"},
+    "within_5_days": {"zh": "5个工作日内办结", "en": "Within 5 working days"},
+    "halved": {"zh": "比法定时限提速50%以上", "en": "At least 50% faster than the statutory limit"},
+    SLOW: {"zh": "未达提速要求", "en": "Slower than every tier"},
+}
+TARGET_LABEL = {
+    "343": {"zh": "三四三（即办30%、5日内40%、提速一半30%）", "en": "3-4-3 (30% / 40% / 30%)"},
+    "532": {"zh": "五三二（即办50%、5日内30%、提速一半20%）", "en": "5-3-2 (50% / 30% / 20%)"},
+}
+LABELS = {
+    "tiers": TIER_LABEL,
+    "targets": TARGET_LABEL,
+    "catalogue": {"zh": "事项目录", "en": "Service catalogue"},
+    "closed_cases": {"zh": "已办结办件", "en": "Closed cases"},
+    "at_most_one": {"zh": "最多跑一次", "en": "At most one visit"},
+    "zero": {"zh": "零跑动", "en": "No visit"},
+    "yellow": {"zh": "黄牌", "en": "Yellow card"},
+    "red": {"zh": "红牌", "en": "Red card"},
+    "levels": {str(int(lvl)): {"zh": lvl.zh, "en": LEVEL_EN[int(lvl)]} for lvl in Level},
+    "satisfied": {"zh": "满意率（基本满意及以上）", "en": "Satisfied (basically satisfied or better)"},
+    "mean": {"zh": "平均分", "en": "Mean rating"},
+    "bad": {"zh": "差评数", "en": "Bad ratings"},
+}
+
+
+# ------------------------------------------------------------------ views
+def _tiers(r: TierReport) -> dict[str, Any]:
+    return {
+        "count": r.count,
+        "shares": {k: round(v, 4) for k, v in r.shares.items()},
+        "meets_343": r.meets_343,
+        "meets_532": r.meets_532,
+    }
+
+
+def _rating(s: RatingStats) -> dict[str, Any]:
+    return {
+        "count": s.count,
+        "mean": round(s.mean, 2),
+        "levels": {str(k): v for k, v in s.levels.items()},
+        "satisfied": round(s.satisfied, 4),
+        "bad": s.bad,
+    }
+
+
+def _department(svc: HallService, code: str) -> dict[str, str] | None:
+    d = svc.catalogue.departments.get(code)
+    return {"zh": d.name.zh, "en": d.name.en} if d else None
+
+
+def _window_name(svc: HallService, hall: str | None, number: int) -> str | None:
+    """This hall's window names (another hall's windows are not configured here)."""
+    if hall != svc.store.hall:
+        return None
+    w = svc.engine.windows.get(number)
+    return (w.defn.name or None) if w else None
+
+
+def _day(body: dict[str, Any], name: str) -> date | None:
+    raw = _str(body, name, required=False, max_len=10)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(
+            f"{name} must be a date like 2026-11-26", f"{name} 应为日期，如 2026-11-26", field=name
+        ) from None
+
+
+def _period(
+    svc: HallService, body: dict[str, Any]
+) -> tuple[date | None, date | None, float | None, float | None]:
+    """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
+    [start of since, start of the day after until) for the SQL reports."""
+    since, until = _day(body, "since"), _day(body, "until")
+    if since and until and since > until:
+        raise bad_request("since is after until", "开始日期晚于结束日期", field="since")
+    tz = svc.engine.tz
+    since_s = datetime.combine(since, time(), tz).timestamp() if since else None
+    until_s = datetime.combine(until + timedelta(days=1), time(), tz).timestamp() if until else None
+    return since, until, since_s, until_s
+
+
+# ------------------------------------------------------------------ requests
+@case_handler("report.dashboard", role="manager")
+def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Everything the manager dashboard charts, for an optional period (closed cases by the
+    day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""
+    today = _today(svc, now)
+    since, until, since_s, until_s = _period(svc, body)
+    reports = CaseReports(svc.store.engine)
+    visits = reports.visit_shares(since_s, until_s)
+    return {
+        "today": today.isoformat(),
+        "period": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+        "tiers": {
+            "order": [*TIER_ORDER, SLOW],
+            "targets": {"343": dict(TIER_TARGET_343), "532": dict(TIER_TARGET_532)},
+            "catalogue": {**_tiers(catalogue_tiers(svc.catalogue)), "version": svc.catalogue_version},
+            "closed_cases": _tiers(reports.closed_case_tiers(since_s, until_s)),
+        },
+        "visits": {
+            "count": visits.count,
+            "at_most_one": round(visits.at_most_one, 4),
+            "zero": round(visits.zero, 4),
+        },
+        "cards_by_department": [
+            {"department": dept, "name": _department(svc, dept), **cards}
+            for dept, cards in reports.cards_by_department(today).items()
+        ],
+        "ratings_by_window": [
+            {"hall": hall, "window": window, "name": _window_name(svc, hall, window), **_rating(s)}
+            for (hall, window), s in reports.ratings_by_window(since_s, until_s).items()
+        ],
+        "ratings_by_clerk": [
+            {"clerk": _clerk_name(svc, clerk), **_rating(s)}
+            for clerk, s in reports.ratings_by_clerk(since_s, until_s).items()
+        ],
+        "labels": LABELS,
+    }
+
+
+def _materials(svc: HallService, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
+    """Material codes with their names from the catalogue's guide (None when no longer listed)."""
+    item = svc.catalogue.items.get(item_code)
+    names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
+    return [{"code": c, "name": names.get(c)} for c in codes]
+
+
+@case_handler("case.flagged_notices", role="manager")
+def case_flagged_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
+    newest first, with who issued them and which materials were new."""
+    found, total = feedback_store(svc).flagged_notices(limit=_limit(body))
+    return {
+        "notices": [
+            {
+                "case": n.case,
+                "notice": n.number,
+                "item_code": n.item_code,
+                "item_name": item_name(svc, n.item_code),
+                "department": n.department,
+                "hall": n.hall,
+                "issued_at": n.at,
+                "clerk": _clerk_name(svc, n.by),
+                "materials": _materials(svc, n.item_code, n.materials),
+                "new_materials": _materials(svc, n.item_code, n.new),
+            }
+            for n in found
+        ],
+        "total": total,
+        "label": {
+            "zh": "补正告知中出现首次告知未列明的材料",
+            "en": "A later notice asked for materials the first notice did not list",
+        },
+    }
