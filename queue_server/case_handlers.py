@@ -840,21 +840,49 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     k = case_store(svc).load(case_id)
     steps = list(enumerate(k.steps))
     n, step = next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
-    ev = case_store(svc).rate(
-        uuid.uuid4().hex,
+    reply = _rate(
+        svc,
+        body,
+        actor,
+        now,
         Subject("case", case_id),
         f"step-{n}:{step.action}",
         level,
-        _source(actor),
-        now,
         hall=step.where.hall,
         window=step.where.window,
         clerk=step.where.actor if step.where.role is Role.CLERK else None,
+    )
+    return {**reply, "case": case_id}
+
+
+def _rate(
+    svc: HallService,
+    body: dict[str, Any],
+    actor: Actor,
+    now: float,
+    subject: Subject,
+    service_event: str,
+    level: int,
+    *,
+    hall: str | None,
+    window: int | None,
+    clerk: str | None,
+) -> dict[str, Any]:
+    """Store one 好差评 (the ``comment`` from the body) and answer with it."""
+    ev = case_store(svc).rate(
+        uuid.uuid4().hex,
+        subject,
+        service_event,
+        level,
+        _source(actor),
+        now,
+        hall=hall,
+        window=window,
+        clerk=clerk,
         comment=_str(body, "comment", required=False, max_len=500) or "",
     )
     return {
         "id": ev.id,
-        "case": case_id,
         "service_event": ev.service_event,
         "level": int(ev.level),
         "level_zh": ev.level.zh,
@@ -892,26 +920,19 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
         raise EngineError(
             "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid
         )
-    ev = case_store(svc).rate(
-        uuid.uuid4().hex,
+    reply = _rate(
+        svc,
+        body,
+        actor,
+        now,
         Subject("ticket", tid),
         f"window-{t.window}@{t.called_at:.3f}",
         level,
-        _source(actor),
-        now,
         hall=svc.store.hall,
         window=t.window,
         clerk=t.clerk,
-        comment=_str(body, "comment", required=False, max_len=500) or "",
     )
-    return {
-        "id": ev.id,
-        "ticket": tid,
-        "window": t.window,
-        "level": int(ev.level),
-        "level_zh": ev.level.zh,
-        "follow_up_due": ev.follow_up_due.isoformat() if ev.follow_up_due else None,
-    }
+    return {**reply, "ticket": tid, "window": t.window}
 
 
 @case_handler("complaint.file", role="public", mutates=True)

@@ -7,6 +7,8 @@ automatically, so `-m "not postgres"` skips them and no server is started):
     pg_module_url   module: URL of a fresh empty database shared by one test module
 SQLite:
     sqlite_url      function: sqlite:///<tmp_path>/hall.db
+Engines:
+    engines         function: a list to put the SQLAlchemy engines a test makes in; disposed after it
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.support.postgres import postgres_server, temporary_database
 
@@ -47,3 +50,11 @@ def pg_module_url(pg_server_url: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path}/hall.db"
+
+
+@pytest.fixture
+def engines() -> Iterator[list[Engine]]:
+    made: list[Engine] = []
+    yield made
+    for e in made:
+        e.dispose()

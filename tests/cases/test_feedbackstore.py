@@ -3,10 +3,8 @@ open follow-ups of bad ratings, flagged one-time notices; on SQLite and PostgreS
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from sqlalchemy import Engine
 
 from queue_server.cases import ComplaintState, Source, Subject
@@ -15,14 +13,6 @@ from queue_server.store.feedbackstore import FeedbackStore
 
 from . import APPLICANT, CAL, SIMPLE, kiosk, ts, window
 from .test_store import open_store
-
-
-@pytest.fixture
-def engines() -> Iterator[list[Engine]]:
-    made: list[Engine] = []
-    yield made
-    for e in made:
-        e.dispose()
 
 
 def jan(day: int, hour: int = 10) -> float:

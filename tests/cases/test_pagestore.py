@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -54,14 +53,6 @@ def sha(data: bytes) -> str:
 
 def chunks(data: bytes, count: int) -> list[bytes]:
     return [data[slice(*chunk_span(len(data), count, i))] for i in range(count)]
-
-
-@pytest.fixture
-def engines() -> Iterator[list[Engine]]:
-    made: list[Engine] = []
-    yield made
-    for e in made:
-        e.dispose()
 
 
 def open_store(url: str, engines: list[Engine]) -> PageStore:

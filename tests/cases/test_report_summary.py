@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import Engine, Float, literal, select
 
@@ -37,14 +35,6 @@ from .test_reports_sql import build_closed
 from .test_store import build_cases, race
 
 EPOCH = date(1970, 1, 1)
-
-
-@pytest.fixture
-def engines() -> Iterator[list[Engine]]:
-    made: list[Engine] = []
-    yield made
-    for e in made:
-        e.dispose()
 
 
 def open_store(url: str, engines: list[Engine], *, fresh: bool = True) -> CaseStore:

@@ -3,7 +3,6 @@ reports of ``queue_server.cases.reports`` over the same cases, on SQLite and Pos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -25,14 +24,6 @@ from queue_server.store.casestore import CaseStore
 
 from . import APPLICANT, CAL, PARALLEL, SIMPLE, back, kiosk, new_book, online, ts, window
 from .test_store import build_cases
-
-
-@pytest.fixture
-def engines() -> Iterator[list[Engine]]:
-    made: list[Engine] = []
-    yield made
-    for e in made:
-        e.dispose()
 
 
 def jan(day: int, hour: int = 10) -> float:

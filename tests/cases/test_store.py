@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -31,14 +31,6 @@ from . import AGENT, APPLICANT, CAL, PARALLEL, SIMPLE, back, day_ts, kiosk, new_
 
 T0 = ts(2025, 3, 3)  # Monday
 H = 3600.0
-
-
-@pytest.fixture
-def engines() -> Iterator[list[Engine]]:
-    made: list[Engine] = []
-    yield made
-    for e in made:
-        e.dispose()
 
 
 def open_store(url: str, engines: list[Engine], *, fresh: bool = False) -> CaseStore:
