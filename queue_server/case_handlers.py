@@ -36,7 +36,6 @@ from .cases import (
     Source,
     Subject,
     Where,
-    WorkCalendar,
 )
 from .cases.certificates import certificate_number
 from .engine.errors import EngineError, bad_request, not_found
@@ -65,8 +64,6 @@ CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the da
 CHECK_LEN = 6
 NEW_ID_TRIES = 8
 MAX_LIST = 200
-#: Working days a one-time notice gives the applicant to bring the materials (printed on it).
-SUPPLEMENT_DAYS = 10
 
 
 # ------------------------------------------------------------------ plumbing
@@ -74,7 +71,14 @@ def case_store(svc: HallService) -> CaseStore:
     """The service's ``CaseStore``, made on first use (same database engine as the hall)."""
     store = getattr(svc, "_case_store", None)
     if store is None:
-        store = CaseStore(svc.store.engine, WorkCalendar(), timezone=svc.engine.tz.key)
+        rules = svc.case_rules
+        store = CaseStore(
+            svc.store.engine,
+            rules.calendar(),
+            timezone=svc.engine.tz.key,
+            verification_days=rules.verification_days,
+            card_rule=rules.card_rule(),
+        )
         svc._case_store = store  # type: ignore[attr-defined]
     return store
 
@@ -808,7 +812,7 @@ def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
         if window is not None
         else {"zh": zh, "en": en}
     )
-    deadline = case_store(svc).calendar.add_workdays(n.day, SUPPLEMENT_DAYS)
+    deadline = case_store(svc).calendar.add_workdays(n.day, svc.case_rules.supplement_days)
     return {
         "case": k.id,
         "check_code": check_code(svc, k.id),

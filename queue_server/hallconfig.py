@@ -5,12 +5,15 @@ Validated as a whole; every problem is named with its place in the file.
 
 from __future__ import annotations
 
+from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .cases import CardRule, WorkCalendar
 from .catalogue import Catalogue
 from .engine import HallRules, WindowDef, WindowKind
 
@@ -66,6 +69,33 @@ class Rules(_Strict):
         )
 
 
+class CaseRules(_Strict):
+    """Deadlines of cases (办件) in working days. Cases are city-wide and their cards are
+    computed by whichever hall writes them, so the halls of a city keep these the same."""
+
+    yellow_share: str = Field("1/3", pattern=r"^\d+/\d+$")  # 黄牌：剩余时间低于时限的此比例
+    yellow_days: int = Field(1, ge=0, le=30)  # ...或剩余不超过此工作日数
+    verification_days: int = Field(20, ge=1, le=250)  # 告知承诺核查期限
+    supplement_days: int = Field(10, ge=1, le=60)  # 一次性告知书上的补正期限
+    closed_days: tuple[date, ...] = ()  # 本大厅自定的闭厅日 / the hall's own closed days
+    extra_holidays: tuple[date, ...] = ()  # a year chinese_calendar does not know yet: its holidays
+    extra_workdays: tuple[date, ...] = ()  # ...and its swapped working weekends (调休上班)
+
+    @model_validator(mode="after")
+    def _share(self) -> CaseRules:
+        if not 0 < Fraction(self.yellow_share) < 1:
+            raise ValueError("yellow_share must be a fraction between 0 and 1, e.g. 1/3")
+        return self
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(
+            self.closed_days, extra_holidays=self.extra_holidays, extra_workdays=self.extra_workdays
+        )
+
+    def card_rule(self) -> CardRule:
+        return CardRule(Fraction(self.yellow_share), self.yellow_days)
+
+
 class WindowConfig(_Strict):
     number: int = Field(ge=1, le=999)
     kind: WindowKind
@@ -89,6 +119,7 @@ class ClerkConfig(_Strict):
 class HallConfig(_Strict):
     hall: HallInfo
     rules: Rules = Rules()
+    cases: CaseRules = CaseRules()
     windows: tuple[WindowConfig, ...] = ()
     clerks: tuple[ClerkConfig, ...] = ()
 
@@ -112,6 +143,8 @@ class HallConfig(_Strict):
                 problems.append(f"clerks[{i}] ({c.id}): signed_in_at {c.signed_in_at} is not a window")
             if c.signed_in_at is not None and seats.count(c.signed_in_at) > 1:
                 problems.append(f"clerks[{i}] ({c.id}): window {c.signed_in_at} has two clerks")
+            if c.department and c.department not in catalogue.departments:
+                problems.append(f"clerks[{i}] ({c.id}): department {c.department} is not in the catalogue")
         if problems:
             raise HallConfigError(source, problems)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .catalogue import load_catalogue, parse_catalogue
 from .engine import ClerkInfo, HallEngine, HallRules, WindowDef, WindowKind
-from .hallconfig import DEFAULT_HALL_CONFIG, Rules, load_hall_config
+from .hallconfig import DEFAULT_HALL_CONFIG, CaseRules, Rules, load_hall_config
 from .paths import Paths
 from .privacy import Privacy
 from .service import HallService, item_rules
@@ -22,7 +22,11 @@ DEFAULT_CATALOGUE = Path(__file__).parent / "catalogue" / "data" / "district_hal
 
 
 def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
-    return Rules.model_validate(settings).engine_rules(hall)
+    return Rules.model_validate({k: v for k, v in settings.items() if k != "cases"}).engine_rules(hall)
+
+
+def case_rules_from_settings(settings: dict[str, Any]) -> CaseRules:
+    return CaseRules.model_validate(settings.get("cases", {}))
 
 
 def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallService:
@@ -45,6 +49,7 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
     catalogue = parse_catalogue(latest.document, source=f"catalogue v{latest.version}")
     engine = HallEngine(rules_from_settings(hall, h.settings), item_rules(catalogue).values(), window_defs, clerks)
     privacy = Privacy.from_file(paths.data_key)
+    service_kw.setdefault("case_rules", case_rules_from_settings(h.settings))
     service = HallService(store, engine, catalogue, latest.version, privacy, **service_kw)
     service.recover()
     return service
@@ -77,7 +82,7 @@ def init_hall(
             h = Hall(code=hall)
             s.add(h)
         h.name, h.name_en, h.level, h.parent = config.hall.name, config.hall.name_en, config.hall.level, config.hall.parent
-        h.settings = config.rules.model_dump(mode="json")
+        h.settings = {**config.rules.model_dump(mode="json"), "cases": config.cases.model_dump(mode="json")}
         existing = {w.number: w for w in s.execute(select(WindowRow).where(WindowRow.hall == hall)).scalars()}
         new_hall = not existing
         for w in config.windows:

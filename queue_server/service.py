@@ -23,6 +23,7 @@ from sqlalchemy import select
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
+from .hallconfig import CaseRules
 from .handlers import HANDLERS, REQUEST_KEY, Handler
 from .privacy import Privacy
 from .replies import RecentReplies
@@ -118,6 +119,7 @@ class HallService:
         privacy: Privacy,
         *,
         clock: Callable[[], float] = time.time,
+        case_rules: CaseRules | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -126,6 +128,7 @@ class HallService:
         self.catalogue_document = catalogue.to_document()
         self.privacy = privacy
         self.clock = clock
+        self.case_rules = case_rules or CaseRules()
         self.epoch = uuid.uuid4().hex[:12]
         # First answers as UTF-8 JSON bytes, not str: a day of Chinese answers as str would
         # take twice the memory.

@@ -37,6 +37,10 @@ def demo() -> dict:
         (lambda d: d["rules"].update(prefixes={"citizen": "A", "enterprise": "A"}), ["distinct"]),
         (lambda d: d["windows"][0].update(kind="vip"), ["windows.0.kind"]),
         (lambda d: d["hall"].update(colour="red"), ["hall.colour"]),
+        (lambda d: d["clerks"].append({"id": "d9", "name": "某", "staff_no": "X", "department": "navy"}),
+         ["department navy is not in the catalogue"]),  # fmt: skip
+        (lambda d: d["cases"].update(yellow_share="3/2"), ["yellow_share"]),
+        (lambda d: d["cases"].update(closed_days=["2026-02-30"]), ["cases.closed_days.0"]),
     ],
 )
 def test_a_broken_hall_file_names_what_is_wrong(tmp_path: Path, change, words: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -89,3 +93,32 @@ def test_answers_for_retries_are_kept_a_day_then_forgotten(tmp_path: Path) -> No
     now[0] += 25 * 3600
     svc.process([Pending("ticket.issue", {"item_code": item}, "kiosk:key-0002", KIOSK, out.append)])
     assert "kiosk:key-0001" not in svc.replies
+
+
+def test_the_halls_closed_days_and_card_rule_move_case_deadlines(tmp_path: Path) -> None:
+    """A day the hall closes is not a working day for its cases' clocks; the yellow card
+    comes at the configured share."""
+    clerk = Actor("token", "tok-c01", "clerk", clerk="c01")
+    thursday = 1_795_053_600.0  # 2026-11-19 (Thursday) 10:00 in Shanghai
+    body = {"item_code": "C-WJ-002", "id_number": "11010519491231002X", "name": "张三"}  # 5 working days
+
+    def case_in(hall_dir: Path, cases: dict) -> dict:
+        doc = demo()
+        doc["cases"].update(cases)
+        url = f"sqlite:///{hall_dir / 'h.db'}"
+        paths = Paths(hall_dir / "var")
+        hall_dir.mkdir()
+        init_hall(url, paths, config_path=write(hall_dir, doc))
+        svc = open_hall(make_engine(url), "H01", paths, clock=lambda: thursday)
+        out: list = []
+        svc.process([Pending("case.submit", body, None, clerk, out.append)])
+        assert out[0].ok, out[0].message
+        return out[0].body
+
+    plain = case_in(tmp_path / "plain", {})
+    closed = case_in(tmp_path / "closed", {"closed_days": ["2026-11-20", "2026-11-23"]})
+    assert plain["due"] == "2026-11-26"  # Fri, Mon, Tue, Wed, Thu
+    assert closed["due"] == "2026-11-30"  # Tue, Wed, Thu, Fri, Mon: the two closed days do not count
+    assert plain["card"] == "green"
+    strict = case_in(tmp_path / "strict", {"yellow_days": 5})  # yellow with 5 working days left
+    assert strict["card"] == "yellow" and strict["due"] == plain["due"]
