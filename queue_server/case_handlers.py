@@ -631,8 +631,8 @@ def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
 
 @case_handler("case.tasks", role="clerk")
 def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    """A department's tasks waiting for a decision (并联办理), earliest due first, with cards:
-    the signed-in reviewer's own department (a manager names one)."""
+    """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
+    and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
     department = _department_of(svc, actor)
     if actor.at_least("manager"):
         department = _str(body, "department", required=False, max_len=40) or department
@@ -646,10 +646,23 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
     if dept is None:
         raise not_found("department", "部门", department)
     today = _today(svc, now)
-    tasks = case_store(svc).department_tasks(department)
+    store = case_store(svc)
+    tasks = store.department_tasks(department)
+    checks = store.verifications_due(department)
     return {
         "department": department,
         "department_name": {"zh": dept.name.zh, "en": dept.name.en},
+        # 告知承诺核查 the department owes: approved at once on the applicant's commitment
+        "verifications": [
+            {
+                "case": case,
+                "item_code": item,
+                "item_name": item_name(svc, item),
+                "due": due.isoformat(),
+                "overdue": due < today,
+            }
+            for case, item, due in checks[:MAX_LIST]
+        ],
         "total": len(tasks),
         "tasks": [
             {

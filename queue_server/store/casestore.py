@@ -543,6 +543,17 @@ class CaseStore:
         with self.engine.connect() as c:
             return [TaskLine(*r) for r in c.execute(q)]
 
+    def verifications_due(self, department: str) -> list[tuple[str, str, date]]:
+        """(case, item, due) of a department's commitment-based approvals not checked yet
+        (告知承诺核查), earliest due first."""
+        q = (
+            select(_C.c.id, _C.c.item_code, _C.c.verify_due)
+            .where(_C.c.lead_department == department, _C.c.verify_due.is_not(None), _C.c.verified.is_(None))
+            .order_by(_C.c.verify_due, _C.c.id)
+        )
+        with self.engine.connect() as c:
+            return [(r.id, r.item_code, r.verify_due) for r in c.execute(q)]
+
     def case_for_request(self, request_key: str) -> str | None:
         """The case a submit request with this key made, if any."""
         with self.engine.connect() as c:
@@ -577,11 +588,18 @@ class CaseStore:
                     for e in events
                 ],
             )
+            v = book.verifications.get(case_id)
             if all(e.type == CASE_VERIFIED for e in events):
-                # the case itself does not change; only its version moves on
-                c.execute(update(CaseRow).where(_C.c.id == case_id).values(version=events[-1].seq))
+                # the case itself does not change: its version moves on and the check is recorded
+                c.execute(
+                    update(CaseRow)
+                    .where(_C.c.id == case_id)
+                    .values(version=events[-1].seq, verified=v.ok if v else None)
+                )
                 return
-            self._project(c, book.case(case_id), events[-1].seq, first=events[0].type == CASE_SUBMITTED)
+            self._project(
+                c, book.case(case_id), events[-1].seq, first=events[0].type == CASE_SUBMITTED, verification=v
+            )
 
     @staticmethod
     def _tier_day_of_row(c: Connection, case_id: str) -> TierDay | None:
@@ -591,7 +609,9 @@ class CaseStore:
         r = c.execute(select(*cols).where(_C.c.id == case_id)).first()
         return None if r is None else tier_day(r.outcome, r.closed_at, r.statutory_days, r.used_days)
 
-    def _project(self, c: Connection, k: Case, version: int, *, first: bool) -> None:
+    def _project(
+        self, c: Connection, k: Case, version: int, *, first: bool, verification: Verification | None = None
+    ) -> None:
         cal, rule = self.calendar, self.card_rule
         accepted = next((s for s in k.steps if s.action in ("accept", "accept_commitment")), None)
         closed = next((s for s in k.steps if s.after is CaseState.CLOSED), None)
@@ -617,6 +637,8 @@ class CaseStore:
             "red_on": m.red_on if m else None,
             "card": m.held_card.value if m and m.held_card is not None else None,
             "held_remaining": m.held_remaining if m else None,
+            "verify_due": verification.due if verification else None,
+            "verified": verification.ok if verification else None,
         }
         if first:
             c.execute(

@@ -232,6 +232,7 @@ class CaseRow(Base):
         Index("ix_cases_applicant", "applicant_hash"),
         Index("ix_cases_agent", "agent_hash"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_verify", "lead_department", "verified", "verify_due"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int]
@@ -262,6 +263,9 @@ class CaseRow(Base):
     red_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     card: Mapped[str | None] = mapped_column(String(8), nullable=True)  # held card while paused
     held_remaining: Mapped[int | None] = mapped_column(nullable=True)
+    # 告知承诺: the later check's due day, and its result once done (None: not checked yet)
+    verify_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class CaseTaskRow(Base):

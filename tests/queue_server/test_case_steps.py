@@ -128,13 +128,18 @@ def test_a_commitment_approval_opens_a_verification_that_is_recorded_once(hall: 
     assert accepted["state"] == "approved" and accepted["commitment"] is True
     v = accepted["verification"]
     assert v["ok"] is None and v["due"] > v["opened_on"]
-    # the education bureau checks, not the window; a failed check must say what was found
+    # the education bureau checks, not the window; the check is on its list until done
     edu = hall.education  # type: ignore[attr-defined]
+    owed = requests.get(f"{hall.http}/api/v1/cases/tasks", headers={"Authorization": f"Bearer {edu}"}, timeout=10)
+    line = next(v for v in owed.json()["verifications"] if v["case"] == cid)
+    assert line["due"] == v["due"] and line["overdue"] is False and line["item_name"]["zh"]
     post(hall, f"/cases/{cid}/verify", {"ok": True}, status=403)
     post(hall, f"/cases/{cid}/verify", {"ok": False}, status=400, token=edu)
     checked = post(hall, f"/cases/{cid}/verify", {"ok": False, "note": "承诺的收入证明与实际不符"}, token=edu)
     assert checked["verification"]["ok"] is False and checked["verification"]["note"] == "承诺的收入证明与实际不符"
     assert checked["verification"]["checked_by"] == "d-education"
+    owed = requests.get(f"{hall.http}/api/v1/cases/tasks", headers={"Authorization": f"Bearer {edu}"}, timeout=10)
+    assert all(v["case"] != cid for v in owed.json()["verifications"])
     assert checked["state"] == "approved"  # the check is for the department to act on; the case stands
     post(hall, f"/cases/{cid}/verify", {"ok": True}, status=409, token=edu)
     # an ordinary case has nothing to verify

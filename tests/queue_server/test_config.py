@@ -37,8 +37,10 @@ def demo() -> dict:
         (lambda d: d["rules"].update(prefixes={"citizen": "A", "enterprise": "A"}), ["distinct"]),
         (lambda d: d["windows"][0].update(kind="vip"), ["windows.0.kind"]),
         (lambda d: d["hall"].update(colour="red"), ["hall.colour"]),
-        (lambda d: d["clerks"].append({"id": "d9", "name": "某", "staff_no": "X", "department": "navy"}),
-         ["department navy is not in the catalogue"]),  # fmt: skip
+        (
+            lambda d: d["clerks"].append({"id": "d9", "name": "某", "staff_no": "X", "department": "navy"}),
+            ["department navy is not in the catalogue"],
+        ),
         (lambda d: d["cases"].update(yellow_share="3/2"), ["yellow_share"]),
         (lambda d: d["cases"].update(closed_days=["2026-02-30"]), ["cases.closed_days.0"]),
     ],
