@@ -95,7 +95,7 @@ class CaseDesk:
             if first is not None:
                 return decode_outcome(first)
         now = svc.clock()
-        outcome = svc._handle(p, now)
+        outcome = svc.answer(p, now)
         if keep and outcome.code != "unavailable":
             assert p.key is not None
             svc.store.save_reply(IdempotentReply(p.key, p.type, encode_outcome(outcome), now))

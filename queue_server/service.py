@@ -188,7 +188,7 @@ class HallService:
                 if first is not None:  # the same request twice in one batch
                     p.outcome = first.outcome
                     continue
-            p.outcome = self._handle(p, now)
+            p.outcome = self.answer(p, now)
             handler = HANDLERS.get(p.type)
             if p.key is not None and handler is not None and handler.mutates:
                 seen[p.key] = p
@@ -251,7 +251,8 @@ class HallService:
         self.engine = fresh
         self.recover()
 
-    def _handle(self, p: Pending, now: float) -> Outcome:
+    def answer(self, p: Pending, now: float) -> Outcome:
+        """One request decided: its handler's reply, or the error it refused with."""
         handler: Handler | None = HANDLERS.get(p.type)
         if handler is None:
             return Outcome(
