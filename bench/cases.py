@@ -136,6 +136,8 @@ class Gen:
             "red_on": None,
             "card": None,
             "held_remaining": None,
+            "verify_due": None,  # 告知承诺 checks: not part of these reports
+            "verified": None,
         }
 
     def tasks(self, case_id: str, item: Any, opened: date, limit: int, decided: bool) -> list[tuple]:
