@@ -14,6 +14,7 @@ $PY -m queue_server init --db "$DB" --var "$VAR"
 [ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/keys/devices/window-1.key" ] || $PY -m queue_server device enroll window-1 --kind display --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
+[ -f "$VAR/health.token" ] || $PY -m queue_server token create --role clerk --clerk d-health --name "何静 d-health" --db "$DB" --var "$VAR" >"$VAR/health.token"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
 
 pids=()
@@ -49,6 +50,9 @@ cat <<MSG
   Take a number     .venv/bin/python scripts/demo_ticket.py C-SB-001   (a kiosk's request; the slip prints to $VAR/printer/*.png)
                     or: curl -X POST http://$HTTP/api/v1/tickets -H 'Content-Type: application/json' -d '{"item_code": "C-SB-001"}'
   Call next (clerk) curl -X POST http://$HTTP/api/v1/windows/1/call-next -H "Authorization: Bearer \$(cat $VAR/clerk.token)"
+  A case (办件)      curl -X POST http://$HTTP/api/v1/cases -H "Authorization: Bearer \$(cat $VAR/clerk.token)" -H 'Content-Type: application/json' -d '{"item_code": "C-WJ-002", "id_number": "11010519491231002X", "name": "张三"}'
+                    then /cases/ID/accept and /review (clerk), /decide '{"decision": "approved"}' (health reviewer: $VAR/health.token)
+  Manager           $VAR/manager.token: /api/v1/cases/supervision, /api/v1/reports/dashboard, /api/v1/complaints
   Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
   Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)
   Ctrl-C stops the hall.
