@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
@@ -28,7 +27,6 @@ from .handlers import HANDLERS, REQUEST_KEY, Handler
 from .privacy import Privacy
 from .replies import RecentReplies
 from .store import HallStore, IdempotentReply
-from .store.models import TicketRow
 
 log = logging.getLogger("queue_server.service")
 
@@ -294,28 +292,11 @@ class HallService:
         their newest open case handled in this hall (cases are city-wide, clerk ids are per
         hall); else of their last matter ended at this hall's windows as accepted or with a
         one-time notice within ``days`` (a visit that did not become a case)."""
-        from .case_handlers import case_store  # case_handlers imports this module
-
-        for s in case_store(self).cases_of(id_hash):
-            if s.first_inquiry_clerk in self.engine.clerks and self.store.hall in (
-                s.hall_submitted,
-                s.hall_accepted,
-            ):
-                return s.first_inquiry_clerk
-        with self.store.engine.connect() as c:
-            row = c.execute(
-                select(TicketRow.first_inquiry_clerk)
-                .where(
-                    TicketRow.id_hash == id_hash,
-                    TicketRow.hall == self.store.hall,
-                    TicketRow.outcome.in_(("accepted", "one_time_notice")),
-                    TicketRow.issued_at >= now - days * 86400,
-                    TicketRow.first_inquiry_clerk.is_not(None),
-                )
-                .order_by(TicketRow.issued_at.desc())
-                .limit(1)
-            ).first()
-        return row[0] if row else None
+        cases, ticket = self.store.first_inquiry_of(id_hash, now - days * 86400)
+        for clerk, *halls in cases:
+            if clerk in self.engine.clerks and self.store.hall in halls:
+                return clerk
+        return ticket
 
     def replace_catalogue(self, document: dict[str, Any], by: str) -> tuple[int, bool]:
         try:

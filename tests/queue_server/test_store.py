@@ -137,7 +137,14 @@ def test_returning_visitor_is_reserved_for_the_first_inquiry_clerk(tmp_path: Pat
 
 
 def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'h.db'}"
+    visitor_back_for_their_case(f"sqlite:///{tmp_path / 'h.db'}", tmp_path)
+
+
+def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk_postgres(pg_url: str, tmp_path: Path) -> None:
+    visitor_back_for_their_case(pg_url, tmp_path)
+
+
+def visitor_back_for_their_case(url: str, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "var")
     init_hall(url, paths)
     svc = open_hall(make_engine(url), "H01", paths)
