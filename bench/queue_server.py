@@ -10,6 +10,7 @@ in the same run; every latency is also printed as a multiple of it.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import multiprocessing as mp
 import os
@@ -70,8 +71,26 @@ def round_trips(endpoint: str, creds: CurveClientKeys, n: int, payload: bytes) -
 
 
 # ---------------------------------------------------------------------- load
-def kiosk_load(endpoint: str, creds_files: tuple[str, str], sockets: int, item: str, seconds: float, q: mp.Queue, tag: str) -> None:
-    """Each socket is one kiosk connection: send, wait for the reply, send the next."""
+def id_number(n: int) -> str:
+    """A valid resident ID number (GB 11643 check digit), a different one for each n."""
+    born = dt.date(1950, 1, 1) + dt.timedelta(days=n % 20000)
+    body = f"110105{born:%Y%m%d}{n % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+
+def kiosk_load(
+    endpoint: str,
+    creds_files: tuple[str, str],
+    sockets: int,
+    item: str,
+    seconds: float,
+    q: mp.Queue,
+    tag: str,
+    with_id: bool = False,
+) -> None:
+    """Each socket is one kiosk connection: send, wait for the reply, send the next. With
+    ``with_id`` every visitor reads an ID card first (a first-inquiry lookup on the server)."""
     creds = CurveClientKeys.from_files(*creds_files)
     ctx = zmq.Context()
     poller = zmq.Poller()
@@ -83,7 +102,8 @@ def kiosk_load(endpoint: str, creds_files: tuple[str, str], sockets: int, item: 
     def send(s: zmq.Socket) -> None:
         nonlocal n
         n += 1
-        body = {"v": 1, "type": "ticket.issue", "key": f"{tag}-{n:08d}", "body": {"item_code": item}}
+        req: dict = {"item_code": item, "id_number": id_number(n)} if with_id else {"item_code": item}
+        body = {"v": 1, "type": "ticket.issue", "key": f"{tag}-{n:08d}", "body": req}
         sent_at[s] = time.perf_counter()
         s.send(orjson.dumps(body))
 
@@ -244,27 +264,40 @@ def main() -> None:
         item = next(i["code"] for i in items if i["stream"] == "citizen")
 
         # ---- ticket issues from N kiosk connections in P processes
-        q: mp.Queue = mp.Queue()
         per = max(1, args.kiosks // args.procs)
-        procs = [
-            mp.Process(target=kiosk_load, args=(hall.router, kiosk_files, per, item, args.seconds, q, f"load{p}-{time.time_ns()}"))
-            for p in range(args.procs)
-        ]
-        cpu0 = server.cpu_times()
-        for p in procs:
-            p.start()
-        results = [q.get(timeout=args.seconds + 60) for _ in procs]
-        for p in procs:
-            p.join()
-        cpu1 = server.cpu_times()
-        lat = [x for r in results for x in r["lat"]]
-        elapsed = max(r["elapsed"] for r in results)
-        errors = sum(r["errors"] for r in results)
-        p50, p99 = statistics.median(lat), pct(lat, 0.99)
+
+        def issue_run(with_id: bool) -> tuple[list[float], float]:
+            q: mp.Queue = mp.Queue()
+            procs = [
+                mp.Process(
+                    target=kiosk_load,
+                    args=(hall.router, kiosk_files, per, item, args.seconds, q, f"load{p}-{time.time_ns()}", with_id),
+                )
+                for p in range(args.procs)
+            ]
+            cpu0 = server.cpu_times()
+            for p in procs:
+                p.start()
+            results = [q.get(timeout=args.seconds + 60) for _ in procs]
+            for p in procs:
+                p.join()
+            cpu1 = server.cpu_times()
+            lat = [x for r in results for x in r["lat"]]
+            elapsed = max(r["elapsed"] for r in results)
+            errors = sum(r["errors"] for r in results)
+            p50, p99 = statistics.median(lat), pct(lat, 0.99)
+            what = "ticket issue with ID card" if with_id else "ticket issue"
+            print(f"{what}: {len(lat) / elapsed:,.0f}/s from {per * args.procs} connections in {args.procs} processes "
+                  f"({len(lat)} tickets, {errors} errors, server CPU {(cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed:.0%})")
+            print(f"  latency p50 {ms(p50)} ({p50 / base_p50:.1f}x baseline)  p99 {ms(p99)} ({p99 / base_p50:.1f}x baseline)")
+            return lat, len(lat) / elapsed
+
+        lat, rate = issue_run(False)
         print(f"server RSS after the issue run: {server.memory_info().rss / 2**20:.0f} MB")
-        print(f"ticket issue: {len(lat) / elapsed:,.0f}/s from {per * args.procs} connections in {args.procs} processes "
-              f"({len(lat)} tickets, {errors} errors, server CPU {(cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed:.0%})")
-        print(f"  latency p50 {ms(p50)} ({p50 / base_p50:.1f}x baseline)  p99 {ms(p99)} ({p99 / base_p50:.1f}x baseline)")
+        # Visitors who read their ID card: the first-inquiry read (open cases, last ticket) runs
+        # in the hall loop for each; figure as a ratio to the plain run.
+        id_lat, id_rate = issue_run(True)
+        print(f"  with ID card: {id_rate / rate:.2f}x the plain rate, p99 {pct(id_lat, 0.99) / pct(lat, 0.99):.2f}x")
 
         # ---- call-next latency as the line grows
         pad_creds = {w: CurveClientKeys.from_files(d["server_public"], d["secret"]) for w, d in pads.items()}

@@ -105,6 +105,9 @@ class TicketRow(Base):
     __table_args__ = (
         Index("ix_tickets_hall_day", "hall", "day"),
         Index("ix_tickets_hall_state", "hall", "state"),
+        # A returning visitor's last matter here: without hall and time in it, SQLite chose
+        # (hall, state) and read every ticket of the hall for each visitor with an ID card.
+        Index("ix_tickets_visitor", "id_hash", "hall", "issued_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     hall: Mapped[str] = mapped_column(String(16))
@@ -114,7 +117,7 @@ class TicketRow(Base):
     stream: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(12))
     token: Mapped[str] = mapped_column(String(40), index=True)
-    id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     id_cipher: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_masked: Mapped[str | None] = mapped_column(String(20), nullable=True)
     priority: Mapped[str | None] = mapped_column(String(16), nullable=True)
