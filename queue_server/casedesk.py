@@ -46,7 +46,6 @@ class CaseDesk:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="case-desk")
         self._lock = threading.Lock()
         self._running: dict[str, list[Pending]] = {}  # key → retries waiting for its answer
-        self.requests = 0
         from .case_handlers import case_store
 
         case_store(service)  # made here, not lazily by two workers at once
@@ -57,7 +56,6 @@ class CaseDesk:
         return handler is not None and handler.desk
 
     def submit(self, p: Pending) -> None:
-        self.requests += 1
         if p.key is not None:
             with self._lock:
                 waiting = self._running.get(p.key)

@@ -122,6 +122,13 @@ def card_for(remaining: int, limit_days: int, rule: CardRule = DEFAULT_RULE) -> 
     return Card.GREEN
 
 
+def card_on(yellow_on: date, red_on: date, today: date) -> Card:
+    """The card on ``today`` of a running clock whose card turns yellow and red on those days."""
+    if today >= red_on:
+        return Card.RED
+    return Card.YELLOW if today >= yellow_on else Card.GREEN
+
+
 @dataclass(frozen=True, slots=True)
 class Milestones:
     """A clock's card as days: yellow from ``yellow_on``, red from ``red_on`` (the first working
@@ -142,9 +149,7 @@ class Milestones:
         if self.held_card is not None:
             return self.held_card
         assert self.red_on is not None and self.yellow_on is not None
-        if today >= self.red_on:
-            return Card.RED
-        return Card.YELLOW if today >= self.yellow_on else Card.GREEN
+        return card_on(self.yellow_on, self.red_on, today)
 
     def remaining(self, today_ordinal: int) -> int:
         return self.held_remaining if self.held_remaining is not None else self.base - today_ordinal

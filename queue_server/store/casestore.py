@@ -64,7 +64,7 @@ from ..cases import (
     Where,
     WorkCalendar,
 )
-from ..cases.deadlines import DEFAULT_RULE
+from ..cases.deadlines import DEFAULT_RULE, card_on
 from ..cases.lifecycle import CASE_SUBMITTED, CASE_VERIFIED
 from ..catalogue.model import ServiceItem
 from ..engine.errors import EngineError, conflict, not_found
@@ -148,7 +148,7 @@ class TaskLine:
     first_inquiry_clerk: str | None
 
     def card(self, today: date) -> Card:
-        return Card.RED if self.red_on <= today else Card.YELLOW if self.yellow_on <= today else Card.GREEN
+        return card_on(self.yellow_on, self.red_on, today)
 
 
 def evaluation_from_row(r: Any, tz: ZoneInfo) -> Evaluation:
