@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import gc
 import json
 import logging
@@ -153,8 +154,15 @@ def tune_for_latency() -> None:
     sys.setswitchinterval(0.0005)
 
 
+EXIT_FATAL = 70  # EX_SOFTWARE: the hall loop could not go on; a supervisor restarts the process
+EXIT_NO_STORE = 75  # EX_TEMPFAIL: the database could not be opened; try again later
+
+
 def serve(args: argparse.Namespace, paths: Paths) -> int:
+    import os
+
     import waitress
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .auth import DeviceRegistry
     from .endpoint import EndpointConfig, HallLoop
@@ -165,22 +173,43 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log = logging.getLogger("queue_server")
+    # A fatal signal (SIGBUS from a database file that cannot be written through its memory
+    # map, SIGSEGV in a driver) still leaves its traceback in the log.
+    faulthandler.enable(sys.stderr, all_threads=True)
     db = make_engine(_url(args))
-    service = open_hall(db, args.hall, paths)
-    registry = None if args.insecure else DeviceRegistry(db, args.hall)
+    try:
+        service = open_hall(db, args.hall, paths)
+        registry = None if args.insecure else DeviceRegistry(db, args.hall)
+    except SQLAlchemyError as e:
+        log.critical("the database cannot be read, so the hall cannot open: %s", e)
+        return EXIT_NO_STORE
     config = EndpointConfig(
         router=args.router,
         pub=args.pub,
         curve_secret=None if args.insecure else str(paths.server_secret),
     )
-    loop = HallLoop(service, config, registry)
+    stopping = threading.Event()
+    fatal: list[BaseException] = []
+
+    def on_fatal(e: BaseException) -> None:
+        fatal.append(e)
+        os.kill(os.getpid(), signal.SIGTERM)  # the main thread stops the HTTP server
+
+    def thread_died(hook: threading.ExceptHookArgs) -> None:
+        # Every thread of the server is part of the hall: one that dies would leave a process
+        # that looks alive and answers nothing.
+        log.critical("thread %s crashed", hook.thread.name if hook.thread else "?", exc_info=hook.exc_value)
+        if hook.exc_value is not None:
+            on_fatal(hook.exc_value)
+
+    threading.excepthook = thread_died
+    loop = HallLoop(service, config, registry, on_fatal=on_fatal)
     tune_for_latency()
     wal = WalCheckpointer(db)
     wal.start()
     loop.start()
     host, _, port = args.http.rpartition(":")
     server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
-    stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
         if not stopping.is_set():
@@ -208,7 +237,14 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
             raise
     loop.stop()
     wal.stop()
-    service.checkpoint()
+    if fatal:
+        log.critical("stopped after a fatal error (exit %d); no checkpoint taken", EXIT_FATAL)
+        return EXIT_FATAL
+    # Only state the store holds is checkpointed (HallService.checkpoint checks).
+    saved = loop.fault is None and service.checkpoint()
     db.dispose()
-    log.info("stopped cleanly")
+    if saved:
+        log.info("stopped cleanly")
+    else:
+        log.warning("stopped; no final checkpoint (the store was failing): the next start replays the events")
     return 0

@@ -8,7 +8,12 @@ their sequence numbers (the server half of the Clone pattern; snapshots are the
 second so subscribers notice gaps and lost connections.
 
 Bad input never stops the loop: a malformed, oversized or unknown request gets an error
-reply and a log line.
+reply and a log line, and a request that fails on a defect of ours fails alone (see
+``HallService.handle``). When the store fails (a database outage, a full disk), every
+request is answered 'unavailable' at once while the loop retries, with backoff, to rebuild
+the live queue from what was committed, and serves again by itself once that works
+(``storefault.py``). If the loop itself cannot go on, it says so in the log and calls
+``on_fatal``: the process exits non-zero and its supervisor restarts it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +43,18 @@ from protocol.messages import (
 
 from .auth import ZAP_DOMAIN, DeviceRegistry, start_authenticator
 from .casedesk import CaseDesk
-from .service import ANONYMOUS, Actor, Commit, HallService, Outcome, Pending
+from .service import (
+    ANONYMOUS,
+    Actor,
+    Commit,
+    HallService,
+    Outcome,
+    Pending,
+    StoreUnavailable,
+    complete,
+    request_key,
+)
+from .storefault import StoreFault, classify
 
 log = logging.getLogger("queue_server.endpoint")
 
@@ -46,6 +63,12 @@ PIPELINE_DEPTH = 16
 _RESET = object()
 HEARTBEAT_S = 1.0
 REGISTRY_REFRESH_S = 5.0
+NOT_RUNNING = Outcome(
+    False,
+    code="unavailable",
+    message="the hall is not running; try again shortly",
+    message_zh="大厅服务未运行，请稍后重试",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +89,10 @@ class HallLoop:
         config: EndpointConfig,
         registry: DeviceRegistry | None = None,
         context: zmq.Context | None = None,
+        on_fatal: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.service = service
+        self.on_fatal = on_fatal
         self.config = config
         self.registry = registry
         self.ctx = context or zmq.Context.instance()
@@ -82,7 +107,9 @@ class HallLoop:
         # of piling up unacknowledged work.
         self._to_commit: queue.Queue[Commit | object | None] = queue.Queue(maxsize=PIPELINE_DEPTH)
         self._stored: queue.SimpleQueue[tuple[Commit, bool]] = queue.SimpleQueue()
-        self._rebuilding = False
+        #: Set while the store fails; every request is answered 'unavailable' meanwhile.
+        self.fault: StoreFault | None = None
+        self.crashed: BaseException | None = None
         self._published_seq = service.engine.last_seq  # heartbeats announce only stored events
         # Case requests go to the case desk; their answers come back here to be sent.
         self.desk = CaseDesk(service, self._desk_answered)
@@ -93,7 +120,10 @@ class HallLoop:
     # ------------------------------------------------------------ in-process use
     def submit(self, type_: str, body: dict[str, Any], actor: Actor, key: str | None = None) -> Future[Outcome]:
         fut: Future[Outcome] = Future()
-        self._inbox.put(Pending(type_, body, key, actor, fut.set_result))
+        if not self.running:
+            fut.set_result(NOT_RUNNING)  # at once: nobody would ever answer it
+            return fut
+        self._inbox.put(Pending(type_, body, request_key(type_, key), actor, fut.set_result))
         os.write(self._wake_w, b"x")
         return fut
 
@@ -101,6 +131,11 @@ class HallLoop:
         return self.submit(type_, body, actor, key).result(timeout)
 
     # ------------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        """Whether the hall loop is there to answer (before ``start`` requests just wait)."""
+        return self.crashed is None and (self._thread is None or self._thread.is_alive())
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="hall-loop", daemon=True)
         self._thread.start()
@@ -133,6 +168,21 @@ class HallLoop:
         return router, pub
 
     def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as e:
+            self._fatal("hall loop", e)
+
+    def _fatal(self, where: str, e: BaseException) -> None:
+        """The loop or its committer cannot go on: say so, and let the process exit non-zero
+        (its supervisor restarts it) instead of living on with nobody answering."""
+        self.crashed = e
+        log.critical("%s crashed; the hall cannot go on", where, exc_info=e)
+        self._stop.set()
+        if self.on_fatal is not None:
+            self.on_fatal(e)
+
+    def _run(self) -> None:
         router, pub = self._bind()
         poller = zmq.Poller()
         poller.register(router, zmq.POLLIN)
@@ -150,34 +200,91 @@ class HallLoop:
                     self._heartbeat(pub, topic)
                     next_beat = now + HEARTBEAT_S
                 if self.registry is not None and now >= next_refresh:
-                    self.registry.refresh()
+                    self._refresh_registry()
                     next_refresh = now + REGISTRY_REFRESH_S
-                poller.poll(max(1, int((next_beat - time.monotonic()) * 1000)))
+                wake_at = next_beat if self.fault is None else min(next_beat, self.fault.next_try)
+                poller.poll(max(1, int((wake_at - time.monotonic()) * 1000)))
                 self._clear_wake()
                 self._finish_stored(pub, topic)
                 self._finish_desk()
+                if self.fault is not None:
+                    self._try_recover()
                 batch = self._drain(router)
                 if batch:
                     self.batches += 1
                     self.requests += len(batch)
-                    # Decide now, store in the committer thread: the next batch is decided
-                    # while this one is being written (pipelined group commit).
-                    self._to_commit.put(self.service.handle(batch))
+                    self._decide(batch)
             self._to_commit.put(None)
             committer.join(30)
             self._finish_stored(pub, topic)
             self.desk.stop()
             self._finish_desk()
-        except Exception:
-            log.exception("hall loop crashed")
-            raise
         finally:
             router.close(0)
             pub.close(0)
             if self._auth is not None:
                 self._auth.stop()
 
+    def _decide(self, batch: list[Pending]) -> None:
+        """Decide now, store in the committer thread: the next batch is decided while this
+        one is being written (pipelined group commit)."""
+        try:
+            commit = self.service.handle(batch)
+        except StoreUnavailable as e:
+            self._enter_fault(e)
+            outcome = self._fault_outcome()
+            for p in batch:
+                complete(p, outcome)
+            return
+        self._to_commit.put(commit)
+
+    def _enter_fault(self, e: BaseException | None) -> None:
+        if self.fault is None:
+            self.fault = StoreFault(classify(e))
+            log.error("the store failed (%s): answering 'unavailable' until the live queue is rebuilt", self.fault.problem)
+
+    def _fault_outcome(self) -> Outcome:
+        return self.fault.outcome() if self.fault is not None else NOT_RUNNING
+
+    def _try_recover(self) -> None:
+        """Rebuild the live queue from what was committed, once every batch decided on the
+        lost state has been answered and the backoff has passed; then serve again."""
+        fault = self.fault
+        assert fault is not None
+        if self.service.has_unstored or time.monotonic() < fault.next_try:
+            return
+        try:
+            self.service.rebuild()
+        except Exception as e:
+            fault.failed_again(e)
+            if fault.attempts in (1, 10) or fault.attempts % 60 == 0:
+                log.warning("store still failing (%s, attempt %d): %s", fault.problem, fault.attempts, e)
+            return
+        self._to_commit.put(_RESET)
+        self.fault = None
+        log.warning(
+            "hall serving again: the store failed for %.1f s (%s), %d recovery attempts; live queue at event %d",
+            time.time() - fault.since,
+            fault.problem,
+            fault.attempts + 1,
+            self.service.engine.last_seq,
+        )
+
+    def _refresh_registry(self) -> None:
+        assert self.registry is not None
+        try:
+            self.registry.refresh()
+        except Exception as e:  # the database is away: the devices enrolled so far stay
+            log.warning("device registry not refreshed: %s", e)
+
     def _commit_loop(self) -> None:
+        try:
+            self._store_batches()
+        except BaseException as e:
+            self._fatal("hall committer", e)
+            os.write(self._wake_w, b"c")
+
+    def _store_batches(self) -> None:
         """Store decided batches in order, everything waiting in one transaction (one fsync
         for all: true group commit). After a failure nothing later is stored until the loop
         has rebuilt the engine (a reset marker), since later batches built on the lost one."""
@@ -200,10 +307,10 @@ class HallLoop:
                     marker = more
                     break
                 group.append(more)
-            ok = False if failed else self.service.commit(Commit.merge(group))
+            ok = False if failed else self.service.commit(Commit.merge(group))  # type: ignore[arg-type]
             failed = failed or not ok
             for c in group:
-                self._stored.put((c, ok))
+                self._stored.put((c, ok))  # type: ignore[arg-type]
             os.write(self._wake_w, b"c")
             if marker is _RESET:
                 failed = False
@@ -216,18 +323,18 @@ class HallLoop:
                 commit, ok = self._stored.get_nowait()
             except queue.Empty:
                 return
-            if not ok and not self._rebuilding:
-                self._rebuilding = True
+            if not ok:
+                self._enter_fault(self.service.last_store_error)
             self.service.finish(commit, ok)
             if ok:
                 for e in commit.events:
-                    pub.send_multipart([topic, _dumps(self.service.public_event(e))])
+                    try:
+                        raw = _dumps(self.service.public_event(e))
+                    except Exception:  # stored, so it is in every snapshot: never publish half of it
+                        log.exception("event %d could not be published", e.seq)
+                        continue
+                    pub.send_multipart([topic, raw])
                     self._published_seq = e.seq
-            elif self._to_commit.empty() and self._stored.empty():
-                # Every batch decided on the lost state has now failed: start again from the store.
-                self.service.rebuild()
-                self._to_commit.put(_RESET)
-                self._rebuilding = False
 
     def _desk_answered(self, p: Pending, outcome: Outcome) -> None:
         """From a desk thread: the answer is sent by the loop, which owns the sockets."""
@@ -240,7 +347,7 @@ class HallLoop:
                 p, outcome = self._desk_done.get_nowait()
             except queue.Empty:
                 return
-            p.done(outcome)
+            complete(p, outcome)
 
     def _heartbeat(self, pub: zmq.Socket, topic: bytes) -> None:
         svc = self.service
@@ -263,8 +370,6 @@ class HallLoop:
             pass
 
     def _drain(self, router: zmq.Socket) -> list[Pending]:
-        if self._rebuilding:
-            return []  # new requests wait in their sockets until the engine is rebuilt
         batch: list[Pending] = []
         while len(batch) < MAX_BATCH:
             try:
@@ -283,7 +388,11 @@ class HallLoop:
 
     def _take(self, batch: list[Pending], p: Pending) -> None:
         if CaseDesk.takes(p):
-            self.desk.submit(p)
+            self.desk.submit(p)  # the case desk meets a failing store on its own
+        elif self.fault is not None:
+            # At once, not after a client's timeout: the live queue may hold what was never
+            # stored until it is rebuilt, so nothing is read from it either.
+            complete(p, self.fault.outcome())
         else:
             batch.append(p)
 
@@ -313,7 +422,7 @@ class HallLoop:
                     log.warning("%s from %s refused: %s", req.type, actor.name, o.message)
                 reply(encode_reply_error(req.key, o.code, o.message, o.message_zh, o.details or None))
 
-        return Pending(req.type, req.body, f"{actor.name}:{req.key}", actor, done)
+        return Pending(req.type, req.body, request_key(req.type, f"{actor.name}:{req.key}"), actor, done)
 
     def _actor(self, frame: zmq.Frame) -> Actor:
         if self.registry is None or not self.config.curve_secret:

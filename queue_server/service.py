@@ -8,10 +8,12 @@ acknowledged ticket is always on disk, and two windows can never call the same t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +28,7 @@ from .hallconfig import CaseRules
 from .handlers import HANDLERS, REQUEST_KEY, Handler
 from .privacy import Privacy
 from .replies import RecentReplies
-from .store import HallStore, IdempotentReply
+from .store import HallStore, IdempotentReply, event_json
 
 log = logging.getLogger("queue_server.service")
 
@@ -72,6 +74,25 @@ UNSAVED = Outcome(
     message="the server could not save this; try again",
     message_zh="服务器暂时无法保存，请重试",
 )
+#: What a request that broke on a defect of ours is answered: no internal text leaves the server.
+INTERNAL = Outcome(False, code="internal", message="internal server error", message_zh="服务器内部错误")
+
+NOT_KEPT = frozenset({"internal", "unavailable"})
+
+#: Idempotency keys are stored in a column of this width (``store.models.IdempotencyKey``).
+MAX_KEY_CHARS = 160
+
+
+def request_key(type_: str, key: str | None) -> str | None:
+    """The key a request is remembered under: the caller's key scoped by the request type, so a
+    key sent again with another request type is another request (a complaint's key reused for a
+    ticket must not get the complaint's answer, nor collide with it in the store)."""
+    if key is None:
+        return None
+    scoped = f"{type_}|{key}"
+    if len(scoped) <= MAX_KEY_CHARS:
+        return scoped
+    return f"{type_}|#" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -84,7 +105,12 @@ class Pending:
     outcome: Outcome | None = None
 
 
-@dataclass(slots=True)
+class StoreUnavailable(Exception):
+    """The store could not be read while the live queue had to be rebuilt from it: the hall
+    answers 'unavailable' until a rebuild succeeds (see ``HallLoop``)."""
+
+
+@dataclass(slots=True, eq=False)  # compared by identity: finish() finds it among the unstored
 class Commit:
     """A decided batch on its way to the store."""
 
@@ -92,6 +118,9 @@ class Commit:
     events: list[Event]
     replies: list[IdempotentReply]
     checkpoint: tuple[int, dict[str, Any], float] | None = None
+    #: Each event's data as the JSON text that is stored, encoded when its request was decided,
+    #: so an event that cannot be stored fails its own request instead of the whole batch.
+    event_json: list[str] = field(default_factory=list)
 
     @staticmethod
     def merge(commits: list[Commit]) -> Commit:
@@ -104,6 +133,7 @@ class Commit:
             [e for c in commits for e in c.events],
             [r for c in commits for r in c.replies],
             checkpoints[-1] if checkpoints else None,
+            [j for c in commits for j in c.event_json],
         )
 
 
@@ -132,13 +162,28 @@ class HallService:
         # take twice the memory.
         self.replies = RecentReplies(IDEMPOTENCY_WINDOW_S)
         self._batch_events: list[Event] = []
+        self._batch_json: list[str] = []
+        # Batches decided and not yet finished (in the committer's hands), oldest first: the
+        # engine holds their events, the store may not yet.
+        self._unstored: deque[Commit] = deque()
         self._since_checkpoint = 0
         self._forget_replies_before = 0.0
+        #: Why the last commit failed (set by the committer thread, read after its hand-over).
+        self.last_store_error: BaseException | None = None
 
     # --------------------------------------------------------------- recovery
     def recover(self) -> int:
-        """Rebuild the live queue: newest checkpoint, then every event after it."""
+        """Rebuild the live queue: newest checkpoint, then every event after it; and the
+        answers kept for retries. Raises if the store cannot be read."""
         now = self.clock()
+        had_checkpoint, replayed = self._load_committed(now)
+        self._load_replies(now)
+        if replayed or not had_checkpoint:
+            self.checkpoint()
+        return replayed
+
+    def _load_committed(self, now: float) -> tuple[bool, int]:
+        """Into the current (fresh) engine: the newest checkpoint, then every stored event after it."""
         checkpoint = self.store.latest_checkpoint()
         if checkpoint is not None:
             load_state(self.engine, checkpoint[1], now)
@@ -148,17 +193,48 @@ class HallService:
             replayed += 1
         self.engine.reindex(now)
         self.engine.prune_appointments(now)
-        self.replies = RecentReplies(IDEMPOTENCY_WINDOW_S)
-        for key, at, answer in self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S):
-            self.replies.put(key, at, answer)
-        self._forget_replies_before = now + PRUNE_EVERY_S
-        if replayed or checkpoint is None:
-            self.checkpoint()
-        return replayed
+        return checkpoint is not None, replayed
 
-    def checkpoint(self) -> None:
-        self.store.save_checkpoint(self.engine.last_seq, dump_state(self.engine), self.clock())
+    def _load_replies(self, now: float) -> None:
+        replies = RecentReplies(IDEMPOTENCY_WINDOW_S)
+        for key, at, answer in self.store.idempotent_replies(now - IDEMPOTENCY_WINDOW_S):
+            replies.put(key, at, answer)
+        self.replies = replies
+        self._forget_replies_before = now + PRUNE_EVERY_S
+
+    def _fresh_engine(self) -> HallEngine:
+        """An empty engine with the current rules, items, windows and clerks."""
+        e = self.engine
+        return HallEngine(e.rules, e.items.values(), [w.defn for w in e.windows.values()], e.clerks.values())
+
+    def checkpoint(self) -> bool:
+        """Save the live queue as the newest checkpoint, but only when it is exactly what the
+        store holds: a checkpoint of state that was decided and never committed would bring it
+        back on every restart. A failure to save is logged, not raised (a checkpoint only
+        shortens recovery). Returns whether it was saved."""
+        if self._unstored or self._batch_events:
+            log.warning("checkpoint skipped: %d decided batches are not stored yet", len(self._unstored))
+            return False
+        try:
+            stored = self.store.last_event_seq()
+            if stored != self.engine.last_seq:
+                log.error(
+                    "checkpoint skipped: the live queue is at event %d but the store at %d",
+                    self.engine.last_seq,
+                    stored,
+                )
+                return False
+            self.store.save_checkpoint(self.engine.last_seq, dump_state(self.engine), self.clock())
+        except Exception:
+            log.warning("checkpoint not saved", exc_info=True)
+            return False
         self._since_checkpoint = 0
+        return True
+
+    @property
+    def has_unstored(self) -> bool:
+        """Whether decided batches are still on their way to the store."""
+        return bool(self._unstored)
 
     # ---------------------------------------------------------------- batches
     def emit(self, events: list[Event]) -> list[Event]:
@@ -171,32 +247,44 @@ class HallService:
 
     def handle(self, batch: list[Pending]) -> Commit:
         """Decide a batch in memory. Nothing is acknowledged until ``commit`` has stored it
-        and ``finish`` has completed the requests."""
+        and ``finish`` has completed the requests. Each request is decided alone: one that
+        fails leaves no trace in the engine, the batch or the answers kept for retries.
+        Raises ``StoreUnavailable`` when undoing a failed request needed the store and it
+        could not be read (the batch is then not decided at all)."""
         now = self.clock()
         self._batch_events = []
+        self._batch_json = []
         fresh: list[IdempotentReply] = []
         seen: dict[str, Pending] = {}
-        for p in batch:
-            if p.key is not None:
-                cached = self.replies.get(p.key)
-                if cached is not None:
-                    p.outcome = decode_outcome(cached)
-                    continue
-                first = seen.get(p.key)
-                if first is not None:  # the same request twice in one batch
-                    p.outcome = first.outcome
-                    continue
-            p.outcome = self.answer(p, now)
-            handler = HANDLERS.get(p.type)
-            if p.key is not None and handler is not None and handler.mutates:
-                seen[p.key] = p
-                encoded = encode_outcome(p.outcome)
-                fresh.append(IdempotentReply(p.key, p.type, encoded, now))
-                # A retry arriving while this batch is still being written gets this answer.
-                self.replies.put(p.key, now, encoded)
+        try:
+            for p in batch:
+                if p.key is not None:
+                    cached = self.replies.get(p.key)
+                    if cached is not None:
+                        p.outcome = decode_outcome(cached)
+                        continue
+                    first = seen.get(p.key)
+                    if first is not None:  # the same request twice in one batch
+                        p.outcome = first.outcome
+                        continue
+                p.outcome, encoded = self._decide(p, now)
+                if encoded is not None:
+                    assert p.key is not None
+                    seen[p.key] = p
+                    fresh.append(IdempotentReply(p.key, p.type, encoded, now))
+        except StoreUnavailable:
+            self._batch_events = []
+            self._batch_json = []
+            raise
+        for r in fresh:
+            # A retry arriving while this batch is still being written gets this answer.
+            self.replies.put(r.key, now, r.reply)
         if now >= self._forget_replies_before:
             self._forget_old_replies(now)
-        commit = Commit(batch, self._batch_events, fresh)
+        commit = Commit(batch, self._batch_events, fresh, event_json=self._batch_json)
+        self._batch_events = []
+        self._batch_json = []
+        self._unstored.append(commit)
         self._since_checkpoint += len(commit.events)
         if self._since_checkpoint >= CHECKPOINT_EVERY and len(self.engine.tickets) <= CHECKPOINT_MAX_LIVE:
             # Checkpoint when it is cheap (a short live line, typically between visitors or
@@ -204,6 +292,47 @@ class HallService:
             commit.checkpoint = (self.engine.last_seq, dump_state(self.engine), now)
             self._since_checkpoint = 0
         return commit
+
+    def _decide(self, p: Pending, now: float) -> tuple[Outcome, bytes | None]:
+        """One request: its outcome, and the answer to keep for retries (a mutating request
+        with a key). Its events join the batch only if everything about it succeeded,
+        including encoding them for the store and its answer for the retries."""
+        mark = len(self._batch_events)
+        handler = HANDLERS.get(p.type)
+        keep = p.key is not None and handler is not None and handler.mutates
+        try:
+            outcome = self.answer(p, now)
+            new = self._batch_events[mark:]
+            if new and not outcome.ok:
+                raise RuntimeError(f"{p.type} was refused after it had changed the hall")
+            stored = [event_json(e.data) for e in new]
+            # Only decisions are kept for retries: a retry after a failure of ours runs again.
+            encoded = encode_outcome(outcome) if keep and outcome.code not in NOT_KEPT else None
+        except Exception:
+            log.exception("%s from %s failed; it is answered 'internal' and changes nothing", p.type, p.actor.name)
+            if len(self._batch_events) > mark:
+                self._undo_from(mark)
+            return INTERNAL, None
+        self._batch_json.extend(stored)
+        return outcome, encoded
+
+    def _undo_from(self, mark: int) -> None:
+        """Forget the events of a request that failed after the engine applied them. The
+        engine has no undo: it is rebuilt from the store plus every event decided since and
+        not yet stored (batches in flight, this batch's earlier requests)."""
+        del self._batch_events[mark:]
+        keep = [e for c in self._unstored for e in c.events] + self._batch_events
+        now = self.clock()
+        self.engine = self._fresh_engine()
+        try:
+            self._load_committed(now)
+        except Exception as e:
+            log.exception("the live queue could not be rebuilt from the store")
+            raise StoreUnavailable(str(e)) from e
+        for e in keep:
+            if e.seq > self.engine.last_seq:  # the committer may have stored some meanwhile
+                self.engine.apply(e)
+        log.warning("live queue rebuilt without the failed request's %d events", len(keep))
 
     def _forget_old_replies(self, now: float) -> None:
         """Keep answers for retries within the idempotency window only (the store keeps them
@@ -214,40 +343,44 @@ class HallService:
     def commit(self, commit: Commit) -> bool:
         """Store a decided batch durably (any thread; one at a time, in order)."""
         try:
-            self.store.commit_batch(commit.events, commit.replies)
+            self.store.commit_batch(commit.events, commit.replies, commit.event_json or None)
             if commit.checkpoint is not None:
                 self.store.save_checkpoint(*commit.checkpoint)
-        except Exception:
+        except Exception as e:
             log.exception("commit of %d events failed", len(commit.events))
+            self.last_store_error = e
             return False
+        self.last_store_error = None
         return True
 
     def finish(self, commit: Commit, ok: bool) -> None:
         """Complete the batch's requests: their outcomes if stored, else 'unavailable'."""
+        if commit in self._unstored:  # a merged or foreign commit is not tracked
+            self._unstored.remove(commit)
         for p in commit.batch:
             assert p.outcome is not None
-            p.done(p.outcome if ok else UNSAVED)
+            complete(p, p.outcome if ok else UNSAVED)
 
     def process(self, batch: list[Pending]) -> list[Event]:
         """Handle, commit and finish a batch in this thread. Returns the stored events."""
         commit = self.handle(batch)
         ok = self.commit(commit)
+        self.finish(commit, ok)
         if not ok:
             self.rebuild()
-        self.finish(commit, ok)
         return commit.events if ok else []
 
     def rebuild(self) -> None:
-        """After a failed commit: forget what was decided but not stored, reload the store."""
+        """After a failed commit, once every batch decided on the lost state has been
+        finished: forget what was decided but not stored and reload the live queue and the
+        kept answers from the store. Raises if the store cannot be read (the caller retries)."""
         log.warning("rebuilding the live queue from the store")
-        fresh = HallEngine(
-            self.engine.rules,
-            self.engine.items.values(),
-            [w.defn for w in self.engine.windows.values()],
-            self.engine.clerks.values(),
-        )
-        self.engine = fresh
-        self.recover()
+        if self._unstored:
+            raise RuntimeError("rebuild while batches are still on their way to the store")
+        self.engine = self._fresh_engine()
+        now = self.clock()
+        self._load_committed(now)
+        self._load_replies(now)
 
     def answer(self, p: Pending, now: float) -> Outcome:
         """One request decided: its handler's reply, or the error it refused with."""
@@ -326,6 +459,21 @@ class HallService:
             "at": datetime.fromtimestamp(e.at, UTC).astimezone(self.engine.tz).isoformat(),
             "data": {k: v for k, v in e.data.items() if k not in PRIVATE_FIELDS},
         }
+
+
+def complete(p: Pending, outcome: Outcome) -> None:
+    """Hand a request its outcome. An answer that cannot be sent (it cannot be encoded, say)
+    is logged and answered 'internal' instead: it never raises into the hall loop."""
+    try:
+        p.done(outcome)
+    except Exception:
+        log.exception("the answer to %s from %s could not be sent", p.type, p.actor.name)
+        if outcome is INTERNAL:
+            return
+        try:
+            p.done(INTERNAL)
+        except Exception:
+            log.exception("the 'internal' answer to %s could not be sent either", p.type)
 
 
 def item_rules(catalogue: Catalogue) -> dict[str, ItemRule]:

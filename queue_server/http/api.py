@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..endpoint import HallLoop
 from ..service import ANONYMOUS, Actor
+from ..storefault import StoreFault, classify
 from .auth import current_actor, requires
 from .errors import STATUS, ApiError, error_body
 from .openapi import openapi_document
@@ -62,12 +63,17 @@ def _actor() -> Actor:
 # ------------------------------------------------------------------ public
 @api.get("/health")
 def health():  # type: ignore[no-untyped-def]
+    """200 when the hall loop answers and the database can be reached; else 503 saying what
+    is wrong (``details.problem``: database_unreachable, disk_full, read_only, ...)."""
     resp, status = _call("hall.ping", {}, ANONYMOUS)
-    if status == 200:
-        body = resp.get_json()
-        body = {"status": "ok", **body}
-        return jsonify(body), 200
-    return resp, status
+    if status != 200:
+        return resp, status
+    try:  # the loop answers from memory: ask the database too, beside it
+        _loop().service.store.probe()
+    except Exception as e:
+        fault = StoreFault(classify(e)).outcome()
+        return jsonify(error_body(fault.code, fault.message, fault.message_zh, fault.details)), 503
+    return jsonify({"status": "ok", **resp.get_json()}), 200
 
 
 @api.get("/openapi.json")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from ..storefault import StoreFault, classify
 
 log = logging.getLogger("queue_server.http")
 
@@ -47,6 +50,13 @@ def register_error_handlers(app: Flask) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(e.code or 500, "bad_request")
         zh = {404: "没有这个地址", 405: "不支持此请求方法", 413: "请求内容过大"}.get(e.code or 500, "请求有误")
         return jsonify(error_body(code, e.description or e.name, zh)), e.code or 500
+
+    @app.errorhandler(SQLAlchemyError)
+    def _store(e: SQLAlchemyError):  # type: ignore[no-untyped-def]
+        # Read beside the hall loop (a token, a page image) while the database is away.
+        log.warning("database error in %s: %s", request.path, e)
+        fault = StoreFault(classify(e)).outcome()
+        return jsonify(error_body(fault.code, fault.message, fault.message_zh, fault.details)), 503
 
     @app.errorhandler(Exception)
     def _any(e: Exception):  # type: ignore[no-untyped-def]

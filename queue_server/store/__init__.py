@@ -2,6 +2,6 @@
 
 from .casestore import CaseStore, CaseSummary
 from .db import DEFAULT_URL, make_engine, migrate
-from .hallstore import HallStore, IdempotentReply
+from .hallstore import HallStore, IdempotentReply, event_json
 
-__all__ = ["DEFAULT_URL", "CaseStore", "CaseSummary", "HallStore", "IdempotentReply", "make_engine", "migrate"]
+__all__ = ["DEFAULT_URL", "CaseStore", "CaseSummary", "HallStore", "IdempotentReply", "event_json", "make_engine", "migrate"]

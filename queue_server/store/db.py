@@ -38,7 +38,12 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
         return eng
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
-    return create_engine(u, pool_pre_ping=True)
+    # A server that went away is noticed when a connection is taken (pre-ping), and one that
+    # does not answer is given up after a few seconds, so the hall answers 'unavailable'
+    # quickly instead of hanging on a dead connection.
+    args = dict(u.query)
+    connect_args = {} if "connect_timeout" in args else {"connect_timeout": 3}
+    return create_engine(u, pool_pre_ping=True, connect_args=connect_args)
 
 
 class WalCheckpointer:
@@ -58,12 +63,18 @@ class WalCheckpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        with self.engine.connect() as c:
-            while not self._stop.wait(self.interval):
-                try:
+        failures = 0
+        while not self._stop.wait(self.interval):
+            try:
+                # A connection per round: one that failed (a full disk, a removed file) is not
+                # kept, and the thread lives on until the store works again.
+                with self.engine.connect() as c:
                     c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
-                except Exception:  # busy or closing: the next round will do it
-                    log.warning("WAL checkpoint skipped", exc_info=True)
+                failures = 0
+            except Exception as e:  # busy, full or closing: the next round will do it
+                failures += 1
+                if failures in (1, 10) or failures % 600 == 0:
+                    log.warning("WAL checkpoint skipped (%d in a row): %s", failures, e)
 
     def stop(self) -> None:
         self._stop.set()

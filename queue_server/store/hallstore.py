@@ -80,7 +80,9 @@ _TICKET_COLUMNS = (
 )  # fmt: skip
 
 
-def _json(data: dict[str, Any]) -> str:
+def event_json(data: dict[str, Any]) -> str:
+    """An event's data as the JSON text stored in ``hall_events.data`` (raises for data that
+    JSON cannot carry, such as a lone surrogate)."""
     return orjson.dumps(data).decode()
 
 
@@ -101,6 +103,12 @@ class _HotSql:
         self._events = sql("hall_events", ("hall", "seq", "type", "at", "ticket", "data"), ("data",))
         self._tickets = sql("tickets", _TICKET_COLUMNS)
         self._replies = sql("idempotency_keys", ("hall", "key", "type", "reply", "at"))
+        # A batch's answers: a key already stored but no longer kept in memory (older than the
+        # idempotency window, reused by a client) takes the newest answer instead of failing
+        # the whole batch with a unique violation.
+        self._batch_replies = self._replies + (
+            " ON CONFLICT (hall, key) DO UPDATE SET type = excluded.type, reply = excluded.reply, at = excluded.at"
+        )
         # A returning visitor's first-inquiry clerk, read for every ticket issued with an ID card.
         self._open_case_officers = (
             "SELECT first_inquiry_clerk, hall_submitted, hall_accepted FROM cases"
@@ -119,8 +127,8 @@ class _HotSql:
     def tickets(self, c: Connection, rows: list[tuple[Any, ...]]) -> None:
         c.exec_driver_sql(self._tickets, rows)
 
-    def replies(self, c: Connection, rows: list[tuple[Any, ...]]) -> None:
-        c.exec_driver_sql(self._replies, rows)
+    def replies(self, c: Connection, rows: list[tuple[Any, ...]], *, newest_wins: bool = False) -> None:
+        c.exec_driver_sql(self._batch_replies if newest_wins else self._replies, rows)
 
     def first_inquiry(
         self, c: Connection, id_hash: str, hall: str, since: float
@@ -164,6 +172,11 @@ class HallStore:
             if len(rows) < chunk:
                 return
             last = rows[-1].seq
+
+    def probe(self) -> None:
+        """A round trip to the database (raises when it cannot be reached)."""
+        with self.engine.connect() as c:
+            c.exec_driver_sql("SELECT 1").all()
 
     def last_event_seq(self) -> int:
         with self.engine.connect() as c:
@@ -223,18 +236,25 @@ class HallStore:
             pass
 
     # ------------------------------------------------------------------ writing
-    def commit_batch(self, events: list[Event], replies: list[IdempotentReply]) -> None:
-        """Persist a batch durably: events, their projections, counters and replies."""
+    def commit_batch(
+        self, events: list[Event], replies: list[IdempotentReply], data: list[str] | None = None
+    ) -> None:
+        """Persist a batch durably: events, their projections, counters and replies.
+        ``data`` is each event's ``event_json``, when the caller has it already."""
         if not events and not replies:
             return
+        if data is None:
+            data = [event_json(e.data) for e in events]
         with self.engine.begin() as c:
             if events:
                 self._fast.events(
-                    c, [(self.hall, e.seq, e.type, e.at, e.data.get("ticket"), _json(e.data)) for e in events]
+                    c, [(self.hall, e.seq, e.type, e.at, e.data.get("ticket"), d) for e, d in zip(events, data, strict=True)]
                 )
                 self._project(c, events)
             if replies:
-                self._fast.replies(c, [(self.hall, r.key, r.type, r.reply.decode(), r.at) for r in replies])
+                self._fast.replies(
+                    c, [(self.hall, r.key, r.type, r.reply.decode(), r.at) for r in replies], newest_wins=True
+                )
 
     def _project(self, c: Connection, events: list[Event]) -> None:
         """Update the projection tables in event order, running consecutive changes of one
