@@ -54,7 +54,7 @@ from .service import (
     complete,
     request_key,
 )
-from .storefault import StoreFault, classify
+from .storefault import QUIET_PROBE_S, RELAPSE_S, StoreFault, classify
 
 log = logging.getLogger("queue_server.endpoint")
 
@@ -109,6 +109,7 @@ class HallLoop:
         self._stored: queue.SimpleQueue[tuple[Commit, bool]] = queue.SimpleQueue()
         #: Set while the store fails; every request is answered 'unavailable' meanwhile.
         self.fault: StoreFault | None = None
+        self._last_fault: tuple[StoreFault, float] | None = None  # (fault, when it ended)
         self.crashed: BaseException | None = None
         self._published_seq = service.engine.last_seq  # heartbeats announce only stored events
         # Case requests go to the case desk; their answers come back here to be sent.
@@ -202,7 +203,7 @@ class HallLoop:
                 if self.registry is not None and now >= next_refresh:
                     self._refresh_registry()
                     next_refresh = now + REGISTRY_REFRESH_S
-                wake_at = next_beat if self.fault is None else min(next_beat, self.fault.next_try)
+                wake_at = next_beat if self.fault is None else min(next_beat, now + 0.05)
                 poller.poll(max(1, int((wake_at - time.monotonic()) * 1000)))
                 self._clear_wake()
                 self._finish_stored(pub, topic)
@@ -239,19 +240,40 @@ class HallLoop:
         self._to_commit.put(commit)
 
     def _enter_fault(self, e: BaseException | None) -> None:
-        if self.fault is None:
-            self.fault = StoreFault(classify(e))
-            log.error("the store failed (%s): answering 'unavailable' until the live queue is rebuilt", self.fault.problem)
+        """A write failed: refuse from now on (see ``storefault.py`` for the states)."""
+        if self.fault is not None:
+            if not self.fault.refusing:
+                self.fault.failed_again(e)
+            return
+        if self._last_fault is not None and time.monotonic() - self._last_fault[1] < RELAPSE_S:
+            self.fault = self._last_fault[0]  # the same fault going on
+            self.fault.failed_again(e)
+            return
+        self.fault = StoreFault(classify(e))
+        log.error("the store failed (%s): answering 'unavailable' until the live queue is rebuilt", self.fault.problem)
 
     def _fault_outcome(self) -> Outcome:
         return self.fault.outcome() if self.fault is not None else NOT_RUNNING
 
     def _try_recover(self) -> None:
-        """Rebuild the live queue from what was committed, once every batch decided on the
-        lost state has been answered and the backoff has passed; then serve again."""
+        """Refusing: once every batch decided on the lost state has been answered and the
+        backoff has passed, rebuild the live queue from what was committed and take requests
+        on probation. On probation with nothing to prove a write: probe one."""
         fault = self.fault
         assert fault is not None
-        if self.service.has_unstored or time.monotonic() < fault.next_try:
+        if self.service.has_unstored:
+            return
+        now = time.monotonic()
+        if not fault.refusing:
+            if now - fault.probation >= QUIET_PROBE_S:  # type: ignore[operator]
+                try:
+                    self.service.store.probe_write()
+                except Exception as e:
+                    fault.failed_again(e)
+                    return
+                self._serving_again()
+            return
+        if now < fault.next_try:
             return
         try:
             self.service.rebuild()
@@ -261,7 +283,13 @@ class HallLoop:
                 log.warning("store still failing (%s, attempt %d): %s", fault.problem, fault.attempts, e)
             return
         self._to_commit.put(_RESET)
+        fault.probation = now
+
+    def _serving_again(self) -> None:
+        fault = self.fault
+        assert fault is not None
         self.fault = None
+        self._last_fault = (fault, time.monotonic())
         log.warning(
             "hall serving again: the store failed for %.1f s (%s), %d recovery attempts; live queue at event %d",
             time.time() - fault.since,
@@ -325,7 +353,9 @@ class HallLoop:
                 return
             if not ok:
                 self._enter_fault(self.service.last_store_error)
-            self.service.finish(commit, ok)
+            elif self.fault is not None and not self.fault.refusing:
+                self._serving_again()  # a write went through: the store works again
+            self.service.finish(commit, ok, self._fault_outcome())
             if ok:
                 for e in commit.events:
                     try:
@@ -389,7 +419,7 @@ class HallLoop:
     def _take(self, batch: list[Pending], p: Pending) -> None:
         if CaseDesk.takes(p):
             self.desk.submit(p)  # the case desk meets a failing store on its own
-        elif self.fault is not None:
+        elif self.fault is not None and self.fault.refusing:
             # At once, not after a client's timeout: the live queue may hold what was never
             # stored until it is rebuilt, so nothing is read from it either.
             complete(p, self.fault.outcome())

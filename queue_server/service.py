@@ -353,13 +353,13 @@ class HallService:
         self.last_store_error = None
         return True
 
-    def finish(self, commit: Commit, ok: bool) -> None:
-        """Complete the batch's requests: their outcomes if stored, else 'unavailable'."""
+    def finish(self, commit: Commit, ok: bool, refused: Outcome = UNSAVED) -> None:
+        """Complete the batch's requests: their outcomes if stored, else ``refused``."""
         if commit in self._unstored:  # a merged or foreign commit is not tracked
             self._unstored.remove(commit)
         for p in commit.batch:
             assert p.outcome is not None
-            complete(p, p.outcome if ok else UNSAVED)
+            complete(p, p.outcome if ok else refused)
 
     def process(self, batch: list[Pending]) -> list[Event]:
         """Handle, commit and finish a batch in this thread. Returns the stored events."""

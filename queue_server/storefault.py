@@ -2,10 +2,19 @@
 refused meanwhile, and how long to wait before the next attempt to recover.
 
 The hall loop keeps one ``StoreFault`` while its writes fail (a database outage, a full
-disk, a read-only file); it answers every request 'unavailable' at once with the fault's
-message, and tries to rebuild the live queue from the store after ``retry_delay`` seconds,
-doubling up to ``MAX_RETRY_S`` so that the hall serves again within about a second of the
-fault ending.
+disk, a read-only file):
+
+1. refusing: every request is answered 'unavailable' at once with the fault's message;
+   after ``retry_delay`` seconds (doubling up to ``MAX_RETRY_S``, so the hall serves again
+   within about a second of the fault ending) the loop rebuilds the live queue from what was
+   committed;
+2. on probation: the rebuild worked (the store can be read), so requests are taken again,
+   but the fault is still reported until a write succeeds (a batch, or a probe write when
+   the hall is quiet). A failed write goes back to refusing with a longer delay; a full
+   disk can be read long before it can be written.
+
+A fault that comes back within ``RELAPSE_S`` of its end is the same fault going on (its
+start and its backoff continue), so a disk that fills again at once is not hammered.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from .service import Outcome
 
 FIRST_RETRY_S = 0.05
 MAX_RETRY_S = 1.0
+RELAPSE_S = 30.0
+QUIET_PROBE_S = 0.5  # on probation with no batch to prove it, a probe write after this
 
 #: problem -> (English, Chinese): what a visitor, clerk or manager is told.
 PROBLEMS: dict[str, tuple[str, str]] = {
@@ -65,12 +76,20 @@ class StoreFault:
     since: float = field(default_factory=time.time)
     attempts: int = 0
     next_try: float = field(default_factory=time.monotonic)
+    #: Since when (time.monotonic()) requests are taken again after a rebuild; None while refusing.
+    probation: float | None = None
 
     def failed_again(self, exc: BaseException | None) -> None:
-        """A recovery attempt failed: wait longer before the next one."""
+        """A recovery attempt (a rebuild, or a write on probation) failed: refuse again and
+        wait longer before the next attempt."""
         self.problem = classify(exc) if exc is not None else self.problem
         self.attempts += 1
+        self.probation = None
         self.next_try = time.monotonic() + self.retry_delay
+
+    @property
+    def refusing(self) -> bool:
+        return self.probation is None
 
     @property
     def retry_delay(self) -> float:

@@ -24,6 +24,7 @@ from .models import (
     CatalogueVersion,
     Checkpoint,
     DailyCounter,
+    Hall,
     HallEventRow,
     IdempotencyKey,
     TicketRow,
@@ -177,6 +178,12 @@ class HallStore:
         """A round trip to the database (raises when it cannot be reached)."""
         with self.engine.connect() as c:
             c.exec_driver_sql("SELECT 1").all()
+
+    def probe_write(self) -> None:
+        """A small real write (a row of this hall rewritten as it is): raises when the
+        database cannot be written."""
+        with self.engine.begin() as c:
+            c.execute(update(Hall).where(Hall.code == self.hall).values(name=Hall.name))
 
     def last_event_seq(self) -> int:
         with self.engine.connect() as c:

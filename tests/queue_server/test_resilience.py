@@ -307,3 +307,60 @@ def test_a_loop_that_cannot_go_on_says_so_and_refuses_at_once(
         assert not out.done() or out.result().code == "unavailable"
     finally:
         loop.stop()
+
+
+def run_full_database_story(tmp_path: Path) -> dict[str, Any]:
+    """SQLite full (its ``max_page_count`` reached: the same SQLITE_FULL a full disk gives):
+    the hall refuses at once saying the disk is full, keeps what it acknowledged, and serves
+    again by itself once there is room. Used also where no tiny file system can be mounted."""
+    from sqlalchemy import event
+
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    paths = Paths(tmp_path / "var-full")
+    init_hall(url, paths)
+    db = make_engine(url)
+    cap = [1 << 30]
+
+    @event.listens_for(db, "checkout")
+    def _cap(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_conn.execute(f"PRAGMA max_page_count = {cap[0]}")
+
+    svc = open_hall(db, "H01", paths)
+    item = next(c for c, i in svc.catalogue.items.items() if i.stream.value == "citizen")
+    loop = _loop(svc)
+    acked: list[dict[str, Any]] = []
+    try:
+        acked.append(loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-00000").body)  # type: ignore[arg-type]
+        with db.connect() as c:
+            cap[0] = c.exec_driver_sql("PRAGMA page_count").scalar_one()
+        refused = None
+        for n in range(1, 2000):  # until a write needs a page the database may not have
+            out = loop.call("ticket.issue", {"item_code": item}, KIOSK, f"full-{n:05d}")
+            if not out.ok:
+                refused = out
+                break
+            acked.append(out.body)  # type: ignore[arg-type]
+        assert refused is not None and refused.code == "unavailable"
+        again = loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-99999", timeout=5)
+        assert again.code == "unavailable" and again.details["problem"] == "disk_full"
+        assert "磁盘已满" in again.message_zh
+        assert loop.call("ticket.status", {"ticket": acked[0]["id"]}, MANAGER, timeout=5).code == "unavailable"
+        cap[0] = 1 << 30
+        after = None
+        for _ in range(100):
+            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-99999", timeout=5)
+            if after.ok:
+                break
+            threading.Event().wait(0.05)
+        assert after is not None and after.ok
+        assert loop.fault is None
+    finally:
+        loop.stop()
+    numbers = _stored_numbers(svc)
+    assert all(a["number"] in numbers for a in acked) and len(numbers) == len(set(numbers)) == len(acked) + 1
+    db.dispose()
+    return {"acknowledged_before": len(acked)}
+
+
+def test_a_full_database_is_refused_at_once_and_served_again_when_there_is_room(tmp_path: Path) -> None:
+    run_full_database_story(tmp_path)

@@ -267,6 +267,18 @@ class PostgresCluster:
         self.url = url_str(server.set(database=self.dbname))
         return self.url
 
+    def halt(self) -> None:
+        """Stop the server as an outage would (fast shutdown: every connection is cut),
+        keeping the cluster for ``resume``."""
+        self._check(self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"), "pg_ctl stop")
+
+    def resume(self) -> None:
+        """Start the server again after ``halt``, on the same port."""
+        self._check(
+            self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.tmpdir / "server.log"), "-w", "-t", "60", "start"),
+            "pg_ctl start",
+        )
+
     def stop(self) -> None:
         """Stop the server at once and delete the cluster. Safe to call more than once."""
         if self.tmpdir is None:

@@ -1,0 +1,273 @@
+"""A hall under load while something goes wrong, and what must hold afterwards.
+
+    load = HallLoad(hall, item, kiosk_creds)     # visitors on the web, a kiosk, a clerk calling
+    load.start()
+    ... the fault: stop the database, fill the disk, kill -9 the server ...
+    load.fault_ended()                            # mark when it is over
+    load.stop()
+    report = load.report()                        # how long 'unavailable', how soon serving again
+    check_nothing_lost(db_url, load)              # every acknowledged ticket and case, once
+    display.matches(hall)                         # the display model agrees with the hall
+
+Clients behave as the real ones do: a refused or unanswered request is sent again with the
+same idempotency key (the web with its ``Idempotency-Key`` header, the kiosk through the Lazy
+Pirate client) until it is acknowledged or the load stops. Used by
+``tests/queue_server/test_faults.py`` (short faults, invariants asserted) and
+``bench/faults.py`` (the figures).
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, text
+
+from idcard.idnumber import check_char
+from protocol.client import HallClient, RequestFailed
+from protocol.keys import CurveClientKeys
+from protocol.subscriber import CloneSubscriber
+from tests.support.hall import HallProcess
+from window_display.model import HallModel
+
+
+@dataclass
+class Answer:
+    what: str  # "ticket" (web), "kiosk" (ZeroMQ ticket), "case" (web), "call" (clerk)
+    key: str
+    sent: float  # time.monotonic()
+    answered: float
+    outcome: str  # "ok", "unavailable", "down" (no answer at all), or another error code
+    body: dict[str, Any] | None = None
+
+
+def id_number(n: int) -> str:
+    """A valid resident ID number, different for every n (region 110101, born 1980-1999)."""
+    first17 = f"110101{1980 + n % 20}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+@dataclass
+class HallLoad:
+    hall: HallProcess
+    item: str
+    kiosk: CurveClientKeys | None = None
+    clerk_token: str | None = None
+    window: int = 1
+    web_visitors: int = 2
+    case_visitors: int = 1
+    pause_s: float = 0.01
+    answers: list[Answer] = field(default_factory=list)
+    fault_end: float | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ------------------------------------------------------------------ running
+    def start(self) -> None:
+        workers = [self._web_tickets] * self.web_visitors + [self._web_cases] * self.case_visitors
+        if self.kiosk is not None:
+            workers.append(self._kiosk_tickets)
+        if self.clerk_token is not None:
+            workers.append(self._clerk_calls)
+        for i, w in enumerate(workers):
+            t = threading.Thread(target=w, args=(i,), name=f"load-{w.__name__}-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(30)
+
+    def fault_ended(self) -> None:
+        self.fault_end = time.monotonic()
+
+    def _record(self, a: Answer) -> None:
+        with self._lock:
+            self.answers.append(a)
+
+    def _until_acknowledged(self, what: str, send: Any) -> None:
+        """One request, sent again with the same key until it is acknowledged."""
+        key = f"{what}-{uuid.uuid4().hex[:16]}"
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            outcome, body = send(key)
+            self._record(Answer(what, key, t0, time.monotonic(), outcome, body))
+            if outcome == "ok" or outcome not in ("unavailable", "down"):
+                return
+            self._stop.wait(0.05)
+
+    def _http(self, session: requests.Session, method: str, path: str, key: str, **kw: Any) -> tuple[str, Any]:
+        try:
+            r = session.request(
+                method, f"{self.hall.http}/api/v1{path}", headers={"Idempotency-Key": key, **kw.pop("headers", {})},
+                timeout=15, **kw,
+            )
+        except requests.RequestException:
+            return "down", None
+        if r.status_code in (200, 201, 204):
+            return "ok", r.json() if r.content else {}
+        try:
+            return r.json()["error"]["code"], r.json()
+        except ValueError:
+            return f"http-{r.status_code}", None
+
+    def _web_tickets(self, _n: int) -> None:
+        with requests.Session() as s:
+            while not self._stop.is_set():
+                self._until_acknowledged(
+                    "ticket", lambda key: self._http(s, "POST", "/tickets", key, json={"item_code": self.item})
+                )
+                self._stop.wait(self.pause_s)
+
+    def _web_cases(self, n: int) -> None:
+        counter = itertools.count(n * 100_000)
+        with requests.Session() as s:
+            while not self._stop.is_set():
+                body = {"item_code": self.item, "id_number": id_number(next(counter)), "name": "王小明"}
+                self._until_acknowledged("case", lambda key, b=body: self._http(s, "POST", "/cases/online", key, json=b))
+                self._stop.wait(self.pause_s * 5)
+
+    def _kiosk_tickets(self, _n: int) -> None:
+        assert self.kiosk is not None
+        client = HallClient(self.hall.router, curve=self.kiosk, timeout=1.0, retries=2)
+        try:
+            while not self._stop.is_set():
+
+                def send(key: str) -> tuple[str, Any]:
+                    try:
+                        return "ok", client.request("ticket.issue", {"item_code": self.item}, key=key)
+                    except RequestFailed as e:
+                        return ("down" if e.code == "unavailable" and e.details is None else str(e.code)), None
+
+                self._until_acknowledged("kiosk", send)
+                self._stop.wait(self.pause_s)
+        finally:
+            client.close()
+
+    def _clerk_calls(self, _n: int) -> None:
+        with requests.Session() as s:
+            auth = {"Authorization": f"Bearer {self.clerk_token}"}
+            while not self._stop.is_set():
+                self._until_acknowledged(
+                    "call", lambda key: self._http(s, "POST", f"/windows/{self.window}/call-next", key, headers=auth)
+                )
+                self._stop.wait(0.1)
+
+    # ------------------------------------------------------------------ figures
+    def acknowledged(self, what: str) -> dict[str, dict[str, Any]]:
+        """key -> the body of its acknowledgement (the last, for a key acknowledged again)."""
+        return {a.key: a.body or {} for a in self.answers if a.what == what and a.outcome == "ok"}
+
+    def report(self) -> dict[str, Any]:
+        """What a visitor saw of the fault: how long and how quickly the hall said
+        'unavailable' (or nothing at all), and how soon after the fault ended it served again."""
+        refused = [a for a in self.answers if a.outcome in ("unavailable", "down")]
+        other = sorted({a.outcome for a in self.answers} - {"ok", "unavailable", "down"})
+        out: dict[str, Any] = {
+            "requests": len(self.answers),
+            "acknowledged": sum(a.outcome == "ok" for a in self.answers),
+            "unavailable": sum(a.outcome == "unavailable" for a in self.answers),
+            "no_answer": sum(a.outcome == "down" for a in self.answers),
+            "other_errors": other,
+        }
+        if refused:
+            out["refused_for_s"] = round(max(a.answered for a in refused) - min(a.sent for a in refused), 2)
+            waits = [a.answered - a.sent for a in refused if a.outcome == "unavailable"]
+            if waits:
+                out["unavailable_answered_in_s"] = {
+                    "median": round(statistics.median(waits), 3),
+                    "max": round(max(waits), 3),
+                }
+        if self.fault_end is not None:
+            served = [a.answered for a in self.answers if a.outcome == "ok" and a.sent >= self.fault_end]
+            out["served_again_after_s"] = round(min(served) - self.fault_end, 2) if served else None
+        return out
+
+
+def wait_healthy(hall: HallProcess, since: float, limit_s: float = 30.0) -> float:
+    """Seconds from ``since`` (time.monotonic()) until ``/health`` answers 200."""
+    while time.monotonic() - since < limit_s:
+        try:
+            if requests.get(f"{hall.http}/api/v1/health", timeout=2).status_code == 200:
+                return time.monotonic() - since
+        except requests.RequestException:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"the hall was not healthy {limit_s} s after the fault ended:\n{hall.log()[-4000:]}")
+
+
+def check_nothing_lost(db_url: str, load: HallLoad) -> dict[str, int]:
+    """Every acknowledged ticket and case is stored exactly once; numbers never repeat; the
+    event log and the ticket table agree. Returns what was counted."""
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as c:
+            tickets = {r.id: r.number for r in c.execute(text("select id, number from tickets where hall = 'H01'"))}
+            issued = c.execute(text("select count(*) from hall_events where hall = 'H01' and type = 'ticket.issued'")).scalar_one()
+            seqs = [r[0] for r in c.execute(text("select seq from hall_events where hall = 'H01' order by seq"))]
+            cases = [r[0] for r in c.execute(text("select id from cases"))]
+            submissions = [r[0] for r in c.execute(text("select case_id from case_submissions"))]
+    finally:
+        engine.dispose()
+    assert len(set(tickets.values())) == len(tickets) == issued, "a ticket number was given twice"
+    assert seqs == list(range(1, len(seqs) + 1)), "the event log has a gap or a repeat"
+    for what in ("ticket", "kiosk"):
+        for key, body in load.acknowledged(what).items():
+            assert body["id"] in tickets, f"acknowledged ticket {body['number']} ({key}) is not stored"
+            assert tickets[body["id"]] == body["number"]
+    for key, body in load.acknowledged("case").items():
+        assert cases.count(body["id"]) == 1, f"acknowledged case {body['id']} ({key}) is not stored once"
+    assert len(submissions) == len(set(submissions)), "one submission made two cases"
+    return {"tickets": len(tickets), "cases": len(cases)}
+
+
+class Display:
+    """A display following the hall (the Clone pattern, as the board does)."""
+
+    def __init__(self, hall: HallProcess, creds: CurveClientKeys) -> None:
+        self.model = HallModel("H01")
+        self._lock = threading.Lock()
+        self.client = HallClient(hall.router, curve=creds, timeout=1.0, retries=2)
+        self.sub = CloneSubscriber(
+            hall.pub, self.client, "H01", on_snapshot=self._snapshot, on_event=self._event, curve=creds,
+            heartbeat_timeout=2.0, backoff_max=0.5,
+        )
+        self.sub.start()
+
+    def _snapshot(self, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.model.load_snapshot(body)
+
+    def _event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self.model.apply(event)
+
+    def close(self) -> None:
+        self.sub.close()
+        self.client.close()
+
+    def matches(self, hall: HallProcess, limit_s: float = 15.0) -> dict[str, Any]:
+        """Wait until the display shows what the hall holds (waiting count, each window's
+        current number, the newest event); raise with the difference if it never does."""
+        deadline = time.monotonic() + limit_s
+        last: tuple[Any, Any] = (None, None)
+        while time.monotonic() < deadline:
+            q = requests.get(f"{hall.http}/api/v1/queue?limit=0", timeout=5).json()
+            seq = requests.get(f"{hall.http}/api/v1/health", timeout=5).json()["seq"]
+            want = (seq, q["waiting_total"], {w["number"]: (w.get("current") or {}).get("number") for w in q["windows"]})
+            with self._lock:
+                m = self.model
+                got = (m.seq, m.waiting_total, {n: w.current_number for n, w in m.windows.items()})
+            if want == got and self.sub.synced:
+                return {"snapshots": self.sub.snapshots_taken, "epoch_changes": self.sub.epoch_changes}
+            last = (want, got)
+            time.sleep(0.1)
+        raise AssertionError(f"the display never caught up: hall {last[0]}, display {last[1]}")
