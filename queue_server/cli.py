@@ -204,6 +204,11 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
 
     threading.excepthook = thread_died
     loop = HallLoop(service, config, registry, on_fatal=on_fatal)
+    try:  # a database that opens but cannot be written (read-only files, a full disk)
+        service.store.probe_write()
+    except SQLAlchemyError as e:
+        log.error("the database cannot be written: %s", e)
+        loop.store_failed(e)
     tune_for_latency()
     wal = WalCheckpointer(db)
     wal.start()

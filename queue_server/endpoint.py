@@ -239,6 +239,11 @@ class HallLoop:
             return
         self._to_commit.put(commit)
 
+    def store_failed(self, e: BaseException) -> None:
+        """Before ``start``: the store was found unwritable (a probe at start-up), so the
+        loop starts refusing and recovers like after any failed write."""
+        self._enter_fault(e)
+
     def _enter_fault(self, e: BaseException | None) -> None:
         """A write failed: refuse from now on (see ``storefault.py`` for the states)."""
         if self.fault is not None:
@@ -276,6 +281,9 @@ class HallLoop:
         if now < fault.next_try:
             return
         try:
+            # Fresh connections: one SQLite opened read-only, or one to a server that went
+            # away, would stay so after the store is back.
+            self.service.store.engine.dispose()
             self.service.rebuild()
         except Exception as e:
             fault.failed_again(e)

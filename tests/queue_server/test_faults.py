@@ -25,6 +25,7 @@ import requests
 
 from protocol.client import HallClient
 from protocol.keys import CurveClientKeys
+from tests.queue_server.test_resilience import run_refusing_database_story
 from tests.support.faults import Display, HallLoad, check_nothing_lost, wait_healthy
 from tests.support.hall import HallProcess
 from tests.support.postgres import PostgresCluster
@@ -131,9 +132,7 @@ def test_a_full_disk_under_load_loses_nothing_and_the_hall_resumes_when_space_is
     with tiny_filesystem(tmp_path / "tiny", 24) as tiny:
         if tiny is None:
             # No mount allowed here: the same story in one process, SQLite full at its page cap.
-            from tests.queue_server.test_resilience import run_full_database_story
-
-            run_full_database_story(tmp_path)
+            run_refusing_database_story(tmp_path, "disk_full")
             return
         db = f"sqlite:///{tiny / 'hall.db'}"
         hall, item, kiosk, board, clerk = _hall(tmp_path / "var", db)
@@ -206,4 +205,59 @@ def test_kill_9_at_random_moments_under_load_loses_and_duplicates_nothing(
     finally:
         load.stop()
         display.close()
+        hall.stop()
+
+
+def _chattr(flag: str, files: list[Path]) -> bool:
+    return subprocess.run(["chattr", flag, *map(str, files)], capture_output=True).returncode == 0
+
+
+def test_database_files_made_immutable_never_stop_the_hall_silently(tmp_path: Path) -> None:
+    """The files of a running hall made immutable (chattr +i, as root on ext4): the server
+    either refuses every write as 'read_only' or dies of SIGBUS writing the memory-mapped
+    WAL index, and then says so in its log and exits non-zero; restarted while the files
+    are still immutable it opens read-only and refuses writes at once; once they are
+    writable again it serves within 2 s, with every acknowledged ticket there once."""
+    (tmp_path / "db").mkdir()
+    db = f"sqlite:///{tmp_path / 'db' / 'hall.db'}"
+    hall, item, _kiosk, _board, _clerk = _hall(tmp_path / "var", db)
+    files = [tmp_path / "db" / n for n in ("hall.db", "hall.db-wal", "hall.db-shm")]
+    load = HallLoad(hall, item, web_visitors=1, case_visitors=0)
+    try:
+        load.start()
+        _settle(load, 1.0)
+        if not _chattr("+i", files):  # not root, or a file system without the flag
+            load.stop()
+            run_refusing_database_story(tmp_path, "read_only")
+            return
+        try:
+            _settle(load, 1.5)
+            assert hall.proc is not None
+            died = hall.proc.poll()
+            if died is not None:
+                assert died != 0
+                assert "Fatal Python error: Bus error" in hall.log()
+                hall.start(healthy=False)  # what its supervisor does
+            health = requests.get(f"{hall.http}/api/v1/health", timeout=5)
+            assert health.status_code == 503
+            _settle(load, 0.5)
+            refused = requests.post(f"{hall.http}/api/v1/tickets", json={"item_code": item}, timeout=5)
+            assert refused.status_code == 503
+            assert refused.json()["error"]["details"]["problem"] == "read_only"
+            print(f"\nimmutable files: the server {'died of SIGBUS (logged), restarted' if died else 'lived'}; "
+                  f"health {health.json()['error']['details']}")
+        finally:
+            _chattr("-i", files)
+        load.fault_ended()
+        healthy_after = wait_healthy(hall, load.fault_end)  # type: ignore[arg-type]
+        _settle(load, 1.0)
+        load.stop()
+        report = load.report()
+        print(f"{report}, healthy {healthy_after:.2f} s after the files were writable again")
+        assert report["served_again_after_s"] is not None
+        assert report["served_again_after_s"] <= SERVED_AGAIN_WITHIN_S
+        check_nothing_lost(db, load)
+    finally:
+        load.stop()
+        _chattr("-i", files)
         hall.stop()

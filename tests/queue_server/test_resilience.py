@@ -309,46 +309,56 @@ def test_a_loop_that_cannot_go_on_says_so_and_refuses_at_once(
         loop.stop()
 
 
-def run_full_database_story(tmp_path: Path) -> dict[str, Any]:
-    """SQLite full (its ``max_page_count`` reached: the same SQLITE_FULL a full disk gives):
-    the hall refuses at once saying the disk is full, keeps what it acknowledged, and serves
-    again by itself once there is room. Used also where no tiny file system can be mounted."""
+#: How the in-process stories make real SQLite refuse writes, on every connection taken:
+#: full at its page cap (the SQLITE_FULL a full disk gives), or read-only.
+_REFUSALS = {
+    "disk_full": ("PRAGMA max_page_count = {pages}", "PRAGMA max_page_count = 1073741823", "磁盘已满"),
+    "read_only": ("PRAGMA query_only = 1", "PRAGMA query_only = 0", "无法写入"),
+}
+
+
+def run_refusing_database_story(tmp_path: Path, problem: str = "disk_full") -> dict[str, Any]:
+    """SQLite refuses writes (``problem``: full, or read-only) while reads work: the hall
+    refuses at once saying why, keeps what it acknowledged, and serves again by itself once
+    writes work again. Used also where no tiny file system can be mounted or no file made
+    immutable."""
     from sqlalchemy import event
 
-    url = f"sqlite:///{tmp_path / 'full.db'}"
-    paths = Paths(tmp_path / "var-full")
+    refuse, allow, words = _REFUSALS[problem]
+    url = f"sqlite:///{tmp_path / f'{problem}.db'}"
+    paths = Paths(tmp_path / f"var-{problem}")
     init_hall(url, paths)
     db = make_engine(url)
-    cap = [1 << 30]
+    pragma = [allow]
 
     @event.listens_for(db, "checkout")
-    def _cap(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-        dbapi_conn.execute(f"PRAGMA max_page_count = {cap[0]}")
+    def _apply(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_conn.execute(pragma[0])
 
     svc = open_hall(db, "H01", paths)
     item = next(c for c, i in svc.catalogue.items.items() if i.stream.value == "citizen")
     loop = _loop(svc)
     acked: list[dict[str, Any]] = []
     try:
-        acked.append(loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-00000").body)  # type: ignore[arg-type]
+        acked.append(loop.call("ticket.issue", {"item_code": item}, KIOSK, "refu-00000").body)  # type: ignore[arg-type]
         with db.connect() as c:
-            cap[0] = c.exec_driver_sql("PRAGMA page_count").scalar_one()
+            pragma[0] = refuse.format(pages=c.exec_driver_sql("PRAGMA page_count").scalar_one())
         refused = None
         for n in range(1, 2000):  # until a write needs a page the database may not have
-            out = loop.call("ticket.issue", {"item_code": item}, KIOSK, f"full-{n:05d}")
+            out = loop.call("ticket.issue", {"item_code": item}, KIOSK, f"refu-{n:05d}")
             if not out.ok:
                 refused = out
                 break
             acked.append(out.body)  # type: ignore[arg-type]
         assert refused is not None and refused.code == "unavailable"
-        again = loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-99999", timeout=5)
-        assert again.code == "unavailable" and again.details["problem"] == "disk_full"
-        assert "磁盘已满" in again.message_zh
-        assert loop.call("ticket.status", {"ticket": acked[0]["id"]}, MANAGER, timeout=5).code == "unavailable"
-        cap[0] = 1 << 30
+        for _ in range(5):  # refused at once, saying why, however often it is tried
+            again = loop.call("ticket.issue", {"item_code": item}, KIOSK, "refu-99999", timeout=5)
+            assert again.code == "unavailable" and again.details["problem"] == problem
+            assert words in again.message_zh
+        pragma[0] = allow
         after = None
         for _ in range(100):
-            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "full-99999", timeout=5)
+            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "refu-99999", timeout=5)
             if after.ok:
                 break
             threading.Event().wait(0.05)
@@ -362,5 +372,8 @@ def run_full_database_story(tmp_path: Path) -> dict[str, Any]:
     return {"acknowledged_before": len(acked)}
 
 
-def test_a_full_database_is_refused_at_once_and_served_again_when_there_is_room(tmp_path: Path) -> None:
-    run_full_database_story(tmp_path)
+@pytest.mark.parametrize("problem", ["disk_full", "read_only"])
+def test_a_database_that_refuses_writes_is_refused_at_once_and_served_again_after(
+    tmp_path: Path, problem: str
+) -> None:
+    run_refusing_database_story(tmp_path, problem)

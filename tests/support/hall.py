@@ -73,7 +73,9 @@ class HallProcess:
         extra = ["--clerk", clerk] if clerk else []
         return run_cli("token", "create", "--role", role, *extra, var=self.var, db=self.db).stdout.strip()
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, *, healthy: bool = True) -> None:
+        """Start serving; wait until ``/health`` answers 200 (or, with ``healthy=False``, answers at all:
+        a hall whose store fails says so with 503)."""
         self.log_path = self.var / f"server-{int(time.time() * 1000)}.log"
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         cmd = [
@@ -90,7 +92,8 @@ class HallProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log()}")
             try:
-                if requests.get(f"{self.http}/api/v1/health", timeout=1).status_code == 200:
+                status = requests.get(f"{self.http}/api/v1/health", timeout=1).status_code
+                if status == 200 or (not healthy and status == 503):
                     return
             except requests.RequestException:
                 pass
