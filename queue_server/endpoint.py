@@ -361,8 +361,8 @@ class HallLoop:
                 return
             if not ok:
                 self._enter_fault(self.service.last_store_error)
-            elif self.fault is not None and not self.fault.refusing:
-                self._serving_again()  # a write went through: the store works again
+            elif self.fault is not None and not self.fault.refusing and (commit.events or commit.replies):
+                self._serving_again()  # a write went through (a batch of reads proves nothing)
             self.service.finish(commit, ok, self._fault_outcome())
             if ok:
                 for e in commit.events:

@@ -37,6 +37,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "database_unreachable": ("the hall's database cannot be reached", "无法连接大厅数据库"),
     "disk_full": ("the hall server's disk is full", "大厅服务器磁盘已满"),
     "read_only": ("the hall's database cannot be written", "大厅数据库无法写入"),
+    "disk_error": ("the hall server's disk cannot be written", "大厅服务器磁盘读写出错"),
     "database_error": ("the hall's database reports errors", "大厅数据库出错"),
     "database_busy": ("the hall's database is locked by another program", "大厅数据库被其他程序占用"),
 }
@@ -49,6 +50,8 @@ def classify(exc: BaseException | None) -> str:
         seen.add(id(exc))
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return "disk_full"
+        if isinstance(exc, OSError) and exc.errno in (errno.EIO, errno.EROFS, errno.EPERM):
+            return "disk_error"
         text = str(exc).lower()
         sqlstate = getattr(exc, "sqlstate", None) or ""
         if "disk is full" in text or "no space left" in text or sqlstate == "53100":
@@ -57,6 +60,8 @@ def classify(exc: BaseException | None) -> str:
             return "read_only"
         if "database is locked" in text:
             return "database_busy"
+        if "disk i/o error" in text:
+            return "disk_error"
         if (
             "connection" in text
             or "could not connect" in text

@@ -68,6 +68,10 @@ def health():  # type: ignore[no-untyped-def]
     resp, status = _call("hall.ping", {}, ANONYMOUS)
     if status != 200:
         return resp, status
+    fault = _loop().fault
+    if fault is not None:  # on probation: taking requests again, no write proven yet
+        out = fault.outcome()
+        return jsonify(error_body(out.code, out.message, out.message_zh, out.details)), 503
     try:  # the loop answers from memory: ask the database too, beside it
         _loop().service.store.probe()
     except Exception as e:
