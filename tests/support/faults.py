@@ -9,6 +9,9 @@
     check_nothing_lost(db_url, load)              # every acknowledged ticket and case, once
     display.matches(hall)                         # the display model agrees with the hall
 
+or a whole scenario at once: ``database_outage``, ``full_disk``, ``random_kills`` return what
+they measured.
+
 Clients behave as the real ones do: a refused or unanswered request is sent again with the
 same idempotency key (the web with its ``Idempotency-Key`` header, the kiosk through the Lazy
 Pirate client) until it is acknowledged or the load stops. Used by
@@ -18,12 +21,18 @@ Pirate client) until it is acknowledged or the load stops. Used by
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
+import random
 import statistics
+import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -271,3 +280,167 @@ class Display:
             last = (want, got)
             time.sleep(0.1)
         raise AssertionError(f"the display never caught up: hall {last[0]}, display {last[1]}")
+
+
+# ------------------------------------------------------------------ scenarios
+@dataclass
+class RunningHall:
+    hall: HallProcess
+    item: str
+    kiosk: CurveClientKeys
+    board: CurveClientKeys
+    clerk: str
+
+
+def start_hall(var: Path, db: str) -> RunningHall:
+    """A hall with a kiosk, a board and a clerk at window 1, serving."""
+    hall = HallProcess(var, db)
+    hall.init()
+    kiosk, board = hall.enroll("kiosk-fault", "kiosk"), hall.enroll("board-fault", "display")
+    keys = [CurveClientKeys.from_files(d["server_public"], d["secret"]) for d in (kiosk, board)]
+    clerk = hall.token("clerk", "c01")
+    hall.start()
+    with HallClient(hall.router, curve=keys[0], timeout=3) as c:
+        items = c.request("catalogue.get", {})["catalogue"]["items"]
+    item = next(i["code"] for i in items if i["stream"] == "citizen")
+    return RunningHall(hall, item, keys[0], keys[1], clerk)
+
+
+def settle(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def baseline(load: HallLoad, until: float) -> dict[str, float]:
+    """The healthy hall in the same run: median answer time of acknowledged requests."""
+    ok = [a.answered - a.sent for a in load.answers if a.outcome == "ok" and a.answered <= until]
+    return {"acknowledged_median_s": round(statistics.median(ok), 4) if ok else float("nan")}
+
+
+def _finish(run: RunningHall, load: HallLoad, display: Display, db: str, fault_began: float) -> dict[str, Any]:
+    healthy_after = wait_healthy(run.hall, load.fault_end)  # type: ignore[arg-type]
+    settle(1.5)
+    load.stop()
+    out = {**load.report(), "healthy_after_s": round(healthy_after, 2), **baseline(load, fault_began)}
+    out["stored"] = check_nothing_lost(db, load)
+    out["display"] = display.matches(run.hall)
+    out["alive"] = run.hall.proc is not None and run.hall.proc.poll() is None
+    return out
+
+
+def database_outage(tmp_path: Path, seconds: float) -> dict[str, Any]:
+    """PostgreSQL (a private cluster) stopped for ``seconds`` under load, then started again."""
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster()
+    url = cluster.start()
+    run = start_hall(tmp_path / "var", url)
+    display = Display(run.hall, run.board)
+    load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
+    try:
+        load.start()
+        settle(1.5)
+        cluster.halt()
+        began = time.monotonic()
+        settle(seconds)
+        health = requests.get(f"{run.hall.http}/api/v1/health", timeout=5)
+        during = sum(a.outcome == "ok" and began + 0.5 <= a.sent for a in load.answers)
+        cluster.resume()
+        load.fault_ended()
+        out = _finish(run, load, display, url, began)
+        out["health_during"] = (health.status_code, (health.json().get("error") or {}).get("details", {}).get("problem"))
+        out["acknowledged_during_fault"] = during
+        return out
+    finally:
+        load.stop()
+        display.close()
+        run.hall.stop()
+        cluster.stop()
+
+
+@contextlib.contextmanager
+def tiny_filesystem(where: Path, megabytes: int) -> Iterator[Path | None]:
+    """A tmpfs of its own, where this machine lets us mount one (root); else None."""
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], capture_output=True
+    ).returncode == 0
+    try:
+        yield where if mounted else None
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write a file until the file system is full."""
+    filler = folder / "filler"
+    with open(filler, "wb") as f:
+        chunk = b"\0" * (1 << 16)
+        try:
+            while True:
+                f.write(chunk)
+                f.flush()
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+    return filler
+
+
+def full_disk(tmp_path: Path, seconds: float) -> dict[str, Any] | None:
+    """The database's disk (a tiny tmpfs) filled for ``seconds`` under load, then freed.
+    None where no file system can be mounted here."""
+    with tiny_filesystem(tmp_path / "tiny", 24) as tiny:
+        if tiny is None:
+            return None
+        db = f"sqlite:///{tiny / 'hall.db'}"
+        run = start_hall(tmp_path / "var", db)
+        display = Display(run.hall, run.board)
+        load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
+        try:
+            load.start()
+            settle(1.5)
+            filler = fill(tiny)
+            began = time.monotonic()
+            settle(seconds)
+            health = requests.get(f"{run.hall.http}/api/v1/health", timeout=5)
+            refused = sum(a.sent >= began and a.outcome == "unavailable" for a in load.answers)
+            filler.unlink()
+            load.fault_ended()
+            out = _finish(run, load, display, db, began)
+            out["health_during"] = (health.status_code, (health.json().get("error") or {}).get("details", {}).get("problem"))
+            out["refused_during_fault"] = refused
+            return out
+        finally:
+            load.stop()
+            display.close()
+            run.hall.stop()
+
+
+def random_kills(tmp_path: Path, db: str, kills: int, seed: int) -> dict[str, Any]:
+    """The server killed with SIGKILL ``kills`` times at moments drawn from ``seed``, and
+    restarted each time (as its supervisor would), under load."""
+    rng = random.Random(seed)
+    run = start_hall(tmp_path / "var", db)
+    display = Display(run.hall, run.board)
+    load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
+    restarts = []
+    try:
+        load.start()
+        began = time.monotonic()
+        for _ in range(kills):
+            settle(rng.uniform(0.3, 1.5))
+            run.hall.kill()
+            settle(rng.uniform(0.0, 0.5))
+            t0 = time.monotonic()
+            run.hall.start()
+            up = time.monotonic()
+            load.fault_ended()
+            restarts.append({"restart_s": round(up - t0, 2), "healthy_after_ready_s": round(wait_healthy(run.hall, up), 2)})
+        out = _finish(run, load, display, db, began)
+        out["restarts"] = restarts
+        out["seed"] = seed
+        return out
+    finally:
+        load.stop()
+        display.close()
+        run.hall.stop()
