@@ -279,7 +279,7 @@ def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: 
     return {"ticket": view, "window": number}
 
 
-@handler("window.sign_in", role="clerk", mutates=True)
+@handler("window.sign_in", role="callpad", mutates=True)
 def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _int(body, "window")
     assert number is not None
@@ -292,7 +292,7 @@ def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
     return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}
 
 
-@handler("window.sign_out", role="clerk", mutates=True)
+@handler("window.sign_out", role="callpad", mutates=True)
 def window_sign_out(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _window_for(svc, body, actor)
     svc.emit(svc.engine.sign_out(number, now))

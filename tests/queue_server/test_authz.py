@@ -1,0 +1,118 @@
+"""Who may do what, through a real server process (issue 10): clerks only at the window they
+are signed in at, back-office case steps only by the people handling the case, call pads
+only at their own window and never as staff, and who cancels a visitor's ticket. Over REST
+with bearer tokens and over ZeroMQ with enrolled CURVE device keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from protocol.client import HallClient, RequestFailed
+from protocol.keys import CurveClientKeys
+from tests.support.hall import HallProcess
+
+pytestmark = pytest.mark.slow
+
+APPLICANT = "11010519491231002X"
+ITEM = "C-WJ-002"  # health (卫生健康局) decides; a citizen item every comprehensive window serves
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
+    var = tmp_path_factory.mktemp("authz")
+    h = HallProcess(var, f"sqlite:///{var / 'hall.db'}")
+    h.init()
+    h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]  # signed in at window 1
+    h.c02 = h.token("clerk", clerk="c02")  # type: ignore[attr-defined]  # signed in at window 2
+    h.c07 = h.token("clerk", clerk="c07")  # type: ignore[attr-defined]  # signed in nowhere
+    h.nobody = h.token("clerk")  # type: ignore[attr-defined]  # a clerk token naming no clerk
+    h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]  # the health bureau
+    h.manager = h.token("manager")  # type: ignore[attr-defined]
+    h.pad3 = h.enroll("pad-3", "callpad", window=3)  # type: ignore[attr-defined]  # c03 is at window 3
+    h.kiosk = h.enroll("kiosk-authz", "kiosk")  # type: ignore[attr-defined]
+    h.start()
+    yield h
+    h.stop()
+
+
+def call(hall: HallProcess, method: str, path: str, who: str = "", body: dict[str, Any] | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {getattr(hall, who)}"} if who else {}
+    r = requests.request(method, f"{hall.http}/api/v1{path}", json=body, headers=headers, timeout=10)
+    if r.status_code >= 400:
+        assert r.json()["error"]["message_zh"], r.text  # every refusal in both languages
+    return r
+
+
+def post(hall: HallProcess, path: str, who: str = "", body: dict[str, Any] | None = None) -> requests.Response:
+    return call(hall, "POST", path, who, body if body is not None else {})
+
+
+def device(hall: HallProcess, name: str) -> HallClient:
+    d = getattr(hall, name)
+    return HallClient(hall.router, curve=CurveClientKeys.from_files(d["server_public"], d["secret"]), timeout=5)
+
+
+def refused(client: HallClient, type_: str, body: dict[str, Any]) -> RequestFailed:
+    with pytest.raises(RequestFailed) as err:
+        client.request(type_, body)
+    assert err.value.message_zh
+    return err.value
+
+
+def ticket(hall: HallProcess) -> dict[str, Any]:
+    r = post(hall, "/tickets", body={"item_code": ITEM})
+    assert r.status_code == 201
+    return r.json()
+
+
+def serve(hall: HallProcess, window: int, who: str, wanted: str) -> None:
+    """Call at the window until ``wanted`` comes (tickets before it are completed)."""
+    while True:
+        r = post(hall, f"/windows/{window}/call-next", who)
+        assert r.status_code == 200, r.text
+        called = r.json()["ticket"]["id"]
+        if called == wanted:
+            return
+        assert post(hall, f"/tickets/{called}/complete", who).status_code == 200
+
+
+def submit(hall: HallProcess, who: str = "c01") -> dict[str, Any]:
+    body = {"item_code": ITEM, "id_number": APPLICANT, "name": "张三丰", "materials": ["id_card"]}
+    r = post(hall, "/cases", who, body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+# ------------------------------------------------------------------ 3. call pads
+def test_a_call_pad_works_its_own_window_and_is_not_staff(hall: HallProcess) -> None:
+    cid = submit(hall)["id"]
+    waiting = ticket(hall)
+    with device(hall, "pad3") as pad:
+        # what staff may do, a call pad may not: read or list cases, act on them, see tickets
+        assert refused(pad, "case.get", {"case": cid}).code == "forbidden"
+        assert refused(pad, "case.mine", {"clerk": "c01"}).code == "forbidden"
+        assert refused(pad, "case.refuse", {"case": cid, "reason": "x", "channel": "back_office"}).code == "forbidden"
+        assert refused(pad, "case.pages", {"case": cid}).code == "forbidden"
+        assert refused(pad, "case.progress", {"id_number": APPLICANT}).code == "forbidden"
+        assert refused(pad, "case.notice_slip", {"case": cid}).code == "not_found"
+        assert refused(pad, "certificate.list", {"id_number": APPLICANT}).code == "forbidden"
+        assert refused(pad, "ticket.status", {"ticket": waiting["id"]}).code == "not_found"
+        assert refused(pad, "ticket.cancel", {"ticket": waiting["id"]}).code == "not_found"
+        # its own window: sign the clerk out and in, pause, resume, call, recall, start, transfer, complete
+        assert pad.request("window.sign_out", {"window": 3})["status"] == "closed"
+        assert pad.request("window.sign_in", {"window": 3, "clerk": "c03"})["clerk"] == "c03"
+        assert refused(pad, "window.sign_in", {"window": 4, "clerk": "c07"}).code == "forbidden"
+        assert pad.request("window.pause", {"window": 3})["status"] == "paused"
+        assert pad.request("window.resume", {"window": 3})["status"] == "open"
+        called = pad.request("window.call_next", {"window": 3})["ticket"]
+        assert pad.request("ticket.recall", {"ticket": called["id"]})["recalls"] == 1
+        assert pad.request("ticket.start", {"ticket": called["id"]})["state"] == "serving"
+        moved = pad.request("ticket.transfer", {"ticket": called["id"], "to_item": ITEM, "note": "转综合窗口"})
+        assert moved["state"] == "waiting"
+        again = pad.request("window.call_next", {"window": 3})["ticket"]
+        assert pad.request("ticket.complete", {"ticket": again["id"]})["state"] == "done"
+        assert refused(pad, "window.call_next", {"window": 1}).code == "forbidden"
