@@ -50,6 +50,7 @@ from .handlers import (
     _str,
     handler,
     item_name,
+    signed_in_window,
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
@@ -197,9 +198,7 @@ def _clerk_where(
     window = _int(body, "window", required=False)
     who = actor.clerk or actor.name
     if window is None and channel is Channel.WINDOW:
-        window = next(
-            (n for n, w in svc.engine.windows.items() if w.clerk is not None and w.clerk == who), None
-        )
+        window = signed_in_window(svc, who)
         if window is None:
             raise bad_request(
                 "give the window (the clerk is not signed in at one)",
@@ -617,9 +616,10 @@ def case_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -
 @case_handler("case.mine", role="clerk")
 def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
+    # A clerk sees their own cases only (a clerk token naming no clerk has none).
     clerk = (
         actor.clerk
-        if actor.role == "clerk"
+        if not actor.at_least("manager")
         else _str(body, "clerk", required=False, max_len=32) or actor.clerk
     )
     if not clerk:

@@ -100,20 +100,44 @@ def _window_for(svc: HallService, body: dict[str, Any], actor: Actor) -> int:
 
 
 def _check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
-    """A call pad acts for its own window, a clerk for the window they are signed in at;
-    managers may act anywhere."""
+    """Who acts at a window: its own call pad, the clerk signed in there (a clerk signed in
+    nowhere, or elsewhere, acts nowhere), a manager anywhere (the floor desk), the system."""
     if actor.at_least("manager") or actor.kind == "system":
         return
-    if actor.role == "callpad" and actor.window != number:
-        raise EngineError("forbidden", f"this call pad belongs to window {actor.window}", "该呼叫器不属于此窗口")
-    if actor.role == "clerk" and actor.clerk is not None:
-        w = svc.engine.windows[number]
-        if w.clerk is not None and w.clerk != actor.clerk:
+    if actor.role == "callpad":
+        if actor.window != number:
             raise EngineError(
                 "forbidden",
-                f"window {number} is signed in by another clerk",
-                f"{number}号窗口由其他工作人员签到",
+                f"this call pad belongs to window {actor.window}",
+                "该呼叫器不属于此窗口",
+                window=number,
             )
+        return
+    if actor.role == "clerk":
+        if actor.clerk is None:
+            raise EngineError(
+                "forbidden",
+                "this clerk token names no clerk; ask for a token with --clerk",
+                "该令牌未关联工作人员，无法在窗口办理",
+                window=number,
+            )
+        w = svc.engine.windows[number]
+        if w.clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"window {number} is not signed in by clerk {actor.clerk}: sign in there first",
+                f"您未在{number}号窗口签到，请先签到",
+                window=number,
+            )
+        return
+    raise EngineError("forbidden", f"{actor.role} may not act at a window", "该设备无权在窗口操作", window=number)
+
+
+def signed_in_window(svc: HallService, clerk: str | None) -> int | None:
+    """The window a clerk is signed in at, if any."""
+    if clerk is None:
+        return None
+    return next((n for n, w in svc.engine.windows.items() if w.clerk == clerk), None)
 
 
 def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
@@ -286,7 +310,19 @@ def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
     svc.engine.window(number)
     if actor.role == "callpad":
         _check_window_actor(svc, number, actor)  # a call pad signs in only at its own window
-    clerk = actor.clerk if actor.role == "clerk" and actor.clerk else _str(body, "clerk", max_len=32)
+    if actor.role == "clerk":
+        # A clerk signs in as themselves only (the window is free: that is what signing in is).
+        named = _str(body, "clerk", required=False, max_len=32)
+        if actor.clerk is None or named not in (None, actor.clerk):
+            raise EngineError(
+                "forbidden",
+                "a clerk token signs in only its own clerk",
+                "工作人员只能以本人身份签到",
+                window=number,
+            )
+        clerk = actor.clerk
+    else:
+        clerk = _str(body, "clerk", max_len=32)
     assert clerk is not None
     svc.emit(svc.engine.sign_in(number, clerk, now))
     return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}

@@ -87,6 +87,33 @@ def submit(hall: HallProcess, who: str = "c01") -> dict[str, Any]:
     return r.json()
 
 
+# ------------------------------------------------------------------ 1. the clerk's window
+def test_a_clerk_acts_only_at_the_window_they_are_signed_in_at(hall: HallProcess) -> None:
+    # window 4 has nobody: a clerk signed in nowhere, or a token naming no clerk, acts nowhere
+    assert post(hall, "/windows/4/call-next", "c07").status_code == 403
+    assert post(hall, "/windows/4/pause", "c07").status_code == 403
+    assert post(hall, "/windows/1/call-next", "nobody").status_code == 403
+    assert call(hall, "GET", "/cases/mine?clerk=c01", "nobody").status_code == 400  # has no cases of its own
+    body = {"item_code": ITEM, "id_number": APPLICANT, "name": "张三丰", "window": 4}
+    assert post(hall, "/cases", "c07", body).status_code == 403
+    # a token naming no clerk signs nobody in, nor someone else
+    assert post(hall, "/windows/4/sign-in", "nobody", {"clerk": "c08"}).status_code == 403
+    assert post(hall, "/windows/4/sign-in", "c07", {"clerk": "c08"}).status_code == 403
+    # signing in at the free window, then it is theirs, and only theirs
+    signed = post(hall, "/windows/4/sign-in", "c07")
+    assert signed.status_code == 200 and signed.json()["clerk"] == "c07"
+    assert post(hall, "/windows/4/pause", "c07").json()["status"] == "paused"
+    assert post(hall, "/windows/4/resume", "c07").json()["status"] == "open"
+    assert post(hall, "/windows/4/call-next", "c01").status_code == 403
+    assert post(hall, "/windows/1/sign-out", "c07").status_code == 403  # c01's window
+    assert post(hall, "/cases", "c07", body).status_code == 201
+    assert post(hall, "/windows/4/sign-out", "c07").json()["status"] == "closed"
+    assert post(hall, "/windows/4/call-next", "c07").status_code == 403  # not theirs any more
+    # managers act anywhere (the floor desk): sign a clerk in and out
+    assert post(hall, "/windows/4/sign-in", "manager", {"clerk": "c08"}).json()["clerk"] == "c08"
+    assert post(hall, "/windows/4/sign-out", "manager").json()["status"] == "closed"
+
+
 # ------------------------------------------------------------------ 3. call pads
 def test_a_call_pad_works_its_own_window_and_is_not_staff(hall: HallProcess) -> None:
     cid = submit(hall)["id"]
