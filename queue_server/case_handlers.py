@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import case_access
+from .case_access import department_of as _department_of
 from .cases import (
     Case,
     CaseItem,
@@ -43,7 +45,6 @@ from .handlers import (
     CODE_ALPHABET,
     REQUEST_KEY,
     HandlerFn,
-    _check_window_actor,
     _id_number,
     _int,
     _mask_name,
@@ -54,7 +55,7 @@ from .handlers import (
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
-from .store.models import CaseRow, CertificateRow, Clerk, Hall, TicketRow
+from .store.models import CaseRow, CertificateRow, Hall, TicketRow
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -185,9 +186,21 @@ def _party(svc: HallService, body: dict[str, Any], *, required: bool) -> tuple[P
 
 
 def _clerk_where(
-    svc: HallService, body: dict[str, Any], actor: Actor, default: Channel, role: Role = Role.CLERK
+    svc: HallService,
+    body: dict[str, Any],
+    actor: Actor,
+    default: Channel,
+    role: Role = Role.CLERK,
+    case: Case | None = None,
 ) -> Where:
-    """A clerk's step: at their window (the visitor present) or in the back office."""
+    """A clerk's step: at their window (the visitor present) or in the back office / online.
+
+    Case steps are on record against a member of staff (``actor.clerk``): a token naming no
+    clerk (a manager's, say) takes none. At a window the clerk must be signed in there; any
+    clerk may then act for the visitor in front of them (首问负责: the officer may be away).
+    Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
+    lead or co-departments (``case_access.handles``). A submit has no case yet: the clerk
+    submitting becomes its first-inquiry officer."""
     channel_s = _str(body, "channel", required=False, max_len=16)
     try:
         channel = Channel(channel_s) if channel_s else default
@@ -196,6 +209,13 @@ def _clerk_where(
             f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
         ) from None
     window = _int(body, "window", required=False)
+    system = actor.kind == "system"
+    if not system and not actor.clerk:
+        raise EngineError(
+            "forbidden",
+            "case steps are taken by a clerk: this token names none (managers supervise cases, they do not handle them)",
+            "办件须由工作人员经办：该令牌未关联工作人员（管理人员负责督办，不经办）",
+        )
     who = actor.clerk or actor.name
     if window is None and channel is Channel.WINDOW:
         window = signed_in_window(svc, who)
@@ -207,8 +227,25 @@ def _clerk_where(
             )
     if window is not None:
         svc.engine.window(window)
-        if channel is Channel.WINDOW:
-            _check_window_actor(svc, window, actor)
+    if system:
+        pass  # the hall's own steps (start-up, tests) are not anybody's
+    elif channel is Channel.WINDOW:
+        assert window is not None
+        if svc.engine.windows[window].clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"clerk {actor.clerk} is not signed in at window {window}: sign in there first",
+                f"您未在{window}号窗口签到，请先签到",
+                window=window,
+            )
+    elif case is not None and not case_access.handles(svc, actor, case):
+        raise EngineError(
+            "forbidden",
+            f"case {case.id} is handled by its first-inquiry clerk and its departments' staff; "
+            "at a window, with the visitor present, any clerk signed in there may act",
+            f"办件 {case.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
+            case=case.id,
+        )
     hall = svc.store.hall if channel is not Channel.ONLINE else None
     return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
 
@@ -478,7 +515,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
     def step(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         case_id = _case_id(body)
         store = case_store(svc)
-        where = _clerk_where(svc, body, actor, default, role)
+        where = _clerk_where(svc, body, actor, default, role, store.load(case_id))
         extra: dict[str, Any] = {}
         if command == "accept":
             commitment = body.get("commitment", False)
@@ -553,14 +590,6 @@ for _type, _command, _default, _role in (
     ("case.verify", "verify", Channel.BACK_OFFICE, Role.DEPARTMENT),
 ):
     _clerk_step(_type, _command, _default, _role)
-
-
-def _department_of(svc: HallService, actor: Actor) -> str:
-    """The department the acting clerk works for ("" for comprehensive-window clerks)."""
-    if not actor.clerk:
-        return ""
-    with svc.store.engine.connect() as c:
-        return c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
 
 
 def _check_department(svc: HallService, actor: Actor, department: str) -> None:

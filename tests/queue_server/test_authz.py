@@ -114,6 +114,41 @@ def test_a_clerk_acts_only_at_the_window_they_are_signed_in_at(hall: HallProcess
     assert post(hall, "/windows/4/sign-out", "manager").json()["status"] == "closed"
 
 
+# ------------------------------------------------------------------ 2. back-office case steps
+def test_back_office_steps_only_by_the_first_inquiry_clerk_or_the_departments(hall: HallProcess) -> None:
+    cid = submit(hall)["id"]  # c01 at window 1: the first-inquiry clerk
+    # another clerk, not at a window with the visitor, neither refuses nor withdraws it
+    for who in ("c02", "manager", "nobody"):
+        r = post(hall, f"/cases/{cid}/refuse", who, {"reason": "材料不全", "channel": "back_office"})
+        assert r.status_code == 403, (who, r.text)
+        assert post(hall, f"/cases/{cid}/withdraw", who, {"channel": "back_office"}).status_code == 403
+        assert post(hall, f"/cases/{cid}/withdraw", who, {"channel": "online"}).status_code == 403
+    # managers supervise: no case step at a window either
+    assert post(hall, f"/cases/{cid}/accept", "manager", {"window": 1}).status_code == 403
+    # the first-inquiry clerk accepts and sends it to review from the back office
+    assert post(hall, f"/cases/{cid}/accept", "c01", {"channel": "back_office"}).json()["state"] == "accepted"
+    assert post(hall, f"/cases/{cid}/review", "c02").status_code == 403
+    assert post(hall, f"/cases/{cid}/review", "c01").json()["state"] == "in_review"
+    # the department decides its task and tells the result is ready
+    assert post(hall, f"/cases/{cid}/decide", "health", {"decision": "approved"}).json()["state"] == "approved"
+    assert post(hall, f"/cases/{cid}/result-ready", "c02").status_code == 403
+    assert post(hall, f"/cases/{cid}/result-ready", "health").json()["state"] == "result_ready"
+    # the visitor at window 2: any clerk signed in there hands out (统一窗口出件)
+    handed = post(hall, f"/cases/{cid}/hand-out", "c02", {"window": 2})
+    assert handed.status_code == 200 and handed.json()["steps"][-1]["window"] == 2
+    assert post(hall, f"/cases/{cid}/close", "c02").status_code == 403
+    assert post(hall, f"/cases/{cid}/close", "c01").json()["state"] == "closed"
+
+
+def test_a_case_step_at_a_window_needs_the_clerk_signed_in_there(hall: HallProcess) -> None:
+    cid = submit(hall)["id"]
+    assert post(hall, f"/cases/{cid}/notice", "c02", {"materials": ["photo"], "window": 1}).status_code == 403
+    assert post(hall, f"/cases/{cid}/notice", "c07", {"materials": ["photo"], "window": 4}).status_code == 403
+    assert post(hall, f"/cases/{cid}/notice", "c07", {"materials": ["photo"]}).status_code == 400  # no window
+    noticed = post(hall, f"/cases/{cid}/notice", "c02", {"materials": ["photo"]})  # the visitor at window 2
+    assert noticed.status_code == 200 and noticed.json()["steps"][-1]["window"] == 2
+
+
 # ------------------------------------------------------------------ 3. call pads
 def test_a_call_pad_works_its_own_window_and_is_not_staff(hall: HallProcess) -> None:
     cid = submit(hall)["id"]
