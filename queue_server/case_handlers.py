@@ -880,6 +880,7 @@ def _source(actor: Actor) -> Source:
 @case_handler("case.rate", role="public", mutates=True)
 def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
+    _visitor_rates(actor)
     case_id = _visitor_case(svc, body, actor)
     level = _int(body, "level")
     assert level is not None
@@ -899,6 +900,14 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
         clerk=step.where.actor if step.where.role is Role.CLERK else None,
     )
     return {**reply, "case": case_id}
+
+
+def _visitor_rates(actor: Actor) -> None:
+    """好差评 is the visitor's word: staff do not rate services (their own, say)."""
+    if actor.at_least("clerk"):
+        raise EngineError(
+            "forbidden", "ratings come from the visitor, not from staff", "好差评须由办事人本人作出，工作人员不能评价"
+        )
 
 
 def _rate(
@@ -960,8 +969,10 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
                 "an evaluation pad rates only the service at its own window",
                 "评价器只能评价本窗口的服务",
             )
-    elif not actor.at_least("clerk") and not hmac.compare_digest(str(body.get("token") or ""), t.token):
-        raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
+    else:
+        _visitor_rates(actor)
+        if not hmac.compare_digest(str(body.get("token") or ""), t.token):
+            raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
     if t.called_at is None or t.window is None:
         raise EngineError(
             "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid

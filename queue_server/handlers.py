@@ -244,6 +244,13 @@ def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
     return _issued_reply(svc, events[0].data["ticket"])
 
 
+def _check_ticket_token(svc: HallService, body: dict[str, Any], actor: Actor, t: Any) -> None:
+    """The slip's token (its QR code) proves the holder; a wrong one looks like no such
+    ticket, so nobody learns another's."""
+    if body.get("token") != t.token:
+        raise not_found("live ticket", "在办票号", t.id)
+
+
 @handler("ticket.status")
 def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = _str(body, "ticket", max_len=40)
@@ -251,20 +258,45 @@ def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
     t = svc.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
-    if not actor.at_least("clerk") and body.get("token") != t.token:
-        # Without the token from the slip nobody learns another visitor's ticket.
-        raise not_found("live ticket", "在办票号", tid)
+    if not actor.at_least("clerk"):  # staff see the live queue; the public only its own ticket
+        _check_ticket_token(svc, body, actor, t)
     return ticket_view(svc.engine, t)
+
+
+def _waits_for(svc: HallService, t: Any, clerk: str | None) -> bool:
+    """Whether a waiting ticket is the clerk's at their window: transferred to it, or a
+    returning visitor reserved for them (首问负责)."""
+    window = signed_in_window(svc, clerk)
+    if window is None:
+        return False
+    if t.transfer is not None and t.transfer.to_window == window:
+        return True
+    return t.reserved_until is not None and t.first_inquiry_clerk == clerk
 
 
 @handler("ticket.cancel", role="public", mutates=True)
 def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
+    slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
+    window; a call pad or a kiosk never without the token."""
     tid = _str(body, "ticket", max_len=40)
     assert tid is not None
     t = svc.engine.ticket(tid)
-    if not actor.at_least("clerk") and body.get("token") != t.token:
-        raise not_found("live ticket", "在办票号", tid)
-    svc.emit(svc.engine.cancel(tid, now, "visitor" if not actor.at_least("clerk") else "clerk"))
+    if actor.at_least("manager") or actor.kind == "system":
+        reason = "clerk"
+    elif actor.role == "clerk" and body.get("token") is None:
+        if not _waits_for(svc, t, actor.clerk):
+            raise EngineError(
+                "forbidden",
+                "a clerk cancels only a ticket waiting for their own window; the visitor cancels with the slip",
+                "工作人员只能取消等候本窗口的票号；其他票号请办事人凭取号单取消",
+                ticket=tid,
+            )
+        reason = "clerk"
+    else:
+        _check_ticket_token(svc, body, actor, t)
+        reason = "visitor"
+    svc.emit(svc.engine.cancel(tid, now, reason))
     return {"ticket": tid, "state": "cancelled"}
 
 

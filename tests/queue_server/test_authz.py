@@ -18,6 +18,7 @@ from tests.support.hall import HallProcess
 pytestmark = pytest.mark.slow
 
 APPLICANT = "11010519491231002X"
+RETURNING = "320102198001010016"  # a visitor with no case: back after a one-time notice
 ITEM = "C-WJ-002"  # health (卫生健康局) decides; a citizen item every comprehensive window serves
 
 
@@ -178,3 +179,50 @@ def test_a_call_pad_works_its_own_window_and_is_not_staff(hall: HallProcess) -> 
         again = pad.request("window.call_next", {"window": 3})["ticket"]
         assert pad.request("ticket.complete", {"ticket": again["id"]})["state"] == "done"
         assert refused(pad, "window.call_next", {"window": 1}).code == "forbidden"
+
+
+# ------------------------------------------------------------------ 4. cancelling a ticket
+def test_who_cancels_a_waiting_ticket(hall: HallProcess) -> None:
+    # a ticket transferred to window 1 waits for c01 (drawn first: window 2 serves in order)
+    for_window_1 = ticket(hall)
+    serve(hall, 2, "c02", for_window_1["id"])
+    moved = post(hall, f"/tickets/{for_window_1['id']}/transfer", "c02", {"to_window": 1, "note": "转1号窗口"})
+    assert moved.status_code == 200
+    mine, other, kiosk_slip, floor = (ticket(hall) for _ in range(4))
+    # the holder, with the slip's token; a wrong token is no such ticket
+    assert post(hall, f"/tickets/{mine['id']}/cancel", body={"token": "guess"}).status_code == 404
+    assert post(hall, f"/tickets/{mine['id']}/cancel", body={"token": mine["token"]}).json()["state"] == "cancelled"
+    # a clerk: not a ticket waiting for another window, or for none
+    r = post(hall, f"/tickets/{other['id']}/cancel", "c01")
+    assert r.status_code == 403 and "取号单" in r.json()["error"]["message_zh"]
+    # a kiosk and a call pad: never without the token; a kiosk scanning the slip: yes
+    with device(hall, "kiosk") as k, device(hall, "pad3") as pad:
+        assert refused(k, "ticket.cancel", {"ticket": other["id"]}).code == "not_found"
+        assert refused(pad, "ticket.cancel", {"ticket": other["id"]}).code == "not_found"
+        assert k.request("ticket.cancel", {"ticket": kiosk_slip["id"], "token": kiosk_slip["token"]})["state"] == "cancelled"
+    # the ticket waiting for window 1: its clerk may cancel it, the clerk who sent it there not
+    assert post(hall, f"/tickets/{for_window_1['id']}/cancel", "c02").status_code == 403
+    assert post(hall, f"/tickets/{for_window_1['id']}/cancel", "c01").json()["state"] == "cancelled"
+    # the floor manager cancels any waiting ticket
+    assert post(hall, f"/tickets/{floor['id']}/cancel", "manager").json()["state"] == "cancelled"
+    assert post(hall, f"/tickets/{other['id']}/cancel", "manager").json()["state"] == "cancelled"
+    # a returning visitor reserved for c01 (首问负责) waits for window 1 too
+    first = post(hall, "/tickets", body={"item_code": ITEM, "id_number": RETURNING}).json()
+    serve(hall, 1, "c01", first["id"])
+    assert post(hall, f"/tickets/{first['id']}/complete", "c01", {"outcome": "one_time_notice"}).status_code == 200
+    back = post(hall, "/tickets", body={"item_code": ITEM, "id_number": RETURNING}).json()
+    assert back["first_inquiry_clerk"] == "c01"
+    assert post(hall, f"/tickets/{back['id']}/cancel", "c02").status_code == 403
+    assert post(hall, f"/tickets/{back['id']}/cancel", "c01").json()["state"] == "cancelled"
+
+
+# ------------------------------------------------------------------ ratings are the visitor's
+def test_staff_do_not_rate_services(hall: HallProcess) -> None:
+    t = ticket(hall)
+    serve(hall, 1, "c01", t["id"])
+    assert post(hall, f"/tickets/{t['id']}/complete", "c01").status_code == 200
+    r = post(hall, f"/tickets/{t['id']}/rate", "c01", {"level": 5})
+    assert r.status_code == 403
+    case = submit(hall)
+    assert post(hall, f"/cases/{case['id']}/rate", "c01", {"level": 5, "id_number": APPLICANT}).status_code == 403
+    assert post(hall, f"/tickets/{t['id']}/rate", body={"token": t["token"], "level": 5}).status_code == 201
