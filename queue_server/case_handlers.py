@@ -14,7 +14,6 @@ nothing extra is stored) and shows no ID data.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import case_access
+from . import case_access, throttle
 from .case_access import department_of as _department_of
 from .cases import (
     Case,
@@ -56,6 +55,7 @@ from .handlers import (
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
 from .store.models import CaseRow, CertificateRow, Hall, TicketRow
+from .throttle import same_secret
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -165,10 +165,18 @@ def _strings(body: dict[str, Any], name: str, *, required: bool = False) -> list
     return list(v)
 
 
-def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str) -> None:
-    """A wrong or missing check code looks like no such case."""
+def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str, actor: Actor) -> None:
+    """A wrong or missing check code looks like no such case, and is counted against the
+    client (``throttle``): anything that is not six letters of the code alphabet is wrong."""
     code = body.get("code")
-    if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper(), check_code(svc, case_id)):
+    given = code.strip().upper() if isinstance(code, str) else ""
+    ok = (
+        len(given) == CHECK_LEN
+        and all(ch in CODE_ALPHABET for ch in given)
+        and same_secret(given, check_code(svc, case_id))
+    )
+    throttle.check(svc, actor, ok)
+    if not ok:
         raise not_found("case", "办件", case_id)
 
 
@@ -766,7 +774,7 @@ def case_progress(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
         return {"cases": [_progress(svc, s.id, now) for s in cases]}
     case_id = _case_id(body)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
-        _check_code_of(svc, body, case_id)
+        _check_code_of(svc, body, case_id, actor)
     return _progress(svc, case_id, now)
 
 
@@ -783,7 +791,7 @@ def _visitor_case(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
     case_id = _case_id(body)
     id_hash = _kiosk_id_hash(svc, body, actor)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
-        _check_code_of(svc, body, case_id)
+        _check_code_of(svc, body, case_id, actor)
     return case_id
 
 
@@ -971,7 +979,9 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
             )
     else:
         _visitor_rates(actor)
-        if not hmac.compare_digest(str(body.get("token") or ""), t.token):
+        ok = same_secret(body.get("token"), t.token)
+        throttle.check(svc, actor, ok)
+        if not ok:
             raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
     if t.called_at is None or t.window is None:
         raise EngineError(
@@ -1028,9 +1038,18 @@ def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now:
     if not isinstance(raw, str) or id_number_problem(raw.strip().upper()):
         raise bad_request("the holder's id_number is required", "必须提供持证人身份证号码", field="id_number")
     store = case_store(svc)
-    cert = store.certificate(number)
-    if not hmac.compare_digest(cert.holder_hash, svc.privacy.lookup_hash(raw.strip().upper())):
+    try:
+        found: Certificate | None = store.certificate(number)
+    except EngineError as e:
+        if e.code != "not_found":
+            raise
+        found = None
+    # Number and holder's ID together open the print; an unknown number counts as wrong too.
+    ok = found is not None and same_secret(found.holder_hash, svc.privacy.lookup_hash(raw.strip().upper()))
+    throttle.check(svc, actor, ok)
+    if not ok or found is None:
         raise not_found("certificate", "电子证照", number)  # not the holder's: as if none
+    cert = found
     prints = store.record_print(number, hall=svc.store.hall, kiosk=actor.name, now=now)
     # The self-print is the hand-out of a case whose result waits (出件 at the kiosk).
     handed_out = None
@@ -1054,7 +1073,15 @@ def certificate_verify(svc: HallService, body: dict[str, Any], actor: Actor, now
     number = _str(body, "number", max_len=80)
     code = _str(body, "code", max_len=20)
     assert number is not None and code is not None
-    cert = case_store(svc).verify_certificate(number, code)
+    try:
+        cert: Certificate | None = case_store(svc).verify_certificate(number, code)
+    except EngineError as e:
+        if e.code != "not_found":
+            raise
+        cert = None
+    throttle.check(svc, actor, cert is not None)
+    if cert is None:
+        raise not_found("certificate", "电子证照", number)
     return {**certificate_view(cert), "valid": cert.valid_on(_today(svc, now))}
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import throttle
 from .engine import EngineError, Outcome, Priority
 from .engine.errors import bad_request, conflict, not_found
 from .engine.views import hall_view, ticket_view
 from .privacy import id_number_problem, mask
+from .throttle import same_secret
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -245,9 +247,11 @@ def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
 
 
 def _check_ticket_token(svc: HallService, body: dict[str, Any], actor: Actor, t: Any) -> None:
-    """The slip's token (its QR code) proves the holder; a wrong one looks like no such
-    ticket, so nobody learns another's."""
-    if body.get("token") != t.token:
+    """The slip's token (its QR code) proves the holder; a wrong one is counted against the
+    client (``throttle``) and looks like no such ticket, so nobody learns another's."""
+    ok = same_secret(body.get("token"), t.token)
+    throttle.check(svc, actor, ok)
+    if not ok:
         raise not_found("live ticket", "在办票号", t.id)
 
 
@@ -466,6 +470,9 @@ def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     code = _str(body, "code", max_len=16)
     assert code is not None
+    if not actor.at_least("clerk"):
+        # The code alone opens the booking: an unknown one is counted like a wrong check code.
+        throttle.check(svc, actor, code.upper() in svc.engine.appointments)
     events = svc.emit(svc.engine.check_in(code.upper(), now, svc.new_token()))
     return _issued_reply(svc, events[0].data["ticket"])
 
@@ -474,11 +481,15 @@ def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, n
 def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     code = _str(body, "code", max_len=16)
     assert code is not None
-    a = svc.engine.appointment(code.upper())
     if not actor.at_least("clerk"):
+        # Code and ID number together prove the booking; either wrong is counted.
         id_hash, _, _ = _id_number(svc, body)
-        if id_hash is None or id_hash != a.id_hash:
+        booked = svc.engine.appointments.get(code.upper())
+        ok = booked is not None and id_hash is not None and same_secret(id_hash, booked.id_hash or "")
+        throttle.check(svc, actor, ok)
+        if booked is not None and not ok:
             raise conflict("the ID number does not match the appointment", "身份证号码与预约不符")
+    a = svc.engine.appointment(code.upper())
     svc.emit(svc.engine.cancel_appointment(a.code, now))
     return {"code": a.code, "state": "cancelled"}
 
