@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
+    TOO_MANY_REQUESTS = "too_many_requests"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
 
@@ -54,6 +55,10 @@ STANDARD_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.NOT_FOUND: ("Not found.", "未找到相关记录。"),
     ErrorCode.CONFLICT: ("The current state does not allow this action.", "当前状态不允许此操作。"),
     ErrorCode.FORBIDDEN: ("This device or user may not do this.", "该设备或用户无权执行此操作。"),
+    ErrorCode.TOO_MANY_REQUESTS: (
+        "Too many wrong codes; please wait before trying again.",
+        "错误次数过多，请稍候再试。",
+    ),
     ErrorCode.UNAVAILABLE: (
         "The server is busy or unavailable; please try again later.",
         "服务器繁忙或暂不可用，请稍后再试。",

@@ -14,7 +14,6 @@ nothing extra is stored) and shows no ID data.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -25,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import case_access, throttle
+from .case_access import department_of as _department_of
 from .cases import (
     Case,
     CaseItem,
@@ -43,17 +44,18 @@ from .handlers import (
     CODE_ALPHABET,
     REQUEST_KEY,
     HandlerFn,
-    _check_window_actor,
     _id_number,
     _int,
     _mask_name,
     _str,
     handler,
     item_name,
+    signed_in_window,
 )
 from .privacy import id_number_problem, mask
 from .store.casestore import CaseStore, CaseSummary
-from .store.models import CaseRow, CertificateRow, Clerk, Hall, TicketRow
+from .store.models import CaseRow, CertificateRow, Hall, TicketRow
+from .throttle import same_secret
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -163,10 +165,18 @@ def _strings(body: dict[str, Any], name: str, *, required: bool = False) -> list
     return list(v)
 
 
-def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str) -> None:
-    """A wrong or missing check code looks like no such case."""
+def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str, actor: Actor) -> None:
+    """A wrong or missing check code looks like no such case, and is counted against the
+    client (``throttle``): anything that is not six letters of the code alphabet is wrong."""
     code = body.get("code")
-    if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper(), check_code(svc, case_id)):
+    given = code.strip().upper() if isinstance(code, str) else ""
+    ok = (
+        len(given) == CHECK_LEN
+        and all(ch in CODE_ALPHABET for ch in given)
+        and same_secret(given, check_code(svc, case_id))
+    )
+    throttle.check(svc, actor, ok)
+    if not ok:
         raise not_found("case", "办件", case_id)
 
 
@@ -184,9 +194,21 @@ def _party(svc: HallService, body: dict[str, Any], *, required: bool) -> tuple[P
 
 
 def _clerk_where(
-    svc: HallService, body: dict[str, Any], actor: Actor, default: Channel, role: Role = Role.CLERK
+    svc: HallService,
+    body: dict[str, Any],
+    actor: Actor,
+    default: Channel,
+    role: Role = Role.CLERK,
+    case: Case | None = None,
 ) -> Where:
-    """A clerk's step: at their window (the visitor present) or in the back office."""
+    """A clerk's step: at their window (the visitor present) or in the back office / online.
+
+    Case steps are on record against a member of staff (``actor.clerk``): a token naming no
+    clerk (a manager's, say) takes none. At a window the clerk must be signed in there; any
+    clerk may then act for the visitor in front of them (首问负责: the officer may be away).
+    Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
+    lead or co-departments (``case_access.handles``). A submit has no case yet: the clerk
+    submitting becomes its first-inquiry officer."""
     channel_s = _str(body, "channel", required=False, max_len=16)
     try:
         channel = Channel(channel_s) if channel_s else default
@@ -195,11 +217,16 @@ def _clerk_where(
             f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
         ) from None
     window = _int(body, "window", required=False)
+    system = actor.kind == "system"
+    if not system and not actor.clerk:
+        raise EngineError(
+            "forbidden",
+            "case steps are taken by a clerk: this token names none (managers supervise cases, they do not handle them)",
+            "办件须由工作人员经办：该令牌未关联工作人员（管理人员负责督办，不经办）",
+        )
     who = actor.clerk or actor.name
     if window is None and channel is Channel.WINDOW:
-        window = next(
-            (n for n, w in svc.engine.windows.items() if w.clerk is not None and w.clerk == who), None
-        )
+        window = signed_in_window(svc, who)
         if window is None:
             raise bad_request(
                 "give the window (the clerk is not signed in at one)",
@@ -208,8 +235,25 @@ def _clerk_where(
             )
     if window is not None:
         svc.engine.window(window)
-        if channel is Channel.WINDOW:
-            _check_window_actor(svc, window, actor)
+    if system:
+        pass  # the hall's own steps (start-up, tests) are not anybody's
+    elif channel is Channel.WINDOW:
+        assert window is not None
+        if svc.engine.windows[window].clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"clerk {actor.clerk} is not signed in at window {window}: sign in there first",
+                f"您未在{window}号窗口签到，请先签到",
+                window=window,
+            )
+    elif case is not None and not case_access.handles(svc, actor, case):
+        raise EngineError(
+            "forbidden",
+            f"case {case.id} is handled by its first-inquiry clerk and its departments' staff; "
+            "at a window, with the visitor present, any clerk signed in there may act",
+            f"办件 {case.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
+            case=case.id,
+        )
     hall = svc.store.hall if channel is not Channel.ONLINE else None
     return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
 
@@ -479,7 +523,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
     def step(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         case_id = _case_id(body)
         store = case_store(svc)
-        where = _clerk_where(svc, body, actor, default, role)
+        where = _clerk_where(svc, body, actor, default, role, store.load(case_id))
         extra: dict[str, Any] = {}
         if command == "accept":
             commitment = body.get("commitment", False)
@@ -556,14 +600,6 @@ for _type, _command, _default, _role in (
     _clerk_step(_type, _command, _default, _role)
 
 
-def _department_of(svc: HallService, actor: Actor) -> str:
-    """The department the acting clerk works for ("" for comprehensive-window clerks)."""
-    if not actor.clerk:
-        return ""
-    with svc.store.engine.connect() as c:
-        return c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
-
-
 def _check_department(svc: HallService, actor: Actor, department: str) -> None:
     """并联办理: a department's task is decided (and a 告知承诺 case checked) by that
     department's own staff, a clerk whose ``department`` it is; comprehensive-window clerks
@@ -617,9 +653,10 @@ def case_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -
 @case_handler("case.mine", role="clerk")
 def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
+    # A clerk sees their own cases only (a clerk token naming no clerk has none).
     clerk = (
         actor.clerk
-        if actor.role == "clerk"
+        if not actor.at_least("manager")
         else _str(body, "clerk", required=False, max_len=32) or actor.clerk
     )
     if not clerk:
@@ -737,7 +774,7 @@ def case_progress(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
         return {"cases": [_progress(svc, s.id, now) for s in cases]}
     case_id = _case_id(body)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
-        _check_code_of(svc, body, case_id)
+        _check_code_of(svc, body, case_id, actor)
     return _progress(svc, case_id, now)
 
 
@@ -754,7 +791,7 @@ def _visitor_case(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
     case_id = _case_id(body)
     id_hash = _kiosk_id_hash(svc, body, actor)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
-        _check_code_of(svc, body, case_id)
+        _check_code_of(svc, body, case_id, actor)
     return case_id
 
 
@@ -851,6 +888,7 @@ def _source(actor: Actor) -> Source:
 @case_handler("case.rate", role="public", mutates=True)
 def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
+    _visitor_rates(actor)
     case_id = _visitor_case(svc, body, actor)
     level = _int(body, "level")
     assert level is not None
@@ -870,6 +908,14 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
         clerk=step.where.actor if step.where.role is Role.CLERK else None,
     )
     return {**reply, "case": case_id}
+
+
+def _visitor_rates(actor: Actor) -> None:
+    """好差评 is the visitor's word: staff do not rate services (their own, say)."""
+    if actor.at_least("clerk"):
+        raise EngineError(
+            "forbidden", "ratings come from the visitor, not from staff", "好差评须由办事人本人作出，工作人员不能评价"
+        )
 
 
 def _rate(
@@ -931,8 +977,12 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
                 "an evaluation pad rates only the service at its own window",
                 "评价器只能评价本窗口的服务",
             )
-    elif not actor.at_least("clerk") and not hmac.compare_digest(str(body.get("token") or ""), t.token):
-        raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
+    else:
+        _visitor_rates(actor)
+        ok = same_secret(body.get("token"), t.token)
+        throttle.check(svc, actor, ok)
+        if not ok:
+            raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
     if t.called_at is None or t.window is None:
         raise EngineError(
             "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid
@@ -988,9 +1038,18 @@ def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now:
     if not isinstance(raw, str) or id_number_problem(raw.strip().upper()):
         raise bad_request("the holder's id_number is required", "必须提供持证人身份证号码", field="id_number")
     store = case_store(svc)
-    cert = store.certificate(number)
-    if not hmac.compare_digest(cert.holder_hash, svc.privacy.lookup_hash(raw.strip().upper())):
+    try:
+        found: Certificate | None = store.certificate(number)
+    except EngineError as e:
+        if e.code != "not_found":
+            raise
+        found = None
+    # Number and holder's ID together open the print; an unknown number counts as wrong too.
+    ok = found is not None and same_secret(found.holder_hash, svc.privacy.lookup_hash(raw.strip().upper()))
+    throttle.check(svc, actor, ok)
+    if not ok or found is None:
         raise not_found("certificate", "电子证照", number)  # not the holder's: as if none
+    cert = found
     prints = store.record_print(number, hall=svc.store.hall, kiosk=actor.name, now=now)
     # The self-print is the hand-out of a case whose result waits (出件 at the kiosk).
     handed_out = None
@@ -1014,7 +1073,15 @@ def certificate_verify(svc: HallService, body: dict[str, Any], actor: Actor, now
     number = _str(body, "number", max_len=80)
     code = _str(body, "code", max_len=20)
     assert number is not None and code is not None
-    cert = case_store(svc).verify_certificate(number, code)
+    try:
+        cert: Certificate | None = case_store(svc).verify_certificate(number, code)
+    except EngineError as e:
+        if e.code != "not_found":
+            raise
+        cert = None
+    throttle.check(svc, actor, cert is not None)
+    if cert is None:
+        raise not_found("certificate", "电子证照", number)
     return {**certificate_view(cert), "valid": cert.valid_on(_today(svc, now))}
 
 

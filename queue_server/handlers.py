@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import throttle
 from .engine import EngineError, Outcome, Priority
 from .engine.errors import bad_request, conflict, not_found
 from .engine.views import hall_view, ticket_view
 from .privacy import id_number_problem, mask
+from .throttle import same_secret
 
 if TYPE_CHECKING:
     from .service import Actor, HallService
@@ -100,20 +102,44 @@ def _window_for(svc: HallService, body: dict[str, Any], actor: Actor) -> int:
 
 
 def _check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
-    """A call pad acts for its own window, a clerk for the window they are signed in at;
-    managers may act anywhere."""
+    """Who acts at a window: its own call pad, the clerk signed in there (a clerk signed in
+    nowhere, or elsewhere, acts nowhere), a manager anywhere (the floor desk), the system."""
     if actor.at_least("manager") or actor.kind == "system":
         return
-    if actor.role == "callpad" and actor.window != number:
-        raise EngineError("forbidden", f"this call pad belongs to window {actor.window}", "该呼叫器不属于此窗口")
-    if actor.role == "clerk" and actor.clerk is not None:
-        w = svc.engine.windows[number]
-        if w.clerk is not None and w.clerk != actor.clerk:
+    if actor.role == "callpad":
+        if actor.window != number:
             raise EngineError(
                 "forbidden",
-                f"window {number} is signed in by another clerk",
-                f"{number}号窗口由其他工作人员签到",
+                f"this call pad belongs to window {actor.window}",
+                "该呼叫器不属于此窗口",
+                window=number,
             )
+        return
+    if actor.role == "clerk":
+        if actor.clerk is None:
+            raise EngineError(
+                "forbidden",
+                "this clerk token names no clerk; ask for a token with --clerk",
+                "该令牌未关联工作人员，无法在窗口办理",
+                window=number,
+            )
+        w = svc.engine.windows[number]
+        if w.clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"window {number} is not signed in by clerk {actor.clerk}: sign in there first",
+                f"您未在{number}号窗口签到，请先签到",
+                window=number,
+            )
+        return
+    raise EngineError("forbidden", f"{actor.role} may not act at a window", "该设备无权在窗口操作", window=number)
+
+
+def signed_in_window(svc: HallService, clerk: str | None) -> int | None:
+    """The window a clerk is signed in at, if any."""
+    if clerk is None:
+        return None
+    return next((n for n, w in svc.engine.windows.items() if w.clerk == clerk), None)
 
 
 def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
@@ -220,6 +246,15 @@ def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
     return _issued_reply(svc, events[0].data["ticket"])
 
 
+def _check_ticket_token(svc: HallService, body: dict[str, Any], actor: Actor, t: Any) -> None:
+    """The slip's token (its QR code) proves the holder; a wrong one is counted against the
+    client (``throttle``) and looks like no such ticket, so nobody learns another's."""
+    ok = same_secret(body.get("token"), t.token)
+    throttle.check(svc, actor, ok)
+    if not ok:
+        raise not_found("live ticket", "在办票号", t.id)
+
+
 @handler("ticket.status")
 def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = _str(body, "ticket", max_len=40)
@@ -227,20 +262,45 @@ def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
     t = svc.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
-    if not actor.at_least("clerk") and body.get("token") != t.token:
-        # Without the token from the slip nobody learns another visitor's ticket.
-        raise not_found("live ticket", "在办票号", tid)
+    if not actor.at_least("clerk"):  # staff see the live queue; the public only its own ticket
+        _check_ticket_token(svc, body, actor, t)
     return ticket_view(svc.engine, t)
+
+
+def _waits_for(svc: HallService, t: Any, clerk: str | None) -> bool:
+    """Whether a waiting ticket is the clerk's at their window: transferred to it, or a
+    returning visitor reserved for them (首问负责)."""
+    window = signed_in_window(svc, clerk)
+    if window is None:
+        return False
+    if t.transfer is not None and t.transfer.to_window == window:
+        return True
+    return t.reserved_until is not None and t.first_inquiry_clerk == clerk
 
 
 @handler("ticket.cancel", role="public", mutates=True)
 def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
+    slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
+    window; a call pad or a kiosk never without the token."""
     tid = _str(body, "ticket", max_len=40)
     assert tid is not None
     t = svc.engine.ticket(tid)
-    if not actor.at_least("clerk") and body.get("token") != t.token:
-        raise not_found("live ticket", "在办票号", tid)
-    svc.emit(svc.engine.cancel(tid, now, "visitor" if not actor.at_least("clerk") else "clerk"))
+    if actor.at_least("manager") or actor.kind == "system":
+        reason = "clerk"
+    elif actor.role == "clerk" and body.get("token") is None:
+        if not _waits_for(svc, t, actor.clerk):
+            raise EngineError(
+                "forbidden",
+                "a clerk cancels only a ticket waiting for their own window; the visitor cancels with the slip",
+                "工作人员只能取消等候本窗口的票号；其他票号请办事人凭取号单取消",
+                ticket=tid,
+            )
+        reason = "clerk"
+    else:
+        _check_ticket_token(svc, body, actor, t)
+        reason = "visitor"
+    svc.emit(svc.engine.cancel(tid, now, reason))
     return {"ticket": tid, "state": "cancelled"}
 
 
@@ -279,20 +339,32 @@ def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: 
     return {"ticket": view, "window": number}
 
 
-@handler("window.sign_in", role="clerk", mutates=True)
+@handler("window.sign_in", role="callpad", mutates=True)
 def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _int(body, "window")
     assert number is not None
     svc.engine.window(number)
     if actor.role == "callpad":
         _check_window_actor(svc, number, actor)  # a call pad signs in only at its own window
-    clerk = actor.clerk if actor.role == "clerk" and actor.clerk else _str(body, "clerk", max_len=32)
+    if actor.role == "clerk":
+        # A clerk signs in as themselves only (the window is free: that is what signing in is).
+        named = _str(body, "clerk", required=False, max_len=32)
+        if actor.clerk is None or named not in (None, actor.clerk):
+            raise EngineError(
+                "forbidden",
+                "a clerk token signs in only its own clerk",
+                "工作人员只能以本人身份签到",
+                window=number,
+            )
+        clerk = actor.clerk
+    else:
+        clerk = _str(body, "clerk", max_len=32)
     assert clerk is not None
     svc.emit(svc.engine.sign_in(number, clerk, now))
     return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}
 
 
-@handler("window.sign_out", role="clerk", mutates=True)
+@handler("window.sign_out", role="callpad", mutates=True)
 def window_sign_out(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _window_for(svc, body, actor)
     svc.emit(svc.engine.sign_out(number, now))
@@ -398,6 +470,9 @@ def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     code = _str(body, "code", max_len=16)
     assert code is not None
+    if not actor.at_least("clerk"):
+        # The code alone opens the booking: an unknown one is counted like a wrong check code.
+        throttle.check(svc, actor, code.upper() in svc.engine.appointments)
     events = svc.emit(svc.engine.check_in(code.upper(), now, svc.new_token()))
     return _issued_reply(svc, events[0].data["ticket"])
 
@@ -406,11 +481,15 @@ def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, n
 def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     code = _str(body, "code", max_len=16)
     assert code is not None
-    a = svc.engine.appointment(code.upper())
     if not actor.at_least("clerk"):
+        # Code and ID number together prove the booking; either wrong is counted.
         id_hash, _, _ = _id_number(svc, body)
-        if id_hash is None or id_hash != a.id_hash:
+        booked = svc.engine.appointments.get(code.upper())
+        ok = booked is not None and id_hash is not None and same_secret(id_hash, booked.id_hash or "")
+        throttle.check(svc, actor, ok)
+        if booked is not None and not ok:
             raise conflict("the ID number does not match the appointment", "身份证号码与预约不符")
+    a = svc.engine.appointment(code.upper())
     svc.emit(svc.engine.cancel_appointment(a.code, now))
     return {"code": a.code, "state": "cancelled"}
 

@@ -12,7 +12,8 @@ Requests (registered like the other case requests, so they run on the case desk)
   ``link_pages``, called from ``case_handlers.case_submit_kiosk``).
 - ``case.pages`` (clerk) ``{case}``: the case's pages without image data; the image itself is
   ``GET /api/v1/cases/<id>/pages/<n>`` (``http/pages.py``), read beside the hall loop so
-  megabytes never pass through it.
+  megabytes never pass through it. Both only for the staff handling the case
+  (``check_page_reader``).
 
 The rules of the bytes (types, sizes, hashes) live in ``store/pagestore.py``.
 """
@@ -25,6 +26,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from .case_access import may_see_pages
 from .case_handlers import _case_id, case_handler, case_store
 from .engine.errors import EngineError, bad_request, not_found
 from .handlers import _int, _str
@@ -223,13 +225,28 @@ def page_view(svc: HallService, p: CasePage, item_code: str | None) -> dict[str,
     }
 
 
+def check_page_reader(svc: HallService, actor: Actor, case_id: str) -> None:
+    """Pages show ID cards: only the people handling the case see them (``case_access``);
+    the list and every image read ask here."""
+    k = case_store(svc).load(case_id)  # no such case: not_found
+    if not may_see_pages(svc, actor, k):
+        raise EngineError(
+            "forbidden",
+            f"the pages of case {case_id} are shown only to the staff handling it "
+            "(its first-inquiry clerk, its departments, a clerk serving it at a window)",
+            f"办件 {case_id} 的材料图片仅限经办人员查看（首问责任人、承办部门、当面办理的窗口工作人员）",
+            case=case_id,
+        )
+
+
 @case_handler("case.pages", role="clerk")
 def case_pages(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The captured pages of a case, without image data."""
     case_id = _case_id(body)
-    summary = case_store(svc).summary(case_id)  # no such case: not_found
+    check_page_reader(svc, actor, case_id)
+    item_code = case_store(svc).summary(case_id).item_code
     pages = page_store(svc).pages(case_id)
-    return {"case": case_id, "pages": [page_view(svc, p, summary.item_code) for p in pages]}
+    return {"case": case_id, "pages": [page_view(svc, p, item_code) for p in pages]}
 
 
 __all__ = ["check_pages", "link_pages", "materials_with_pages", "page_store"]

@@ -50,9 +50,11 @@ def _call(type_: str, body: dict[str, Any], actor: Actor, *, status: int = 200) 
     except TimeoutError:
         raise ApiError(503, "unavailable", "the hall is busy; try again", "系统繁忙，请稍后重试") from None
     if not outcome.ok:
-        return jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details)), STATUS.get(
-            outcome.code, 400
-        )
+        resp = jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details))
+        if outcome.code == "too_many_requests":
+            # When the client's failure budget has a try again (``throttle``), in whole seconds.
+            resp.headers["Retry-After"] = str(int(outcome.details.get("retry_after_s") or 1))
+        return resp, STATUS.get(outcome.code, 400)
     return jsonify(outcome.body), status
 
 

@@ -11,7 +11,7 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 
 from ..auth import actor_for_token
-from ..service import ANONYMOUS, Actor
+from ..service import Actor
 from .errors import ApiError
 
 CACHE_S = 30.0
@@ -43,7 +43,10 @@ class TokenCache:
 def current_actor() -> Actor:
     header = request.headers.get("Authorization", "")
     if not header:
-        return ANONYMOUS
+        # One actor per client address: wrong codes are counted per client (``throttle``), and
+        # idempotency keys of two visitors can never meet. The direct peer's address: behind a
+        # reverse proxy, configure it to pass the client's (werkzeug's ProxyFix).
+        return Actor("anonymous", f"ip:{request.remote_addr or 'unknown'}", "public")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "use 'Authorization: Bearer <token>'", "请使用 Bearer 令牌认证")
@@ -60,7 +63,7 @@ def requires(role: str):  # type: ignore[no-untyped-def]
         @wraps(view)
         def inner(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
             actor = current_actor()
-            if actor is ANONYMOUS:
+            if actor.kind == "anonymous":
                 raise ApiError(
                     401, "unauthorized", f"this needs a {role} token", f"需要{role}权限的令牌",
                 )

@@ -157,6 +157,8 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
 
     case = {"$ref": "#/components/schemas/Case"}
     progress = {"$ref": "#/components/schemas/CaseProgress"}
+    # Checked against a code or token: a client with too many wrong ones gets 429 (``throttle``).
+    gated = (400, 404, 409, 429, 503)
     case_id = _path_param("case_id", {"type": "string", "examples": ["NS-20261126-000001"]})
     code = _query("code", {"type": "string", "minLength": 6, "maxLength": 6}, required=True)
     materials = {
@@ -350,6 +352,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Public progress page: steps, handling officer's name and phone, deadline, card; "
                 "a wrong check code answers 404",
                 progress,
+                errors=gated,
                 params=[case_id, code],
             )
         },
@@ -357,6 +360,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "post": _op(
                 "Supplement materials (补正): a clerk with a token, or the applicant online with the check code",
                 progress,
+                errors=gated,
                 params=[case_id],
                 idempotent=True,
                 body={
@@ -370,6 +374,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "post": _op(
                 "Rate the latest service of the case (好差评, 1-5; 1-2 open a follow-up)",
                 OBJ,
+                errors=gated,
                 status=201,
                 params=[case_id],
                 idempotent=True,
@@ -389,6 +394,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Rate a window's service where no case exists (好差评 keyed to the ticket; 1-2 open a follow-up); "
                 "with the token printed on the slip",
                 OBJ,
+                errors=gated,
                 status=201,
                 params=[_path_param("ticket", {"type": "string"})],
                 idempotent=True,
@@ -407,6 +413,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "post": _op(
                 "File a complaint (about a case with its number and check code)",
                 OBJ,
+                errors=gated,
                 status=201,
                 idempotent=True,
                 body={
@@ -424,6 +431,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "post": _op(
                 "Withdraw the application (撤回): a clerk for the applicant, or the applicant online with the check code",
                 OBJ,
+                errors=gated,
                 params=[case_id],
                 idempotent=True,
                 body={"type": "object", "properties": {"code": {"type": "string"}, **where}},
@@ -434,6 +442,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "A one-time notice (一次性告知) as printed: materials with names and notes, where, by when, "
                 "the officer (staff, or the check code)",
                 OBJ,
+                errors=gated,
                 params=[
                     case_id,
                     _query("code", {"type": "string"}),
@@ -445,6 +454,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": _op(
                 "Verify a certificate (the page its QR code opens)",
                 OBJ,
+                errors=gated,
                 params=[
                     _path_param("number", {"type": "string"}),
                     _query("code", {"type": "string"}, required=True),

@@ -21,6 +21,7 @@ STATUS = {
     "not_found": 404,
     "conflict": 409,
     "forbidden": 403,
+    "too_many_requests": 429,
     "unavailable": 503,
     "internal": 500,
 }

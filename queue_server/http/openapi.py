@@ -19,6 +19,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "role not allowed",
         404: "not found",
         409: "the state does not allow it",
+        429: "too many wrong codes from this client: wait Retry-After seconds",
         503: "busy; retry",
     }
     return {str(c): _json(ERROR, words[c]) for c in codes}

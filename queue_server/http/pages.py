@@ -2,8 +2,10 @@
 
 The list is the hall request ``case.pages``; the image is read here, beside the hall loop, so
 that megabytes of image never pass through it. Pages show ID cards and other personal
-documents: only clerks (and above) read them, every read is in the audit log, and nothing
-is cached by browsers or proxies. ``page_paths()`` is their part of the OpenAPI document.
+documents: only the staff handling the case read them (its first-inquiry clerk, staff of its
+lead and co-departments, a clerk who served it at their window or serves its visitor now:
+``page_handlers.check_page_reader``; not managers, call pads or kiosks), every image read is
+in the audit log, and nothing is cached by browsers or proxies. ``page_paths()`` is their part of the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
+from ..engine.errors import EngineError
 from ..service import Actor
 from .api import _actor, _call
 from .auth import requires
-from .errors import ApiError
+from .errors import STATUS, ApiError
 
 pages_api = Blueprint("pages", __name__)
 
@@ -31,8 +34,13 @@ def case_pages(case_id: str):  # type: ignore[no-untyped-def]
 def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
     case_id = case_id.strip().upper()
     service = current_app.extensions["hall_loop"].service
-    from ..page_handlers import page_store  # the service's, made once
+    from ..page_handlers import check_page_reader, page_store  # the service's, made once
 
+    actor: Actor = g.actor
+    try:
+        check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
+    except EngineError as e:
+        raise ApiError(STATUS.get(e.code, 400), e.code, e.message, e.message_zh, dict(e.details)) from None
     found = page_store(service).page_data(case_id, number)
     if found is None:
         raise ApiError(
@@ -43,7 +51,6 @@ def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
             {"case": case_id, "page": number},
         )
     page, data = found
-    actor: Actor = g.actor
     service.store.audit(
         actor.name, "case.page.read", f"{case_id}/{number}", clerk=actor.clerk, role=actor.role
     )
@@ -96,7 +103,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         },
     }
     image = _op(
-        "One captured page's image (clerk; every read is audited)",
+        "One captured page's image (the staff handling the case; every read is audited)",
         {},
         auth=True,
         errors=(404, 503),

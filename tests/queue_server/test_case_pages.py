@@ -56,9 +56,12 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     var = tmp_path_factory.mktemp("pages")
     h = HallProcess(var, f"sqlite:///{var / 'hall.db'}")
     h.init()
-    h.clerk = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
+    h.clerk = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]  # signed in at window 1
+    h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]  # C-WJ-002's department
     h.manager = h.token("manager")  # type: ignore[attr-defined]
     h.kiosk = h.enroll("kiosk-pages", "kiosk")  # type: ignore[attr-defined]
+    h.clerk2 = h.token("clerk", clerk="c02")  # type: ignore[attr-defined]  # signed in at window 2
+    h.pad = h.enroll("pad-pages", "callpad", window=1)  # type: ignore[attr-defined]
     h.start()
     yield h
     h.stop()
@@ -77,6 +80,10 @@ def api(hall: HallProcess, path: str) -> str:
 
 def clerk(hall: HallProcess) -> dict[str, str]:
     return {"Authorization": f"Bearer {hall.clerk}"}  # type: ignore[attr-defined]
+
+
+def health(hall: HallProcess) -> dict[str, str]:
+    return {"Authorization": f"Bearer {hall.health}"}  # type: ignore[attr-defined]
 
 
 def count(hall: HallProcess, table: Any) -> int:
@@ -196,7 +203,7 @@ def test_only_jpeg_and_png_pages_within_the_limits(hall: HallProcess) -> None:
 
 
 # ------------------------------------------------------------------ a case with pages
-def test_submit_with_pages_then_a_clerk_lists_and_downloads_them(hall: HallProcess) -> None:
+def test_submit_with_pages_then_its_department_lists_and_downloads_them(hall: HallProcess) -> None:
     card = photo(6, 200_000)
     portrait = photo(7, 5_000, ".png")
     with kiosk(hall) as k:
@@ -226,7 +233,8 @@ def test_submit_with_pages_then_a_clerk_lists_and_downloads_them(hall: HallProce
     ]
     assert APPLICANT not in str(case)
 
-    listed = requests.get(api(hall, f"/cases/{cid}/pages"), headers=clerk(hall), timeout=10)
+    # a self-service case has no first-inquiry clerk yet: its department's staff read the pages
+    listed = requests.get(api(hall, f"/cases/{cid}/pages"), headers=health(hall), timeout=10)
     assert listed.status_code == 200, listed.text
     pages = listed.json()["pages"]
     assert [(p["number"], p["material"], p["mime"], p["size"]) for p in pages] == [
@@ -236,16 +244,15 @@ def test_submit_with_pages_then_a_clerk_lists_and_downloads_them(hall: HallProce
     assert pages[0]["material_name"]["zh"] and pages[0]["kiosk"] == "kiosk-pages"
     assert all("data" not in p for p in pages) and len(listed.content) < 2000
 
-    one = requests.get(api(hall, f"/cases/{cid}/pages/1"), headers=clerk(hall), timeout=10)
+    one = requests.get(api(hall, f"/cases/{cid}/pages/1"), headers=health(hall), timeout=10)
     assert one.status_code == 200 and one.headers["Content-Type"] == "image/jpeg"
     assert one.content == card and one.headers["Cache-Control"] == "no-store"
-    two = requests.get(api(hall, f"/cases/{cid}/pages/2"), headers=clerk(hall), timeout=10)
+    two = requests.get(api(hall, f"/cases/{cid}/pages/2"), headers=health(hall), timeout=10)
     assert two.content == portrait and two.headers["Content-Type"] == "image/png"
-    manager = {"Authorization": f"Bearer {hall.manager}"}  # type: ignore[attr-defined]
-    assert requests.get(api(hall, f"/cases/{cid}/pages/1"), headers=manager, timeout=10).content == card
-    missing = requests.get(api(hall, f"/cases/{cid}/pages/3"), headers=clerk(hall), timeout=10)
+    assert requests.get(api(hall, f"/cases/{cid}/pages/1"), headers=health(hall), timeout=10).content == card
+    missing = requests.get(api(hall, f"/cases/{cid}/pages/3"), headers=health(hall), timeout=10)
     assert missing.status_code == 404 and missing.json()["error"]["message_zh"]
-    no_case = requests.get(api(hall, "/cases/NS-20000101-000001/pages"), headers=clerk(hall), timeout=10)
+    no_case = requests.get(api(hall, "/cases/NS-20000101-000001/pages"), headers=health(hall), timeout=10)
     assert no_case.status_code == 404
 
     # every image read is on the audit log (who, which case and page; no personal data)
@@ -265,6 +272,81 @@ def test_submit_with_pages_then_a_clerk_lists_and_downloads_them(hall: HallProce
         assert anonymous.status_code == 401 and anonymous.json()["error"]["message_zh"]
         forged = requests.get(api(hall, path), headers={"Authorization": "Bearer nope"}, timeout=10)
         assert forged.status_code == 401
+
+
+def bearer(hall: HallProcess, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {getattr(hall, name)}"}
+
+
+def pages_status(hall: HallProcess, cid: str, who: str) -> tuple[int, int]:
+    """(list, first image) status codes for the holder of token ``who``."""
+    listed = requests.get(api(hall, f"/cases/{cid}/pages"), headers=bearer(hall, who), timeout=10)
+    image = requests.get(api(hall, f"/cases/{cid}/pages/1"), headers=bearer(hall, who), timeout=10)
+    for r in (listed, image):
+        assert r.status_code == 200 or r.json()["error"]["message_zh"]
+    return listed.status_code, image.status_code
+
+
+def serve(hall: HallProcess, window: int, who: str, ticket: str) -> None:
+    """Call at the window until the visitor's ticket comes (others are completed)."""
+    while True:
+        r = requests.post(api(hall, f"/windows/{window}/call-next"), headers=bearer(hall, who), timeout=10)
+        assert r.status_code == 200, r.text
+        called = r.json()["ticket"]["id"]
+        if called == ticket:
+            return
+        done = requests.post(api(hall, f"/tickets/{called}/complete"), headers=bearer(hall, who), timeout=10)
+        assert done.status_code == 200
+
+
+def test_pages_are_shown_only_to_the_staff_handling_the_case(hall: HallProcess) -> None:
+    holder = _valid("110105199202020020")
+    with kiosk(hall) as k:
+        sha = upload_page(k, photo(11, 2_000), "image/jpeg")
+        case = k.request(
+            "case.submit_kiosk",
+            {"item_code": ITEM, "id_number": holder, "name": "赵六", "pages": [{"material": "id_card", "sha256": sha}]},
+        )
+    cid = case["id"]
+    # nobody has served the visitor yet: a clerk of another window, a manager, a call pad may not look
+    assert pages_status(hall, cid, "clerk") == (403, 403)
+    assert pages_status(hall, cid, "manager") == (403, 403)
+    pad = hall.pad  # type: ignore[attr-defined]
+    with HallClient(hall.router, curve=CurveClientKeys.from_files(pad["server_public"], pad["secret"]), timeout=5) as p:
+        assert refused(p.request, "case.pages", {"case": cid}).code == "forbidden"
+    # the visitor is called to window 1 with their ID card: its clerk may look, and issues the notice there
+    first = requests.post(api(hall, "/tickets"), json={"item_code": ITEM, "id_number": holder}, timeout=10).json()
+    serve(hall, 1, "clerk", first["id"])
+    assert pages_status(hall, cid, "clerk") == (200, 200)
+    r = requests.post(api(hall, f"/cases/{cid}/notice"), json={"materials": ["photo"]}, headers=bearer(hall, "clerk"), timeout=10)
+    assert r.status_code == 200 and r.json()["first_inquiry_clerk"] == "c01"
+    assert requests.post(api(hall, f"/tickets/{first['id']}/complete"), headers=bearer(hall, "clerk"), timeout=10).ok
+    assert pages_status(hall, cid, "clerk2") == (403, 403)
+    # c01 goes off duty; the visitor comes back and window 2 takes them (首问负责: the officer is away)
+    assert requests.post(api(hall, "/windows/1/sign-out"), headers=bearer(hall, "clerk"), timeout=10).ok
+    back = requests.post(api(hall, "/tickets"), json={"item_code": ITEM, "id_number": holder}, timeout=10).json()
+    serve(hall, 2, "clerk2", back["id"])
+    assert pages_status(hall, cid, "clerk2") == (200, 200)
+    r = requests.post(api(hall, f"/cases/{cid}/supplement"), json={"materials": ["photo"]}, headers=bearer(hall, "clerk2"), timeout=10)
+    assert r.status_code == 200 and r.json()["steps"][-1]["window"] == 2
+    assert requests.post(api(hall, f"/tickets/{back['id']}/complete"), headers=bearer(hall, "clerk2"), timeout=10).ok
+    # afterwards: the clerk who served it at their window, and the first-inquiry clerk off duty
+    assert pages_status(hall, cid, "clerk2") == (200, 200)
+    assert pages_status(hall, cid, "clerk") == (200, 200)
+    assert pages_status(hall, cid, "manager") == (403, 403)
+    assert requests.post(api(hall, "/windows/1/sign-in"), headers=bearer(hall, "clerk"), timeout=10).ok
+    # only the reads that happened are on the audit log, each with its reader
+    eng = create_engine(hall.db)
+    try:
+        with eng.connect() as c:
+            readers = c.execute(
+                text("SELECT detail FROM audit_log WHERE action = 'case.page.read' AND subject = :s ORDER BY id"),
+                {"s": f"{cid}/1"},
+            ).scalars().all()
+    finally:
+        eng.dispose()
+    clerks = [json.loads(d)["clerk"] if isinstance(d, str) else d["clerk"] for d in readers]
+    assert clerks == ["c01", "c02", "c02", "c01"]
 
 
 def test_a_page_not_uploaded_or_unfinished_makes_no_case(hall: HallProcess) -> None:
