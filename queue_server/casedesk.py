@@ -26,7 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from .handlers import HANDLERS
-from .service import HallService, Outcome, Pending, decode_outcome, encode_outcome
+from .service import NOT_KEPT, HallService, Outcome, Pending, decode_outcome, encode_outcome
 from .store import IdempotentReply
 
 log = logging.getLogger("queue_server.casedesk")
@@ -94,7 +94,7 @@ class CaseDesk:
                 return decode_outcome(first)
         now = svc.clock()
         outcome = svc.answer(p, now)
-        if keep and outcome.code != "unavailable":
+        if keep and outcome.code not in NOT_KEPT:
             assert p.key is not None
             svc.store.save_reply(IdempotentReply(p.key, p.type, encode_outcome(outcome), now))
         return outcome

@@ -87,7 +87,9 @@ UNSAVED = Outcome(
 #: What a request that broke on a defect of ours is answered: no internal text leaves the server.
 INTERNAL = Outcome(False, code="internal", message="internal server error", message_zh="服务器内部错误")
 
-NOT_KEPT = frozenset({"internal", "unavailable"})
+#: Answers that are not decisions, so never kept for a key's retries: a retry after one of
+#: them runs again (our failure, the store's, or a client's spent budget of wrong codes).
+NOT_KEPT = frozenset({"internal", "unavailable", "too_many_requests"})
 
 #: Idempotency keys are stored in a column of this width (``store.models.IdempotencyKey``).
 MAX_KEY_CHARS = 160
