@@ -85,9 +85,14 @@ def _id_number(svc: HallService, body: dict[str, Any]) -> tuple[str | None, str 
     if raw is None:
         return None, None, None
     value = raw.strip().upper()
-    problem = id_number_problem(value)
-    if problem:
-        raise bad_request(f"id_number is not valid: {problem}", "身份证号码无效，请核对", field="id_number")
+    problem = id_number_problem(value, today=datetime.now(svc.engine.tz).date())
+    if problem is not None:
+        # The shared rules' own words, which never contain any part of the number.
+        raise bad_request(
+            f"id_number is not valid: {problem.message}",
+            f"身份证号码无效（{problem.message_zh}），请核对",
+            field="id_number",
+        )
     return svc.privacy.lookup_hash(value), svc.privacy.encrypt(value), mask(value)
 
 
