@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from protocol.messages import MAX_NESTING, NotUtf8, loads_strict
+
 from ..endpoint import HallLoop
 from ..service import ANONYMOUS, Actor
 from .auth import current_actor, requires
@@ -23,9 +25,31 @@ def _loop() -> HallLoop:
 
 
 def _body() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object of the request, parsed by the wire's own strict parser (no NaN,
+    Infinity, 1e999, lone surrogates or deep nesting), so HTTP and ZeroMQ accept the same."""
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    data = request.get_json(silent=True)
+    if not request.is_json:
+        raise ApiError(
+            400,
+            "bad_request",
+            "the body must be JSON (Content-Type: application/json)",
+            "请求内容须为 JSON（Content-Type: application/json）",
+        )
+    try:
+        data = loads_strict(raw)
+    except NotUtf8:
+        raise ApiError(400, "bad_request", "the body is not valid UTF-8", "请求内容不是有效的 UTF-8 编码") from None
+    except ValueError:
+        # No parser detail: it may quote the body back.
+        raise ApiError(
+            400,
+            "bad_request",
+            "the body is not valid JSON (no NaN, Infinity, numbers out of range, lone surrogates "
+            f"or nesting deeper than {MAX_NESTING})",
+            f"请求内容不是有效的 JSON（不得含 NaN、Infinity、超出范围的数、孤立代理项或超过 {MAX_NESTING} 层的嵌套）",
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object", "请求内容须为 JSON 对象")
     return data
