@@ -5,6 +5,7 @@ data or internals. Runs the handlers through a real ``HallService`` on SQLite, i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import Any
 import pytest
 
 from protocol.idnumber import check_char
-from queue_server import handlers  # noqa: F401 - before case_handlers: they import each other
+from queue_server import handlers
 from queue_server.case_handlers import case_store
+from queue_server.engine import EngineError
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
 from queue_server.service import SYSTEM, Actor, HallService, Outcome, Pending
@@ -212,3 +214,26 @@ def test_id_numbers_that_belong_to_nobody_are_refused_without_quoting_them(svc: 
     said = f"{out.message}{out.message_zh}{out.details}"
     assert number not in said and number[:6] not in said and number[6:14] not in said
     assert svc.engine.last_seq == seq
+
+
+# ------------------------------------------------------------------ errors
+def test_engine_errors_mask_anything_that_looks_like_an_id_number() -> None:
+    e = EngineError("not_found", f"no ticket {ID}", f"没有找到票号 {ID}", key=ID, more=[ID], ticket="H01-20260101-A001")
+    said = f"{e.message}{e.message_zh}{e.details}"
+    assert ID not in said and said.count("1101**********002X") == 4
+    assert e.details["ticket"] == "H01-20260101-A001"
+
+
+def test_an_unexpected_exception_is_logged_and_answered_internal_without_its_text(
+    svc: HallService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+        raise TypeError("comparing strings with non-ASCII characters is not supported")
+
+    monkeypatch.setitem(handlers.HANDLERS, "test.broken", handlers.Handler(broken, "public", False))
+    with caplog.at_level(logging.ERROR, logger="queue_server.service"):
+        out = run(svc, "test.broken", {})
+    assert (out.code, out.message, out.message_zh) == ("internal", "internal server error", "服务器内部错误")
+    assert "non-ASCII" not in str(out)
+    logged = [r for r in caplog.records if r.name == "queue_server.service"]
+    assert logged and logged[-1].exc_info is not None and "test.broken" in logged[-1].getMessage()
