@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from protocol.messages import MAX_NESTING, NotUtf8, loads_strict
+from protocol.messages import MAX_NESTING, NotUtf8, is_valid_key, loads_strict
 
 from ..endpoint import HallLoop
-from ..service import ANONYMOUS, Actor
+from ..engine.errors import EngineError
+from ..inputs import ITEM_CODE, checked_code
+from ..service import ANONYMOUS, Actor, Outcome
 from .auth import current_actor, requires
 from .errors import STATUS, ApiError, error_body
 from .openapi import openapi_document
@@ -60,9 +62,12 @@ def _idempotency_key(actor: Actor) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 8 <= len(key) <= 64 or not all(c.isalnum() or c in "-_" for c in key):
+    if not is_valid_key(key):  # the wire's rule: ASCII only (str.isalnum takes any script's letters)
         raise ApiError(
-            400, "bad_request", f"{IDEMPOTENCY_HEADER} must be 8-64 letters, digits, '-' or '_'", "幂等键格式有误"
+            400,
+            "bad_request",
+            f"{IDEMPOTENCY_HEADER} must be 8-64 ASCII letters, digits, '-' or '_'",
+            f"{IDEMPOTENCY_HEADER} 应为 8 至 64 位英文字母、数字、'-' 或 '_'",
         )
     return f"http:{actor.name}:{key}"
 
@@ -73,10 +78,13 @@ def _call(type_: str, body: dict[str, Any], actor: Actor, *, status: int = 200) 
     except TimeoutError:
         raise ApiError(503, "unavailable", "the hall is busy; try again", "系统繁忙，请稍后重试") from None
     if not outcome.ok:
-        return jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details)), STATUS.get(
-            outcome.code, 400
-        )
+        return _error(outcome)
     return jsonify(outcome.body), status
+
+
+def _error(outcome: Outcome) -> tuple[Response, int]:
+    body = error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details)
+    return jsonify(body), STATUS.get(outcome.code, 400)
 
 
 def _actor() -> Actor:
@@ -101,10 +109,11 @@ def openapi():  # type: ignore[no-untyped-def]
 
 @api.get("/catalogue")
 def catalogue():  # type: ignore[no-untyped-def]
-    have = request.args.get("have_version")
     etag = request.headers.get("If-None-Match", "").strip('"')
-    outcome = _loop().call("catalogue.get", {"have_version": int(have) if have and have.isdigit() else None}, ANONYMOUS)
-    assert outcome.ok and outcome.body is not None
+    # The handler reads the number (ASCII digits, in range) and refuses anything else.
+    outcome = _loop().call("catalogue.get", {"have_version": request.args.get("have_version") or None}, ANONYMOUS)
+    if not outcome.ok or outcome.body is None:
+        return _error(outcome)
     version = outcome.body["version"]
     if etag == f"v{version}":
         return Response(status=304, headers={"ETag": f'"v{version}"'})
@@ -119,6 +128,10 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 @api.get("/catalogue/items/<code>")
 def catalogue_item(code: str):  # type: ignore[no-untyped-def]
+    try:
+        code = checked_code(code, "item_code", ITEM_CODE)
+    except EngineError as e:  # refused without quoting it (it may be anything typed into a URL)
+        raise ApiError(400, e.code, e.message, e.message_zh, e.details) from None
     outcome = _loop().call("catalogue.get", {}, ANONYMOUS)
     assert outcome.ok and outcome.body is not None
     for item in outcome.body["catalogue"]["items"]:
@@ -155,10 +168,8 @@ def ticket_cancel(ticket: str):  # type: ignore[no-untyped-def]
 
 @api.get("/queue")
 def queue_state():  # type: ignore[no-untyped-def]
-    limit = request.args.get("limit", "200")
-    if not limit.isdigit():
-        raise ApiError(400, "bad_request", "limit must be a whole number", "limit 应为整数")
-    return _call("queue.state", {"limit": int(limit)}, current_actor())
+    # The handler reads the number: ASCII digits, at most 10 of them, in range.
+    return _call("queue.state", {"limit": request.args.get("limit", "200")}, current_actor())
 
 
 @api.get("/appointments/slots")

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map, Rule
 
 from protocol.idnumber import check_char
 from queue_server import handlers
 from queue_server.case_handlers import case_store
 from queue_server.engine import EngineError
+from queue_server.http.converters import AsciiIntConverter
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
 from queue_server.service import SYSTEM, Actor, HallService, Outcome, Pending
@@ -237,3 +240,12 @@ def test_an_unexpected_exception_is_logged_and_answered_internal_without_its_tex
     assert "non-ASCII" not in str(out)
     logged = [r for r in caplog.records if r.name == "queue_server.service"]
     assert logged and logged[-1].exc_info is not None and "test.broken" in logged[-1].getMessage()
+
+
+# ------------------------------------------------------------------ URL numbers
+def test_path_numbers_are_ascii_digits_with_a_maximum() -> None:
+    urls = Map([Rule("/windows/<int:number>/call-next", endpoint="w")], converters={"int": AsciiIntConverter}).bind("h")
+    assert urls.match("/windows/3/call-next") == ("w", {"number": 3})
+    for path in ("/windows/\u0663/call-next", "/windows/３/call-next", "/windows/9223372036854775808/call-next"):
+        with pytest.raises(NotFound):
+            urls.match(path)
