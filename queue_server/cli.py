@@ -11,6 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
+from protocol import logmask
+
 from .paths import DEFAULT_VAR, Paths
 
 DEFAULT_DB = "sqlite:///var/hall.db"
@@ -153,6 +155,13 @@ def tune_for_latency() -> None:
     sys.setswitchinterval(0.0005)
 
 
+def configure_logging(level: str | int) -> None:
+    """The server's log: one line a record on stderr, ID numbers masked in every line
+    (waitress, the hall loop, tracebacks), as the privacy rules promise."""
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logmask.install()
+
+
 def serve(args: argparse.Namespace, paths: Paths) -> int:
     import waitress
 
@@ -163,7 +172,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     from .store import make_engine
     from .store.db import WalCheckpointer
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(args.log_level)
     log = logging.getLogger("queue_server")
     db = make_engine(_url(args))
     service = open_hall(db, args.hall, paths)
