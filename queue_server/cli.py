@@ -79,6 +79,33 @@ def _url(args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as e:
+        line = _storage_error(e)
+        if line is None:
+            raise
+        # A folder or database that cannot be written is the operator's to fix: say which,
+        # in one line, instead of a traceback.
+        print(line, file=sys.stderr)
+        return 1
+
+
+def _storage_error(e: Exception) -> str | None:
+    """One line for a file or database that cannot be opened or written, else None."""
+    if isinstance(e, OSError):
+        where = f" {e.filename}" if e.filename else ""
+        why = e.strerror or str(e)
+        return f"错误：无法写入{where}（{why}） / error: cannot write{where}: {why}"
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(e, DBAPIError):
+        why = str(e.orig).splitlines()[0] if e.orig is not None else type(e).__name__
+        return f"错误：无法使用数据库（{why}） / error: the database cannot be used: {why}"
+    return None
+
+
+def _run(args: argparse.Namespace) -> int:
     paths = Paths(args.var) if hasattr(args, "var") else Paths()
     if args.command == "init":
         from .catalogue import CatalogueError
