@@ -810,11 +810,12 @@ def case_withdraw_online(svc: HallService, body: dict[str, Any], actor: Actor, n
 def case_notice_slip(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
+    requested = _int(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
     case_id = _case_id(body) if actor.at_least("clerk") else _visitor_case(svc, body, actor)
     k = case_store(svc).load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
-    number = _int(body, "notice", required=False, min=1) or len(k.notices)
+    number = requested or len(k.notices)
     if not 1 <= number <= len(k.notices):
         raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
     return notice_slip(svc, k, number)
@@ -877,13 +878,13 @@ def _source(actor: Actor) -> Source:
 def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     case_id = _visitor_case(svc, body, actor)
-    level = _level(body)
+    level, comment = _level(body), _comment(body)
     k = case_store(svc).load(case_id)
     steps = list(enumerate(k.steps))
     n, step = next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
     reply = _rate(
         svc,
-        body,
+        comment,
         actor,
         now,
         Subject("case", case_id),
@@ -896,9 +897,14 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     return {**reply, "case": case_id}
 
 
+def _comment(body: dict[str, Any]) -> str:
+    """A rating's ``comment`` (multi-line text, at most 500 characters)."""
+    return _str(body, "comment", required=False, max_len=500, multiline=True) or ""
+
+
 def _rate(
     svc: HallService,
-    body: dict[str, Any],
+    comment: str,
     actor: Actor,
     now: float,
     subject: Subject,
@@ -909,7 +915,7 @@ def _rate(
     window: int | None,
     clerk: str | None,
 ) -> dict[str, Any]:
-    """Store one 好差评 (the ``comment`` from the body) and answer with it."""
+    """Store one 好差评 (with the visitor's ``comment``) and answer with it."""
     ev = case_store(svc).rate(
         uuid.uuid4().hex,
         subject,
@@ -920,7 +926,7 @@ def _rate(
         hall=hall,
         window=window,
         clerk=clerk,
-        comment=_str(body, "comment", required=False, max_len=500, multiline=True) or "",
+        comment=comment,
     )
     return {
         "id": ev.id,
@@ -938,7 +944,7 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
     (with the token printed on the slip). One per service: a ticket transferred to a second
     window can be rated for each."""
     tid = _ticket_id(body)
-    level = _level(body)
+    level, comment = _level(body), _comment(body)
     _code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
     with svc.store.engine.connect() as c:
         t = c.execute(
@@ -963,7 +969,7 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
         )
     reply = _rate(
         svc,
-        body,
+        comment,
         actor,
         now,
         Subject("ticket", tid),
