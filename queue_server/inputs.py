@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from protocol.idnumber import looks_like_id_number
+
 from .engine.errors import bad_request
 
 INT_MAX = 2**31 - 1
@@ -169,7 +171,9 @@ def checked_code(value: object, name: str, pattern: Pattern) -> str:
     v = value.strip()
     if v.isascii() and pattern.upper:
         v = v.upper()
-    if len(v) > pattern.max_len or not pattern.check(v):
+    # An ID number is never a code, even where the pattern would take one (a clerk id, an
+    # evaluation id): typed into the wrong field, it must not travel on into replies.
+    if len(v) > pattern.max_len or not pattern.check(v) or looks_like_id_number(v):
         raise bad_request(f"{name} must be {pattern.en}", f"{name} 应为{pattern.zh}", field=name)
     return v
 

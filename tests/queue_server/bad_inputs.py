@@ -274,8 +274,8 @@ BAD_INPUTS: list[BadInput] = [
         secret=ID,
     ),
     BadInput(
-        "ID number as an evaluation id (well formed for one: not found, masked)",
-        Http("POST", f"/follow-ups/{ID}/answer", b'{"answer": "ok"}', role="manager", code="not_found"),
+        "ID number as an evaluation id (which may be any 1 to 64 letters and digits)",
+        Http("POST", f"/follow-ups/{ID}/answer", b'{"answer": "ok"}', role="manager"),
         Wire("certificate.verify", b'{"number": "' + ID.encode() + b'", "code": "ABC"}'),
         secret=ID,
     ),
@@ -287,6 +287,12 @@ BAD_INPUTS: list[BadInput] = [
     ),
     both("ID number as a priority", "/tickets", "ticket.issue", b'{"item_code": "{item}", "priority": "' + ID.encode() + b'"}',
          secret=ID),
+    BadInput(
+        "ID number as a clerk id (which may be any 1 to 32 letters and digits)",
+        Http("GET", f"/cases/mine?clerk={ID}", role="manager"),
+        Wire("ticket.status", b'{"ticket": "' + TICKET.encode() + b'", "token": "' + ID.encode() + b'"}'),
+        secret=ID,
+    ),
     BadInput(
         "a clerk id that is not ASCII",
         Http("GET", "/cases/mine?clerk=c%ED%A0%80", role="manager"),

@@ -118,6 +118,11 @@ def test_an_id_number_typed_into_a_code_field_is_refused_unquoted_and_not_stored
         ("appointment.check_in", {"code": ID}, "code"),
         ("complaint.get", {"complaint": ID}, "complaint"),
         ("certificate.verify", {"number": ID, "code": "ABC"}, "number"),
+        # patterns that would take 18 letters and digits: an ID number is still never a code
+        ("case.mine", {"clerk": ID}, "clerk"),
+        ("complaint.accept", {"complaint": "TS-20250101-00000000", "handler": ID}, "handler"),
+        ("followup.answer", {"evaluation": ID.lower(), "answer": "已整改"}, "evaluation"),
+        ("ticket.status", {"ticket": "H01-20260101-A001", "token": ID}, "token"),
     ]:
         bad = refused(svc, type_, body, field, SYSTEM)
         assert ID not in f"{bad.message}{bad.message_zh}{bad.details}"
