@@ -24,6 +24,8 @@ Every error carries a message with Chinese first and English second, because the
 
 from __future__ import annotations
 
+from protocol import idnumber as _idnumber_rules
+
 
 class IdCardError(Exception):
     """Base of every error raised or reported by :mod:`idcard`."""
@@ -154,9 +156,24 @@ class CardDataError(IdCardError):
     en = "invalid card data"
 
 
-class InvalidIdNumber(CardDataError):
+class InvalidIdNumber(CardDataError, _idnumber_rules.InvalidIdNumber):
+    """Also the shared rules' ``protocol.idnumber.InvalidIdNumber`` (a ``ValueError``), so a
+    caller of either package catches both; ``reason``/``message``/``message_zh`` say which
+    check failed without any part of the number."""
+
     zh = "证件号码无效"
     en = "invalid ID number"
+
+    def __init__(
+        self, detail: str = "", *, reason: str | None = None, message: str | None = None, message_zh: str | None = None
+    ) -> None:
+        super().__init__(detail)
+        if reason is not None:
+            self.reason = reason
+        if message is not None:
+            self.message = message
+        if message_zh is not None:
+            self.message_zh = message_zh
 
 
 class InvalidCardError(CardDataError):

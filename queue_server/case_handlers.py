@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import case_access, throttle
+from . import case_access, inputs, throttle
 from .case_access import department_of as _department_of
 from .cases import (
     Case,
@@ -44,15 +44,21 @@ from .handlers import (
     CODE_ALPHABET,
     REQUEST_KEY,
     HandlerFn,
+    _code,
+    _flag,
     _id_number,
+    _id_value,
     _int,
+    _item_code,
     _mask_name,
     _str,
+    _ticket_id,
+    _window_number,
     handler,
     item_name,
     signed_in_window,
 )
-from .privacy import id_number_problem, mask
+from .privacy import mask
 from .store.casestore import CaseStore, CaseSummary
 from .store.models import CaseRow, CertificateRow, Hall, TicketRow
 from .throttle import same_secret
@@ -147,22 +153,46 @@ def _officers(svc: HallService) -> dict[str, tuple[str, str]]:
 
 
 def _case_id(body: dict[str, Any]) -> str:
-    cid = _str(body, "case", max_len=40)
+    cid = _code(body, "case", inputs.CASE_ID)
     assert cid is not None
-    return cid.strip().upper()
+    return cid
 
 
 def _strings(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
-    v = body.get(name)
-    if v is None or v == []:
-        if required:
-            raise bad_request(
-                f"{name} is required (a list of material codes)", f"缺少必填项 {name}", field=name
-            )
-        return []
-    if not isinstance(v, list) or not all(isinstance(x, str) and 0 < len(x) <= 64 for x in v) or len(v) > 100:
-        raise bad_request(f"{name} must be a list of material codes", f"{name} 应为材料编码列表", field=name)
-    return list(v)
+    """A list of material codes (at most 100)."""
+    return inputs.codes(body, name, inputs.MATERIAL, required=required)
+
+
+def _check_code_format(body: dict[str, Any]) -> None:
+    """A check code, when given, is ASCII letters and digits: anything else is refused here,
+    before it is compared with the real one (which would raise on non-ASCII text)."""
+    _code(body, "code", inputs.CHECK_CODE, required=False)
+
+
+def _level(body: dict[str, Any]) -> int:
+    """好差评: 5 (非常满意) to 1 (非常不满意)."""
+    level = _int(body, "level", min=1, max=5)
+    assert level is not None
+    return level
+
+
+MAX_LIMIT_DAYS = 10_000  # far above any statutory limit; the core checks the item's own
+
+
+def _limits(body: dict[str, Any]) -> dict[str, int] | None:
+    """Working days per department for a review (the core checks them against the item)."""
+    raw = body.get("limits")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or len(raw) > 50:
+        raise bad_request(
+            "limits maps departments to working days", "limits 应为部门到工作日数的映射", field="limits"
+        )
+    out: dict[str, int] = {}
+    for dept, days in raw.items():
+        key = inputs.checked_code(dept, "limits", inputs.DEPARTMENT)
+        out[key] = inputs.checked_int(days, f"limits.{key}", max=MAX_LIMIT_DAYS)
+    return out
 
 
 def _check_code_of(svc: HallService, body: dict[str, Any], case_id: str, actor: Actor) -> None:
@@ -209,14 +239,14 @@ def _clerk_where(
     Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
     lead or co-departments (``case_access.handles``). A submit has no case yet: the clerk
     submitting becomes its first-inquiry officer."""
-    channel_s = _str(body, "channel", required=False, max_len=16)
+    channel_s = _code(body, "channel", inputs.WORD, required=False)
     try:
         channel = Channel(channel_s) if channel_s else default
     except ValueError:
         raise bad_request(
             f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
         ) from None
-    window = _int(body, "window", required=False)
+    window = _window_number(body, required=False)
     system = actor.kind == "system"
     if not system and not actor.clerk:
         raise EngineError(
@@ -425,7 +455,7 @@ def _new_case_id(svc: HallService, day: date) -> str:
 def _submit(
     svc: HallService, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
 ) -> dict[str, Any]:
-    code = _str(body, "item_code", max_len=32)
+    code = _item_code(body)
     assert code is not None
     item = svc.catalogue.items.get(code)
     if item is None:
@@ -533,23 +563,13 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
                 )
             store.accept(case_id, where, now, commitment=commitment)
         elif command == "refuse":
-            store.refuse(case_id, where, now, _str(body, "reason", max_len=500) or "")
+            store.refuse(case_id, where, now, _str(body, "reason", max_len=500, multiline=True) or "")
         elif command == "issue_notice":
             store.issue_notice(case_id, where, now, _strings(body, "materials", required=True))
         elif command == "supplement":
             store.supplement(case_id, where, now, _strings(body, "materials", required=True))
         elif command == "start_review":
-            limits = body.get("limits")
-            if limits is not None and (
-                not isinstance(limits, dict)
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values())
-            ):
-                raise bad_request(
-                    "limits maps departments to working days",
-                    "limits 应为部门到工作日数的映射",
-                    field="limits",
-                )
-            store.start_review(case_id, where, now, limits=limits)
+            store.start_review(case_id, where, now, limits=_limits(body))
         elif command == "verify":
             _check_department(svc, actor, store.load(case_id).item.department)
             ok = body.get("ok")
@@ -559,13 +579,15 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
                     "ok 应为 true（承诺属实）或 false（并说明情况）",
                     field="ok",
                 )
-            store.verify(case_id, where, now, ok=ok, note=_str(body, "note", required=False, max_len=500) or "")
+            note = _str(body, "note", required=False, max_len=500, multiline=True) or ""
+            store.verify(case_id, where, now, ok=ok, note=note)
         elif command == "decide_task":
             department = (
-                _str(body, "department", required=False, max_len=40) or store.load(case_id).item.department
+                _code(body, "department", inputs.DEPARTMENT, required=False)
+                or store.load(case_id).item.department
             )
             _check_department(svc, actor, department)
-            decision = _str(body, "decision", max_len=16)
+            decision = _code(body, "decision", inputs.WORD)
             assert decision is not None
             store.decide_task(
                 case_id,
@@ -573,7 +595,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
                 decision,
                 where,
                 now,
-                reason=_str(body, "reason", required=False, max_len=500) or "",
+                reason=_str(body, "reason", required=False, max_len=500, multiline=True) or "",
             )
         else:
             store.act(case_id, command, where, now)
@@ -657,12 +679,12 @@ def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     clerk = (
         actor.clerk
         if not actor.at_least("manager")
-        else _str(body, "clerk", required=False, max_len=32) or actor.clerk
+        else _code(body, "clerk", inputs.CLERK_ID, required=False) or actor.clerk
     )
     if not clerk:
         raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
     today = _today(svc, now)
-    cases = case_store(svc).my_cases(clerk, include_closed=bool(body.get("include_closed")))
+    cases = case_store(svc).my_cases(clerk, include_closed=_flag(body, "include_closed"))
     return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
 
 
@@ -672,7 +694,7 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
     and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
     department = _department_of(svc, actor)
     if actor.at_least("manager"):
-        department = _str(body, "department", required=False, max_len=40) or department
+        department = _code(body, "department", inputs.DEPARTMENT, required=False) or department
     if not department:
         raise bad_request(
             "which department? (a department reviewer's token, or department=...)",
@@ -773,6 +795,7 @@ def case_progress(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
         cases = case_store(svc).cases_of(id_hash)[:20]
         return {"cases": [_progress(svc, s.id, now) for s in cases]}
     case_id = _case_id(body)
+    _check_code_format(body)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
         _check_code_of(svc, body, case_id, actor)
     return _progress(svc, case_id, now)
@@ -789,6 +812,7 @@ def _is_party(svc: HallService, case_id: str, id_hash: str) -> bool:
 def _visitor_case(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
     """A case the caller may act on as the visitor: check code, or ID number at a kiosk."""
     case_id = _case_id(body)
+    _check_code_format(body)
     id_hash = _kiosk_id_hash(svc, body, actor)
     if id_hash is None or not _is_party(svc, case_id, id_hash):
         _check_code_of(svc, body, case_id, actor)
@@ -822,11 +846,12 @@ def case_withdraw_online(svc: HallService, body: dict[str, Any], actor: Actor, n
 def case_notice_slip(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
+    requested = _int(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
     case_id = _case_id(body) if actor.at_least("clerk") else _visitor_case(svc, body, actor)
     k = case_store(svc).load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
-    number = _int(body, "notice", required=False) or len(k.notices)
+    number = requested or len(k.notices)
     if not 1 <= number <= len(k.notices):
         raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
     return notice_slip(svc, k, number)
@@ -890,14 +915,13 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     _visitor_rates(actor)
     case_id = _visitor_case(svc, body, actor)
-    level = _int(body, "level")
-    assert level is not None
+    level, comment = _level(body), _comment(body)
     k = case_store(svc).load(case_id)
     steps = list(enumerate(k.steps))
     n, step = next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
     reply = _rate(
         svc,
-        body,
+        comment,
         actor,
         now,
         Subject("case", case_id),
@@ -918,9 +942,14 @@ def _visitor_rates(actor: Actor) -> None:
         )
 
 
+def _comment(body: dict[str, Any]) -> str:
+    """A rating's ``comment`` (multi-line text, at most 500 characters)."""
+    return _str(body, "comment", required=False, max_len=500, multiline=True) or ""
+
+
 def _rate(
     svc: HallService,
-    body: dict[str, Any],
+    comment: str,
     actor: Actor,
     now: float,
     subject: Subject,
@@ -931,7 +960,7 @@ def _rate(
     window: int | None,
     clerk: str | None,
 ) -> dict[str, Any]:
-    """Store one 好差评 (the ``comment`` from the body) and answer with it."""
+    """Store one 好差评 (with the visitor's ``comment``) and answer with it."""
     ev = case_store(svc).rate(
         uuid.uuid4().hex,
         subject,
@@ -942,7 +971,7 @@ def _rate(
         hall=hall,
         window=window,
         clerk=clerk,
-        comment=_str(body, "comment", required=False, max_len=500) or "",
+        comment=comment,
     )
     return {
         "id": ev.id,
@@ -959,9 +988,9 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
     (with the token printed on the slip). One per service: a ticket transferred to a second
     window can be rated for each."""
-    tid = _str(body, "ticket", max_len=40)
-    level = _int(body, "level")
-    assert tid is not None and level is not None
+    tid = _ticket_id(body)
+    level, comment = _level(body), _comment(body)
+    _code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
     with svc.store.engine.connect() as c:
         t = c.execute(
             select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at).where(
@@ -989,7 +1018,7 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
         )
     reply = _rate(
         svc,
-        body,
+        comment,
         actor,
         now,
         Subject("ticket", tid),
@@ -1005,7 +1034,7 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
 @case_handler("complaint.file", role="public", mutates=True)
 def complaint_file(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A complaint from the kiosk or the web; about a case when its number and check code are given."""
-    text = _str(body, "text", max_len=2000)
+    text = _str(body, "text", max_len=2000, multiline=True)
     assert text is not None
     subject = Subject("case", _visitor_case(svc, body, actor)) if body.get("case") else None
     complaint_id = f"TS-{_today(svc, now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
@@ -1032,10 +1061,10 @@ def certificate_list(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 @case_handler("certificate.print", role="kiosk", mutates=True)
 def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A self-print of the holder's certificate (counted); with the verification code for the QR."""
-    number = _str(body, "number", max_len=80)
+    number = _code(body, "number", inputs.CERTIFICATE_NUMBER)
     assert number is not None
-    raw = body.get("id_number")
-    if not isinstance(raw, str) or id_number_problem(raw.strip().upper()):
+    raw = _id_value(svc, body)
+    if raw is None:
         raise bad_request("the holder's id_number is required", "必须提供持证人身份证号码", field="id_number")
     store = case_store(svc)
     try:
@@ -1045,7 +1074,7 @@ def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now:
             raise
         found = None
     # Number and holder's ID together open the print; an unknown number counts as wrong too.
-    ok = found is not None and same_secret(found.holder_hash, svc.privacy.lookup_hash(raw.strip().upper()))
+    ok = found is not None and same_secret(found.holder_hash, svc.privacy.lookup_hash(raw))
     throttle.check(svc, actor, ok)
     if not ok or found is None:
         raise not_found("certificate", "电子证照", number)  # not the holder's: as if none
@@ -1054,7 +1083,7 @@ def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now:
     # The self-print is the hand-out of a case whose result waits (出件 at the kiosk).
     handed_out = None
     if store.summary(cert.case).state is CaseState.RESULT_READY:
-        where = Where(mask(raw.strip().upper()), Role.APPLICANT, Channel.KIOSK, svc.store.hall)
+        where = Where(mask(raw), Role.APPLICANT, Channel.KIOSK, svc.store.hall)
         store.hand_out(cert.case, where, now)
         handed_out = cert.case
     code = _certificate_code(svc, number)
@@ -1070,8 +1099,8 @@ def certificate_print(svc: HallService, body: dict[str, Any], actor: Actor, now:
 @case_handler("certificate.verify")
 def certificate_verify(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The page a certificate's QR code opens: number plus verification code."""
-    number = _str(body, "number", max_len=80)
-    code = _str(body, "code", max_len=20)
+    number = _code(body, "number", inputs.CERTIFICATE_NUMBER)
+    code = _code(body, "code", inputs.CHECK_CODE)
     assert number is not None and code is not None
     try:
         cert: Certificate | None = case_store(svc).verify_certificate(number, code)

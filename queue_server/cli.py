@@ -12,6 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
+from protocol import logmask
+
 from .paths import DEFAULT_VAR, Paths
 
 DEFAULT_DB = "sqlite:///var/hall.db"
@@ -78,6 +80,33 @@ def _url(args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as e:
+        line = _storage_error(e)
+        if line is None:
+            raise
+        # A folder or database that cannot be written is the operator's to fix: say which,
+        # in one line, instead of a traceback.
+        print(line, file=sys.stderr)
+        return 1
+
+
+def _storage_error(e: Exception) -> str | None:
+    """One line for a file or database that cannot be opened or written, else None."""
+    if isinstance(e, OSError):
+        where = f" {e.filename}" if e.filename else ""
+        why = e.strerror or str(e)
+        return f"错误：无法写入{where}（{why}） / error: cannot write{where}: {why}"
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(e, DBAPIError):
+        why = str(e.orig).splitlines()[0] if e.orig is not None else type(e).__name__
+        return f"错误：无法使用数据库（{why}） / error: the database cannot be used: {why}"
+    return None
+
+
+def _run(args: argparse.Namespace) -> int:
     paths = Paths(args.var) if hasattr(args, "var") else Paths()
     if args.command == "init":
         from .catalogue import CatalogueError
@@ -158,6 +187,13 @@ EXIT_FATAL = 70  # EX_SOFTWARE: the hall loop could not go on; a supervisor rest
 EXIT_NO_STORE = 75  # EX_TEMPFAIL: the database could not be opened; try again later
 
 
+def configure_logging(level: str | int) -> None:
+    """The server's log: one line a record on stderr, ID numbers masked in every line
+    (waitress, the hall loop, tracebacks), as the privacy rules promise."""
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logmask.install()
+
+
 def serve(args: argparse.Namespace, paths: Paths) -> int:
     import os
 
@@ -171,7 +207,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     from .store import make_engine
     from .store.db import WalCheckpointer
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(args.log_level)
     log = logging.getLogger("queue_server")
     # A fatal signal (SIGBUS from a database file that cannot be written through its memory
     # map, SIGSEGV in a driver) still leaves its traceback in the log.

@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import inputs
 from .case_handlers import _today, case_handler, case_store
 from .cases import Complaint, ComplaintState, Evaluation
 from .engine.errors import EngineError, bad_request
-from .handlers import _int, _str
+from .handlers import _code, _flag, _int, _str
 from .store.feedbackstore import FeedbackStore
 
 if TYPE_CHECKING:
@@ -63,18 +64,8 @@ def _overdue(svc: HallService, due: date | None, today: date) -> dict[str, Any]:
     return {"overdue": True, "days_late": case_store(svc).calendar.workdays_between(due, today)}
 
 
-def _flag(body: dict[str, Any], name: str) -> bool:
-    v = body.get(name)
-    if v is None or v == "":
-        return False
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("true", "1", "false", "0"):
-        return v.lower() in ("true", "1")
-    raise bad_request(f"{name} must be true or false", f"{name} 应为 true 或 false", field=name)
-
-
 def _limit(body: dict[str, Any], default: int = 100) -> int:
+    """``limit`` (ASCII digits, 0..2^31-1), then kept within 1..MAX_LIST as before."""
     n = _int(body, "limit", required=False)
     return max(1, min(n if n is not None else default, MAX_LIST))
 
@@ -118,13 +109,13 @@ def complaint_view(svc: HallService, co: Complaint, today: date) -> dict[str, An
 
 
 def _complaint_id(body: dict[str, Any]) -> str:
-    cid = _str(body, "complaint", max_len=40)
+    cid = _code(body, "complaint", inputs.COMPLAINT_ID)
     assert cid is not None
-    return cid.strip().upper()
+    return cid
 
 
 def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
-    raw = _str(body, "state", required=False, max_len=16)
+    raw = _code(body, "state", inputs.WORD, required=False)
     if raw is None or raw == "all":
         return ()
     if raw == "open":  # everything a manager still has to act on
@@ -181,7 +172,7 @@ def complaint_get(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
 def complaint_accept(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """受理: the manager names the clerk who will answer; the answer deadline starts."""
     cid = _complaint_id(body)
-    handler_id = _str(body, "handler", max_len=32)
+    handler_id = _code(body, "handler", inputs.CLERK_ID)
     assert handler_id is not None
     if handler_id not in svc.engine.clerks:
         # The named clerk must be able to sign in and answer; a typo would leave it unanswered.
@@ -196,7 +187,7 @@ def complaint_accept(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 def complaint_answer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """答复 by the named handler or a manager."""
     cid = _complaint_id(body)
-    answer = _str(body, "answer", max_len=4000)
+    answer = _str(body, "answer", max_len=4000, multiline=True)
     assert answer is not None
     store = case_store(svc)
     _may_see(svc, store.complaint(cid), actor)
@@ -239,7 +230,7 @@ def follow_up_view(svc: HallService, ev: Evaluation, today: date) -> dict[str, A
 def followup_list(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Follow-ups of bad ratings: open ones by default (``state``: open, answered, all), earliest
     deadline first; ``overdue=true`` for those past it."""
-    state = _str(body, "state", required=False, max_len=10) or "open"
+    state = _code(body, "state", inputs.WORD, required=False) or "open"
     answered = {"open": False, "answered": True, "all": None}
     if state not in answered:
         raise bad_request(
@@ -261,9 +252,9 @@ def followup_list(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
 @case_handler("followup.answer", role="manager", mutates=True)
 def followup_answer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """整改回复 of a bad rating (once)."""
-    eid = _str(body, "evaluation", max_len=40)
-    answer = _str(body, "answer", max_len=4000)
+    eid = _code(body, "evaluation", inputs.EVALUATION_ID)
+    answer = _str(body, "answer", max_len=4000, multiline=True)
     assert eid is not None and answer is not None
     store = case_store(svc)
-    store.answer_follow_up(eid.strip(), answer, _by(actor), now)
-    return follow_up_view(svc, store.evaluation(eid.strip()), _today(svc, now))
+    store.answer_follow_up(eid, answer, _by(actor), now)
+    return follow_up_view(svc, store.evaluation(eid), _today(svc, now))

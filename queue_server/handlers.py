@@ -11,12 +11,13 @@ import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import throttle
+from . import inputs, throttle
 from .engine import EngineError, Outcome, Priority
 from .engine.errors import bad_request, conflict, not_found
+from .engine.hall import MAX_NOTICES
 from .engine.views import hall_view, ticket_view
 from .privacy import id_number_problem, mask
 from .throttle import same_secret
@@ -55,46 +56,74 @@ def handler(
 
 
 # ------------------------------------------------------------------ body helpers
-def _str(body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200) -> str | None:
-    v = body.get(name)
-    if v is None or v == "":
-        if required:
-            raise bad_request(f"{name} is required", f"缺少必填项 {name}", field=name)
-        return None
-    if not isinstance(v, str):
-        raise bad_request(f"{name} must be a string", f"{name} 应为字符串", field=name)
-    if len(v) > max_len:
-        raise bad_request(f"{name} is longer than {max_len} characters", f"{name} 过长", field=name)
-    return v
+# Thin names for the checks of ``inputs.py``, which every handler module uses.
+def _str(
+    body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200, multiline: bool = False
+) -> str | None:
+    """A text field, checked (``inputs.text``); ``multiline`` allows ``\n`` and ``\t``."""
+    return inputs.text(body, name, required=required, max_len=max_len, multiline=multiline)
 
 
-def _int(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    v = body.get(name)
-    if v is None:
-        if required:
-            raise bad_request(f"{name} is required", f"缺少必填项 {name}", field=name)
+def _int(
+    body: dict[str, Any], name: str, *, required: bool = True, min: int = 0, max: int = inputs.INT_MAX
+) -> int | None:
+    """A whole number in ``min..max`` (``inputs.integer``): ASCII digits only."""
+    return inputs.integer(body, name, required=required, min=min, max=max)
+
+
+def _code(body: dict[str, Any], name: str, pattern: inputs.Pattern, *, required: bool = True) -> str | None:
+    """A code or identifier of ``pattern`` (``inputs.code``), refused without being quoted."""
+    return inputs.code(body, name, pattern, required=required)
+
+
+def _flag(body: dict[str, Any], name: str, *, default: bool = False) -> bool:
+    return inputs.flag(body, name, default=default)
+
+
+def _window_number(body: dict[str, Any], name: str = "window", *, required: bool = True) -> int | None:
+    return _int(body, name, required=required, min=inputs.WINDOW_MIN, max=inputs.WINDOW_MAX)
+
+
+def _item_code(body: dict[str, Any], name: str = "item_code", *, required: bool = True) -> str | None:
+    return _code(body, name, inputs.ITEM_CODE, required=required)
+
+
+def _ticket_id(body: dict[str, Any]) -> str:
+    tid = _code(body, "ticket", inputs.TICKET_ID)
+    assert tid is not None
+    return tid
+
+
+def _id_value(svc: HallService, body: dict[str, Any], name: str = "id_number") -> str | None:
+    """An optional ID number in the body, checked by the shared rules (``protocol.idnumber``):
+    upper-cased, or None when absent. A refusal never quotes the number."""
+    raw = body.get(name)
+    if raw is None or raw == "":
         return None
-    if isinstance(v, bool) or not isinstance(v, int):
-        if isinstance(v, str) and v.isdigit():
-            return int(v)
-        raise bad_request(f"{name} must be a whole number", f"{name} 应为整数", field=name)
-    return v
+    if not isinstance(raw, str) or len(raw) > 40:
+        raise bad_request(f"{name} must be an 18-character ID number", f"{name} 应为18位身份证号码", field=name)
+    value = raw.strip().upper()
+    problem = id_number_problem(value, today=datetime.now(svc.engine.tz).date())
+    if problem is not None:
+        # The shared rules' own words, which never contain any part of the number.
+        raise bad_request(
+            f"{name} is not valid: {problem.message}",
+            f"身份证号码无效（{problem.message_zh}），请核对",
+            field=name,
+        )
+    return value
 
 
 def _id_number(svc: HallService, body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(hash, cipher, masked) of an optional ID number in the body."""
-    raw = _str(body, "id_number", required=False, max_len=18)
-    if raw is None:
+    value = _id_value(svc, body)
+    if value is None:
         return None, None, None
-    value = raw.strip().upper()
-    problem = id_number_problem(value)
-    if problem:
-        raise bad_request(f"id_number is not valid: {problem}", "身份证号码无效，请核对", field="id_number")
     return svc.privacy.lookup_hash(value), svc.privacy.encrypt(value), mask(value)
 
 
 def _window_for(svc: HallService, body: dict[str, Any], actor: Actor) -> int:
-    number = _int(body, "window")
+    number = _window_number(body)
     assert number is not None
     svc.engine.window(number)
     _check_window_actor(svc, number, actor)
@@ -143,8 +172,7 @@ def signed_in_window(svc: HallService, clerk: str | None) -> int | None:
 
 
 def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
-    tid = _str(body, "ticket", max_len=40)
-    assert tid is not None
+    tid = _ticket_id(body)
     t = svc.engine.ticket(tid)
     if t.window is not None:
         _check_window_actor(svc, t.window, actor)
@@ -217,12 +245,12 @@ def catalogue_publish(svc: HallService, body: dict[str, Any], actor: Actor, now:
 
 @handler("ticket.issue", role="public", mutates=True)
 def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    code = _str(body, "item_code", max_len=32)
+    code = _item_code(body)
     assert code is not None
     item = svc.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
-    priority = _str(body, "priority", required=False, max_len=16)
+    priority = _code(body, "priority", inputs.WORD, required=False)
     if priority is not None and priority != Priority.GREEN.value:
         raise bad_request(
             "priority may only be 'green' (green channel); appointments check in instead",
@@ -257,8 +285,8 @@ def _check_ticket_token(svc: HallService, body: dict[str, Any], actor: Actor, t:
 
 @handler("ticket.status")
 def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = _str(body, "ticket", max_len=40)
-    assert tid is not None
+    tid = _ticket_id(body)
+    _code(body, "token", inputs.TOKEN, required=False)
     t = svc.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
@@ -283,8 +311,8 @@ def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
     """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
     slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
     window; a call pad or a kiosk never without the token."""
-    tid = _str(body, "ticket", max_len=40)
-    assert tid is not None
+    tid = _ticket_id(body)
+    _code(body, "token", inputs.TOKEN, required=False)
     t = svc.engine.ticket(tid)
     if actor.at_least("manager") or actor.kind == "system":
         reason = "clerk"
@@ -317,12 +345,12 @@ def queue_snapshot(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
 @handler("queue.state")
 def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     limit = _int(body, "limit", required=False) or 200
-    return hall_view(svc.engine, waiting_limit=max(0, min(limit, 5000)))
+    return hall_view(svc.engine, waiting_limit=min(limit, 5000))
 
 
 @handler("hall.set_notices", role="manager", mutates=True)
 def hall_set_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    svc.emit(svc.engine.set_notices(body.get("notices"), now))  # type: ignore[arg-type]
+    svc.emit(svc.engine.set_notices(_notices(body), now))
     return {"notices": list(svc.engine.notices)}
 
 
@@ -341,14 +369,14 @@ def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 
 @handler("window.sign_in", role="callpad", mutates=True)
 def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = _int(body, "window")
+    number = _window_number(body)
     assert number is not None
     svc.engine.window(number)
     if actor.role == "callpad":
         _check_window_actor(svc, number, actor)  # a call pad signs in only at its own window
     if actor.role == "clerk":
         # A clerk signs in as themselves only (the window is free: that is what signing in is).
-        named = _str(body, "clerk", required=False, max_len=32)
+        named = _code(body, "clerk", inputs.CLERK_ID, required=False)
         if actor.clerk is None or named not in (None, actor.clerk):
             raise EngineError(
                 "forbidden",
@@ -358,7 +386,7 @@ def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
             )
         clerk = actor.clerk
     else:
-        clerk = _str(body, "clerk", max_len=32)
+        clerk = _code(body, "clerk", inputs.CLERK_ID)
     assert clerk is not None
     svc.emit(svc.engine.sign_in(number, clerk, now))
     return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}
@@ -374,7 +402,8 @@ def window_sign_out(svc: HallService, body: dict[str, Any], actor: Actor, now: f
 @handler("window.pause", role="callpad", mutates=True)
 def window_pause(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = _window_for(svc, body, actor)
-    svc.emit(svc.engine.pause(number, now, _str(body, "reason", required=False) or ""))
+    reason = _str(body, "reason", required=False, max_len=200) or ""  # one line on the window's screen
+    svc.emit(svc.engine.pause(number, now, reason))
     return {"window": number, "status": svc.engine.windows[number].status.value}
 
 
@@ -417,7 +446,7 @@ def ticket_no_show(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
 @handler("ticket.complete", role="callpad", mutates=True)
 def ticket_complete(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = _ticket_for(svc, body, actor)
-    outcome = _str(body, "outcome", required=False, max_len=20) or Outcome.HANDLED.value
+    outcome = _code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
     svc.emit(svc.engine.complete(tid, now, outcome))
     return {"id": tid, "state": "done", "outcome": outcome}
 
@@ -429,9 +458,9 @@ def ticket_transfer(svc: HallService, body: dict[str, Any], actor: Actor, now: f
         svc.engine.transfer(
             tid,
             now,
-            to_window=_int(body, "to_window", required=False),
-            to_item=_str(body, "to_item", required=False, max_len=32),
-            note=_str(body, "note", required=False, max_len=500) or "",
+            to_window=_window_number(body, "to_window", required=False),
+            to_item=_item_code(body, "to_item", required=False),
+            note=_str(body, "note", required=False, max_len=500, multiline=True) or "",
         )
     )
     return _ticket_reply(svc, tid)
@@ -440,17 +469,17 @@ def ticket_transfer(svc: HallService, body: dict[str, Any], actor: Actor, now: f
 # ---- appointments
 @handler("appointment.slots")
 def appointment_slots(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    code = _str(body, "item_code", max_len=32)
-    day = _str(body, "day", required=False, max_len=10) or svc.engine.local_day(now)
+    code = _item_code(body)
+    day = _day(body, required=False) or svc.engine.local_day(now)
     assert code is not None
     return {"item_code": code, "day": day, "slots": svc.engine.slots(code, day, now)}
 
 
 @handler("appointment.book", role="public", mutates=True)
 def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    code = _str(body, "item_code", max_len=32)
-    day = _str(body, "day", max_len=10)
-    slot = _str(body, "slot", max_len=5)
+    code = _item_code(body)
+    day = _day(body)
+    slot = _code(body, "slot", inputs.SLOT)
     assert code and day and slot
     id_hash, cipher, masked = _id_number(svc, body)
     if id_hash is None:
@@ -468,28 +497,28 @@ def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 
 @handler("appointment.check_in", role="public", mutates=True)
 def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    code = _str(body, "code", max_len=16)
+    code = _code(body, "code", inputs.APPOINTMENT_CODE)
     assert code is not None
     if not actor.at_least("clerk"):
         # The code alone opens the booking: an unknown one is counted like a wrong check code.
-        throttle.check(svc, actor, code.upper() in svc.engine.appointments)
-    events = svc.emit(svc.engine.check_in(code.upper(), now, svc.new_token()))
+        throttle.check(svc, actor, code in svc.engine.appointments)
+    events = svc.emit(svc.engine.check_in(code, now, svc.new_token()))
     return _issued_reply(svc, events[0].data["ticket"])
 
 
 @handler("appointment.cancel", role="public", mutates=True)
 def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    code = _str(body, "code", max_len=16)
+    code = _code(body, "code", inputs.APPOINTMENT_CODE)
     assert code is not None
     if not actor.at_least("clerk"):
         # Code and ID number together prove the booking; either wrong is counted.
         id_hash, _, _ = _id_number(svc, body)
-        booked = svc.engine.appointments.get(code.upper())
+        booked = svc.engine.appointments.get(code)
         ok = booked is not None and id_hash is not None and same_secret(id_hash, booked.id_hash or "")
         throttle.check(svc, actor, ok)
         if booked is not None and not ok:
             raise conflict("the ID number does not match the appointment", "身份证号码与预约不符")
-    a = svc.engine.appointment(code.upper())
+    a = svc.engine.appointment(code)
     svc.emit(svc.engine.cancel_appointment(a.code, now))
     return {"code": a.code, "state": "cancelled"}
 
@@ -502,6 +531,35 @@ def _new_appointment_code(svc: HallService) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         if code not in svc.engine.appointments:
             return code
+
+
+def _day(body: dict[str, Any], name: str = "day", *, required: bool = True) -> str | None:
+    """A calendar date as YYYY-MM-DD (ASCII digits; ``date.fromisoformat`` takes other forms)."""
+    raw = _code(body, name, inputs.DAY, required=required)
+    if raw is None:
+        return None
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(f"{name} is not a real date", f"{name} 不是有效日期", field=name) from None
+    return raw
+
+
+def _notices(body: dict[str, Any]) -> list[dict[str, str]]:
+    """The board's notices: the engine checks their number and lengths; each text is
+    checked here like every other (one line each, no control or bidirectional characters)."""
+    raw = body.get("notices")
+    if not isinstance(raw, list) or len(raw) > MAX_NOTICES:
+        raise bad_request(
+            f"notices: a list of at most {MAX_NOTICES}", f"公告最多{MAX_NOTICES}条", field="notices"
+        )
+    for i, n in enumerate(raw):
+        if not isinstance(n, dict):
+            raise bad_request(f"notices[{i}] needs non-empty zh and en texts", f"第{i + 1}条公告须有中文和英文")
+        for lang in ("zh", "en"):
+            if isinstance(n.get(lang), str):
+                inputs.checked_text(n[lang], f"notices[{i}].{lang}")
+    return raw
 
 
 def _mask_name(name: str) -> str:

@@ -26,11 +26,12 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from . import inputs
 from .case_access import may_see_pages
 from .case_handlers import _case_id, case_handler, case_store
 from .engine.errors import EngineError, bad_request, not_found
-from .handlers import _int, _str
-from .store.pagestore import MAX_CHUNK_BYTES, SHA256_RE, CasePage, PageStore, UploadState
+from .handlers import _code, _int, _item_code
+from .store.pagestore import MAX_CHUNK_BYTES, CasePage, PageStore, UploadState
 
 if TYPE_CHECKING:
     from .catalogue.model import ServiceItem
@@ -40,6 +41,13 @@ log = logging.getLogger("queue_server.pages")
 
 MAX_PAGES_PER_SUBMIT = 60
 MAX_DATA_CHARS = -(-MAX_CHUNK_BYTES // 3) * 4
+#: A chunk's ``data``: standard base64, at most MAX_DATA_CHARS characters.
+_BASE64 = inputs.pattern(
+    r"[A-Za-z0-9+/]*={0,2}",
+    f"base64 of at most {MAX_CHUNK_BYTES} bytes",
+    f"不超过 {MAX_CHUNK_BYTES} 字节的 base64 数据",
+    max_len=MAX_DATA_CHARS,
+)
 PRUNE_EVERY_S = 3600.0
 
 _store_lock = threading.Lock()
@@ -69,11 +77,11 @@ def _maybe_prune(svc: HallService, now: float) -> None:
 
 
 def _sha(body: dict[str, Any], name: str = "sha256") -> str:
-    raw = _str(body, name, max_len=64)
-    assert raw is not None
-    sha = raw.strip().lower()
-    if not SHA256_RE.match(sha):
-        raise bad_request(f"{name} must be 64 hex digits", f"{name} 应为 64 位十六进制数字", field=name)
+    raw = body.get(name)
+    if isinstance(raw, str) and raw.isascii():
+        raw = raw.lower()  # hex digits in either case, stored in lower case
+    sha = _code({name: raw}, name, inputs.SHA256)
+    assert sha is not None
     return sha
 
 
@@ -85,9 +93,10 @@ def _reply(state: UploadState) -> dict[str, Any]:
 @case_handler("page.upload", role="kiosk", mutates=True)
 def page_upload(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
-    mime = _str(body, "mime", max_len=32)
+    mime = _code(body, "mime", inputs.MIME)
+    # Whole numbers here; the page store says which sizes, counts and indexes it takes.
     size, count, index = _int(body, "size"), _int(body, "count"), _int(body, "index")
-    raw = _str(body, "data", max_len=MAX_DATA_CHARS)
+    raw = _code(body, "data", _BASE64)
     assert (
         mime is not None and size is not None and count is not None and index is not None and raw is not None
     )
@@ -113,7 +122,7 @@ def page_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float
 
 # ------------------------------------------------------------------ kiosk: submit with pages
 def _item(svc: HallService, body: dict[str, Any]) -> ServiceItem:
-    code = _str(body, "item_code", max_len=32)
+    code = _item_code(body)
     assert code is not None
     item = svc.catalogue.items.get(code)
     if item is None:
@@ -137,7 +146,7 @@ def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]
     for n, p in enumerate(raw, start=1):
         if not isinstance(p, dict):
             raise bad_request(f"page {n} must be {{material, sha256}}", f"第 {n} 页格式有误", field="pages")
-        material = _str(p, "material", max_len=64)
+        material = _code(p, "material", inputs.MATERIAL)
         assert material is not None
         pages.append((material, _sha(p)))
     item = _item(svc, body)

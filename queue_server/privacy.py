@@ -10,34 +10,29 @@ import base64
 import hashlib
 import hmac
 import os
-import re
+from datetime import date
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+from protocol import idnumber
+from protocol.idnumber import mask_ids_in_text
+
+__all__ = ["Privacy", "id_number_problem", "mask", "mask_ids_in_text"]
 
 
-def id_number_problem(value: str) -> str | None:
-    """Why a resident ID number (GB 11643) is invalid, or None. Format and check digit only;
-    the idcard package also checks the birth date when it reads a card."""
-    v = value.strip().upper()
-    if not _ID_RE.match(v):
-        return "an ID number has 17 digits and a check digit (0-9 or X)"
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(v[:17], _WEIGHTS, strict=True)) % 11]
-    if v[17] != check:
-        return "the check digit does not match"
-    return None
+def id_number_problem(value: str, *, today: date | None = None) -> idnumber.InvalidIdNumber | None:
+    """Why a resident ID number is invalid (the shared rules of ``protocol.idnumber``: format,
+    province, a real birth date not in the future nor before 1880, check character; 15-digit
+    old numbers refused), or None. The exception's ``message``/``message_zh`` never contain
+    any part of the number."""
+    return idnumber.problem(value, today=today)
 
 
 def mask(value: str) -> str:
     """First 4 and last 4 characters shown, the rest starred: 1101**********002X."""
-    v = value.strip()
-    if len(v) <= 8:
-        return "*" * len(v)
-    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+    return idnumber.mask(value.strip())
 
 
 class Privacy:

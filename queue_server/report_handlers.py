@@ -21,7 +21,7 @@ from .cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_
 from .catalogue.model import TIER_TARGET_343, TIER_TARGET_532
 from .engine.errors import bad_request
 from .feedback_handlers import LEVEL_EN, _clerk_name, _limit, feedback_store
-from .handlers import _str, item_name
+from .handlers import _day, item_name
 from .store.casereports import CaseReports
 
 if TYPE_CHECKING:
@@ -86,16 +86,9 @@ def _window_name(svc: HallService, hall: str | None, number: int) -> str | None:
     return (w.defn.name or None) if w else None
 
 
-def _day(body: dict[str, Any], name: str) -> date | None:
-    raw = _str(body, name, required=False, max_len=10)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise bad_request(
-            f"{name} must be a date like 2026-11-26", f"{name} 应为日期，如 2026-11-26", field=name
-        ) from None
+def _date(body: dict[str, Any], name: str) -> date | None:
+    raw = _day(body, name, required=False)
+    return date.fromisoformat(raw) if raw is not None else None
 
 
 def _period(
@@ -103,7 +96,7 @@ def _period(
 ) -> tuple[date | None, date | None, float | None, float | None]:
     """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
     [start of since, start of the day after until) for the SQL reports."""
-    since, until = _day(body, "since"), _day(body, "until")
+    since, until = _date(body, "since"), _date(body, "until")
     if since and until and since > until:
         raise bad_request("since is after until", "开始日期晚于结束日期", field="since")
     tz = svc.engine.tz

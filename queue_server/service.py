@@ -418,13 +418,12 @@ class HallService:
             # Engine commands decide without changing anything, and handlers emit last, so a
             # refused request leaves no trace.
             return Outcome(False, code=e.code, message=e.message, message_zh=e.message_zh, details=e.details)
-        except (KeyError, TypeError, ValueError) as e:
-            return Outcome(
-                False,
-                code="bad_request",
-                message=f"bad request body: {e}",
-                message_zh="请求内容有误",
-            )
+        except Exception:
+            # Handlers check their input explicitly (inputs.py); anything else escaping one is
+            # a bug. Its text may quote internals or personal data: it goes to the log (where
+            # ID numbers are masked), never to the caller or the stored answer.
+            log.exception("%s failed", p.type)
+            return Outcome(False, code="internal", message="internal server error", message_zh="服务器内部错误")
         finally:
             REQUEST_KEY.reset(token)
 

@@ -7,6 +7,8 @@ import logging
 import os
 from pathlib import Path
 
+from protocol import logmask
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m window_display",
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logmask.install()  # ID numbers masked in every log line
     default_size = "1280x720" if args.screen == "window" else ("1080x1920" if args.portrait else "1920x1080")
     w, h = (int(x) for x in (args.size or default_size).lower().split("x"))
     os.environ.setdefault("KIVY_WINDOW_SIZE", f"{w}x{h}")

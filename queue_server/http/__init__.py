@@ -13,6 +13,7 @@ from ..endpoint import HallLoop
 from .api import api
 from .auth import TokenCache
 from .cases import cases_api
+from .converters import AsciiIntConverter
 from .errors import register_error_handlers
 from .manage import manage_api
 from .pages import pages_api
@@ -27,6 +28,8 @@ def create_app(loop: HallLoop, db: Engine) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["hall_loop"] = loop
     app.extensions["hall_tokens"] = TokenCache(db)
+    # Before the blueprints: their rules look the converter up when they are added.
+    app.url_map.converters["int"] = AsciiIntConverter
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(cases_api, url_prefix="/api/v1")
     app.register_blueprint(pages_api, url_prefix="/api/v1")

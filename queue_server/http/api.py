@@ -7,8 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from protocol.messages import MAX_NESTING, NotUtf8, is_valid_key, loads_strict
+
 from ..endpoint import HallLoop
-from ..service import ANONYMOUS, Actor
+from ..engine.errors import EngineError
+from ..inputs import ITEM_CODE, checked_code
+from ..service import ANONYMOUS, Actor, Outcome
 from ..storefault import StoreFault, classify
 from .auth import current_actor, requires
 from .errors import STATUS, ApiError, error_body
@@ -24,9 +28,31 @@ def _loop() -> HallLoop:
 
 
 def _body() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object of the request, parsed by the wire's own strict parser (no NaN,
+    Infinity, 1e999, lone surrogates or deep nesting), so HTTP and ZeroMQ accept the same."""
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    data = request.get_json(silent=True)
+    if not request.is_json:
+        raise ApiError(
+            400,
+            "bad_request",
+            "the body must be JSON (Content-Type: application/json)",
+            "请求内容须为 JSON（Content-Type: application/json）",
+        )
+    try:
+        data = loads_strict(raw)
+    except NotUtf8:
+        raise ApiError(400, "bad_request", "the body is not valid UTF-8", "请求内容不是有效的 UTF-8 编码") from None
+    except ValueError:
+        # No parser detail: it may quote the body back.
+        raise ApiError(
+            400,
+            "bad_request",
+            "the body is not valid JSON (no NaN, Infinity, numbers out of range, lone surrogates "
+            f"or nesting deeper than {MAX_NESTING})",
+            f"请求内容不是有效的 JSON（不得含 NaN、Infinity、超出范围的数、孤立代理项或超过 {MAX_NESTING} 层的嵌套）",
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object", "请求内容须为 JSON 对象")
     return data
@@ -37,9 +63,12 @@ def _idempotency_key(actor: Actor) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 8 <= len(key) <= 64 or not all(c.isalnum() or c in "-_" for c in key):
+    if not is_valid_key(key):  # the wire's rule: ASCII only (str.isalnum takes any script's letters)
         raise ApiError(
-            400, "bad_request", f"{IDEMPOTENCY_HEADER} must be 8-64 letters, digits, '-' or '_'", "幂等键格式有误"
+            400,
+            "bad_request",
+            f"{IDEMPOTENCY_HEADER} must be 8-64 ASCII letters, digits, '-' or '_'",
+            f"{IDEMPOTENCY_HEADER} 应为 8 至 64 位英文字母、数字、'-' 或 '_'",
         )
     return f"http:{actor.name}:{key}"
 
@@ -50,12 +79,16 @@ def _call(type_: str, body: dict[str, Any], actor: Actor, *, status: int = 200) 
     except TimeoutError:
         raise ApiError(503, "unavailable", "the hall is busy; try again", "系统繁忙，请稍后重试") from None
     if not outcome.ok:
-        resp = jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details))
-        if outcome.code == "too_many_requests":
-            # When the client's failure budget has a try again (``throttle``), in whole seconds.
-            resp.headers["Retry-After"] = str(int(outcome.details.get("retry_after_s") or 1))
-        return resp, STATUS.get(outcome.code, 400)
+        return _error(outcome)
     return jsonify(outcome.body), status
+
+
+def _error(outcome: Outcome) -> tuple[Response, int]:
+    resp = jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details))
+    if outcome.code == "too_many_requests":
+        # When the client's failure budget has a try again (``throttle``), in whole seconds.
+        resp.headers["Retry-After"] = str(int(outcome.details.get("retry_after_s") or 1))
+    return resp, STATUS.get(outcome.code, 400)
 
 
 def _actor() -> Actor:
@@ -89,10 +122,11 @@ def openapi():  # type: ignore[no-untyped-def]
 
 @api.get("/catalogue")
 def catalogue():  # type: ignore[no-untyped-def]
-    have = request.args.get("have_version")
     etag = request.headers.get("If-None-Match", "").strip('"')
-    outcome = _loop().call("catalogue.get", {"have_version": int(have) if have and have.isdigit() else None}, ANONYMOUS)
-    assert outcome.ok and outcome.body is not None
+    # The handler reads the number (ASCII digits, in range) and refuses anything else.
+    outcome = _loop().call("catalogue.get", {"have_version": request.args.get("have_version") or None}, ANONYMOUS)
+    if not outcome.ok or outcome.body is None:
+        return _error(outcome)
     version = outcome.body["version"]
     if etag == f"v{version}":
         return Response(status=304, headers={"ETag": f'"v{version}"'})
@@ -107,6 +141,10 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 @api.get("/catalogue/items/<code>")
 def catalogue_item(code: str):  # type: ignore[no-untyped-def]
+    try:
+        code = checked_code(code, "item_code", ITEM_CODE)
+    except EngineError as e:  # refused without quoting it (it may be anything typed into a URL)
+        raise ApiError(400, e.code, e.message, e.message_zh, e.details) from None
     outcome = _loop().call("catalogue.get", {}, ANONYMOUS)
     assert outcome.ok and outcome.body is not None
     for item in outcome.body["catalogue"]["items"]:
@@ -143,10 +181,8 @@ def ticket_cancel(ticket: str):  # type: ignore[no-untyped-def]
 
 @api.get("/queue")
 def queue_state():  # type: ignore[no-untyped-def]
-    limit = request.args.get("limit", "200")
-    if not limit.isdigit():
-        raise ApiError(400, "bad_request", "limit must be a whole number", "limit 应为整数")
-    return _call("queue.state", {"limit": int(limit)}, current_actor())
+    # The handler reads the number: ASCII digits, at most 10 of them, in range.
+    return _call("queue.state", {"limit": request.args.get("limit", "200")}, current_actor())
 
 
 @api.get("/appointments/slots")

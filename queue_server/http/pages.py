@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g
 
 from ..engine.errors import EngineError
+from ..inputs import CASE_ID, checked_code
 from ..service import Actor
 from .api import _actor, _call
 from .auth import requires
@@ -32,7 +33,10 @@ def case_pages(case_id: str):  # type: ignore[no-untyped-def]
 @pages_api.get("/cases/<case_id>/pages/<int:number>")
 @requires("clerk")
 def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
-    case_id = case_id.strip().upper()
+    try:
+        case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
+    except EngineError as e:
+        raise ApiError(400, e.code, e.message, e.message_zh, e.details) from None
     service = current_app.extensions["hall_loop"].service
     from ..page_handlers import check_page_reader, page_store  # the service's, made once
 

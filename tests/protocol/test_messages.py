@@ -12,11 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol.messages import (
+    MAX_NESTING,
     MAX_REQUEST_BYTES,
     PROTOCOL_VERSION,
     STANDARD_MESSAGES,
     ErrorCode,
     Event,
+    NotUtf8,
     ProtocolError,
     Request,
     decode_event,
@@ -28,6 +30,7 @@ from protocol.messages import (
     encode_reply_ok,
     encode_request,
     hall_topic,
+    loads_strict,
     make_event,
     make_heartbeat,
     new_key,
@@ -49,6 +52,10 @@ bodies = st.dictionaries(st.text(max_size=10), json_values, max_size=5)
 
 def raw(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False).encode()
+
+
+#: 30,000 nested arrays in a body: json.loads would raise RecursionError; the parser refuses.
+DEEP_30000 = b'{"v":1,"type":"a.b","key":"abcdefgh","body":{"x":' + b"[" * 30_000 + b"]" * 30_000 + b"}}"
 
 
 def good(**changes: object) -> dict[str, object]:
@@ -87,6 +94,7 @@ def test_extra_top_level_fields_are_ignored() -> None:
         (b'{"v":1,"type":"a.b","key":"abcdefgh","body":{"x":1e999}}', ErrorCode.BAD_REQUEST, None, None),
         (b'{"v":1,"type":"a.b","key":"abcdefgh","body":{"x":"\\ud800"}}', ErrorCode.BAD_REQUEST, None, None),
         (b"[" * 1000 + b"]" * 1000, ErrorCode.BAD_REQUEST, None, None),  # too deep
+        (DEEP_30000, ErrorCode.BAD_REQUEST, None, None),
         (raw([good()]), ErrorCode.BAD_REQUEST, None, None),  # not an object
         (raw("ticket.issue"), ErrorCode.BAD_REQUEST, None, None),
         (raw(good(v=...)), ErrorCode.BAD_REQUEST, "v", KEY),  # missing version
@@ -331,3 +339,22 @@ def test_snapshot_body_checks() -> None:
                 {"hall": "H01", "seq": 1, "state": {}}):
         with pytest.raises(ProtocolError):
             decode_snapshot(bad)
+
+
+def test_the_strict_parser_is_public_and_its_nesting_limit_is_the_documented_one() -> None:
+    """``loads_strict`` is the parser of the HTTP API too; MAX_NESTING says how deep it goes."""
+    assert loads_strict(b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1)) is not None
+    assert loads_strict(b'{"a":' * MAX_NESTING + b"1" + b"}" * MAX_NESTING) is not None
+    for too_deep in (
+        b"[" * (MAX_NESTING + 2) + b"]" * (MAX_NESTING + 2),
+        b'{"a":' * (MAX_NESTING + 1) + b"1" + b"}" * (MAX_NESTING + 1),
+        b"[" * 30_000 + b"]" * 30_000,
+    ):
+        with pytest.raises(ValueError):
+            loads_strict(too_deep)
+    for bad in (b'{"a":NaN}', b'{"a":Infinity}', b'{"a":-1e999}', b'{"a":"\\ud800"}', b'{"a":1' + b"0" * 5000 + b"}"):
+        with pytest.raises(ValueError):
+            loads_strict(bad)
+    with pytest.raises(NotUtf8):
+        loads_strict(b'{"a":"\xff"}')
+    assert loads_strict(b'{"a":"\\ud83d\\ude00"}') == {"a": "\U0001f600"}  # a surrogate pair is fine

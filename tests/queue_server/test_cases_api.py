@@ -223,7 +223,7 @@ def test_online_submission_is_not_a_visit_and_retries_give_the_same_case(hall: H
         api(hall, "/cases/online"), json={**body, "id_number": "110105194912310021"}, timeout=10
     )
     assert bad.status_code == 400 and bad.json()["error"]["message_zh"]
-    unknown = requests.post(api(hall, "/cases/online"), json={**body, "item_code": "NO-SUCH"}, timeout=10)
+    unknown = requests.post(api(hall, "/cases/online"), json={**body, "item_code": "C-XX-999"}, timeout=10)
     assert unknown.status_code == 404
 
 

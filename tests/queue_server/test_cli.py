@@ -59,3 +59,31 @@ def test_sigterm_stops_cleanly_and_the_queue_survives(tmp_path: Path) -> None:
         assert again.status_code == 200 and again.json()["state"] == "waiting"
     finally:
         hall.stop()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["init"], ["device", "enroll", "kiosk-9"], ["token", "create", "--role", "manager"]],
+)
+def test_a_folder_that_cannot_be_written_is_one_clear_line_not_a_traceback(tmp_path: Path, command: list[str]) -> None:
+    # Tests run as root, where chmod stops no write: a var folder under a regular file makes
+    # every mkdir in it fail (NotADirectoryError), for root too.
+    db = f"sqlite:///{tmp_path / 'good' / 'h.db'}"
+    run_cli("init", var=tmp_path / "good", db=db)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for url in (db, f"sqlite:///{blocker / 'var' / 'h.db'}"):  # the var folder, then the database too
+        out = run_cli(*command, var=blocker / "var", db=url, check=False)
+        if command[0] == "token" and url == db:
+            assert out.returncode == 0  # a token needs only the database
+            continue
+        assert out.returncode == 1, out.stderr
+        assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+        assert "cannot write" in out.stderr and "无法写入" in out.stderr and str(blocker) in out.stderr
+
+
+def test_a_database_that_cannot_be_opened_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()
+    out = run_cli("token", "create", "--role", "manager", var=tmp_path / "var", db=f"sqlite:///{tmp_path}", check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+    assert "database" in out.stderr and "数据库" in out.stderr

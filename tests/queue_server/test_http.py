@@ -87,7 +87,8 @@ def test_id_numbers_are_masked_in_replies(hall: HallProcess) -> None:
     [
         (b"not json", 400, "JSON"),
         (b"[1, 2]", 400, "JSON"),
-        (b'{"item_code": "NO-SUCH"}', 404, "NO-SUCH"),
+        (b'{"item_code": "C-XX-999"}', 404, "C-XX-999"),  # well formed, no such item
+        (b'{"item_code": "NO-SUCH"}', 400, "item_code"),  # not an item code: named, not quoted
         (b"{}", 400, "item_code"),
         (b'{"item_code": "{item}", "id_number": "110105194912310021"}', 400, "check digit"),
     ],

@@ -203,7 +203,9 @@ def test_complaint_lists_need_a_manager_and_clear_input(hall: HallProcess) -> No
     error = get(hall, "/complaints", manager(hall), status=400, state="lost")["error"]
     assert error["message_zh"] and "state" in error["message"]
     assert get(hall, "/complaints", manager(hall), status=400, overdue="maybe")["error"]["message_zh"]
-    assert get(hall, "/complaints/TS-NONE", manager(hall), status=404)["error"]["message_zh"]
+    assert get(hall, "/complaints/TS-20250101-00000000", manager(hall), status=404)["error"]["message_zh"]
+    malformed = get(hall, "/complaints/TS-NONE", manager(hall), status=400)["error"]
+    assert malformed["details"]["field"] == "complaint" and "TS-NONE" not in malformed["message"]
     assert len(get(hall, "/complaints", manager(hall), limit=1)["complaints"]) == 1
     # the kiosk files complaints but does not manage them
     with kiosk(hall) as k, pytest.raises(RequestFailed) as no:

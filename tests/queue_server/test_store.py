@@ -215,7 +215,8 @@ def test_bad_bodies_get_clear_errors_and_change_nothing(tmp_path: Path) -> None:
     cases = [
         ({}, "item_code"),
         ({"item_code": 7}, "item_code"),
-        ({"item_code": "NOPE"}, "NOPE"),
+        ({"item_code": "NOPE"}, "item_code"),  # not an item code at all: named, not quoted
+        ({"item_code": "C-XX-999"}, "C-XX-999"),  # well formed, no such item: quoted
         ({"item_code": citizen_item(svc), "id_number": "123"}, "id_number"),
         ({"item_code": citizen_item(svc), "priority": "vip"}, "priority"),
     ]
