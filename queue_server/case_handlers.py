@@ -229,7 +229,7 @@ def _clerk_where(
     actor: Actor,
     default: Channel,
     role: Role = Role.CLERK,
-    case: Case | None = None,
+    case: Callable[[], Case] | None = None,
 ) -> Where:
     """A clerk's step: at their window (the visitor present) or in the back office / online.
 
@@ -238,7 +238,8 @@ def _clerk_where(
     clerk may then act for the visitor in front of them (首问负责: the officer may be away).
     Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
     lead or co-departments (``case_access.handles``). A submit has no case yet: the clerk
-    submitting becomes its first-inquiry officer."""
+    submitting becomes its first-inquiry officer. ``case`` reads the case, only when it is
+    needed, after the body's own fields have been checked."""
     channel_s = _code(body, "channel", inputs.WORD, required=False)
     try:
         channel = Channel(channel_s) if channel_s else default
@@ -276,13 +277,13 @@ def _clerk_where(
                 f"您未在{window}号窗口签到，请先签到",
                 window=window,
             )
-    elif case is not None and not case_access.handles(svc, actor, case):
+    elif case is not None and not case_access.handles(svc, actor, k := case()):
         raise EngineError(
             "forbidden",
-            f"case {case.id} is handled by its first-inquiry clerk and its departments' staff; "
+            f"case {k.id} is handled by its first-inquiry clerk and its departments' staff; "
             "at a window, with the visitor present, any clerk signed in there may act",
-            f"办件 {case.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
-            case=case.id,
+            f"办件 {k.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
+            case=k.id,
         )
     hall = svc.store.hall if channel is not Channel.ONLINE else None
     return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
@@ -548,55 +549,60 @@ def case_submit_kiosk(svc: HallService, body: dict[str, Any], actor: Actor, now:
 
 
 # ------------------------------------------------------------------ clerk steps
+def _step_args(command: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The fields a clerk's step reads beside the case, place and actor: all checked before
+    the case is read, so a bad field is named whatever the case."""
+    if command == "accept":
+        return {"commitment": _flag(body, "commitment")}
+    if command == "refuse":
+        return {"reason": _str(body, "reason", max_len=500, multiline=True) or ""}
+    if command in ("issue_notice", "supplement"):
+        return {"materials": _strings(body, "materials", required=True)}
+    if command == "start_review":
+        return {"limits": _limits(body)}
+    if command == "verify":
+        ok = body.get("ok")
+        if not isinstance(ok, bool):
+            raise bad_request(
+                "ok must be true (the commitment held) or false (with a note)",
+                "ok 应为 true（承诺属实）或 false（并说明情况）",
+                field="ok",
+            )
+        return {"ok": ok, "note": _str(body, "note", required=False, max_len=500, multiline=True) or ""}
+    if command == "decide_task":
+        return {
+            "department": _code(body, "department", inputs.DEPARTMENT, required=False),
+            "decision": _code(body, "decision", inputs.WORD),
+            "reason": _str(body, "reason", required=False, max_len=500, multiline=True) or "",
+        }
+    return {}
+
+
 def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
     @case_handler(type_, role="clerk", mutates=True)
     def step(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         case_id = _case_id(body)
+        args = _step_args(command, body)
         store = case_store(svc)
-        where = _clerk_where(svc, body, actor, default, role, store.load(case_id))
+        where = _clerk_where(svc, body, actor, default, role, lambda: store.load(case_id))
         extra: dict[str, Any] = {}
         if command == "accept":
-            commitment = body.get("commitment", False)
-            if not isinstance(commitment, bool):
-                raise bad_request(
-                    "commitment must be true or false", "commitment 应为 true 或 false", field="commitment"
-                )
-            store.accept(case_id, where, now, commitment=commitment)
+            store.accept(case_id, where, now, commitment=args["commitment"])
         elif command == "refuse":
-            store.refuse(case_id, where, now, _str(body, "reason", max_len=500, multiline=True) or "")
+            store.refuse(case_id, where, now, args["reason"])
         elif command == "issue_notice":
-            store.issue_notice(case_id, where, now, _strings(body, "materials", required=True))
+            store.issue_notice(case_id, where, now, args["materials"])
         elif command == "supplement":
-            store.supplement(case_id, where, now, _strings(body, "materials", required=True))
+            store.supplement(case_id, where, now, args["materials"])
         elif command == "start_review":
-            store.start_review(case_id, where, now, limits=_limits(body))
+            store.start_review(case_id, where, now, limits=args["limits"])
         elif command == "verify":
             _check_department(svc, actor, store.load(case_id).item.department)
-            ok = body.get("ok")
-            if not isinstance(ok, bool):
-                raise bad_request(
-                    "ok must be true (the commitment held) or false (with a note)",
-                    "ok 应为 true（承诺属实）或 false（并说明情况）",
-                    field="ok",
-                )
-            note = _str(body, "note", required=False, max_len=500, multiline=True) or ""
-            store.verify(case_id, where, now, ok=ok, note=note)
+            store.verify(case_id, where, now, ok=args["ok"], note=args["note"])
         elif command == "decide_task":
-            department = (
-                _code(body, "department", inputs.DEPARTMENT, required=False)
-                or store.load(case_id).item.department
-            )
+            department = args["department"] or store.load(case_id).item.department
             _check_department(svc, actor, department)
-            decision = _code(body, "decision", inputs.WORD)
-            assert decision is not None
-            store.decide_task(
-                case_id,
-                department,
-                decision,
-                where,
-                now,
-                reason=_str(body, "reason", required=False, max_len=500, multiline=True) or "",
-            )
+            store.decide_task(case_id, department, args["decision"], where, now, reason=args["reason"])
         else:
             store.act(case_id, command, where, now)
         if command in ("accept", "decide_task"):

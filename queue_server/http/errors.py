@@ -50,7 +50,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(e.code or 500, "bad_request")
         zh = {404: "没有这个地址", 405: "不支持此请求方法", 413: "请求内容过大"}.get(e.code or 500, "请求有误")
-        return jsonify(error_body(code, e.description or e.name, zh)), e.code or 500
+        resp = jsonify(error_body(code, e.description or e.name, zh))
+        # RFC 9110: a 405 says which methods the resource has.
+        resp.headers.extend((k, v) for k, v in e.get_headers() if k.lower() == "allow")
+        return resp, e.code or 500
 
     @app.errorhandler(SQLAlchemyError)
     def _store(e: SQLAlchemyError):  # type: ignore[no-untyped-def]

@@ -20,7 +20,8 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "not found",
         409: "the state does not allow it",
         429: "too many wrong codes from this client: wait Retry-After seconds",
-        503: "busy; retry",
+        503: "the hall cannot take requests now (busy, or its database failing: error.details.problem says "
+        "why); retry with the same Idempotency-Key",
     }
     return {str(c): _json(ERROR, words[c]) for c in codes}
 
@@ -103,7 +104,9 @@ def openapi_document() -> dict[str, Any]:
                 "item_code": {"type": "string"},
                 "item_name": {"anyOf": [text, {"type": "null"}]},
                 "stream": {"type": "string", "enum": ["citizen", "enterprise"]},
-                "state": {"type": "string", "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]},
+                # A Ticket is a live one: an ended ticket (done, no-show, cancelled) is no longer
+                # served at /tickets/{ticket}, and the actions that end one answer their own shape.
+                "state": {"type": "string", "enum": ["waiting", "called", "serving"]},
                 "priority": {"type": ["string", "null"], "enum": ["green", "appointment", None]},
                 "position": {"type": "integer", "description": "people ahead (estimate)"},
                 "estimated_wait_s": {"type": "integer"},
@@ -111,6 +114,17 @@ def openapi_document() -> dict[str, Any]:
                 "issued_at": {"type": "number", "description": "POSIX seconds"},
                 "id_masked": {"type": ["string", "null"], "examples": ["1101**********002X"]},
             },
+        },
+        "TicketCancelled": {
+            "type": "object",
+            "required": ["ticket", "state"],
+            "properties": {"ticket": {"type": "string"}, "state": {"const": "cancelled"}},
+        },
+        "CatalogueUnchanged": {
+            "type": "object",
+            "required": ["version", "unchanged"],
+            "description": "the caller has the newest version already (have_version)",
+            "properties": {"version": {"type": "integer"}, "unchanged": {"const": True}},
         },
         "TicketRequest": {
             "type": "object",
@@ -199,12 +213,20 @@ def openapi_document() -> dict[str, Any]:
         ),
     }
     paths: dict[str, Any] = {
-        "/health": {"get": _op("Liveness and the hall's sequence number", {"type": "object", "required": ["status"]}, errors=(503,))},
+        "/health": {
+            "get": _op(
+                "200 when the hall answers and its database can be read and written; 503 saying what is wrong "
+                "(error.details.problem: database_unreachable, disk_full, disk_error, read_only, database_busy, "
+                "database_error; since, recovery_attempts)",
+                {"type": "object", "required": ["status", "hall", "seq"]},
+                errors=(503,),
+            )
+        },
         "/openapi.json": {"get": _op("This document", OBJ, errors=())},
         "/catalogue": {
             "get": _op(
                 "The published catalogue (ETag = version; have_version returns unchanged)",
-                {"$ref": "#/components/schemas/Catalogue"},
+                {"oneOf": [{"$ref": "#/components/schemas/Catalogue"}, {"$ref": "#/components/schemas/CatalogueUnchanged"}]},
                 params=[_query("have_version", {"type": "integer"})],
                 errors=(400,),
                 extra={"304": {"description": "not modified"}},
@@ -236,16 +258,18 @@ def openapi_document() -> dict[str, Any]:
                 "A live ticket's position (needs the token from the slip, or a clerk)",
                 TICKET,
                 params=[TICKET_ID, _query("token", {"type": "string"})],
-                errors=(404,),
+                errors=(400, 404, 429),
             )
         },
         "/tickets/{ticket}/cancel": {
             "post": _op(
-                "Cancel a waiting ticket (token, or a clerk)",
-                OBJ,
+                "Cancel a waiting ticket: its holder with the slip's token, a manager, or a clerk for a "
+                "ticket waiting for their own window",
+                {"$ref": "#/components/schemas/TicketCancelled"},
                 params=[TICKET_ID],
                 body={"type": "object", "properties": {"token": {"type": "string"}}},
                 idempotent=True,
+                errors=(400, 403, 404, 409, 429, 503),
             )
         },
         "/queue": {
@@ -310,6 +334,7 @@ def openapi_document() -> dict[str, Any]:
                 status=201,
                 params=[APPT],
                 idempotent=True,
+                errors=(400, 404, 409, 429, 503),
             )
         },
         "/appointments/{code}/cancel": {
@@ -319,6 +344,7 @@ def openapi_document() -> dict[str, Any]:
                 params=[APPT],
                 body={"type": "object", "properties": {"id_number": {"type": "string"}}},
                 idempotent=True,
+                errors=(400, 404, 409, 429, 503),
             )
         },
     }

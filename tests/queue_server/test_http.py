@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
 
 from tests.support.hall import HallProcess
@@ -192,6 +193,32 @@ def test_unknown_paths_and_methods_are_json(hall: HallProcess) -> None:
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     r = requests.delete(api(hall, "/tickets"), timeout=5)
     assert r.status_code == 405 and "error" in r.json()
+    assert set(r.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}  # RFC 9110: what the resource takes
+    r = requests.put(api(hall, "/catalogue"), timeout=5)
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+
+
+def _conforms(doc: dict, path: str, method: str, status: int, body: object) -> None:
+    """``body`` is what the document says ``method path`` answers with ``status``."""
+    schema = doc["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": doc["components"]}).validate(body)
+
+
+def test_the_document_describes_the_replies_as_given(hall: HallProcess) -> None:
+    doc = requests.get(api(hall, "/openapi.json"), timeout=5).json()
+    full = requests.get(api(hall, "/catalogue"), timeout=5).json()
+    _conforms(doc, "/catalogue", "get", 200, full)
+    unchanged = requests.get(api(hall, f"/catalogue?have_version={full['version']}"), timeout=5).json()
+    _conforms(doc, "/catalogue", "get", 200, unchanged)
+    ticket = requests.post(api(hall, "/tickets"), json={"item_code": item_of(hall)}, timeout=5).json()
+    _conforms(doc, "/tickets", "post", 201, ticket)
+    live = requests.get(api(hall, f"/tickets/{ticket['id']}?token={ticket['token']}"), timeout=5).json()
+    _conforms(doc, "/tickets/{ticket}", "get", 200, live)
+    cancelled = requests.post(api(hall, f"/tickets/{ticket['id']}/cancel"), json={"token": ticket["token"]}, timeout=5)
+    _conforms(doc, "/tickets/{ticket}/cancel", "post", 200, cancelled.json())
+    _conforms(doc, "/health", "get", 200, requests.get(api(hall, "/health"), timeout=5).json())
+    with pytest.raises(ValidationError):  # the check itself can fail: an ended state is no live ticket
+        _conforms(doc, "/tickets/{ticket}", "get", 200, {**live, "state": "cancelled"})
 
 
 def test_manager_sets_board_notices_and_the_queue_shows_waits(hall: HallProcess) -> None:

@@ -153,15 +153,21 @@ def test_a_guessed_check_code_is_refused_until_the_budget_refills(hall: tuple[Ha
     assert case.ok, case.message
     cid, code = case.body["id"], case.body["check_code"]  # type: ignore[index]
     wrong = "".join("A" if ch != "A" else "B" for ch in code)
-    for bad in [wrong] * 7 + ["验证码", "\ud800", None]:  # wrongly shaped codes count, never crash
-        o = ask(svc, "case.progress", {"case": cid, "code": bad}, WEB)
+    for shapeless in ["验证码", "\ud800", "A-B-C"]:  # refused for their shape, never crash; not counted:
+        o = ask(svc, "case.progress", {"case": cid, "code": shapeless}, WEB)  # no such code is ever right
+        assert o.code == "bad_request" and "验证码" not in o.message_zh, o.message
+    o = ask(svc, "case.progress", {"case": cid}, WEB)  # no code at all: a wrong one
+    assert o.code == "not_found", o.message
+    for _ in range(9):
+        o = ask(svc, "case.progress", {"case": cid, "code": wrong}, WEB)
         assert o.code == "not_found", o.message
     refused = ask(svc, "case.progress", {"case": cid, "code": code}, WEB)
     assert refused.code == "too_many_requests" and refused.details["retry_after_s"] == 30
     assert "秒后再试" in refused.message_zh and "try again in 30 s" in refused.message
     # the same client is refused at every gate that checks a secret, the neighbour is not
     assert ask(svc, "case.rate", {"case": cid, "code": code, "level": 5}, WEB).code == "too_many_requests"
-    assert ask(svc, "certificate.verify", {"number": "X", "code": "Y"}, WEB).code == "too_many_requests"
+    unknown = {"number": "PHYSICIAN_LICENCE-H01-20260101-000001", "code": "ABCDEF1234"}
+    assert ask(svc, "certificate.verify", unknown, WEB).code == "too_many_requests"
     assert ask(svc, "case.progress", {"case": cid, "code": code}, NEIGHBOUR).ok
     clock.now += 30
     assert ask(svc, "case.progress", {"case": cid, "code": code}, WEB).ok
@@ -185,7 +191,8 @@ def test_tokens_appointment_codes_and_id_matches_share_the_budget(hall: tuple[Ha
         assert ask(svc, "appointment.check_in", {"code": code}, kiosk).code == "not_found"
     holder = {"id_number": "11010519491231002X"}
     assert ask(svc, "appointment.cancel", {"code": "CCCCCC", **holder}, kiosk).code == "not_found"
-    assert ask(svc, "certificate.print", {"number": "NO-SUCH", **holder}, kiosk).code == "not_found"
+    unknown = "PHYSICIAN_LICENCE-H01-20260101-000001"
+    assert ask(svc, "certificate.print", {"number": unknown, **holder}, kiosk).code == "not_found"
     assert ask(svc, "ticket.status", {"ticket": t["id"], "token": t["token"]}, kiosk).code == "too_many_requests"
     assert ask(svc, "ticket.cancel", {"ticket": t["id"], "token": t["token"]}, kiosk).code == "too_many_requests"
     # staff do not guess: their view needs no token
