@@ -749,8 +749,7 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
 @case_handler("case.supervision", role="manager")
 def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
-    limit = _int(body, "limit", required=False) or 100
-    limit = max(1, min(limit, 1000))
+    limit = _int(body, "limit", required=False, min=1, max=1000) or 100
     today = _today(svc, now)
     lines = case_store(svc).supervision_list(today, limit)
     return {

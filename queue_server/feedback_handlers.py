@@ -65,9 +65,9 @@ def _overdue(svc: HallService, due: date | None, today: date) -> dict[str, Any]:
 
 
 def _limit(body: dict[str, Any], default: int = 100) -> int:
-    """``limit`` (ASCII digits, 0..2^31-1), then kept within 1..MAX_LIST as before."""
-    n = _int(body, "limit", required=False)
-    return max(1, min(n if n is not None else default, MAX_LIST))
+    """``limit``: 1..MAX_LIST (as the document says; more is refused, not cut)."""
+    n = _int(body, "limit", required=False, min=1, max=MAX_LIST)
+    return n if n is not None else default
 
 
 def _clerk_name(svc: HallService, clerk: str | None) -> dict[str, Any] | None:

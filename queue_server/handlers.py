@@ -338,14 +338,22 @@ def queue_snapshot(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
         "hall": svc.store.hall,
         "epoch": svc.epoch,
         "seq": svc.engine.last_seq,
-        "state": hall_view(svc.engine, waiting_limit=_int(body, "waiting_limit", required=False) or 50),
+        "state": hall_view(svc.engine, waiting_limit=_waiting_limit(body, "waiting_limit", 50)),
     }
 
 
 @handler("queue.state")
 def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    limit = _int(body, "limit", required=False) or 200
-    return hall_view(svc.engine, waiting_limit=min(limit, 5000))
+    return hall_view(svc.engine, waiting_limit=_waiting_limit(body, "limit", 200))
+
+
+MAX_WAITING_LISTED = 5000
+
+
+def _waiting_limit(body: dict[str, Any], name: str, default: int) -> int:
+    """How many waiting tickets a view lists: 0..MAX_WAITING_LISTED (the counts are always whole)."""
+    n = _int(body, name, required=False, min=0, max=MAX_WAITING_LISTED)
+    return default if n is None else n
 
 
 @handler("hall.set_notices", role="manager", mutates=True)

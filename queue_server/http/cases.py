@@ -145,38 +145,38 @@ def certificate_verify(number: str):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ OpenAPI
 def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the case endpoints for ``openapi_document()``."""
-    from .openapi import OBJ, _op, _path_param, _query
+    from .. import inputs
+    from .openapi import ID_NUMBER, ITEM, OBJ, WINDOW, _op, _path_param, _query, code_schema
 
     case = {"$ref": "#/components/schemas/Case"}
     progress = {"$ref": "#/components/schemas/CaseProgress"}
     # Checked against a code or token: a client with too many wrong ones gets 429 (``throttle``).
-    gated = (400, 404, 409, 429, 503)
-    case_id = _path_param("case_id", {"type": "string", "examples": ["NS-20261126-000001"]})
-    code = _query("code", {"type": "string", "minLength": 6, "maxLength": 6}, required=True)
+    gated = (400, 403, 404, 409, 429, 503)  # 403: a staff token where only the visitor may act
+    case_id = _path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
+    check = code_schema(inputs.CHECK_CODE)
+    code = _query("code", check, required=True)
     materials = {
         "type": "array",
-        "items": {"type": "string"},
+        "items": code_schema(inputs.MATERIAL),
+        "maxItems": 100,
         "description": "material codes of the item's guide",
     }
     where = {
-        "window": {"type": "integer", "description": "default: the window the clerk is signed in at"},
+        "window": {**WINDOW, "description": "default: the window the clerk is signed in at"},
         "channel": {"type": "string", "enum": ["window", "back_office", "online"]},
     }
     person = {
         "type": "object",
         "required": ["id_number"],
-        "properties": {"id_number": {"type": "string"}, "name": {"type": "string"}},
+        "properties": {"id_number": ID_NUMBER, "name": {"type": "string", "maxLength": 50}},
     }
     submit = {
         "type": "object",
         "required": ["item_code", "id_number"],
         "properties": {
-            "item_code": {"type": "string"},
-            "id_number": {
-                "type": "string",
-                "description": "applicant's resident ID number: stored as a keyed hash, shown masked",
-            },
-            "name": {"type": "string"},
+            "item_code": ITEM,
+            "id_number": {**ID_NUMBER, "description": "applicant's resident ID number: stored as a keyed hash, shown masked"},
+            "name": {"type": "string", "maxLength": 50},
             "agent": {**person, "description": "委托代办: the agent, recorded beside the applicant"},
             "materials": materials,
             **where,
@@ -318,7 +318,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "The signed-in clerk's cases (首问负责; a manager gives clerk=)",
                 OBJ,
                 auth=True,
-                params=[_query("clerk", {"type": "string"}), _query("include_closed", {"type": "boolean"})],
+                params=[_query("clerk", code_schema(inputs.CLERK_ID)), _query("include_closed", {"type": "boolean"})],
             )
         },
         "/cases/tasks": {
@@ -327,7 +327,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "the reviewer's own department (a manager gives department=)",
                 OBJ,
                 auth=True,
-                params=[_query("department", {"type": "string"})],
+                params=[_query("department", code_schema(inputs.DEPARTMENT))],
             )
         },
         "/cases/supervision": {
@@ -388,7 +388,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 OBJ,
                 errors=gated,
                 status=201,
-                params=[_path_param("ticket", {"type": "string"})],
+                params=[_path_param("ticket", code_schema(inputs.TICKET_ID))],
                 idempotent=True,
                 body={
                     "type": "object",
@@ -412,7 +412,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                     "type": "object",
                     "required": ["text"],
                     "properties": {
-                        "text": {"type": "string"},
+                        "text": {"type": "string", "minLength": 1, "maxLength": 2000},
                         "case": {"type": "string"},
                         "code": {"type": "string"},
                     },
@@ -437,8 +437,8 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 errors=gated,
                 params=[
                     case_id,
-                    _query("code", {"type": "string"}),
-                    _query("notice", {"type": "integer", "minimum": 1}),
+                    _query("code", check),
+                    _query("notice", {"type": "integer", "minimum": 1, "maximum": inputs.INT_MAX}),
                 ],
             )
         },
@@ -448,8 +448,8 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 OBJ,
                 errors=gated,
                 params=[
-                    _path_param("number", {"type": "string"}),
-                    _query("code", {"type": "string"}, required=True),
+                    _path_param("number", code_schema(inputs.CERTIFICATE_NUMBER)),
+                    _query("code", check, required=True),
                 ],
             )
         },

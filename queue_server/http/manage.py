@@ -87,13 +87,14 @@ def report_dashboard():  # type: ignore[no-untyped-def]
 def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the manager endpoints for ``openapi_document()``. ``/complaints``
     also has the public POST of ``case_paths()``: the caller merges per method."""
-    from .openapi import OBJ, _op, _path_param, _query
+    from .. import inputs
+    from .openapi import BLANK, OBJ, _op, _path_param, _query, code_schema
 
     complaint = {"$ref": "#/components/schemas/Complaint"}
     follow_up = {"$ref": "#/components/schemas/FollowUp"}
     label = {"$ref": "#/components/schemas/Label"}
     day = {"type": ["string", "null"], "format": "date"}
-    complaint_id = _path_param("complaint_id", {"type": "string", "examples": ["TS-20261126-1A2B3C4D"]})
+    complaint_id = _path_param("complaint_id", code_schema(inputs.COMPLAINT_ID, examples=["TS-20261126-1A2B3C4D"]))
     limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": 500})
     overdue = _query("overdue", {"type": "boolean", "description": "only those past their deadline"})
     answer = {
@@ -254,7 +255,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Answer the follow-up of a bad rating (manager; once)",
                 follow_up,
                 auth=True,
-                params=[_path_param("evaluation_id", {"type": "string"})],
+                params=[_path_param("evaluation_id", code_schema(inputs.EVALUATION_ID))],
                 idempotent=True,
                 body=answer,
             )
@@ -303,10 +304,12 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 errors=manager_list_errors,
                 params=[
                     _query(
-                        "since", {"type": "string", "format": "date", "description": "first day, included"}
+                        "since",
+                        {"anyOf": [{"type": "string", "format": "date"}, BLANK], "description": "first day, included"},
                     ),
                     _query(
-                        "until", {"type": "string", "format": "date", "description": "last day, included"}
+                        "until",
+                        {"anyOf": [{"type": "string", "format": "date"}, BLANK], "description": "last day, included"},
                     ),
                 ],
             )

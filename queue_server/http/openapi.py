@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .. import inputs
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -43,7 +45,9 @@ def _op(
         op["security"] = [{"bearer": []}]
         op["responses"].update(_errors(401, 403))
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        # A body with no required field may be left out altogether.
+        needed = bool(body.get("required")) or "$ref" in body
+        op["requestBody"] = {"required": needed, "content": {"application/json": {"schema": body}}}
     parameters = list(params or [])
     if idempotent:
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
@@ -62,11 +66,30 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
+def code_schema(p: inputs.Pattern, **extra: Any) -> dict[str, Any]:
+    """A code's schema from the pattern the handlers check it against (``inputs``), so the
+    document says what is accepted (the handlers also take lower case where ``p.upper``)."""
+    return {"type": "string", "pattern": f"^(?:{p.regex.pattern})$", "maxLength": p.max_len, **extra}
+
+
+#: What an empty query parameter means (a form's blank field): as if it were not given.
+BLANK = {"const": ""}
+
 OBJ = {"type": "object"}
 TICKET = {"$ref": "#/components/schemas/Ticket"}
-WINDOW_N = _path_param("number", {"type": "integer", "minimum": 1})
-TICKET_ID = _path_param("ticket", {"type": "string"})
-APPT = _path_param("code", {"type": "string"})
+WINDOW = {"type": "integer", "minimum": inputs.WINDOW_MIN, "maximum": inputs.WINDOW_MAX}
+WINDOW_N = _path_param("number", WINDOW)
+TICKET_ID = _path_param("ticket", code_schema(inputs.TICKET_ID, examples=["H01-20261126-A012"]))
+APPT = _path_param("code", code_schema(inputs.APPOINTMENT_CODE))
+ITEM = code_schema(inputs.ITEM_CODE, examples=["C-SB-001"])
+ID_NUMBER = {
+    "type": "string",
+    # What a pattern can say of GB 11643: a region not starting 0, born 1880-2099 on a day that
+    # can exist in some month; the real date, province and check character are checked too.
+    "pattern": "^[1-9][0-9]{5}(18[89]|19[0-9]|20[0-9])[0-9](0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$",
+    "description": "resident ID number (GB 11643: region, real birth date, check character); stored "
+    "encrypted, shown masked",
+}
 
 
 @cache
@@ -130,8 +153,8 @@ def openapi_document() -> dict[str, Any]:
             "type": "object",
             "required": ["item_code"],
             "properties": {
-                "item_code": {"type": "string"},
-                "id_number": {"type": "string", "description": "resident ID number; stored encrypted, shown masked"},
+                "item_code": ITEM,
+                "id_number": ID_NUMBER,
                 "priority": {"type": "string", "enum": ["green"]},
             },
         },
@@ -227,7 +250,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "The published catalogue (ETag = version; have_version returns unchanged)",
                 {"oneOf": [{"$ref": "#/components/schemas/Catalogue"}, {"$ref": "#/components/schemas/CatalogueUnchanged"}]},
-                params=[_query("have_version", {"type": "integer"})],
+                params=[_query("have_version", {"type": "integer", "minimum": 0, "maximum": inputs.INT_MAX})],
                 errors=(400,),
                 extra={"304": {"description": "not modified"}},
             ),
@@ -242,7 +265,9 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "/catalogue/items/{code}": {
-            "get": _op("One service item with its guide", OBJ, params=[_path_param("code", {"type": "string"})], errors=(404,))
+            "get": _op(
+                "One service item with its guide", OBJ, params=[_path_param("code", ITEM)], errors=(400, 404)
+            )
         },
         "/tickets": {
             "post": _op(
@@ -257,7 +282,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "A live ticket's position (needs the token from the slip, or a clerk)",
                 TICKET,
-                params=[TICKET_ID, _query("token", {"type": "string"})],
+                params=[TICKET_ID, _query("token", code_schema(inputs.TOKEN))],
                 errors=(400, 404, 429),
             )
         },
@@ -267,7 +292,7 @@ def openapi_document() -> dict[str, Any]:
                 "ticket waiting for their own window",
                 {"$ref": "#/components/schemas/TicketCancelled"},
                 params=[TICKET_ID],
-                body={"type": "object", "properties": {"token": {"type": "string"}}},
+                body={"type": "object", "properties": {"token": code_schema(inputs.TOKEN)}},
                 idempotent=True,
                 errors=(400, 403, 404, 409, 429, 503),
             )
@@ -304,7 +329,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _op(
                 "Appointment slots of an item on a day, with what is left",
                 OBJ,
-                params=[_query("item_code", {"type": "string"}, True), _query("day", {"type": "string", "format": "date"})],
+                params=[_query("item_code", ITEM, True), _query("day", {"type": "string", "format": "date"})],
                 errors=(400, 404),
             )
         },
@@ -317,11 +342,11 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["item_code", "day", "slot", "id_number"],
                     "properties": {
-                        "item_code": {"type": "string"},
+                        "item_code": ITEM,
                         "day": {"type": "string", "format": "date"},
-                        "slot": {"type": "string"},
-                        "id_number": {"type": "string"},
-                        "name": {"type": "string"},
+                        "slot": code_schema(inputs.SLOT),
+                        "id_number": ID_NUMBER,
+                        "name": {"type": "string", "maxLength": 50},
                     },
                 },
                 idempotent=True,
@@ -342,7 +367,7 @@ def openapi_document() -> dict[str, Any]:
                 "Cancel an appointment (with the applicant's id_number, or a clerk)",
                 OBJ,
                 params=[APPT],
-                body={"type": "object", "properties": {"id_number": {"type": "string"}}},
+                body={"type": "object", "properties": {"id_number": ID_NUMBER}},
                 idempotent=True,
                 errors=(400, 404, 409, 429, 503),
             )
@@ -395,7 +420,7 @@ def openapi_document() -> dict[str, Any]:
                     "in": "header",
                     "required": False,
                     "description": "a repeat with the same key returns the first answer",
-                    "schema": {"type": "string", "minLength": 8, "maxLength": 64},
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
                 }
             },
         },

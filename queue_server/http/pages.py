@@ -74,10 +74,11 @@ def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ OpenAPI
 def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the page endpoints for ``openapi_document()``."""
-    from .openapi import _op, _path_param
+    from .. import inputs
+    from .openapi import _op, _path_param, code_schema
 
-    case_id = _path_param("case_id", {"type": "string", "examples": ["NS-20261126-000001"]})
-    number = _path_param("number", {"type": "integer", "minimum": 1})
+    case_id = _path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
+    number = _path_param("number", {"type": "integer", "minimum": 1, "maximum": 999_999_999})
     page = {"$ref": "#/components/schemas/CasePage"}
     schemas = {
         "CasePage": {
@@ -110,7 +111,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         "One captured page's image (the staff handling the case; every read is audited)",
         {},
         auth=True,
-        errors=(404, 503),
+        errors=(400, 404, 503),
         params=[case_id, number],
     )
     image["responses"]["200"] = {
@@ -126,7 +127,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "The pages captured for the case at a kiosk: number, material, type and size (no image data)",
                 {"$ref": "#/components/schemas/CasePages"},
                 auth=True,
-                errors=(404, 503),
+                errors=(400, 404, 503),
                 params=[case_id],
             )
         },
