@@ -40,10 +40,11 @@ def line(name: str, out: dict[str, Any] | None) -> None:
     if refused:
         print(f"  'unavailable' answered in median {refused['median']} s, max {refused['max']} s{ratio}")
     print(f"  refused (or unanswered) for {out.get('refused_for_s')} s")
-    print(f"  served again {out['served_again_after_s']} s after the fault ended; /health 200 after {out['healthy_after_s']} s")
+    print(f"  tickets served again {out['served_again_after_s']} s after the fault ended (cases "
+          f"{out['cases_again_after_s']} s); /health 200 after {out['healthy_after_s']} s")
     print(f"  stored {out['stored']}: every acknowledged ticket and case once (nothing lost)")
     print(f"  display: {out['display']}")
-    for k in ("health_during", "restarts", "seed"):
+    for k in ("health_during", "database_bytes_when_filled", "restarts", "seed"):
         if k in out:
             print(f"  {k}: {out[k]}")
 

@@ -25,6 +25,7 @@ Decisions:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -168,14 +169,30 @@ def checked_code(value: object, name: str, pattern: Pattern) -> str:
     lower case); anything else is refused without quoting it."""
     if not isinstance(value, str):
         raise bad_request(f"{name} must be a string", f"{name} 应为字符串", field=name)
+    v = _canonical_code(value, pattern) if len(value) <= MAX_MEMO_CHARS else _canonical(value, pattern)
+    if v is None:
+        raise bad_request(f"{name} must be {pattern.en}", f"{name} 应为{pattern.zh}", field=name)
+    return v
+
+
+MAX_MEMO_CHARS = 80
+
+
+def _canonical(value: str, pattern: Pattern) -> str | None:
     v = value.strip()
     if v.isascii() and pattern.upper:
         v = v.upper()
     # An ID number is never a code, even where the pattern would take one (a clerk id, an
     # evaluation id): typed into the wrong field, it must not travel on into replies.
     if len(v) > pattern.max_len or not pattern.check(v) or looks_like_id_number(v):
-        raise bad_request(f"{name} must be {pattern.en}", f"{name} 应为{pattern.zh}", field=name)
+        return None
     return v
+
+
+# The same few item codes, windows' clerks and words come thousands of times a day, and the
+# check sits on every ticket's path through the hall loop: answers for short values are kept
+# (bounded; a value's answer never changes).
+_canonical_code = functools.lru_cache(maxsize=4096)(_canonical)
 
 
 def code(body: dict[str, Any], name: str, pattern: Pattern, *, required: bool = True) -> str | None:
