@@ -343,10 +343,10 @@ class HallLoop:
                     marker = more
                     break
                 group.append(more)
-            ok = False if failed else self.service.commit(Commit.merge(group))  # type: ignore[arg-type]
+            ok = False if failed else self.service.commit(Commit.merge(group))
             failed = failed or not ok
             for c in group:
-                self._stored.put((c, ok))  # type: ignore[arg-type]
+                self._stored.put((c, ok))
             os.write(self._wake_w, b"c")
             if marker is _RESET:
                 failed = False
