@@ -12,10 +12,10 @@ from protocol.messages import MAX_NESTING, NotUtf8, is_valid_key, loads_strict
 from ..endpoint import HallLoop
 from ..engine.errors import EngineError
 from ..inputs import ITEM_CODE, checked_code
-from ..service import ANONYMOUS, Actor, Outcome
+from ..service import ANONYMOUS, Actor
 from ..storefault import StoreFault, classify
 from .auth import current_actor, requires
-from .errors import STATUS, ApiError, error_body
+from .errors import ApiError, outcome_response
 from .openapi import openapi_document
 
 api = Blueprint("api", __name__)
@@ -79,16 +79,8 @@ def _call(type_: str, body: dict[str, Any], actor: Actor, *, status: int = 200) 
     except TimeoutError:
         raise ApiError(503, "unavailable", "the hall is busy; try again", "系统繁忙，请稍后重试") from None
     if not outcome.ok:
-        return _error(outcome)
+        return outcome_response(outcome)
     return jsonify(outcome.body), status
-
-
-def _error(outcome: Outcome) -> tuple[Response, int]:
-    resp = jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details))
-    if outcome.code == "too_many_requests":
-        # When the client's failure budget has a try again (``throttle``), in whole seconds.
-        resp.headers["Retry-After"] = str(int(outcome.details.get("retry_after_s") or 1))
-    return resp, STATUS.get(outcome.code, 400)
 
 
 def _actor() -> Actor:
@@ -105,13 +97,11 @@ def health():  # type: ignore[no-untyped-def]
         return resp, status
     fault = _loop().fault
     if fault is not None:  # on probation: taking requests again, no write proven yet
-        out = fault.outcome()
-        return jsonify(error_body(out.code, out.message, out.message_zh, out.details)), 503
+        return outcome_response(fault.outcome())
     try:  # the loop answers from memory: ask the database too, beside it
         _loop().service.store.probe()
     except Exception as e:
-        fault = StoreFault(classify(e)).outcome()
-        return jsonify(error_body(fault.code, fault.message, fault.message_zh, fault.details)), 503
+        return outcome_response(StoreFault(classify(e)).outcome())
     return jsonify({"status": "ok", **resp.get_json()}), 200
 
 
@@ -126,7 +116,7 @@ def catalogue():  # type: ignore[no-untyped-def]
     # The handler reads the number (ASCII digits, in range) and refuses anything else.
     outcome = _loop().call("catalogue.get", {"have_version": request.args.get("have_version") or None}, ANONYMOUS)
     if not outcome.ok or outcome.body is None:
-        return _error(outcome)
+        return outcome_response(outcome)
     version = outcome.body["version"]
     if etag == f"v{version}":
         return Response(status=304, headers={"ETag": f'"v{version}"'})

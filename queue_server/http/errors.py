@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..service import Outcome
 from ..storefault import StoreFault, classify
 
 log = logging.getLogger("queue_server.http")
@@ -41,6 +42,15 @@ def error_body(code: str, message: str, message_zh: str, details: dict[str, Any]
     return {"error": {"code": code, "message": message, "message_zh": message_zh, "details": details or {}}}
 
 
+def outcome_response(outcome: Outcome) -> tuple[Response, int]:
+    """A refused request's outcome as its JSON error reply and status."""
+    resp = jsonify(error_body(outcome.code, outcome.message, outcome.message_zh, outcome.details))
+    if outcome.code == "too_many_requests":
+        # When the client's failure budget has a try again (``throttle``), in whole seconds.
+        resp.headers["Retry-After"] = str(int(outcome.details.get("retry_after_s") or 1))
+    return resp, STATUS.get(outcome.code, 400)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(e: ApiError):  # type: ignore[no-untyped-def]
@@ -59,8 +69,7 @@ def register_error_handlers(app: Flask) -> None:
     def _store(e: SQLAlchemyError):  # type: ignore[no-untyped-def]
         # Read beside the hall loop (a token, a page image) while the database is away.
         log.warning("database error in %s: %s", request.path, e)
-        fault = StoreFault(classify(e)).outcome()
-        return jsonify(error_body(fault.code, fault.message, fault.message_zh, fault.details)), 503
+        return outcome_response(StoreFault(classify(e)).outcome())
 
     @app.errorhandler(Exception)
     def _any(e: Exception):  # type: ignore[no-untyped-def]
