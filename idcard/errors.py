@@ -168,12 +168,7 @@ class InvalidIdNumber(CardDataError, _idnumber_rules.InvalidIdNumber):
         self, detail: str = "", *, reason: str | None = None, message: str | None = None, message_zh: str | None = None
     ) -> None:
         super().__init__(detail)
-        if reason is not None:
-            self.reason = reason
-        if message is not None:
-            self.message = message
-        if message_zh is not None:
-            self.message_zh = message_zh
+        self.set_words(reason, message, message_zh)
 
 
 class InvalidCardError(CardDataError):

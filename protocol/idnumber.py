@@ -51,8 +51,7 @@ class InvalidIdNumber(ValueError):
     ``reason`` (a short code), ``message`` and ``message_zh`` never contain any part of the
     number: use those wherever the text may reach a log, a stored reply or anyone else.
 
-    The keyword-only fields let subclasses with their own ``__init__`` (``idcard.errors``)
-    pass their text up the chain unchanged.
+    Subclasses with their own ``__init__`` (``idcard.errors``) give theirs with ``set_words``.
     """
 
     reason: str = "invalid"
@@ -63,6 +62,10 @@ class InvalidIdNumber(ValueError):
         self, *args: object, reason: str | None = None, message: str | None = None, message_zh: str | None = None
     ) -> None:
         super().__init__(*args)
+        self.set_words(reason, message, message_zh)
+
+    def set_words(self, reason: str | None, message: str | None, message_zh: str | None) -> None:
+        """What may be shown anywhere (``None`` keeps the class's own)."""
         if reason is not None:
             self.reason = reason
         if message is not None:
