@@ -323,6 +323,28 @@ def baseline(load: HallLoad, until: float) -> dict[str, float]:
     return {"acknowledged_median_s": round(statistics.median(ok), 4) if ok else float("nan")}
 
 
+@contextlib.contextmanager
+def under_load(var: Path, db: str) -> Iterator[tuple[RunningHall, HallLoad, Display]]:
+    """A hall serving on ``db`` with a display following it and the load running; all
+    stopped afterwards, whatever happened."""
+    run = start_hall(var, db)
+    display = Display(run.hall, run.board)
+    load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
+    try:
+        load.start()
+        yield run, load, display
+    finally:
+        load.stop()
+        display.close()
+        run.hall.stop()
+
+
+def health_now(hall: HallProcess) -> tuple[int, str | None]:
+    """``/health``'s status and, when it says what is wrong, the problem."""
+    health = requests.get(f"{hall.http}/api/v1/health", timeout=5)
+    return health.status_code, (health.json().get("error") or {}).get("details", {}).get("problem")
+
+
 def _finish(run: RunningHall, load: HallLoad, display: Display, db: str, fault_began: float) -> dict[str, Any]:
     healthy_after = wait_healthy(run.hall, load.fault_end)  # type: ignore[arg-type]
     settle(1.5)
@@ -340,27 +362,21 @@ def database_outage(tmp_path: Path, seconds: float) -> dict[str, Any]:
 
     cluster = PostgresCluster()
     url = cluster.start()
-    run = start_hall(tmp_path / "var", url)
-    display = Display(run.hall, run.board)
-    load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
     try:
-        load.start()
-        settle(1.5)
-        cluster.halt()
-        began = time.monotonic()
-        settle(seconds)
-        health = requests.get(f"{run.hall.http}/api/v1/health", timeout=5)
-        during = sum(a.outcome == "ok" and began + 0.5 <= a.sent for a in load.answers)
-        cluster.resume()
-        load.fault_ended()
-        out = _finish(run, load, display, url, began)
-        out["health_during"] = (health.status_code, (health.json().get("error") or {}).get("details", {}).get("problem"))
-        out["acknowledged_during_fault"] = during
-        return out
+        with under_load(tmp_path / "var", url) as (run, load, display):
+            settle(1.5)
+            cluster.halt()
+            began = time.monotonic()
+            settle(seconds)
+            health = health_now(run.hall)
+            during = sum(a.outcome == "ok" and began + 0.5 <= a.sent for a in load.answers)
+            cluster.resume()
+            load.fault_ended()
+            out = _finish(run, load, display, url, began)
+            out["health_during"] = health
+            out["acknowledged_during_fault"] = during
+            return out
     finally:
-        load.stop()
-        display.close()
-        run.hall.stop()
         cluster.stop()
 
 
@@ -404,41 +420,29 @@ def full_disk(tmp_path: Path, seconds: float) -> dict[str, Any] | None:
         if tiny is None:
             return None
         db = f"sqlite:///{tiny / 'hall.db'}"
-        run = start_hall(tmp_path / "var", db)
-        display = Display(run.hall, run.board)
-        load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
-        try:
-            load.start()
+        with under_load(tmp_path / "var", db) as (run, load, display):
             settle(1.5)
             database_bytes = sum(f.stat().st_size for f in tiny.glob("hall.db*"))
             filler = fill(tiny)
             began = time.monotonic()
             settle(seconds)
-            health = requests.get(f"{run.hall.http}/api/v1/health", timeout=5)
+            health = health_now(run.hall)
             refused = sum(a.sent >= began and a.outcome == "unavailable" for a in load.answers)
             filler.unlink()
             load.fault_ended()
             out = _finish(run, load, display, db, began)
-            out["health_during"] = (health.status_code, (health.json().get("error") or {}).get("details", {}).get("problem"))
+            out["health_during"] = health
             out["refused_during_fault"] = refused
             out["database_bytes_when_filled"] = database_bytes
             return out
-        finally:
-            load.stop()
-            display.close()
-            run.hall.stop()
 
 
 def random_kills(tmp_path: Path, db: str, kills: int, seed: int) -> dict[str, Any]:
     """The server killed with SIGKILL ``kills`` times at moments drawn from ``seed``, and
     restarted each time (as its supervisor would), under load."""
     rng = random.Random(seed)
-    run = start_hall(tmp_path / "var", db)
-    display = Display(run.hall, run.board)
-    load = HallLoad(run.hall, run.item, run.kiosk, run.clerk)
     restarts = []
-    try:
-        load.start()
+    with under_load(tmp_path / "var", db) as (run, load, display):
         began: float | None = None
         for _ in range(kills):
             settle(rng.uniform(0.3, 1.5))
@@ -454,7 +458,3 @@ def random_kills(tmp_path: Path, db: str, kills: int, seed: int) -> dict[str, An
         out["restarts"] = restarts
         out["seed"] = seed
         return out
-    finally:
-        load.stop()
-        display.close()
-        run.hall.stop()
