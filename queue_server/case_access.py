@@ -58,7 +58,8 @@ def served_at_window(k: Case, clerk: str) -> bool:
 def visitor_at_window(svc: HallService, clerk: str, k: Case) -> bool:
     """The case's applicant (or agent) is being served now at the window the clerk is signed
     in at: the ticket they are called with carries the same ID number's hash."""
-    window = next((w for w in svc.engine.windows.values() if w.clerk == clerk), None)
+    number = svc.engine.window_of(clerk)
+    window = svc.engine.windows[number] if number is not None else None
     if window is None or window.current is None:
         return False
     t = svc.engine.tickets.get(window.current)

@@ -166,9 +166,7 @@ def _check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
 
 def signed_in_window(svc: HallService, clerk: str | None) -> int | None:
     """The window a clerk is signed in at, if any."""
-    if clerk is None:
-        return None
-    return next((n for n, w in svc.engine.windows.items() if w.clerk == clerk), None)
+    return svc.engine.window_of(clerk)
 
 
 def _ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:

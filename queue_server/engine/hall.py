@@ -132,6 +132,10 @@ class HallEngine:
     def clerk_on_duty(self, clerk: str | None) -> bool:
         return clerk is not None and clerk in self._clerk_window
 
+    def window_of(self, clerk: str | None) -> int | None:
+        """The window the clerk is signed in at, if any."""
+        return None if clerk is None else self._clerk_window.get(clerk)
+
     # ------------------------------------------------------------ the line index
     def _priority_since(self, t: Ticket, now: float) -> float | None:
         since: list[float] = []
