@@ -14,6 +14,7 @@ nothing extra is stored) and shows no ID data.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -584,7 +585,8 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
         case_id = _case_id(body)
         args = _step_args(command, body)
         store = case_store(svc)
-        where = _clerk_where(svc, body, actor, default, role, lambda: store.load(case_id))
+        case = functools.cache(lambda: store.load(case_id))  # read once, and only if needed
+        where = _clerk_where(svc, body, actor, default, role, case)
         extra: dict[str, Any] = {}
         if command == "accept":
             store.accept(case_id, where, now, commitment=args["commitment"])
@@ -597,10 +599,10 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
         elif command == "start_review":
             store.start_review(case_id, where, now, limits=args["limits"])
         elif command == "verify":
-            _check_department(svc, actor, store.load(case_id).item.department)
+            _check_department(svc, actor, case().item.department)
             store.verify(case_id, where, now, ok=args["ok"], note=args["note"])
         elif command == "decide_task":
-            department = args["department"] or store.load(case_id).item.department
+            department = args["department"] or case().item.department
             _check_department(svc, actor, department)
             store.decide_task(case_id, department, args["decision"], where, now, reason=args["reason"])
         else:
