@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..engine.errors import EngineError
 from ..service import Outcome
 from ..storefault import StoreFault, classify
 
@@ -55,6 +56,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(e: ApiError):  # type: ignore[no-untyped-def]
         return jsonify(error_body(e.code, e.message, e.message_zh, e.details)), e.status
+
+    @app.errorhandler(EngineError)
+    def _refused(e: EngineError):  # type: ignore[no-untyped-def]
+        # A shared check or rule (inputs, case_access) run in a view beside the hall loop.
+        return outcome_response(Outcome(False, code=e.code, message=e.message, message_zh=e.message_zh, details=dict(e.details)))
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]

@@ -14,12 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
-from ..engine.errors import EngineError
 from ..inputs import CASE_ID, checked_code
 from ..service import Actor
 from .api import _actor, _call
 from .auth import requires
-from .errors import STATUS, ApiError
+from .errors import ApiError
 
 pages_api = Blueprint("pages", __name__)
 
@@ -33,18 +32,12 @@ def case_pages(case_id: str):  # type: ignore[no-untyped-def]
 @pages_api.get("/cases/<case_id>/pages/<int:number>")
 @requires("clerk")
 def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
-    try:
-        case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
-    except EngineError as e:
-        raise ApiError(400, e.code, e.message, e.message_zh, e.details) from None
+    case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
     service = current_app.extensions["hall_loop"].service
     from ..page_handlers import check_page_reader, page_store  # the service's, made once
 
     actor: Actor = g.actor
-    try:
-        check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
-    except EngineError as e:
-        raise ApiError(STATUS.get(e.code, 400), e.code, e.message, e.message_zh, dict(e.details)) from None
+    check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
     found = page_store(service).page_data(case_id, number)
     if found is None:
         raise ApiError(
