@@ -312,17 +312,19 @@ class HallService:
         mark = len(self._batch_events)
         handler = HANDLERS.get(p.type)
         keep = p.key is not None and handler is not None and handler.mutates
+        outcome = self.answer(p, now)  # never raises: a handler's failure is its outcome
+        new = self._batch_events[mark:]
+        if new and not outcome.ok:  # it broke "emit last": refused (or failed) after changing the hall
+            log.error("%s from %s was refused after it changed the hall; its events are undone", p.type, p.actor.name)
+            self._undo_from(mark)
+            return INTERNAL, None
         try:
-            outcome = self.answer(p, now)
-            new = self._batch_events[mark:]
-            if new and not outcome.ok:
-                raise RuntimeError(f"{p.type} was refused after it had changed the hall")
             stored = [event_json(e.data) for e in new]
             # Only decisions are kept for retries: a retry after a failure of ours runs again.
             encoded = encode_outcome(outcome) if keep and outcome.code not in NOT_KEPT else None
         except Exception:
-            log.exception("%s from %s failed; it is answered 'internal' and changes nothing", p.type, p.actor.name)
-            if len(self._batch_events) > mark:
+            log.exception("%s from %s cannot be stored; it is answered 'internal' and changes nothing", p.type, p.actor.name)
+            if new:
                 self._undo_from(mark)
             return INTERNAL, None
         self._batch_json.extend(stored)
@@ -423,7 +425,7 @@ class HallService:
             # a bug. Its text may quote internals or personal data: it goes to the log (where
             # ID numbers are masked), never to the caller or the stored answer.
             log.exception("%s failed", p.type)
-            return Outcome(False, code="internal", message="internal server error", message_zh="服务器内部错误")
+            return INTERNAL
         finally:
             REQUEST_KEY.reset(token)
 
