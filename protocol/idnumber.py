@@ -216,6 +216,20 @@ def mask_ids_in_text(text: str) -> str:
     return _CANDIDATE.sub(lambda m: mask(m.group(1)) if looks_like_id_number(m.group(1)) else m.group(1), text)
 
 
+def mask_name(name: str) -> str:
+    """A person's name as screens and slips show it: the family name and, for names of three
+    characters or more, the last one (张*, 李*明, 司马**光); a Latin name keeps its first letters
+    of each word (J*** S****)."""
+    name = name.strip()
+    if not name:
+        return ""
+    if name.isascii():
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    if len(name) <= 2:
+        return name[0] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 __all__ = [
     "CHECK_CHARS",
     "EARLIEST_BIRTH",
@@ -229,8 +243,10 @@ __all__ = [
     "looks_like_id_number",
     "mask",
     "mask_ids_in_text",
+    "mask_name",
     "mask_short",
     "normalise",
     "problem",
     "validate",
 ]
+

@@ -1,0 +1,370 @@
+"""The kiosk app: one ScreenManager, the visit, and the shell around them.
+
+The app owns the imperative edges: the server link (requests on a worker thread, answers
+posted back to Kivy's clock), the devices (card reader, scanner, camera, printers; their
+events arrive on device threads and are posted the same way), speech, and the idle timer.
+Screens read ``app.visit`` and call the app's actions; they never talk to a device or the
+server themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from window_display.kivyenv import prepare_environment, register_fonts
+
+prepare_environment()
+
+from kivy.app import App  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.lang import Builder  # noqa: E402
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
+from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
+
+from . import texts, theme, widgets  # noqa: E402,F401 - widgets: registered for the kv rules
+from .link import Answer, HallWatch, ServerLink  # noqa: E402
+from .visit import Mode, Visit, Visitor  # noqa: E402
+
+register_fonts()
+log = logging.getLogger(__name__)
+KV_DIR = Path(__file__).parent / "kv"
+
+
+def load_kv(name: str) -> None:
+    """Load ``kv/<name>.kv`` once (tests build several apps in one process)."""
+    path = str(KV_DIR / f"{name}.kv")
+    if path not in Builder.files:
+        Builder.load_file(path)
+
+
+def post(fn: Callable[[], None]) -> None:
+    """Run ``fn`` on the UI thread (Kivy's clock is safe to schedule on from any thread)."""
+    Clock.schedule_once(lambda _dt: fn(), 0)
+
+
+class KioskApp(App):
+    lang = StringProperty("zh")
+    elder = BooleanProperty(False)
+    sizes = ObjectProperty(theme.NORMAL)
+    banner = StringProperty("")
+    hall_name = StringProperty("")
+    waiting_text = StringProperty("")
+
+    def __init__(
+        self,
+        *,
+        link: ServerLink | None,
+        devices: Any = None,
+        catalogue: Any = None,
+        speech: Any = None,
+        mode: Mode = Mode.FULL,
+        portrait: bool = False,
+        idle_s: float = 60.0,
+        countdown_s: float = 10.0,
+        public_url: str = "http://127.0.0.1:8080",
+        timezone: str = "Asia/Shanghai",
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.link = link
+        self.devices = devices
+        self.catalogue = catalogue
+        self.speech = speech
+        self.mode = Mode(mode)
+        self.portrait = portrait
+        self.idle_s = idle_s
+        self.countdown_s = countdown_s
+        self.public_url = public_url.rstrip("/")
+        self.tz = ZoneInfo(timezone)
+        self.visit = Visit()
+        self.watch = HallWatch()
+        self.history: list[str] = []
+        self.device_faults: dict[str, str] = {}
+        self._idle_event: Any = None
+        self.title = "政务服务自助终端 Self-service kiosk"
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> ScreenManager:
+        from .screens import SCREENS, SHARED_KV
+
+        Window.clearcolor = theme.BG
+        for name in SHARED_KV:
+            load_kv(name)
+        sm = ScreenManager(transition=NoTransition())
+        for name, cls in SCREENS.items():
+            if self.mode is Mode.PRINT_STATION and not getattr(cls, "print_station", False):
+                continue
+            if (KV_DIR / f"{name}.kv").exists():
+                load_kv(name)
+            sm.add_widget(cls(name=name))
+        sm.current = self.home_screen
+        Window.bind(on_touch_down=self._touched, on_key_down=self._touched)
+        self._arm_idle()
+        if self.catalogue is not None:
+            self.hall_name = self.catalogue.hall_name(self.lang) if hasattr(self.catalogue, "hall_name") else ""
+        return sm
+
+    def on_start(self) -> None:
+        if self.link is not None:
+            self.link.on_watch = self.on_watch
+            self.link.start()
+            self.refresh_catalogue()
+        if self.devices is not None:
+            self.devices.start(on_event=lambda e: post(lambda: self.on_device(e)),
+                               on_health=self.on_health)
+        self._update_banner()
+
+    def on_stop(self) -> None:
+        if self.devices is not None:
+            self.devices.stop()
+        if self.link is not None:
+            self.link.close()
+        if self.speech is not None:
+            self.speech.close()
+
+    # ----------------------------------------------------------------- texts
+    def tr(self, key: str, lang: str | None = None, **values: Any) -> str:
+        """A visitor-facing text in the current language (``lang`` is passed by kv rules only
+        so that they are re-evaluated when the language changes)."""
+        text = texts.t(key, self.lang)
+        return text.format(**values) if values else text
+
+    def pick(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    def name_of(self, text: dict[str, str] | None) -> str:
+        if not text:
+            return ""
+        return text.get("en" if self.lang == "en" else "zh") or text.get("zh", "")
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = self.visit.lang = lang
+        self.visit.touch()
+        self.refresh_current()
+
+    def toggle_lang(self) -> None:
+        self.set_lang("en" if self.lang == "zh" else "zh")
+
+    def set_elder(self, on: bool) -> None:
+        self.elder = self.visit.elder = on
+        self.sizes = theme.ELDER if on else theme.NORMAL
+        self.visit.touch()
+        self.refresh_current()
+        if on:
+            self.say(self.root.current_screen.title() if self.root else "")
+
+    def say(self, text: str) -> None:
+        if self.speech is not None and text:
+            self.speech.say(text, lang=self.lang)
+
+    # ------------------------------------------------------------- navigation
+    @property
+    def home_screen(self) -> str:
+        return "certificates" if self.mode is Mode.PRINT_STATION else "home"
+
+    def go(self, name: str) -> None:
+        sm = self.root
+        if sm.current != name:
+            self.history.append(sm.current)
+            del self.history[:-20]
+        sm.current = name
+
+    def back(self) -> None:
+        self.root.current = self.history.pop() if self.history else self.home_screen
+
+    def home(self) -> None:
+        """首页: the visit's choices are dropped; the signed-in card holder stays until the
+        card is lifted or the kiosk is left idle."""
+        self.history.clear()
+        self.visit.choose(stream="")
+        self.visit.ticket = self.visit.case = self.visit.application = None
+        self.root.current = self.home_screen
+        self.refresh_current()
+
+    def end_visit(self) -> None:
+        """Personal data cleared, normal mode, Chinese, home (idle, or 结束 at the end)."""
+        self.visit.clear()
+        if self.elder:
+            self.set_elder(False)
+        if self.lang != "zh":
+            self.set_lang("zh")
+        self.history.clear()
+        self.root.current = self.home_screen
+        self.refresh_current()
+
+    def refresh_current(self) -> None:
+        if self.root is not None:
+            self.root.current_screen.refresh()
+
+    def screen(self, name: str) -> Any:
+        return self.root.get_screen(name)
+
+    # ------------------------------------------------------------------ idle
+    def _touched(self, *_a: Any) -> None:
+        self._arm_idle()
+
+    def _arm_idle(self) -> None:
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+        self._idle_event = Clock.schedule_once(self._idle, self.idle_s)
+
+    def _idle(self, _dt: float) -> None:
+        nothing_to_forget = self.visit.visitor is None and self.root.current == self.home_screen
+        if nothing_to_forget and not self.visit.stream:
+            self._arm_idle()
+            return
+        from .screens.idle import IdleCountdown
+
+        IdleCountdown(self.countdown_s, on_more=self._arm_idle, on_timeout=self.end_visit).open()
+
+    # ---------------------------------------------------------------- server
+    def request(self, type: str, body: dict[str, Any], done: Callable[[Answer], None], *, key: str | None = None) -> str:
+        if self.link is None:
+            from protocol import ServerUnavailable
+
+            done(Answer(type, error=ServerUnavailable()))
+            return ""
+        return self.link.request(type, body, done, key=key)
+
+    def on_watch(self, watch: HallWatch) -> None:
+        self.watch = watch
+        by = watch.waiting_by_stream
+        self.waiting_text = self.tr(
+            "waiting_counts", total=watch.waiting_total, citizen=by.get("citizen", 0),
+            enterprise=by.get("enterprise", 0),
+        )
+        self._update_banner()
+        if watch.connected:
+            self.refresh_catalogue()
+        self.refresh_current()
+
+    def refresh_catalogue(self) -> None:
+        if self.catalogue is None:
+            return
+
+        def fetch() -> None:
+            try:
+                changed = self.catalogue.refresh()
+            except Exception:
+                log.exception("catalogue refresh failed")
+                return
+            if changed:
+                post(self._catalogue_changed)
+
+        threading.Thread(target=fetch, name="catalogue", daemon=True).start()
+
+    def _catalogue_changed(self) -> None:
+        self.hall_name = self.catalogue.hall_name(self.lang)
+        self.refresh_current()
+
+    def _update_banner(self) -> None:
+        parts = []
+        if self.link is None or not self.watch.connected:
+            parts.append(self.tr("server_unreachable"))
+        parts += list(self.device_faults.values())
+        self.banner = "\n".join(parts)
+
+    # --------------------------------------------------------------- devices
+    def on_device(self, event: Any) -> None:
+        """A device said something (on the UI thread now)."""
+        kind = getattr(event, "kind", "")
+        if kind == "card_read":
+            self.card_read(Visitor.from_card(event.card))
+        elif kind == "card_failed":
+            self.notify(self.pick(event.message_zh, event.message_en), alert=True)
+        elif kind == "card_removed":
+            pass  # the visitor stays signed in until idle or the end: they may still be reading
+        elif kind == "scanned":
+            self.root.current_screen.dispatch_scan(event.text) if hasattr(
+                self.root.current_screen, "dispatch_scan") else self.scanned_anywhere(event.text)
+
+    def scanned_anywhere(self, text: str) -> None:
+        """A code scanned on a screen that does not expect one: an appointment or a receipt."""
+        self.screen("checkin").scanned(text) if self.root.has_screen("checkin") else None
+
+    def on_health(self, message: dict[str, Any]) -> None:
+        """A device's health changed (any thread): reported to the server, shown in plain words."""
+        if self.link is not None:
+            self.link.report_health(message)
+        post(lambda: self._health_shown(message))
+
+    def _health_shown(self, message: dict[str, Any]) -> None:
+        name = str(message.get("device", ""))
+        if message.get("status") == "ok":
+            self.device_faults.pop(name, None)
+        else:
+            self.device_faults[name] = texts.device_fault(name, message, self.lang)
+        self._update_banner()
+
+    def card_read(self, visitor: Visitor) -> None:
+        offer_elder = self.visit.sign_in(visitor, self.today())
+        self.request("visitor.lookup", {"id_number": visitor.id_number}, self._known)
+        screen = self.root.current_screen
+        if hasattr(screen, "card_read"):
+            screen.card_read(visitor)
+        else:
+            self.refresh_current()
+        if offer_elder:
+            from .screens.idle import ElderOffer
+
+            ElderOffer(on_yes=lambda: self.set_elder(True)).open()
+
+    def _known(self, answer: Answer) -> None:
+        if answer.ok and answer.body is not None and self.visit.visitor is not None:
+            self.visit.learn(answer.body)
+            self.refresh_current()
+
+    def notify(self, message: str, *, alert: bool = False) -> None:
+        from .screens.idle import Notice
+
+        Notice(message, alert=alert).open()
+        if self.elder:
+            self.say(message)
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.tz).date()
+
+    # --------------------------------------------------------------- services
+    def search(self, query: str, stream: str | None = None) -> list[dict[str, Any]]:
+        if self.catalogue is None:
+            return []
+        return self.catalogue.search(query, stream)
+
+    def qr_texture(self, text: str) -> Any:
+        from .qr import qr_texture
+
+        return qr_texture(text)
+
+    def print_ticket(self, ticket: dict[str, Any] | None, url: str, done: Callable[[bool, str], None]) -> None:
+        """Print the slip on a thread (the printer may take seconds, or be out of paper: then the
+        ticket stays on screen with its QR and the spooler keeps the job for when paper is back)."""
+        if ticket is None:
+            return
+        if self.devices is None:
+            done(False, self.tr("no_printer"))
+            return
+        from .slips import ticket_slip
+
+        slip = ticket_slip(ticket, self.hall_name_zh(), url, self.tz)
+
+        def work() -> None:
+            ok, reason = self.devices.print_ticket(slip)
+            post(lambda: done(ok, reason))
+
+        threading.Thread(target=work, name="print-ticket", daemon=True).start()
+
+    def hall_name_zh(self) -> str:
+        return self.catalogue.hall_name("zh") if self.catalogue is not None else ""
+
+    # ----------------------------------------------------------------- help
+    def call_staff(self) -> None:
+        screen = self.root.current_screen.name
+        self.go("help")
+        self.request("kiosk.help", {"screen": screen}, self.screen("help").answered)

@@ -1,0 +1,32 @@
+"""Every screen of the kiosk, by name; the layout of ``name`` is ``kiosk/kv/<name>.kv``
+(one-question screens share ``choice.kv``). ``print_station = True`` marks the screens a
+self-print station (``--mode print-station``) has."""
+
+from __future__ import annotations
+
+from kivy.uix.screenmanager import Screen
+
+from .help import HelpScreen
+from .home import HomeScreen
+from .take_number import (
+    ConfirmScreen,
+    ItemScreen,
+    NoTicketScreen,
+    SearchScreen,
+    StreamScreen,
+    ThemeScreen,
+    TicketScreen,
+)
+
+SCREENS: dict[str, type[Screen]] = {
+    "home": HomeScreen,
+    "stream": StreamScreen,
+    "themes": ThemeScreen,
+    "items": ItemScreen,
+    "search": SearchScreen,
+    "confirm": ConfirmScreen,
+    "ticket": TicketScreen,
+    "no_ticket": NoTicketScreen,
+    "help": HelpScreen,
+}
+SHARED_KV = ("common", "choice")
