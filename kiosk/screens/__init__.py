@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from kivy.uix.screenmanager import Screen
 
+from .certificates import CertificatesScreen
+from .checkin import CheckInScreen
+from .feedback import ComplaintScreen, RateScreen
 from .help import HelpScreen
 from .home import HomeScreen
 from .take_number import (
@@ -17,6 +20,7 @@ from .take_number import (
     ThemeScreen,
     TicketScreen,
 )
+from .track import ProgressScreen, TrackScreen
 
 SCREENS: dict[str, type[Screen]] = {
     "home": HomeScreen,
@@ -27,6 +31,12 @@ SCREENS: dict[str, type[Screen]] = {
     "confirm": ConfirmScreen,
     "ticket": TicketScreen,
     "no_ticket": NoTicketScreen,
+    "checkin": CheckInScreen,
+    "track": TrackScreen,
+    "progress": ProgressScreen,
+    "certificates": CertificatesScreen,
+    "rate": RateScreen,
+    "complaint": ComplaintScreen,
     "help": HelpScreen,
 }
 SHARED_KV = ("common", "choice")
