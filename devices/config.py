@@ -15,6 +15,10 @@
 Any other key of a device table is an option of that kind (``keymap``, ``window``,
 ``idle_gap_ms``, ``heartbeat_s``, ...), checked when the device is built. See
 ``config/kiosk.example.toml``.
+
+The same file has the kiosk app's own tables (``[server]``, ``[printer]``, more keys of
+``[kiosk]``): this module reads only ``[kiosk]`` id/hall and ``[devices]`` and leaves the rest
+to ``kiosk/config.py``, so ``python -m devices check`` works on a whole kiosk file.
 """
 
 from __future__ import annotations
