@@ -156,7 +156,9 @@ def load_config(path: str | os.PathLike[str]) -> KioskSettings:
     return parse_config(data, path=path)
 
 
-def parse_config(data: dict[str, Any], *, path: Path | None = None, base: Path | None = None) -> KioskSettings:
+def parse_config(
+    data: dict[str, Any], *, path: Path | None = None, base: Path | None = None
+) -> KioskSettings:
     """``base``: the folder relative paths resolve against (default: the file's folder, else
     the current directory)."""
     where = str(path) if path else "config"
@@ -191,7 +193,9 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None, base: Path |
 
     try:
         devices = device_config.parse_config(
-            {"kiosk": {"id": kiosk_id, "hall": hall}, "devices": data.get("devices", {})}, path=path
+            {"kiosk": {"id": kiosk_id, "hall": hall}, "devices": data.get("devices", {})},
+            path=path,
+            base=base,
         )
     except ConfigError as exc:
         raise ConfigError(f"[devices] {exc}") from exc
@@ -246,7 +250,9 @@ def _printer(r: _Reader, data: dict[str, Any], state_dir: Path) -> PrinterConfig
         spec = r.text(a4t, "printer.a4", "target", required=True)
         kind, _, rest = spec.partition(":")
         if kind not in A4_KINDS or not rest:
-            raise ConfigError(f'{r.where}: [printer.a4] target must be "cups:QUEUE" or "folder:PATH", got {spec!r}')
+            raise ConfigError(
+                f'{r.where}: [printer.a4] target must be "cups:QUEUE" or "folder:PATH", got {spec!r}'
+            )
         preview = a4t.get("preview", False)
         if not isinstance(preview, bool):
             raise ConfigError(f"{r.where}: [printer.a4] preview must be true or false, got {preview!r}")
@@ -254,7 +260,9 @@ def _printer(r: _Reader, data: dict[str, Any], state_dir: Path) -> PrinterConfig
         if kind == "folder":
             a4 = A4Config("folder", folder=r.resolve(rest), preview=preview)
         else:
-            a4 = A4Config("cups", folder=state_dir / "certificates", queue=rest, server=server, preview=preview)
+            a4 = A4Config(
+                "cups", folder=state_dir / "certificates", queue=rest, server=server, preview=preview
+            )
     return PrinterConfig(target=target, profile=profile, ack_wait_s=ack_wait or 3.0, hold_s=hold, a4=a4)
 
 
@@ -268,7 +276,9 @@ class _Reader:
     def fail(self, table: str, key: str, message: str) -> ConfigError:
         return ConfigError(f"{self.where}: [{table}] {key} {message}")
 
-    def table(self, data: dict[str, Any], name: str, *, required: bool = False, label: str | None = None) -> dict[str, Any]:
+    def table(
+        self, data: dict[str, Any], name: str, *, required: bool = False, label: str | None = None
+    ) -> dict[str, Any]:
         label = label or name
         if name not in data:
             if required:
@@ -302,7 +312,12 @@ class _Reader:
         if key not in t:
             return default
         value = t[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or value < 0
+            or (value == 0 and not allow_zero)
+        ):
             low = "0 or more" if allow_zero else "more than 0"
             raise self.fail(table, key, f"must be a number of seconds, {low}, got {value!r}")
         return float(value)
@@ -316,7 +331,9 @@ class _Reader:
     def endpoint(self, t: dict[str, Any], table: str, key: str, default: str) -> str:
         value = self.text(t, table, key) or default
         if not value.startswith(("tcp://", "ipc://", "inproc://")):
-            raise self.fail(table, key, f"must be a ZeroMQ endpoint such as tcp://127.0.0.1:5570, got {value!r}")
+            raise self.fail(
+                table, key, f"must be a ZeroMQ endpoint such as tcp://127.0.0.1:5570, got {value!r}"
+            )
         return value
 
     def url(self, t: dict[str, Any], table: str, key: str, default: str) -> str:

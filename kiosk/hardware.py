@@ -527,6 +527,8 @@ class KioskDevices:
         self._printer: TicketPrinter | None = None
         self._face_detector: FaceDetector | None = None
         self._qr = QrReader()
+        self._vision_lock = threading.Lock()  # OpenCV detectors are not safe to share across threads
+        self._stopped = False
         self._pages = DocumentScanner()
         self.manager = DeviceManager(interval=health_interval, on_change=self._health_changed)
         self.sim = SimulatedHall(self)
@@ -599,7 +601,11 @@ class KioskDevices:
     # -- life cycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start every device (simulators are already running). Once only: after
+        :meth:`stop`, build a new :class:`KioskDevices`."""
         with self._lock:
+            if self._stopped:
+                raise RuntimeError("these kiosk devices were stopped; build new ones")
             if self._started:
                 return
             self._started = True
@@ -608,8 +614,12 @@ class KioskDevices:
         self.manager.start()
 
     def stop(self) -> None:
+        """Stop every device and simulator; kept print jobs are handed back (each reported
+        by a :class:`PrintFinished` with ``printed`` False). Safe to call twice."""
         with self._lock:
-            started, self._started = self._started, False
+            if self._stopped:
+                return
+            started, self._started, self._stopped = self._started, False, True
         self.manager.stop()
         if self._sim_dir is not None:
             with contextlib.suppress(OSError):
@@ -824,13 +834,14 @@ class KioskDevices:
         return detector is not None and detector.present(frame)
 
     def _detector(self) -> FaceDetector | None:
-        if self._face_detector is None:
-            try:
-                self._face_detector = FaceDetector()
-            except CameraError as exc:
-                log.warning("face detection unavailable: %s", exc)
-                return None
-        return self._face_detector
+        with self._vision_lock:
+            if self._face_detector is None:
+                try:
+                    self._face_detector = FaceDetector()
+                except CameraError as exc:
+                    log.warning("face detection unavailable: %s", exc)
+                    return None
+            return self._face_detector
 
     def face_match(self, card_photo: IdCard | WltPhoto | DecodedPhoto | np.ndarray) -> FaceCheck | None:
         """Compare the face in view with the card's photo through the installed face-matching
@@ -860,7 +871,8 @@ class KioskDevices:
         while True:
             frame = self._frame(min(1.0, max(0.05, deadline - time.monotonic())))
             if frame is not None:
-                codes = self._qr.decode(frame)
+                with self._vision_lock:
+                    codes = self._qr.decode(frame)
                 if codes:
                     return codes[0].text
             if time.monotonic() >= deadline:

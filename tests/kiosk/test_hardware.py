@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from devices.camera import register_matcher, unregister_matcher
+from idcard.cardfile import sample
 from kiosk.config import ConfigError, load_config, parse_config, simulated_config
 from kiosk.hardware import (
     CardFailed,
@@ -133,6 +134,8 @@ def test_a_ticket_prints_on_the_simulated_printer(kiosk) -> None:
     assert page.path is not None and page.path.is_file()
     first = health.wait_for(lambda m: m["device"] == "printer")
     assert first["type"] == "device.health" and first["kind"] == "printer" and first["status"] == "ok"
+    now = {m["device"]: m for m in devices.health_messages()}
+    assert set(now) == {"idcard", "scanner", "camera", "printer"} and now["printer"]["status"] == "ok"
 
 
 def test_paper_out_keeps_the_job_reports_health_and_prints_when_paper_is_back(kiosk) -> None:
@@ -189,9 +192,11 @@ def test_the_camera_crops_a_page_reads_a_qr_code_and_sees_a_face(kiosk) -> None:
     register_matcher(matcher)
     try:
         check = devices.face_match(np.zeros((126, 102, 3), np.uint8))
+        no_photo = devices.face_match(sample("resident_long_term"))  # WLT photo: no decoder plug-in
     finally:
         unregister_matcher(matcher)
     assert check is not None and check.same_person is True and check.score == pytest.approx(0.9)
+    assert no_photo is None
     camera = health.wait_for(lambda m: m["device"] == "camera")
     assert camera["status"] == "ok"
 
@@ -293,3 +298,18 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     )
     with pytest.raises(ConfigError, match=r"\[server\] server_key: no such file"):
         s.server.curve_keys()
+
+
+def test_a_simulated_readers_cards_are_found_from_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "cards").mkdir()
+    card = (ROOT / "idcard" / "cards" / "resident_expired.json").read_text("utf-8")
+    (tmp_path / "cards" / "mine.json").write_text(card, "utf-8")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\nid = "kiosk-2"\nhall = "H01"\n'
+        '[devices.idcard]\nkind = "idcard"\nport = "simulated"\ncards = ["cards/mine.json"]\n',
+        encoding="utf-8",
+    )
+    s = load_config(path)
+    assert s.devices is not None
+    assert s.devices.devices["idcard"].options["cards"] == [str(tmp_path / "cards" / "mine.json")]
