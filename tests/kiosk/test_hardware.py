@@ -25,6 +25,7 @@ from kiosk.hardware import (
     CodeScanned,
     KioskDevices,
     PrintFinished,
+    ReaderLost,
     ReaderReady,
     card_failure,
 )
@@ -313,3 +314,26 @@ def test_a_simulated_readers_cards_are_found_from_the_config_folder(tmp_path: Pa
     s = load_config(path)
     assert s.devices is not None
     assert s.devices.devices["idcard"].options["cards"] == [str(tmp_path / "cards" / "mine.json")]
+
+
+def test_reader_unplugged_is_lost_and_back_when_plugged_in(kiosk) -> None:
+    devices, events, health = kiosk
+    assert events.of(ReaderReady) == [ReaderReady(first=True)]
+    devices.sim.unplug_reader()
+    lost = events.wait_for(lambda e: isinstance(e, ReaderLost))
+    assert lost.reason
+    health.wait_for(lambda m: m["device"] == "idcard" and m["status"] != "ok")
+    devices.sim.replug_reader()
+    events.wait_for(lambda e: isinstance(e, ReaderReady) and not e.first)
+    health.wait_for(lambda m: m["device"] == "idcard" and m["old"] is not None and m["status"] == "ok")
+
+
+def test_a_printer_switched_off_keeps_the_job_and_says_it_is_not_answering(kiosk) -> None:
+    devices, events, health = kiosk
+    devices.sim.printer.set_power(False)
+    health.wait_for(lambda m: m["device"] == "printer" and m["status"] == "missing", timeout=5)
+    outcome = devices.print_document(layouts.ticket(demo.TICKET), wait=1.0)
+    assert outcome.kept and "无应答" in outcome.zh and "not answering" in outcome.en
+    devices.sim.printer.set_power(True)
+    assert events.wait_for(lambda e: isinstance(e, PrintFinished), timeout=10).printed
+    assert "A012" in devices.sim.wait_pages(1)[0].text
