@@ -14,7 +14,12 @@
 
 Any other key of a device table is an option of that kind (``keymap``, ``window``,
 ``idle_gap_ms``, ``heartbeat_s``, ...), checked when the device is built. See
-``config/kiosk.example.toml``.
+``config/kiosk.example.toml``. A simulated reader's ``cards`` (JSON files), when relative,
+are found from the config file's folder.
+
+The same file has the kiosk app's own tables (``[server]``, ``[printer]``, more keys of
+``[kiosk]``): this module reads only ``[kiosk]`` id/hall and ``[devices]`` and leaves the rest
+to ``kiosk/config.py``, so ``python -m devices check`` works on a whole kiosk file.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ def load_config(path: str | Path) -> KioskConfig:
     return parse_config(data, path=path)
 
 
-def parse_config(data: dict[str, Any], *, path: Path | None = None) -> KioskConfig:
+def parse_config(data: dict[str, Any], *, path: Path | None = None, base: Path | None = None) -> KioskConfig:
+    """``base``: where relative paths start (default: the file's folder, else the current one)."""
     where = str(path) if path else "config"
     kiosk = data.get("kiosk", {})
     if not isinstance(kiosk, dict):
@@ -75,7 +81,9 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> KioskConf
     devices_table = data.get("devices", {})
     if not isinstance(devices_table, dict):
         raise ConfigError(f"{where}: [devices] must be a table")
-    devices = {name: _device(name, spec, where) for name, spec in devices_table.items()}
+    if base is None and path is not None:
+        base = path.resolve().parent
+    devices = {name: _device(name, spec, where, base) for name, spec in devices_table.items()}
     return KioskConfig(
         kiosk_id=str(kiosk.get("id", "kiosk")),
         hall=kiosk.get("hall"),
@@ -84,7 +92,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> KioskConf
     )
 
 
-def _device(name: str, spec: Any, where: str) -> DeviceConfig:
+def _device(name: str, spec: Any, where: str, base: Path | None = None) -> DeviceConfig:
     ctx = f"{where}: device {name!r}"
     if not isinstance(spec, dict):
         raise ConfigError(f"{ctx} must be a table")
@@ -100,6 +108,12 @@ def _device(name: str, spec: Any, where: str) -> DeviceConfig:
             if key in spec:
                 raise ConfigError(f"{ctx}: a camera has a source, not a {key}")
         return DeviceConfig(name=name, kind=kind, source=str(source), options=spec)
+    cards = spec.get("cards")
+    if kind == "idcard" and base is not None and isinstance(cards, list):
+        # A simulated reader's card files, like every relative path of the file: from its folder.
+        spec["cards"] = [
+            str(base / c) if isinstance(c, str) and not Path(c).is_absolute() else c for c in cards
+        ]
     port = spec.pop("port", None)
     if not isinstance(port, str) or not port:
         raise ConfigError(f'{ctx}: port is required (a path such as /dev/ttyUSB0, or "{SIMULATED}")')
