@@ -29,6 +29,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # n
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from . import texts, theme, widgets  # noqa: E402,F401 - widgets: registered for the kv rules
+from . import hardware as hw  # noqa: E402
 from .link import Answer, HallWatch, ServerLink  # noqa: E402
 from .visit import Mode, Visit, Visitor  # noqa: E402
 
@@ -119,8 +120,9 @@ class KioskApp(App):
             self.link.start()
             self.refresh_catalogue()
         if self.devices is not None:
-            self.devices.start(on_event=lambda e: post(lambda: self.on_device(e)),
-                               on_health=self.on_health)
+            self.devices.on_event = lambda e: post(lambda: self.on_device(e))
+            self.devices.on_health = self.on_health
+            self.devices.start()
         self._update_banner()
 
     def on_stop(self) -> None:
@@ -275,21 +277,18 @@ class KioskApp(App):
 
     # --------------------------------------------------------------- devices
     def on_device(self, event: Any) -> None:
-        """A device said something (on the UI thread now)."""
-        kind = getattr(event, "kind", "")
-        if kind == "card_read":
+        """A device said something (on the UI thread now). A lifted card does not sign the
+        visitor out: they may still be reading; idle or 结束 does."""
+        if isinstance(event, hw.CardRead):
             self.card_read(Visitor.from_card(event.card))
-        elif kind == "card_failed":
-            self.notify(self.pick(event.message_zh, event.message_en), alert=True)
-        elif kind == "card_removed":
-            pass  # the visitor stays signed in until idle or the end: they may still be reading
-        elif kind == "scanned":
-            self.root.current_screen.dispatch_scan(event.text) if hasattr(
-                self.root.current_screen, "dispatch_scan") else self.scanned_anywhere(event.text)
-
-    def scanned_anywhere(self, text: str) -> None:
-        """A code scanned on a screen that does not expect one: an appointment or a receipt."""
-        self.screen("checkin").scanned(text) if self.root.has_screen("checkin") else None
+        elif isinstance(event, hw.CardFailed):
+            self.notify(self.pick(event.zh, event.en), alert=True)
+        elif isinstance(event, hw.CodeScanned):
+            screen = self.root.current_screen
+            if hasattr(screen, "dispatch_scan"):
+                screen.dispatch_scan(event.text)
+            elif self.root.has_screen("checkin"):  # on another screen a code is a booking's
+                self.screen("checkin").scanned(event.text)
 
     def on_health(self, message: dict[str, Any]) -> None:
         """A device's health changed (any thread): reported to the server, shown in plain words."""
@@ -352,15 +351,50 @@ class KioskApp(App):
         if self.devices is None:
             done(False, self.tr("no_printer"))
             return
+        from printer import ticket as ticket_layout
+
         from .slips import ticket_slip
 
         slip = ticket_slip(ticket, self.hall_name_zh(), url, self.tz)
 
+        self.print_document(ticket_layout(slip, lang="zh+en"), done)
+
+    def print_document(self, doc: Any, done: Callable[[bool, str], None]) -> None:
+        """Print on the ticket printer off the UI thread; ``done(printed, reason)`` on the UI
+        thread. A job the printer cannot take now (no paper) is kept by the spooler."""
+        if self.devices is None:
+            done(False, self.tr("no_printer"))
+            return
+        devices = self.devices
+
         def work() -> None:
-            ok, reason = self.devices.print_ticket(slip)
+            try:
+                outcome = devices.print_document(doc)
+                ok, reason = outcome.printed, self.pick(outcome.zh, outcome.en)
+            except Exception as e:  # a driver defect: the visitor still has the screen
+                log.exception("printing failed")
+                ok, reason = False, str(e)
             post(lambda: done(ok, reason))
 
-        threading.Thread(target=work, name="print-ticket", daemon=True).start()
+        threading.Thread(target=work, name="print", daemon=True).start()
+
+    def face_check(self, visitor: Visitor) -> bool:
+        """Someone is in front of the camera and, with a face-match plug-in installed, it is the
+        card's holder (without one, presence is what the kiosk can check). Blocks: call off
+        the UI thread."""
+        if self.devices is None or not self.devices.face_present():
+            return False
+        if visitor.photo is None:
+            return True
+        match = self.devices.face_match(visitor.photo)
+        return match is None or bool(getattr(match, "same_person", getattr(match, "matched", True)))
+
+    def print_certificate(self, cert: Any) -> tuple[bool, str]:
+        """A4 through CUPS, or saved as PDF where the station has no CUPS queue. Blocks."""
+        if self.devices is None:
+            return False, self.tr("no_printer")
+        out = self.devices.print_certificate(cert)
+        return out.error is None, out.error or ""
 
     def hall_name_zh(self) -> str:
         return self.catalogue.hall_name("zh") if self.catalogue is not None else ""

@@ -33,12 +33,13 @@ class Visitor:
     birth: dt.date
     address: str = ""
     sex_code: str = ""
-    photo_png: bytes | None = None  # for a face-match plug-in; never sent or stored
+    photo: Any = field(default=None, repr=False, compare=False)
+    """The card's photo, for a face-match plug-in only; never sent or stored."""
 
     @classmethod
     def from_card(cls, card: Any) -> Visitor:
         """From an :class:`idcard.IdCard` (duck-typed: the kiosk's model needs no reader)."""
-        return cls(card.name, card.id_number, card.birth, card.address, card.sex_code)
+        return cls(card.name, card.id_number, card.birth, card.address, card.sex_code, card.photo)
 
     @property
     def name_masked(self) -> str:
