@@ -28,8 +28,8 @@ from kivy.lang import Builder  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
-from . import texts, theme, widgets  # noqa: E402,F401 - widgets: registered for the kv rules
 from . import hardware as hw  # noqa: E402
+from . import texts, theme, widgets  # noqa: E402,F401 - widgets: registered for the kv rules
 from .link import Answer, HallWatch, ServerLink  # noqa: E402
 from .visit import Mode, Visit, Visitor  # noqa: E402
 
@@ -137,8 +137,7 @@ class KioskApp(App):
     def tr(self, key: str, lang: str | None = None, **values: Any) -> str:
         """A visitor-facing text in the current language (``lang`` is passed by kv rules only
         so that they are re-evaluated when the language changes)."""
-        text = texts.t(key, self.lang)
-        return text.format(**values) if values else text
+        return texts.T(key, self.lang, **values)
 
     def pick(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
@@ -301,7 +300,7 @@ class KioskApp(App):
         if message.get("status") == "ok":
             self.device_faults.pop(name, None)
         else:
-            self.device_faults[name] = texts.device_fault(name, message, self.lang)
+            self.device_faults[name] = str(message.get("reason") or name)
         self._update_banner()
 
     def card_read(self, visitor: Visitor) -> None:

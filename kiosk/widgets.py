@@ -36,6 +36,7 @@ class KButton(ButtonBehavior, Label):
     bg = ColorProperty(theme.PRIMARY)
     role = StringProperty("primary")  # primary | secondary | alert | green
     ref = StringProperty("")  # what the button stands for (an item code, a level, …)
+    tile_height = NumericProperty(0)  # a taller tile (home's services); never below the target
 
     def on_role(self, _w: object, role: str) -> None:
         self.bg, self.color = {

@@ -17,7 +17,7 @@ from .base import KioskScreen
 
 
 class CertificatesScreen(KioskScreen):
-    title_key = "certificates"
+    title_key = "print_certificate"
     print_station = True
 
     def __init__(self, **kw: Any) -> None:
@@ -38,7 +38,7 @@ class CertificatesScreen(KioskScreen):
         self.ids.bar.show_back = app.root is None or app.home_screen != self.name
         if v.visitor is None:
             self.face_ok, self.certificates, self.printed = None, [], {}
-            self.ids.hint.text = app.tr("certs_card")
+            self.ids.hint.text = app.tr("place_id_card")
         elif self.face_ok is None:
             self.ids.hint.text = app.tr("certs_face")
         elif not self.face_ok:
@@ -108,7 +108,7 @@ class CertificatesScreen(KioskScreen):
         v = self.app.visit.visitor
         if v is None:
             return
-        self.ids.hint.text = self.app.tr("please_wait")
+        self.ids.hint.text = self.app.tr("processing")
         self.app.request("certificate.print", {"number": number, "id_number": v.id_number},
                          lambda a: self._granted(a, number))
 

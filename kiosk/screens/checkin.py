@@ -24,7 +24,7 @@ def appointment_code(scanned: str) -> str | None:
 
 
 class CheckInScreen(KioskScreen):
-    title_key = "check_in"
+    title_key = "appointment_checkin"
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -95,7 +95,7 @@ class CheckInScreen(KioskScreen):
     def check_in(self, code: str) -> None:
         if code != self._code:
             self._code, self._key = code, None
-        self.ids.status.text = self.app.tr("please_wait")
+        self.ids.status.text = self.app.tr("processing")
         self._key = self.app.request("appointment.check_in", {"code": code}, self.checked_in, key=self._key)
 
     def checked_in(self, answer: Answer) -> None:

@@ -17,14 +17,20 @@ from ..link import Answer
 from ..widgets import KButton
 from .base import KioskScreen
 
-LEVELS = (5, 4, 3, 2, 1)  # 非常满意 … 非常不满意, best first as on the evaluation keypad
+LEVELS = {  # best first, as on the evaluation keypad
+    5: "rate_very_satisfied",
+    4: "rate_satisfied",
+    3: "rate_fairly_satisfied",
+    2: "rate_dissatisfied",
+    1: "rate_very_dissatisfied",
+}
 CATEGORIES = ("attitude", "efficiency", "discipline", "facilities", "other")
 PHRASES = ("waited_long", "unclear_answer", "sent_away", "rude", "asked_again", "kiosk_broken")
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
 
 class RateScreen(KioskScreen):
-    title_key = "rate"
+    title_key = "rate_service"
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -63,8 +69,8 @@ class RateScreen(KioskScreen):
                 box.add_widget(b)
         else:
             self.ids.prompt.text = app.tr("rate_how", item=app.name_of(self.target.get("item_name")))
-            for level in LEVELS:
-                b = KButton(text=app.tr(f"level_{level}"), ref=str(level), font_size=dp(app.sizes.main),
+            for level, key in LEVELS.items():
+                b = KButton(text=app.tr(key), ref=str(level), font_size=dp(app.sizes.main),
                             role="green" if level >= 4 else ("secondary" if level == 3 else "alert"))
                 b.bind(on_release=lambda btn: self.rate(int(btn.ref)))
                 box.add_widget(b)
@@ -105,7 +111,7 @@ class RateScreen(KioskScreen):
         if answer.ok and self.target is not None:
             app.visit.rated.add(self.target.get("case") or self.target.get("ticket") or "")
             self.target, self._key = None, None
-            app.notify(app.tr("rate_thanks"))
+            app.notify(app.tr("thanks_for_rating"))
             self.refresh()
             return
         assert answer.error is not None

@@ -18,7 +18,7 @@ class HelpScreen(KioskScreen):
         self.ids.bar.title = self.title()
         self.ids.message.text = {
             None: self.app.tr("help_calling"),
-            True: self.app.tr("help_coming"),
+            True: self.app.tr("staff_called"),
             False: self.app.tr("help_unreachable"),
         }[self.called]
 

@@ -13,15 +13,15 @@ from .base import KioskScreen
 
 SERVICES: tuple[tuple[str, str], ...] = (
     ("take_number", "stream"),
-    ("check_in", "checkin"),
-    ("guides", "guides"),
-    ("apply", "apply"),
-    ("track", "track"),
-    ("certificates", "certificates"),
-    ("rate", "rate"),
+    ("appointment_checkin", "checkin"),
+    ("service_guides", "guides"),
+    ("self_service", "apply"),
+    ("track_case", "track"),
+    ("print_certificate", "certificates"),
+    ("rate_service", "rate"),
     ("complaint", "complaint"),
 )
-ELDER_SERVICES = ("take_number", "check_in", "track", "certificates")
+ELDER_SERVICES = ("take_number", "appointment_checkin", "track_case", "print_certificate")
 """Elder mode keeps the four most asked-for services on home; the rest are one tap further."""
 
 
@@ -31,7 +31,7 @@ class HomeScreen(KioskScreen):
     def refresh(self) -> None:
         app, visit = self.app, self.app.visit
         self.ids.greeting.text = (
-            app.tr("hello", name=visit.visitor.name_masked) if visit.visitor else app.tr("card_hint")
+            app.tr("hello", name=visit.visitor.name_masked) if visit.visitor else app.tr("place_id_card")
         )
         offers = self.ids.offers
         offers.clear_widgets()
@@ -45,7 +45,7 @@ class HomeScreen(KioskScreen):
         shown = [s for s in SERVICES if not app.elder or s[0] in ELDER_SERVICES]
         for key, target in shown:
             b = KButton(text=app.tr(key), ref=target, font_size=dp(app.sizes.main))
-            b.height = dp(app.sizes.target) * (1.2 if app.elder else 1.6)
+            b.tile_height = dp(app.sizes.target) * (1.3 if app.elder else 2.2)
             b.bind(on_release=lambda btn: self.app.go(btn.ref))
             grid.add_widget(b)
         if app.elder:

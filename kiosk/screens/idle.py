@@ -45,13 +45,13 @@ class IdleCountdown(Overlay):
         super().__init__()
         self.left = int(seconds)
         self.on_timeout = on_timeout
-        self.line(self.app.tr("idle_question"), big=True)
-        self.count = self.line(self.app.tr("idle_countdown", seconds=self.left))
-        self.more = self.button(self.app.tr("idle_more"), on_more)
+        self.line(self.app.tr("idle_more_time"), big=True)
+        self.count = self.line(self.app.tr("idle_returning", seconds=self.left))
+        self.more = self.button(self.app.tr("idle_continue"), on_more)
         self.button(self.app.tr("idle_done"), on_timeout, role="secondary")
         self._tick = Clock.schedule_interval(self._second, 1)
         self.bind(on_dismiss=lambda *_a: self._tick.cancel())
-        self.app.say(self.app.tr("idle_question"))
+        self.app.say(self.app.tr("idle_more_time"))
 
     def _second(self, _dt: float) -> None:
         self.left -= 1
@@ -59,7 +59,7 @@ class IdleCountdown(Overlay):
             self.dismiss()
             self.on_timeout()
         else:
-            self.count.text = self.app.tr("idle_countdown", seconds=self.left)
+            self.count.text = self.app.tr("idle_returning", seconds=self.left)
 
 
 class ElderOffer(Overlay):

@@ -25,7 +25,7 @@ class StreamScreen(ChoiceScreen):
     prompt_key = "choose_stream"
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(self.app.tr("stream_citizen"), "citizen"), (self.app.tr("stream_enterprise"), "enterprise")]
+        return [(self.app.tr("citizen_services"), "citizen"), (self.app.tr("enterprise_services"), "enterprise")]
 
     def chosen(self, ref: str) -> None:
         self.app.visit.choose(stream=ref)
@@ -106,7 +106,8 @@ class SearchScreen(KioskScreen):
         query = self.ids.keyboard.text
         self.ids.query.text = query or app.tr("search_hint")
         hits = app.search(query, app.visit.stream or None) if query.strip() else []
-        self.ids.keyboard.candidates = [(app.name_of(h["name"]), h["code"]) for h in hits[:4]]
+        phrases = app.catalogue.candidates(query, app.visit.stream or None) if query.strip() and app.catalogue else []
+        self.ids.keyboard.candidates = [(p, "phrase:" + p) for p in phrases if p != query][:4]
         box = self.ids.results
         box.clear_widgets()
         for h in hits[:12]:
@@ -114,9 +115,12 @@ class SearchScreen(KioskScreen):
                         font_size=dp(app.sizes.text))
             b.bind(on_release=lambda btn: self.chosen(btn.ref))
             box.add_widget(b)
-        self.ids.none.text = app.tr("search_none") if query.strip() and not hits else ""
+        self.ids.none.text = app.tr("no_results") if query.strip() and not hits else ""
 
     def chosen(self, code: str) -> None:
+        if code.startswith("phrase:"):  # a candidate phrase: it becomes the query
+            self.ids.keyboard.text = code.removeprefix("phrase:")
+            return
         item = self.app.catalogue.item(code)
         self.app.visit.choose(stream=item["stream"], theme=item["theme"], item_code=code)
         self.ids.keyboard.text = ""
@@ -164,7 +168,7 @@ class ConfirmScreen(KioskScreen):
         if same != self._key:
             self._key, self._request_key = same, None
         self.busy = True
-        self.ids.status.text = self.app.tr("please_wait")
+        self.ids.status.text = self.app.tr("processing")
         self._request_key = self.app.request("ticket.issue", body, self.issued, key=self._request_key)
 
     def issued(self, answer: Answer) -> None:
@@ -204,7 +208,7 @@ class TicketScreen(KioskScreen):
         self.ids.number.text = t["number"]
         self.ids.item.text = app.name_of(t.get("item_name"))
         ahead = int(t.get("position", 0))
-        self.ids.ahead.text = app.tr("people_ahead", count=ahead)
+        self.ids.ahead.text = app.tr("people_ahead", n=ahead)
         self.ids.wait.text = wait_range(ahead, t.get("estimated_wait_s")).get(app.lang)
         notes = []
         if t.get("priority") == "green":

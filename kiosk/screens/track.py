@@ -25,7 +25,7 @@ def receipt_code(scanned: str) -> tuple[str, str] | None:
 
 
 class TrackScreen(KioskScreen):
-    title_key = "track"
+    title_key = "track_case"
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -75,7 +75,7 @@ class TrackScreen(KioskScreen):
         self.ask({"case": case, "code": code})
 
     def ask(self, body: dict[str, Any]) -> None:
-        self.ids.status.text = self.app.tr("please_wait")
+        self.ids.status.text = self.app.tr("processing")
         self.app.request("case.progress", body, self.answered)
 
     def answered(self, answer: Answer) -> None:

@@ -1,0 +1,92 @@
+"""``python -m kiosk --config FILE [--mode full|print-station] [--portrait]``: the kiosk app.
+
+Devices are real or simulated as the config file says (``port = "simulated"``); with no
+screen Kivy renders offscreen. ``--screenshot PNG`` saves the home screen after a few
+seconds and exits (what ``make demo`` and the README use to show a kiosk with no screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from protocol.logmask import install as install_log_mask
+
+from .config import ConfigError, KioskSettings, load_config
+
+
+def build_app(s: KioskSettings, *, mode: str | None = None, portrait: bool = False) -> Any:
+    """The app with its link, catalogue, devices and speech, from ``KioskSettings``."""
+    from protocol import HallClient
+
+    from .app import KioskApp, post
+    from .catalogue_cache import CatalogueCache
+    from .catalogue_view import KioskCatalogue
+    from .hardware import KioskDevices
+    from .link import ServerLink
+    from .speech import Speaker, auto_backend
+
+    curve = s.server.curve_keys() if s.server.server_key or s.server.secret_key else None
+    router = s.server.router
+    link = ServerLink(router, curve=curve, post=post)
+    catalogue = KioskCatalogue(
+        CatalogueCache(s.state_dir),
+        lambda: HallClient(router, curve=curve, timeout=2.0, retries=1),
+    )
+    return KioskApp(
+        link=link,
+        devices=KioskDevices(s),
+        catalogue=catalogue,
+        speech=Speaker(auto_backend(s.state_dir)),
+        mode=mode or s.mode,
+        portrait=portrait,
+        idle_s=s.idle_s,
+        countdown_s=s.countdown_s,
+        public_url=s.server.public_url,
+        kiosk_id=s.kiosk_id,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, type=Path, help="the kiosk's TOML file (config/kiosk.example.toml)")
+    ap.add_argument("--mode", choices=("full", "print-station"), default=None)
+    ap.add_argument("--portrait", action="store_true", help="1080×1920 instead of 1920×1080")
+    ap.add_argument("--screenshot", type=Path, default=None, help="save the home screen as PNG and exit")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_mask()
+
+    try:
+        settings = load_config(args.config)
+    except ConfigError as e:
+        print(f"{args.config}: {e}", file=sys.stderr)
+        return 2
+    from window_display.kivyenv import prepare_environment
+
+    prepare_environment()
+    from kivy.config import Config
+
+    w, h = (1080, 1920) if args.portrait else (1920, 1080)
+    Config.set("graphics", "width", str(w))
+    Config.set("graphics", "height", str(h))
+    app = build_app(settings, mode=args.mode, portrait=args.portrait)
+    if args.screenshot is not None:
+        from kivy.clock import Clock
+
+        def shoot(_dt: float) -> None:
+            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+            app.root.export_to_png(str(args.screenshot))
+            app.stop()
+
+        Clock.schedule_once(shoot, 4)
+    app.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The kiosk under test: the real app (offscreen Kivy) on a real queue server process, with
+every device a byte-faithful simulator on a pseudo-terminal (``kiosk.hardware.SimulatedHall``).
+
+``KioskRig.pump(until)`` runs Kivy's event loop (frames, clock, the link's posted answers)
+until a condition holds; ``tap(widget)`` touches a widget at its centre through the window,
+as a finger would (a covered or zero-size button does not get the touch).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+
+from tests.support.hall import HallProcess  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class KioskRig:
+    def __init__(self, hall: HallProcess, state: Path, *, mode: str = "full", portrait: bool = False,
+                 idle_s: float = 60.0, countdown_s: float = 10.0) -> None:
+        from kivy.app import App
+        from kivy.base import EventLoop
+        from kivy.core.window import Window
+
+        from kiosk.__main__ import build_app
+        from kiosk.config import simulated_config
+
+        self.hall = hall
+        keys = hall.var / "keys"
+        self.settings = simulated_config(state, extra={
+            "kiosk": {"id": "kiosk-1", "hall": "H01", "state_dir": str(state), "idle_s": idle_s,
+                      "countdown_s": countdown_s},
+            "server": {"router": hall.router, "pub": hall.pub, "server_key": str(keys / "server.key"),
+                       "secret_key": str(keys / "devices" / "kiosk-1.key_secret"), "public_url": hall.http},
+        })
+        EventLoop.ensure_window()
+        Window.size = (1080, 1920) if portrait else (1920, 1080)
+        self.window = Window
+        self.app = build_app(self.settings, mode=mode, portrait=portrait)
+        self.app.link.watch_s = 0.5
+        App._running_app = self.app
+        self.app.root = self.app.build()
+        Window.add_widget(self.app.root)
+        self.app.on_start()
+        self.sim = self.app.devices.sim
+        self.pump(lambda: self.app.watch.connected and bool(self.app.catalogue.document), timeout=20)
+
+    # ---------------------------------------------------------------- driving
+    def pump(self, until: Callable[[], Any] | None = None, timeout: float = 10.0) -> Any:
+        from kivy.base import EventLoop
+
+        deadline = time.monotonic() + timeout
+        while True:
+            EventLoop.idle()
+            if until is not None:
+                value = until()
+                if value:
+                    return value
+            elif time.monotonic() >= deadline:
+                return None
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"not reached within {timeout} s (screen {self.screen.name})")
+            time.sleep(0.01)
+
+    def settle(self, seconds: float = 0.3) -> None:
+        self.pump(None, timeout=seconds)
+
+    def tap(self, widget: Any) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        assert widget.opacity > 0 and not widget.disabled, f"{widget} is not there to tap"
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.pump(None, timeout=0.05)
+
+    def button(self, text: str, root: Any = None) -> Any:
+        """The visible button whose text contains ``text`` (the screen's, or an overlay's)."""
+        from kiosk.widgets import KButton
+
+        roots = [root] if root is not None else [*self.overlays(), self.screen]
+        for r in roots:
+            for w in r.walk(restrict=True):
+                if isinstance(w, KButton) and text in w.text and w.opacity > 0 and not w.disabled:
+                    return w
+        raise AssertionError(f"no button {text!r} on {self.screen.name}: {self.texts()}")
+
+    def tap_text(self, text: str) -> None:
+        self.tap(self.button(text))
+
+    def overlays(self) -> list[Any]:
+        from kivy.uix.modalview import ModalView
+
+        return [w for w in self.window.children if isinstance(w, ModalView)]
+
+    def dismiss_overlays(self) -> None:
+        for o in self.overlays():
+            o.dismiss()
+        self.settle(0.1)
+
+    def texts(self, root: Any = None) -> list[str]:
+        from kivy.uix.label import Label
+
+        roots = [root] if root is not None else [*self.overlays(), self.screen]
+        return [w.text for r in roots for w in r.walk(restrict=True) if isinstance(w, Label) and w.text]
+
+    def shows(self, fragment: str) -> bool:
+        return any(fragment in t for t in self.texts())
+
+    @property
+    def screen(self) -> Any:
+        return self.app.root.current_screen
+
+    def at(self, name: str, timeout: float = 10.0) -> None:
+        self.pump(lambda: self.screen.name == name, timeout=timeout)
+
+    def screenshot(self, name: str) -> Path:
+        path = SCREENSHOTS / f"kiosk-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.settle(0.2)
+        saved = self.window.screenshot(name=str(path))  # Kivy appends a counter: back to the name asked
+        Path(saved).replace(path)
+        return path
+
+    def close(self) -> None:
+        from kivy.app import App
+
+        self.dismiss_overlays()
+        self.app.on_stop()
+        self.window.remove_widget(self.app.root)
+        App._running_app = None
