@@ -134,7 +134,7 @@ def _certificate_code(svc: HallService, number: str) -> str:
     return svc.privacy.lookup_hash(f"certificate:{number}")[:10].upper()
 
 
-def _hall_names(svc: HallService) -> tuple[str, str]:
+def hall_names(svc: HallService) -> tuple[str, str]:
     """This hall's name in Chinese and English (from ``init``; read once)."""
     names = getattr(svc, "_hall_names", None)
     if names is None:
@@ -888,7 +888,7 @@ def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
     clerk = svc.engine.clerks.get(n.by) or (
         svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     )
-    zh, en = _hall_names(svc)
+    zh, en = hall_names(svc)
     where = (
         {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
         if window is not None
