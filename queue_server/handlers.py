@@ -676,3 +676,4 @@ from . import case_handlers as _case_handlers  # noqa: E402,F401 - registers the
 from . import feedback_handlers as _feedback_handlers  # noqa: E402,F401 - complaints, follow-ups (issue 5)
 from . import page_handlers as _page_handlers  # noqa: E402,F401 - captured pages of kiosk applications
 from . import report_handlers as _report_handlers  # noqa: E402,F401 - dashboard reports (issue 5)
+from . import visitor_handlers as _visitor_handlers  # noqa: E402,F401 - visitor.lookup at a kiosk
