@@ -58,9 +58,10 @@ def _check(f: ApplicationField, value: object, today: date) -> str:
     return v
 
 
-def checked_fields(item: ServiceItem, body: dict[str, Any], today: date) -> dict[str, str]:
-    """The body's ``fields`` ({code: value}) checked against the item: required ones present,
-    each of its type, no field the item does not have. Empty values count as absent."""
+def checked_fields(item: ServiceItem, body: dict[str, Any], today: date, *, require: bool = True) -> dict[str, str]:
+    """The body's ``fields`` ({code: value}) checked against the item: required ones present
+    (``require``), each of its type, no field the item does not have. Empty values count as
+    absent. At a window the clerk has the paper form: fields given are checked, none required."""
     raw = body.get("fields")
     if raw is None:
         raw = {}
@@ -83,7 +84,7 @@ def checked_fields(item: ServiceItem, body: dict[str, Any], today: date) -> dict
     for f in item.application_fields:
         value = raw.get(f.code)
         if value is None or value == "":
-            if f.required:
+            if f.required and require:
                 _refuse(f, "is required", "为必填项")
             continue
         out[f.code] = _check(f, value, today)

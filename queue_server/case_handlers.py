@@ -478,8 +478,8 @@ def _submit(
         masked = agent_masked or masked
     materials = _strings(body, "materials")
     day = _today(svc, now)
-    fields = checked_fields(item, body, day)
     where = where_of(masked, agent is not None)
+    fields = checked_fields(item, body, day, require=where.channel is not Channel.WINDOW)
     store = case_store(svc)
     request_key = REQUEST_KEY.get()
     case_id = store.case_for_request(request_key) if request_key else None
