@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     TOO_MANY_REQUESTS = "too_many_requests"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
+    HALL_CLOSED = "hall_closed"  # outside opening hours (details: next_open, hours_today)
+    CAP_REACHED = "cap_reached"  # the item's numbers for today are all taken (details: item, cap, next_slot)
 
 
 #: The standard (English, Chinese) text of every error code.
@@ -64,6 +66,8 @@ STANDARD_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "服务器繁忙或暂不可用，请稍后再试。",
     ),
     ErrorCode.INTERNAL: ("Internal server error.", "服务器内部错误。"),
+    ErrorCode.HALL_CLOSED: ("The hall is closed now.", "现在不在营业时间。"),
+    ErrorCode.CAP_REACHED: ("Today's numbers for this item are all taken.", "该事项今日号源已取完。"),
 }
 
 

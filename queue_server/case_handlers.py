@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import case_access, inputs, throttle
+from .appfields import checked_fields, fields_view, masked_phone, open_fields, seal_fields
 from .case_access import department_of as _department_of
 from .cases import (
     Case,
@@ -134,7 +135,7 @@ def _certificate_code(svc: HallService, number: str) -> str:
     return svc.privacy.lookup_hash(f"certificate:{number}")[:10].upper()
 
 
-def _hall_names(svc: HallService) -> tuple[str, str]:
+def hall_names(svc: HallService) -> tuple[str, str]:
     """This hall's name in Chinese and English (from ``init``; read once)."""
     names = getattr(svc, "_hall_names", None)
     if names is None:
@@ -381,6 +382,8 @@ def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
         "card": _card(m, today) if open_ else None,
         "paused": k.clock().is_paused(),
         "verification": _verification_view(store.verification(k.id)) if k.commitment else None,
+        # The application's typed fields, decrypted for staff, phones masked.
+        "fields": fields_view(svc.catalogue.items.get(k.item.code), open_fields(svc.privacy, k.fields_cipher)),
     }
 
 
@@ -474,9 +477,10 @@ def _submit(
         agent, agent_masked = _party(svc, raw_agent, required=True)
         masked = agent_masked or masked
     materials = _strings(body, "materials")
-    where = where_of(masked, agent is not None)
-    store = case_store(svc)
     day = _today(svc, now)
+    where = where_of(masked, agent is not None)
+    fields = checked_fields(item, body, day, require=where.channel is not Channel.WINDOW)
+    store = case_store(svc)
     request_key = REQUEST_KEY.get()
     case_id = store.case_for_request(request_key) if request_key else None
     for _ in range(0 if case_id else NEW_ID_TRIES):
@@ -491,6 +495,7 @@ def _submit(
                 agent=agent,
                 materials=materials,
                 request_key=request_key,
+                fields_cipher=seal_fields(svc.privacy, fields),
             )
             break
         except EngineError as e:
@@ -776,8 +781,30 @@ def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 
 # ------------------------------------------------------------------ the public
 def _progress(svc: HallService, case_id: str, now: float) -> dict[str, Any]:
-    p = case_store(svc).progress(case_id, _today(svc, now), _officers(svc))
+    """办件进度 for the visitor: the timeline, the handling officer (name, phone, and the window
+    they sit at now), the deadline, and what is still owed under the one-time notice, named
+    as the printed notice names it (with the date it is due back)."""
+    store = case_store(svc)
+    p = store.progress(case_id, _today(svc, now), _officers(svc))
     p["item_name"] = item_name(svc, p["item"])
+    item = svc.catalogue.items.get(p["item"])
+    p["statutory_days"] = item.limits.statutory_days if item else None
+    if p["handling_officer"] is not None:
+        p["handling_officer"]["window"] = signed_in_window(svc, store.summary(case_id).first_inquiry_clerk)
+    p["one_time_notice"] = None
+    p["materials_owed"] = []
+    if any(s["action"] == "issue_notice" for s in p["steps"]):
+        k = store.load(case_id)
+        slip = notice_slip(svc, k, len(k.notices))
+        owed = set(p["missing_materials"])
+        p["one_time_notice"] = {
+            "number": slip["notice"],
+            "issued_at": slip["issued_at"],
+            "deadline": slip["deadline"],
+            "materials": slip["materials"],
+            "where": slip["where"],
+        }
+        p["materials_owed"] = [m for m in slip["materials"] if m["code"] in owed]
     return p
 
 
@@ -888,7 +915,7 @@ def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
     clerk = svc.engine.clerks.get(n.by) or (
         svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     )
-    zh, en = _hall_names(svc)
+    zh, en = hall_names(svc)
     where = (
         {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
         if window is not None
@@ -924,8 +951,7 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     case_id = _visitor_case(svc, body, actor)
     level, comment = _level(body), _comment(body)
     k = case_store(svc).load(case_id)
-    steps = list(enumerate(k.steps))
-    n, step = next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
+    n, step = rated_step(k)
     reply = _rate(
         svc,
         comment,
@@ -939,6 +965,13 @@ def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
         clerk=step.where.actor if step.where.role is Role.CLERK else None,
     )
     return {**reply, "case": case_id}
+
+
+def rated_step(k: Case) -> tuple[int, Any]:
+    """The service a case's 好差评 is about: its latest clerk step (else its latest step), with
+    its index: one rating per service (``step-<n>:<action>``)."""
+    steps = list(enumerate(k.steps))
+    return next(((i, s) for i, s in reversed(steps) if s.where.role is Role.CLERK), steps[-1])
 
 
 def _visitor_rates(actor: Actor) -> None:
@@ -993,14 +1026,16 @@ def _rate(
 def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
-    (with the token printed on the slip). One per service: a ticket transferred to a second
+    (with the token printed on the slip, or at a kiosk the ID card the ticket was taken with).
+    One per service: a ticket transferred to a second
     window can be rated for each."""
     tid = _ticket_id(body)
     level, comment = _level(body), _comment(body)
     _code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
+    id_hash = _kiosk_id_hash(svc, body, actor)  # the ID card read at a kiosk stands for the slip
     with svc.store.engine.connect() as c:
         t = c.execute(
-            select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at).where(
+            select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at, TicketRow.id_hash).where(
                 TicketRow.id == tid, TicketRow.hall == svc.store.hall
             )
         ).first()
@@ -1015,7 +1050,10 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
             )
     else:
         _visitor_rates(actor)
-        ok = same_secret(body.get("token"), t.token)
+        if id_hash is not None and body.get("token") is None:
+            ok = same_secret(id_hash, t.id_hash or "")
+        else:
+            ok = same_secret(body.get("token"), t.token)
         throttle.check(svc, actor, ok)
         if not ok:
             raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
@@ -1122,3 +1160,39 @@ def certificate_verify(svc: HallService, body: dict[str, Any], actor: Actor, now
 
 
 __all__ = ["CaseState", "case_store", "case_view", "check_code"]
+
+
+# ------------------------------------------------------------------ prefill
+MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlikely to be wanted
+
+
+@case_handler("case.prefill", role="kiosk")
+def case_prefill(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """What this visitor (the ID card just read) answered before for the item's fields, from
+    their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
+    ``value`` is for the form, ``shown`` for the screen (a phone masked)."""
+    raw = _id_value(svc, body)
+    if raw is None:
+        raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
+    code = _item_code(body)
+    assert code is not None
+    item = svc.catalogue.items.get(code)
+    if item is None:
+        raise not_found("service item", "事项", code)
+    wanted = {f.code: f for f in item.application_fields}
+    store = case_store(svc)
+    id_hash = svc.privacy.lookup_hash(raw)
+    found: dict[str, dict[str, Any]] = {}
+    for s in store.cases_of(id_hash, include_closed=True)[:MAX_PREFILL_CASES]:
+        if len(found) == len(wanted):
+            break
+        if s.applicant_hash != id_hash:
+            continue  # a case this person brought as an agent holds another's answers
+        k = store.load(s.id)
+        for fc, value in open_fields(svc.privacy, k.fields_cipher).items():
+            f = wanted.get(fc)
+            if f is None or fc in found:
+                continue
+            shown = masked_phone(value) if f.type.value == "phone" else value
+            found[fc] = {"code": fc, "value": value, "shown": shown, "case": k.id}
+    return {"item_code": code, "id_masked": mask(raw), "fields": [found[c] for c in wanted if c in found]}

@@ -5,7 +5,8 @@ Validated as a whole; every problem is named with its place in the file.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .cases import CardRule, WorkCalendar
 from .catalogue import Catalogue
 from .engine import HallRules, WindowDef, WindowKind
+from .engine.hours import OpeningHours, minutes
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_PERIOD = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)", re.ASCII)
+#: Public holidays are taken from the work calendar for the years around now (a hall is
+#: restarted, and its rules rebuilt, far more often than that).
+HOLIDAY_YEARS_AROUND = 2
 
 DEFAULT_HALL_CONFIG = Path(__file__).resolve().parents[1] / "config" / "hall.yaml"
 
@@ -46,6 +55,28 @@ class Rules(_Strict):
     default_service_min: float = Field(5, gt=0, le=240)
     appointment_capacity: int = Field(4, ge=1, le=500)
     appointment_days_ahead: int = Field(14, ge=0, le=90)
+    green_channel_age: int = Field(70, ge=0, le=120)
+    hours: dict[Weekday, tuple[str, ...]] | None = None
+    holidays_closed: bool = True
+    daily_caps: dict[str, int] = {}
+
+    @model_validator(mode="after")
+    def _hours(self) -> Rules:
+        for day, periods in (self.hours or {}).items():
+            last = -1
+            for p in periods:
+                if not _PERIOD.fullmatch(p):
+                    raise ValueError(f"hours.{day}: {p!r} is not a period like 08:30-12:00")
+                a, b = (minutes(x) for x in p.split("-"))
+                if a >= b:
+                    raise ValueError(f"hours.{day}: {p} ends before it starts")
+                if a < last:
+                    raise ValueError(f"hours.{day}: {p} overlaps the period before it (list them in order)")
+                last = b
+        for code, cap in self.daily_caps.items():
+            if not 0 <= cap <= 100_000:
+                raise ValueError(f"daily_caps.{code}: {cap} is not a number of tickets from 0 to 100000")
+        return self
 
     @model_validator(mode="after")
     def _prefixes(self) -> Rules:
@@ -56,7 +87,28 @@ class Rules(_Strict):
             raise ValueError("prefixes need both streams: citizen and enterprise")
         return self
 
-    def engine_rules(self, hall: str) -> HallRules:
+    def opening_hours(self, cases: CaseRules | None = None, today: date | None = None) -> OpeningHours | None:
+        """The engine's opening hours: None (always open) without ``hours``; else the
+        periods per weekday, closed on the hall's closed days and (``holidays_closed``) on
+        the public holidays that fall on weekdays."""
+        if self.hours is None:
+            return None
+        hours = self.hours
+        week = tuple(tuple((p[:5], p[6:]) for p in hours.get(d, ())) for d in WEEKDAYS)
+        cases = cases or CaseRules()
+        closed = {d.isoformat() for d in cases.closed_days}
+        if self.holidays_closed:
+            cal = cases.calendar()
+            today = today or date.today()
+            day = date(today.year - HOLIDAY_YEARS_AROUND, 1, 1)
+            end = date(today.year + HOLIDAY_YEARS_AROUND, 12, 31)
+            while day <= end:
+                if day.weekday() < 5 and not cal.is_workday(day):
+                    closed.add(day.isoformat())
+                day += timedelta(days=1)
+        return OpeningHours(week, frozenset(closed))
+
+    def engine_rules(self, hall: str, cases: CaseRules | None = None) -> HallRules:
         return HallRules(
             hall=hall,
             timezone=self.timezone,
@@ -66,6 +118,9 @@ class Rules(_Strict):
             default_service_s=self.default_service_min * 60,
             appointment_capacity=self.appointment_capacity,
             appointment_days_ahead=self.appointment_days_ahead,
+            hours=self.opening_hours(cases),
+            daily_caps=tuple(self.daily_caps.items()),
+            green_channel_age=self.green_channel_age,
         )
 
 
@@ -145,6 +200,9 @@ class HallConfig(_Strict):
                 problems.append(f"clerks[{i}] ({c.id}): window {c.signed_in_at} has two clerks")
             if c.department and c.department not in catalogue.departments:
                 problems.append(f"clerks[{i}] ({c.id}): department {c.department} is not in the catalogue")
+        for code in self.rules.daily_caps:
+            if code not in catalogue.items:
+                problems.append(f"rules.daily_caps: item {code} is not in the catalogue")
         if problems:
             raise HallConfigError(source, problems)
 

@@ -18,7 +18,7 @@ from . import inputs, throttle
 from .engine import EngineError, Outcome, Priority
 from .engine.errors import bad_request, conflict, not_found
 from .engine.hall import MAX_NOTICES
-from .engine.views import hall_view, ticket_view
+from .engine.views import device_health_view, hall_view, help_call_view, ticket_view
 from .privacy import id_number_problem, mask
 from .throttle import same_secret
 
@@ -342,7 +342,10 @@ def queue_snapshot(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
 
 @handler("queue.state")
 def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    return hall_view(svc.engine, waiting_limit=_waiting_limit(body, "limit", 200))
+    view = hall_view(svc.engine, waiting_limit=_waiting_limit(body, "limit", 200))
+    if actor.at_least("clerk"):  # which kiosk's printer is out is the floor staff's business
+        view["device_health"] = device_health_view(svc.engine)
+    return view
 
 
 MAX_WAITING_LISTED = 5000
@@ -358,6 +361,100 @@ def _waiting_limit(body: dict[str, Any], name: str, default: int) -> int:
 def hall_set_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     svc.emit(svc.engine.set_notices(_notices(body), now))
     return {"notices": list(svc.engine.notices)}
+
+
+# ---- the hall's opening hours and caps, help calls, device health
+@handler("hall.info")
+def hall_info(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """What a kiosk shows before a visitor takes a number: the hall's name, today's hours,
+    whether it is open, when it opens next, and the numbers left today of items with a cap."""
+    from .case_handlers import hall_names  # here: case_handlers imports this module
+
+    e = svc.engine
+    today = e.local_day(now)
+    nxt = e.next_opening(now)
+    zh, en = hall_names(svc)
+    return {
+        "hall": svc.store.hall,
+        "name": {"zh": zh, "en": en},
+        "today": today,
+        "timezone": e.tz.key,
+        "always_open": e.rules.hours is None,
+        "hours_today": e.hours_on(today),
+        "open_now": e.is_open(now),
+        "next_open": datetime.fromtimestamp(nxt, e.tz).isoformat() if nxt is not None else None,
+        "caps": [
+            {
+                "item_code": code,
+                "item_name": item_name(svc, code),
+                "cap": cap,
+                "left": e.tickets_left(code, today),
+            }
+            for code, cap in e.rules.daily_caps
+        ],
+    }
+
+
+HELP_REASON_MAX = 100  # a few words typed or chosen on the kiosk
+
+
+@handler("kiosk.help", role="kiosk", mutates=True)
+def kiosk_help(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """呼叫工作人员 at a kiosk: one open call per kiosk (pressing again answers the open one)."""
+    reason = _str(body, "reason", required=False, max_len=HELP_REASON_MAX) or ""
+    screen = _str(body, "screen", required=False, max_len=64) or ""
+    events = svc.emit(svc.engine.request_help(actor.name, now, reason=reason, screen=screen))
+    h = svc.engine.open_help_of(actor.name)
+    assert h is not None
+    return {**help_call_view(svc.engine, h), "repeated": not events}
+
+
+@handler("hall.help_answered", role="manager", mutates=True)
+def hall_help_answered(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    help_id = _int(body, "help_id", min=1)
+    assert help_id is not None
+    events = svc.emit(svc.engine.answer_help(help_id, now, actor.name))
+    return {"id": help_id, "kiosk": events[0].data["kiosk"], "answered_by": actor.name, "state": "answered"}
+
+
+@handler("hall.help_calls", role="manager")
+def hall_help_calls(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {"help_calls": [help_call_view(svc.engine, h) for h in svc.engine.help_calls.values()]}
+
+
+#: Device names and kinds as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``).
+DEVICE_NAME = inputs.pattern(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", "a device name like printer-1", "设备名称，如 printer-1")
+
+
+@handler("device.health", role="display", mutates=True)  # kiosks and displays: checked inside
+def device_health(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A kiosk's or a display's device changed health (``devices.health.HealthChanged.to_message()``):
+    the newest status per (reporting device, device) is kept and shown to staff."""
+    if actor.role not in ("kiosk", "display") and actor.kind != "system":
+        raise EngineError(
+            "forbidden", "device health is reported by a kiosk or a display", "设备状态只能由自助终端或显示屏上报"
+        )
+    name = _code(body, "device", DEVICE_NAME)
+    kind = _code(body, "kind", inputs.WORD)
+    status = _code(body, "status", inputs.WORD)
+    old = _code(body, "old", inputs.WORD, required=False)
+    reason = _str(body, "reason", required=False, max_len=200) or ""
+    at = _str(body, "at", required=False, max_len=40) or ""
+    if at:
+        try:
+            datetime.fromisoformat(at)
+        except ValueError:
+            raise bad_request("at must be an ISO 8601 time", "at 应为 ISO 8601 时间", field="at") from None
+    assert name and kind and status
+    svc.emit(
+        svc.engine.report_health(actor.name, name, kind, status, now, old=old, reason=reason, reported_at=at)
+    )
+    return {"reporter": actor.name, "device": name, "status": status, "stored": True}
+
+
+@handler("device.health_table", role="manager")
+def device_health_table(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {"devices": device_health_view(svc.engine)}
 
 
 # ---- windows (clerks and call pads)
@@ -579,3 +676,4 @@ from . import case_handlers as _case_handlers  # noqa: E402,F401 - registers the
 from . import feedback_handlers as _feedback_handlers  # noqa: E402,F401 - complaints, follow-ups (issue 5)
 from . import page_handlers as _page_handlers  # noqa: E402,F401 - captured pages of kiosk applications
 from . import report_handlers as _report_handlers  # noqa: E402,F401 - dashboard reports (issue 5)
+from . import visitor_handlers as _visitor_handlers  # noqa: E402,F401 - visitor.lookup at a kiosk

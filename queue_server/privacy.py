@@ -58,6 +58,11 @@ class Privacy:
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.strip().upper().encode()).decode()
 
+    def encrypt_text(self, value: str) -> str:
+        """Any personal text (an application's phone and address), kept exactly as given:
+        ``encrypt`` is for ID numbers and upper-cases them."""
+        return self._fernet.encrypt(value.encode()).decode()
+
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode()).decode()
 

@@ -22,7 +22,8 @@ DEFAULT_CATALOGUE = Path(__file__).parent / "catalogue" / "data" / "district_hal
 
 
 def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
-    return Rules.model_validate({k: v for k, v in settings.items() if k != "cases"}).engine_rules(hall)
+    rules = Rules.model_validate({k: v for k, v in settings.items() if k != "cases"})
+    return rules.engine_rules(hall, case_rules_from_settings(settings))
 
 
 def case_rules_from_settings(settings: dict[str, Any]) -> CaseRules:

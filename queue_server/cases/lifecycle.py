@@ -272,6 +272,7 @@ class Case:
     handed_out_by: Channel | None = None
     outcome: str | None = None  # how it closed: handed_out / refused / rejected / withdrawn
     completed_on: date | None = None  # the day the decision was made (for 三四三 of real cases)
+    fields_cipher: str | None = None  # the application's typed fields, encrypted (appfields.py)
     _ms: tuple[CardRule, Milestones] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -414,6 +415,7 @@ class CaseBook:
         *,
         agent: Party | None = None,
         materials: Sequence[str] = (),
+        fields_cipher: str | None = None,
     ) -> list[Event]:
         where.check()
         if case_id in self.cases:
@@ -439,6 +441,9 @@ class CaseBook:
                 applicant=[applicant.id_hash, applicant.name_masked],
                 agent=[agent.id_hash, agent.name_masked] if agent else None,
                 materials=list(materials),
+                # The application's typed fields, encrypted by the caller (the core never
+                # reads personal data): opaque here, in the log and in every replay.
+                **({"fields_cipher": fields_cipher} if fields_cipher else {}),
             )
         ]
 
@@ -688,6 +693,7 @@ class CaseBook:
             submitted_at=e.at,
             submitted_on=self.day(e.at),
             materials_given=list(d.get("materials", ())),
+            fields_cipher=d.get("fields_cipher"),
         )
         self.cases[c.id] = c
         c.steps.append(

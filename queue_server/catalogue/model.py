@@ -322,6 +322,72 @@ class Limits(_Model):
         return value
 
 
+class FieldType(StrEnum):
+    """What a typed application field holds (the kiosk picks its keyboard from it)."""
+
+    TEXT = "text"
+    PHONE = "phone"  # a mobile (1[3-9] and 9 digits) or a landline (0755-26010101)
+    DATE = "date"  # YYYY-MM-DD
+    CHOICE = "choice"  # one of `choices`
+    ADDRESS = "address"
+
+
+class Prefill(StrEnum):
+    """Where a kiosk takes a first value from: the ID card read (name, address, birth) or the
+    visitor's earlier applications (phone, through ``case.prefill``)."""
+
+    NAME = "name"
+    ADDRESS = "address"
+    PHONE = "phone"
+    BIRTH = "birth"
+
+
+class Choice(_Model):
+    value: Slug
+    label: Text
+
+
+MAX_FIELD_LEN = 500
+"""Upper bound of an application field's `max_len`."""
+
+
+class ApplicationField(_Model):
+    """A typed field of a self-service application (自助申请表的一栏), checked by the server
+    when a case is submitted with it."""
+
+    code: Slug
+    label: Text
+    type: FieldType
+    required: StrictBool = False
+    choices: tuple[Choice, ...] = ()
+    max_len: Annotated[int, Field(strict=True, ge=1, le=MAX_FIELD_LEN)] = 100
+    pattern: Str | None = None
+    """A regular expression the whole value must match (Python syntax), on top of the type's own check."""
+    prefill: Prefill | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as e:
+                raise ValueError(f"pattern {value!r} is not a valid regular expression: {e}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _choices_fit_type(self) -> "ApplicationField":
+        if self.type is FieldType.CHOICE:
+            if not self.choices:
+                raise ValueError(f"field {self.code}: a choice field lists its choices")
+            values = [c.value for c in self.choices]
+            if len(set(values)) != len(values):
+                raise ValueError(f"field {self.code}: a choice value is listed twice")
+        elif self.choices:
+            raise ValueError(f"field {self.code}: only a choice field has choices (type is {self.type.value})")
+        return self
+
+
 class Flags(_Model):
     self_service: StrictBool
     """The item may be done at a self-service kiosk (自助办理)."""
@@ -347,6 +413,18 @@ class ServiceItem(_Model):
     flags: Flags
     yields_certificate: Slug | None = None
     guide: Guide
+    application_fields: tuple[ApplicationField, ...] = ()
+    """Typed fields a self-service application fills in (kiosk, online); none by default."""
+
+    @field_validator("application_fields")
+    @classmethod
+    def _field_codes_distinct(cls, value: tuple[ApplicationField, ...]) -> tuple[ApplicationField, ...]:
+        seen: dict[str, int] = {}
+        for index, f in enumerate(value):
+            if f.code in seen:
+                raise ValueError(f"field code {f.code!r} is used twice ([{seen[f.code]}] and [{index}])")
+            seen[f.code] = index
+        return value
 
     @field_validator("stream")
     @classmethod

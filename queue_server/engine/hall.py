@@ -33,7 +33,9 @@ from .model import (
     Appointment,
     AppointmentState,
     ClerkInfo,
+    DeviceHealth,
     HallRules,
+    HelpCall,
     ItemRule,
     Outcome,
     Priority,
@@ -48,6 +50,11 @@ from .model import (
 
 RECENT_CALLS = 6
 MAX_NOTICES = 10
+#: Open help calls kept at most (one per kiosk is the rule; this bounds a misbehaving hall).
+MAX_HELP_CALLS = 500
+#: Device health rows kept at most (a kiosk has a handful of devices).
+MAX_DEVICE_HEALTH = 2000
+HEALTH_STATUSES = ("ok", "degraded", "missing")
 SERVICE_EMA_WEIGHT = 0.1
 
 
@@ -72,6 +79,11 @@ class HallEngine:
         self.avg_service_s: dict[str, float] = {}  # per stream
         self.avg_wait_s: dict[str, float] = {}  # per stream, from issue to call
         self.notices: list[dict[str, str]] = []  # scrolling notices on the hall board
+        self.help_calls: dict[int, HelpCall] = {}  # open ones only, by id
+        self.next_help = 1
+        self.device_health: dict[tuple[str, str], DeviceHealth] = {}  # (reporter, device) -> newest
+        # Walk-in tickets per (day, item), for the daily caps: kept after the tickets end.
+        self.issued_walk_in: Counter[tuple[str, str]] = Counter()
         self.waiting_by_item: Counter[str] = Counter()
         self._line_order: dict[str, SortedList] = {}  # stream -> issue seqs waiting, for positions
         self.last_seq = 0  # seq of the last applied stored event
@@ -264,6 +276,11 @@ class HallEngine:
                 "预约优先只能通过预约签到获得",
             )
         day = self.local_day(now)
+        if appointment is None:
+            # An appointment is honoured whatever the hour or the day's numbers: it was
+            # booked for its slot (and slots have their own capacity).
+            self._check_open(now)
+            self._check_cap(rule.code, day, now)
         prefix = self.rules.prefix(rule.stream)
         n = self.counters.get((day, prefix), 0) + 1
         number = f"{prefix}{n:03d}"
@@ -295,6 +312,145 @@ class HallEngine:
             if self.clerk_on_duty(first_inquiry_clerk):
                 data["reserved_until"] = now + self.rules.reservation_s
         return [Event(ev.TICKET_ISSUED, now, data)]
+
+    # -------------------------------------------------- opening hours and caps
+    def is_open(self, now: float) -> bool:
+        hours = self.rules.hours
+        return hours is None or hours.is_open(now, self.tz)
+
+    def hours_on(self, day: str) -> list[dict[str, str]]:
+        """The open periods of a local day: always the whole day for a hall without hours."""
+        hours = self.rules.hours
+        if hours is None:
+            return [{"start": "00:00", "end": "24:00"}]
+        return [{"start": a, "end": b} for a, b in hours.periods_on(date.fromisoformat(day))]
+
+    def next_opening(self, now: float) -> float | None:
+        """When the hall next opens, if it is closed now (None when open, or never again)."""
+        hours = self.rules.hours
+        if hours is None or hours.is_open(now, self.tz):
+            return None
+        return hours.next_opening(now, self.tz)
+
+    def _iso(self, ts: float) -> str:
+        return datetime.fromtimestamp(ts, self.tz).isoformat()
+
+    def _check_open(self, now: float) -> None:
+        if self.is_open(now):
+            return
+        nxt = self.next_opening(now)
+        today = self.local_day(now)
+        when = self._iso(nxt) if nxt is not None else None
+        hours = "、".join(f"{p['start']}-{p['end']}" for p in self.hours_on(today)) or "全天闭厅"
+        raise EngineError(
+            "hall_closed",
+            "the hall is closed now" + (f"; it opens at {when}" if when else ""),
+            f"大厅现在不在营业时间（今日营业时间：{hours}）" + (f"，下次开放：{when[:16].replace('T', ' ')}" if when else ""),
+            next_open=when,
+            hours_today=self.hours_on(today),
+            today=today,
+        )
+
+    def tickets_left(self, item: str, day: str) -> int | None:
+        cap = self.rules.cap(item)
+        return None if cap is None else max(0, cap - self.issued_walk_in[(day, item)])
+
+    def _check_cap(self, item: str, day: str, now: float) -> None:
+        left = self.tickets_left(item, day)
+        if left is None or left > 0:
+            return
+        cap = self.rules.cap(item)
+        slot = self.next_free_slot(item, now)
+        raise EngineError(
+            "cap_reached",
+            f"today's {cap} numbers for {item} are all taken; book an appointment instead",
+            f"该事项今日{cap}个号已放完，请预约其他时段办理",
+            item=item,
+            cap=cap,
+            next_slot=slot,
+        )
+
+    def next_free_slot(self, item: str, now: float) -> dict[str, Any] | None:
+        """The first appointment slot of ``item`` still bookable, from now on: today's later
+        slots first, then the days ahead the hall books (days the hall is closed skipped)."""
+        today = date.fromisoformat(self.local_day(now))
+        hours = self.rules.hours
+        for i in range(self.rules.appointment_days_ahead + 1):
+            d = today + timedelta(days=i)
+            if hours is not None and not hours.periods_on(d):
+                continue
+            day = d.isoformat()
+            for s in self.slots(item, day, now):
+                if s["open"] and s["available"] > 0:
+                    return {"day": day, "start": s["start"], "end": s["end"], "available": s["available"]}
+        return None
+
+    # ------------------------------------------------------------ help and health
+    def open_help_of(self, kiosk: str) -> HelpCall | None:
+        return next((h for h in self.help_calls.values() if h.kiosk == kiosk), None)
+
+    def request_help(self, kiosk: str, now: float, *, reason: str = "", screen: str = "") -> list[Event]:
+        """A kiosk's 呼叫工作人员. A press while the kiosk's call is still open is that same call
+        (no event): a visitor pressing three times wants one clerk, not three."""
+        if self.open_help_of(kiosk) is not None:
+            return []
+        if len(self.help_calls) >= MAX_HELP_CALLS:
+            raise conflict("too many open help calls: answer some first", "未处理的呼叫过多，请先处理")
+        return [
+            Event(
+                ev.HALL_HELP_REQUESTED,
+                now,
+                {"help": self.next_help, "kiosk": kiosk, "reason": reason[:200], "screen": screen[:64]},
+            )
+        ]
+
+    def answer_help(self, help_id: int, now: float, by: str) -> list[Event]:
+        h = self.help_calls.get(help_id)
+        if h is None:
+            raise not_found("open help call", "未处理的呼叫", help_id)
+        return [
+            Event(
+                ev.HALL_HELP_ANSWERED,
+                now,
+                {"help": h.id, "kiosk": h.kiosk, "by": by, "waited_s": round(max(0.0, now - h.at), 3)},
+            )
+        ]
+
+    def report_health(
+        self,
+        reporter: str,
+        device: str,
+        kind: str,
+        status: str,
+        now: float,
+        *,
+        old: str | None,
+        reason: str,
+        reported_at: str,
+    ) -> list[Event]:
+        if status not in HEALTH_STATUSES or (old is not None and old not in HEALTH_STATUSES):
+            raise bad_request(
+                f"status must be one of {', '.join(HEALTH_STATUSES)}",
+                "设备状态只能为 ok、degraded 或 missing",
+                field="status" if status not in HEALTH_STATUSES else "old",
+            )
+        if (reporter, device) not in self.device_health and len(self.device_health) >= MAX_DEVICE_HEALTH:
+            raise conflict("too many devices reported", "上报的设备过多")
+        return [
+            Event(
+                ev.DEVICE_HEALTH,
+                now,
+                {
+                    "reporter": reporter,
+                    "device": device,
+                    "kind": kind,
+                    "status": status,
+                    "old": old,
+                    "reason": reason,
+                    "reported_at": reported_at,
+                },
+            )
+        ]
 
     def call_next(self, window_number: int, now: float) -> list[Event]:
         w = self.window(window_number)
@@ -735,6 +891,8 @@ class HallEngine:
             reserved_until=d.get("reserved_until"),
         )
         self.tickets[t.id] = t
+        if not t.appointment:
+            self.issued_walk_in[(t.day, t.item)] += 1
         if t.reserved_until is not None and t.first_inquiry_clerk:
             self._reserved.setdefault(t.first_inquiry_clerk, set()).add(t.id)
         self._join_line(t, e.at)
@@ -823,6 +981,20 @@ class HallEngine:
         t.window = None
         t.recalls = 0
         self._join_line(t, e.at)
+
+    def _on_help_requested(self, e: Event) -> None:
+        d = e.data
+        self.help_calls[d["help"]] = HelpCall(d["help"], d["kiosk"], e.at, d.get("reason", ""), d.get("screen", ""))
+        self.next_help = max(self.next_help, d["help"] + 1)
+
+    def _on_help_answered(self, e: Event) -> None:
+        self.help_calls.pop(e.data["help"], None)
+
+    def _on_device_health(self, e: Event) -> None:
+        d = e.data
+        self.device_health[(d["reporter"], d["device"])] = DeviceHealth(
+            d["reporter"], d["device"], d["kind"], d["status"], d.get("old"), d.get("reason", ""), d.get("reported_at", ""), e.at
+        )
 
     def _on_signed_in(self, e: Event) -> None:
         w = self.windows[e.data["window"]]
@@ -922,6 +1094,8 @@ class HallEngine:
         for code in [c for c, a in self.appointments.items() if a.day < today]:
             a = self.appointments.pop(code)
             self.bookings.pop((a.item, a.day, a.slot_start), None)
+        for key in [k for k in self.issued_walk_in if k[0] < today]:
+            del self.issued_walk_in[key]
 
 
 def _parse_day(day: str) -> date:
@@ -948,6 +1122,9 @@ _APPLY = {
     ev.APPOINTMENT_CHECKED_IN: HallEngine._on_checked_in,
     ev.APPOINTMENT_CANCELLED: HallEngine._on_appointment_cancelled,
     ev.HALL_NOTICES: HallEngine._on_notices,
+    ev.HALL_HELP_REQUESTED: HallEngine._on_help_requested,
+    ev.HALL_HELP_ANSWERED: HallEngine._on_help_answered,
+    ev.DEVICE_HEALTH: HallEngine._on_device_health,
 }
 
 _STATUS_ZH = {WindowStatus.OPEN: "开放", WindowStatus.PAUSED: "暂停服务", WindowStatus.CLOSED: "未开放"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .hours import OpeningHours
+
 
 class TicketState(StrEnum):
     WAITING = "waiting"
@@ -109,6 +111,15 @@ class HallRules:
     )
     appointment_capacity: int = 4  # per item and slot
     appointment_days_ahead: int = 14
+    hours: OpeningHours | None = None  # None: always open (营业时间)
+    daily_caps: tuple[tuple[str, int], ...] = ()  # item -> walk-in tickets a day (放号上限)
+    green_channel_age: int = 70  # visitors this old or older may take a green-channel number
+
+    def cap(self, item: str) -> int | None:
+        for code, n in self.daily_caps:
+            if code == item:
+                return n
+        return None
 
     def prefix(self, stream: str) -> str:
         for s, p in self.prefixes:
@@ -157,6 +168,31 @@ class Ticket:
     # Index bookkeeping: entries carrying an older generation are stale.
     gen: int = 0
     homes: list = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class HelpCall:
+    """A visitor pressed 呼叫工作人员 at a kiosk; open until a manager answers it."""
+
+    id: int
+    kiosk: str
+    at: float
+    reason: str = ""
+    screen: str = ""
+
+
+@dataclass(slots=True)
+class DeviceHealth:
+    """The newest health a kiosk or display reported for one of its devices."""
+
+    reporter: str  # the enrolled kiosk or display
+    device: str
+    kind: str
+    status: str  # ok / degraded / missing
+    old: str | None
+    reason: str
+    reported_at: str  # the device's own time, ISO
+    at: float  # when the server heard it
 
 
 @dataclass(slots=True)

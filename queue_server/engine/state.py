@@ -13,6 +13,8 @@ from .hall import HallEngine
 from .model import (
     Appointment,
     AppointmentState,
+    DeviceHealth,
+    HelpCall,
     Priority,
     Ticket,
     TicketState,
@@ -49,6 +51,10 @@ def dump_state(engine: HallEngine) -> dict[str, Any]:
         "avg_service_s": dict(engine.avg_service_s),
         "avg_wait_s": dict(engine.avg_wait_s),
         "notices": list(engine.notices),
+        "help_calls": [asdict(h) for h in engine.help_calls.values()],
+        "next_help": engine.next_help,
+        "device_health": [asdict(h) for h in engine.device_health.values()],
+        "issued_walk_in": [[day, item, n] for (day, item), n in engine.issued_walk_in.items()],
     }
 
 
@@ -86,4 +92,13 @@ def load_state(engine: HallEngine, state: dict[str, Any], now: float) -> None:
     engine.avg_service_s = dict(state["avg_service_s"])
     engine.avg_wait_s = dict(state.get("avg_wait_s", {}))
     engine.notices = list(state.get("notices", []))
+    # Checkpoints made before help calls, device health and caps existed have none of them.
+    engine.help_calls = {h["id"]: HelpCall(**h) for h in state.get("help_calls", [])}
+    engine.next_help = state.get("next_help", 1)
+    engine.device_health = {
+        (h["reporter"], h["device"]): DeviceHealth(**h) for h in state.get("device_health", [])
+    }
+    engine.issued_walk_in.clear()
+    for day, item, n in state.get("issued_walk_in", []):
+        engine.issued_walk_in[(day, item)] = n
     engine.reindex(now)

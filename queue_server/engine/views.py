@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .hall import HallEngine
-from .model import Ticket, TicketState, Window
+from .model import HelpCall, Ticket, TicketState, Window
 
 
 def ticket_view(engine: HallEngine, t: Ticket) -> dict[str, Any]:
@@ -97,5 +98,37 @@ def hall_view(engine: HallEngine, *, waiting_limit: int = 200) -> dict[str, Any]
         },
         "avg_wait_s": {s: round(engine.avg_wait_s.get(s, 0.0), 1) for s in engine.streams()},
         "notices": list(engine.notices),
+        # Open help calls (呼叫工作人员): a kiosk's name and the visitor's few words, no personal data.
+        "help_calls": [help_call_view(engine, h) for h in engine.help_calls.values()],
     }
+
+
+def help_call_view(engine: HallEngine, h: HelpCall) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "kiosk": h.kiosk,
+        "reason": h.reason,
+        "screen": h.screen,
+        "at": h.at,
+        "at_local": datetime.fromtimestamp(h.at, engine.tz).isoformat(),
+    }
+
+
+def device_health_view(engine: HallEngine) -> list[dict[str, Any]]:
+    """The newest status of every device reported, worst first (missing, degraded, ok)."""
+    order = {"missing": 0, "degraded": 1, "ok": 2}
+    rows = sorted(engine.device_health.values(), key=lambda h: (order.get(h.status, 3), h.reporter, h.device))
+    return [
+        {
+            "reporter": h.reporter,
+            "device": h.device,
+            "kind": h.kind,
+            "status": h.status,
+            "old": h.old,
+            "reason": h.reason,
+            "reported_at": h.reported_at,
+            "at": h.at,
+        }
+        for h in rows
+    ]
 

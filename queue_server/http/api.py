@@ -109,6 +109,12 @@ def openapi():  # type: ignore[no-untyped-def]
     return jsonify(openapi_document())
 
 
+@api.get("/hall")
+def hall_info():  # type: ignore[no-untyped-def]
+    """The hall's name, today's hours, open now, next opening, numbers left of capped items."""
+    return _call("hall.info", {}, ANONYMOUS)
+
+
 @api.get("/catalogue")
 def catalogue():  # type: ignore[no-untyped-def]
     etag = request.headers.get("If-None-Match", "").strip('"')

@@ -179,6 +179,12 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "name": {"type": "string", "maxLength": 50},
             "agent": {**person, "description": "委托代办: the agent, recorded beside the applicant"},
             "materials": materials,
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "the item's application_fields as {code: value}: required ones present, each of its type; "
+                "a refusal names details.field = fields.<code>",
+            },
             **where,
         },
     }
@@ -216,6 +222,11 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "due": {"type": ["string", "null"], "format": "date"},
                 "card": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
                 "certificate": OBJ,
+                "fields": {
+                    "type": "array",
+                    "items": OBJ,
+                    "description": "the application's typed fields: code, label {zh,en}, type, value (phones masked)",
+                },
             },
         },
         "CaseProgress": {
@@ -229,10 +240,25 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 "state_zh": {"type": "string"},
                 "handling_officer": {
                     "type": ["object", "null"],
-                    "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
+                    "properties": {
+                        "name": {"type": "string"},
+                        "phone": {"type": "string"},
+                        "window": {"type": ["integer", "null"], "description": "where they sit now, if signed in"},
+                    },
                 },
                 "steps": {"type": "array", "items": OBJ},
                 "missing_materials": {"type": "array", "items": {"type": "string"}},
+                "materials_owed": {
+                    "type": "array",
+                    "items": OBJ,
+                    "description": "the missing materials named as the one-time notice names them: code, name {zh,en}, note",
+                },
+                "one_time_notice": {
+                    "type": ["object", "null"],
+                    "description": "the latest 一次性告知: number, issued_at, deadline (date to bring them), materials, where",
+                },
+                "statutory_days": {"type": ["integer", "null"]},
+                "promised_days": {"type": "integer"},
                 "due": {"type": ["string", "null"], "format": "date"},
                 "card": {"type": ["string", "null"]},
                 "visits": {"type": "integer"},

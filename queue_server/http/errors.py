@@ -22,6 +22,8 @@ STATUS = {
     "unknown_type": 404,
     "not_found": 404,
     "conflict": 409,
+    "hall_closed": 409,  # the state of the hall (its hours) does not allow it now; later it will
+    "cap_reached": 409,
     "forbidden": 403,
     "too_many_requests": 429,
     "unavailable": 503,

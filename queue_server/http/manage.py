@@ -83,6 +83,25 @@ def report_dashboard():  # type: ignore[no-untyped-def]
     return _call("report.dashboard", _args("since", "until"), _actor())
 
 
+# ------------------------------------------------------------------ the hall floor
+@manage_api.get("/help-calls")
+@requires("manager")
+def help_calls():  # type: ignore[no-untyped-def]
+    return _call("hall.help_calls", {}, _actor())
+
+
+@manage_api.post("/help-calls/<int(min=1):help_id>/answer")
+@requires("manager")
+def help_call_answer(help_id: int):  # type: ignore[no-untyped-def]
+    return _call("hall.help_answered", {"help_id": help_id}, _actor())
+
+
+@manage_api.get("/devices/health")
+@requires("manager")
+def devices_health():  # type: ignore[no-untyped-def]
+    return _call("device.health_table", {}, _actor())
+
+
 # ------------------------------------------------------------------ OpenAPI
 def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the manager endpoints for ``openapi_document()``. ``/complaints``
@@ -93,6 +112,18 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     complaint = {"$ref": "#/components/schemas/Complaint"}
     follow_up = {"$ref": "#/components/schemas/FollowUp"}
     label = {"$ref": "#/components/schemas/Label"}
+    help_call = {
+        "type": "object",
+        "required": ["id", "kiosk", "at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kiosk": {"type": "string"},
+            "reason": {"type": "string"},
+            "screen": {"type": "string"},
+            "at": {"type": "number"},
+            "at_local": {"type": "string", "format": "date-time"},
+        },
+    }
     day = {"type": ["string", "null"], "format": "date"}
     complaint_id = _path_param("complaint_id", code_schema(inputs.COMPLAINT_ID, examples=["TS-20261126-1A2B3C4D"]))
     limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": 500})
@@ -312,6 +343,40 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                         {"anyOf": [{"type": "string", "format": "date"}, BLANK], "description": "last day, included"},
                     ),
                 ],
+            )
+        },
+        "/help-calls": {
+            "get": _op(
+                "Open help calls from the kiosks (呼叫工作人员), oldest first (manager)",
+                {"type": "object", "required": ["help_calls"], "properties": {"help_calls": {"type": "array", "items": help_call}}},
+                auth=True,
+                errors=manager_list_errors,
+            )
+        },
+        "/help-calls/{help_id}/answer": {
+            "post": _op(
+                "A manager went to the kiosk: the help call ends (manager)",
+                {
+                    "type": "object",
+                    "required": ["id", "kiosk", "state"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kiosk": {"type": "string"},
+                        "answered_by": {"type": "string"},
+                        "state": {"const": "answered"},
+                    },
+                },
+                auth=True,
+                params=[_path_param("help_id", {"type": "integer", "minimum": 1})],
+                idempotent=True,
+            )
+        },
+        "/devices/health": {
+            "get": _op(
+                "The newest health of every device the kiosks and displays reported, worst first (manager)",
+                {"type": "object", "required": ["devices"], "properties": {"devices": {"type": "array", "items": OBJ}}},
+                auth=True,
+                errors=manager_list_errors,
             )
         },
     }

@@ -246,6 +246,47 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/openapi.json": {"get": _op("This document", OBJ, errors=())},
+        "/hall": {
+            "get": _op(
+                "The hall for a kiosk's first screen: name, today's opening hours, open now, next opening "
+                "(ISO, null when open or always open), and the walk-in numbers left today of items with a daily cap",
+                {
+                    "type": "object",
+                    "required": ["hall", "name", "today", "always_open", "hours_today", "open_now", "next_open", "caps"],
+                    "properties": {
+                        "hall": {"type": "string"},
+                        "name": {"$ref": "#/components/schemas/Text"},
+                        "today": {"type": "string", "format": "date"},
+                        "timezone": {"type": "string"},
+                        "always_open": {"type": "boolean"},
+                        "hours_today": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["start", "end"],
+                                "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+                            },
+                        },
+                        "open_now": {"type": "boolean"},
+                        "next_open": {"type": ["string", "null"], "format": "date-time"},
+                        "caps": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["item_code", "cap", "left"],
+                                "properties": {
+                                    "item_code": {"type": "string"},
+                                    "item_name": {"anyOf": [{"$ref": "#/components/schemas/Text"}, {"type": "null"}]},
+                                    "cap": {"type": "integer"},
+                                    "left": {"type": "integer"},
+                                },
+                            },
+                        },
+                    },
+                },
+                errors=(503,),
+            )
+        },
         "/catalogue": {
             "get": _op(
                 "The published catalogue (ETag = version; have_version returns unchanged)",
@@ -271,7 +312,9 @@ def openapi_document() -> dict[str, Any]:
         },
         "/tickets": {
             "post": _op(
-                "Issue a ticket (public, like the kiosk)",
+                "Issue a ticket (public, like the kiosk). 409 hall_closed outside opening hours (details: "
+                "next_open, hours_today); 409 cap_reached when the item's numbers for today are taken (details: "
+                "item, cap, next_slot {day, start, end, available} or null)",
                 TICKET,
                 status=201,
                 body={"$ref": "#/components/schemas/TicketRequest"},

@@ -426,12 +426,15 @@ class CaseStore:
         agent: Party | None = None,
         materials: Sequence[str] = (),
         request_key: str | None = None,
+        fields_cipher: str | None = None,
     ) -> list[Event]:
         """A new case (at a window, a kiosk or online). A case id already used is a conflict.
         With ``request_key``, the key is stored with the case in the same transaction, and a
         second submit with that key is refused as ``duplicate`` naming the first case."""
         book = self._book()
-        events = book.submit(case_id, item, applicant, where, now, agent=agent, materials=materials)
+        events = book.submit(
+            case_id, item, applicant, where, now, agent=agent, materials=materials, fields_cipher=fields_cipher
+        )
         book.apply_all(events)
         try:
             self._write(case_id, 0, events, book, request_key=request_key)

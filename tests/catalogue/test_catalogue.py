@@ -328,6 +328,18 @@ BROKEN: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("theme without english", _set("themes.employment", {"zh": "劳动就业"}), "themes.employment.en",
      "required field is missing"),
     ("unknown section", _set("windows", []), "windows", "unknown field 'windows'"),
+    ("choice field without choices", _set("items.0.application_fields", [
+        {"code": "kind", "label": {"zh": "类型", "en": "Kind"}, "type": "choice"}]), JY,
+     "application_fields[0]: field kind: a choice field lists its choices"),
+    ("unknown field type", _set("items.0.application_fields", [
+        {"code": "phone", "label": {"zh": "电话", "en": "Phone"}, "type": "mobile"}]), JY,
+     "application_fields[0].type: must be one of"),
+    ("field code twice", _set("items.0.application_fields", [
+        {"code": "phone", "label": {"zh": "电话", "en": "Phone"}, "type": "phone"}] * 2), JY,
+     "application_fields: field code 'phone' is used twice"),
+    ("field pattern broken", _set("items.0.application_fields", [
+        {"code": "no", "label": {"zh": "编号", "en": "No."}, "type": "text", "pattern": "[0-9"}]), JY,
+     "application_fields[0].pattern: pattern '[0-9' is not a valid regular expression"),
 ]
 
 

@@ -194,7 +194,7 @@ def test_progress_page_needs_the_check_code_and_shows_no_id_number(hall: HallPro
         and page["state"] == "waiting_materials"
         and page["missing_materials"] == ["photo"]
     )
-    assert page["handling_officer"] == {"name": "陈晓梅", "phone": "0755-26010101"}
+    assert page["handling_officer"] == {"name": "陈晓梅", "phone": "0755-26010101", "window": 1}
     assert page["steps"][0]["officer"]["name"] == "陈晓梅" and page["due"] and page["paused"] is True
     assert APPLICANT not in r.text and APPLICANT[:6] not in r.text and "id_hash" not in r.text
     for bad in ({"code": "ZZZZZZ"}, {}):
