@@ -38,6 +38,10 @@ class KButton(ButtonBehavior, Label):
     ref = StringProperty("")  # what the button stands for (an item code, a level, …)
     tile_height = NumericProperty(0)  # a taller tile (home's services); never below the target
 
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)
+        self.on_role(self, self.role)  # after the kv rules: the role decides both colours
+
     def on_role(self, _w: object, role: str) -> None:
         self.bg, self.color = {
             "primary": (theme.PRIMARY, theme.ON_PRIMARY),

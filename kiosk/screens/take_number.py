@@ -209,7 +209,7 @@ class TicketScreen(KioskScreen):
         self.ids.item.text = app.name_of(t.get("item_name"))
         ahead = int(t.get("position", 0))
         self.ids.ahead.text = app.tr("people_ahead", n=ahead)
-        self.ids.wait.text = wait_range(ahead, t.get("estimated_wait_s")).get(app.lang)
+        self.ids.wait.text = wait_range(ahead, t.get("estimated_wait_s")).text(app.lang)
         notes = []
         if t.get("priority") == "green":
             notes.append(app.tr("green_channel_note"))

@@ -71,7 +71,7 @@ class KioskRig:
             elif time.monotonic() >= deadline:
                 return None
             if time.monotonic() >= deadline:
-                raise AssertionError(f"not reached within {timeout} s (screen {self.screen.name})")
+                raise AssertionError(f"not reached within {timeout} s (screen {self.screen.name}: {self.texts()})")
             time.sleep(0.01)
 
     def settle(self, seconds: float = 0.3) -> None:
@@ -131,14 +131,29 @@ class KioskRig:
         path = SCREENSHOTS / f"kiosk-{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.settle(0.2)
-        saved = self.window.screenshot(name=str(path))  # Kivy appends a counter: back to the name asked
-        Path(saved).replace(path)
+        # The screen through its own framebuffer (the offscreen window's pixels do not follow a
+        # resize), the open overlays laid over it where they are, dimming included.
+        from PIL import Image
+
+        root = self.app.root
+        root.export_to_png(str(path))
+        img = Image.open(path).convert("RGB")
+        for o in self.overlays():
+            card = path.with_suffix(".overlay.png")
+            o.children[0].export_to_png(str(card))
+            dim = Image.new("RGB", img.size, (0, 0, 0))
+            img = Image.blend(img, dim, 0.55)
+            box = o.children[0]
+            top = int(root.height - (box.y + box.height))
+            img.paste(Image.open(card).convert("RGB"), (int(box.x), top))
+            card.unlink()
+        img.save(path)
         return path
 
     def close(self) -> None:
         from kivy.app import App
 
         self.dismiss_overlays()
-        self.app.on_stop()
+        self.app.dispatch("on_stop")  # also frees kv's app proxy for the next rig's app
         self.window.remove_widget(self.app.root)
         App._running_app = None
