@@ -122,3 +122,19 @@ def test_device_health_keeps_the_newest_per_reporter_and_device() -> None:
     with pytest.raises(EngineError) as err:
         report("kiosk-1", "printer", "printer", "broken", h.now, old=None, reason="", reported_at="")
     assert err.value.code == "bad_request" and err.value.details["field"] == "status"
+
+
+def test_a_cap_on_an_item_the_catalogue_lacks_is_named() -> None:
+    import yaml
+
+    from queue_server.catalogue import load_catalogue
+    from queue_server.hallconfig import DEFAULT_HALL_CONFIG, HallConfig, HallConfigError
+    from queue_server.runtime import DEFAULT_CATALOGUE
+
+    doc = yaml.safe_load(DEFAULT_HALL_CONFIG.read_text(encoding="utf-8"))
+    doc["rules"]["daily_caps"] = {"C-XX-999": 5}
+    config = HallConfig.model_validate(doc)
+    with pytest.raises(HallConfigError) as err:
+        config.check_against(load_catalogue(DEFAULT_CATALOGUE), "hall.yaml")
+    assert err.value.problems == ["rules.daily_caps: item C-XX-999 is not in the catalogue"]
+    assert config.rules.engine_rules("H01").cap("C-XX-999") == 5 and config.rules.green_channel_age == 70

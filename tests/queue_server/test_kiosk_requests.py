@@ -6,6 +6,7 @@ cap_reached), typed application fields with prefill, and what case.progress tell
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -283,3 +284,20 @@ def test_visitor_lookup_answers_everything_the_hall_knows_of_the_card(hall: Hall
         assert handed["open_cases"][0]["state"] == "handed_out"
         assert refused(k, "visitor.lookup", {}).details["field"] == "id_number"  # type: ignore[index]
     assert requests.post(api(hall, "/tickets"), json={"item_code": "C-SB-001"}, timeout=10).status_code == 201
+
+
+def test_who_may_send_the_kiosk_requests_and_the_events_are_stored(hall: HallProcess) -> None:
+    pad = hall.enroll("pad-2", "callpad", window=2)
+    with HallClient(hall.router, curve=CurveClientKeys.from_files(pad["server_public"], pad["secret"]), timeout=10) as p:
+        assert refused(p, "device.health", {"device": "pad", "kind": "callpad", "status": "ok"}).code == "forbidden"
+        assert refused(p, "kiosk.help", {}).code == "forbidden"
+        assert refused(p, "visitor.lookup", {"id_number": ELDER}).code == "forbidden"
+    with device(hall) as k:
+        assert refused(k, "hall.help_answered", {"help_id": 1}).code == "forbidden"
+        assert refused(k, "device.health_table", {}).code == "forbidden"
+    web = requests.post(api(hall, "/help-calls/1/answer"), timeout=10)
+    assert web.status_code == 401
+    db = Path(hall.db.removeprefix("sqlite:///"))
+    with sqlite3.connect(db) as c:
+        types = {t for (t,) in c.execute("SELECT DISTINCT type FROM hall_events")}
+    assert {"hall.help_requested", "hall.help_answered", "device.health_changed"} <= types
