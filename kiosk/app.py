@@ -360,6 +360,19 @@ class KioskApp(App):
 
         threading.Thread(target=work, name="print-ticket", daemon=True).start()
 
+    def print_document(self, doc: Any, done: Callable[[bool, str], None]) -> None:
+        """Print a ``printer.Document`` (a guide's materials checklist, …) on the ticket printer,
+        on a thread like :meth:`print_ticket`; ``done(ok, reason)`` is called on the UI thread."""
+        if self.devices is None:
+            done(False, self.tr("no_printer"))
+            return
+
+        def work() -> None:
+            ok, reason = self.devices.print_document(doc)
+            post(lambda: done(ok, reason))
+
+        threading.Thread(target=work, name="print-document", daemon=True).start()
+
     def hall_name_zh(self) -> str:
         return self.catalogue.hall_name("zh") if self.catalogue is not None else ""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kivy.uix.screenmanager import Screen
 
+from .guides import GuideItemScreen, GuideScreen, GuidesScreen, GuideThemeScreen
 from .help import HelpScreen
 from .home import HomeScreen
 from .take_number import (
@@ -28,5 +29,9 @@ SCREENS: dict[str, type[Screen]] = {
     "ticket": TicketScreen,
     "no_ticket": NoTicketScreen,
     "help": HelpScreen,
+    "guides": GuidesScreen,
+    "guide_themes": GuideThemeScreen,
+    "guide_items": GuideItemScreen,
+    "guide": GuideScreen,
 }
 SHARED_KV = ("common", "choice")
