@@ -79,7 +79,8 @@ class FlowChart(Widget):
         box_w = min(self.width, self.max_box_width)
         labels = []
         for i, step in enumerate(self.steps, start=1):
-            label = CoreLabel(text=f"{i}. {step}", font_size=self.font_size, color=self.text_color,
+            # a no-break space: Kivy wraps at spaces, and a CJK step is one long "word"
+            label = CoreLabel(text=f"{i}.\u00a0{step}", font_size=self.font_size, color=self.text_color,
                               text_size=(box_w - 2 * pad, None), halign="left", valign="top")
             label.refresh()
             labels.append(label)

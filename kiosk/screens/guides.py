@@ -27,6 +27,13 @@ def catalogue_stale(app: Any) -> bool:
     return bool(getattr(app.catalogue, "stale", False)) if app.catalogue is not None else False
 
 
+def show_stale(app: Any, label: KLabel) -> None:
+    """The out-of-date line (its size set here: a change of ``app.sizes`` alone does not re-run
+    the kv rules)."""
+    label.text = app.tr("guides_stale") if catalogue_stale(app) else ""
+    label.font_size = dp(app.sizes.text)
+
+
 def open_guide(app: Any, code: str) -> None:
     """Show the guide of ``code`` (the visit remembers the item, for 取号 from the guide)."""
     item = app.catalogue.item(code) if app.catalogue is not None else None
@@ -55,10 +62,11 @@ class GuideChoiceScreen(ChoiceScreen):
 
     def refresh(self) -> None:
         super().refresh()
-        self.ids.stale.text = self.app.tr("guides_stale") if catalogue_stale(self.app) else ""
+        show_stale(self.app, self.ids.stale)
 
     def extra(self) -> list[KButton]:
-        b = KButton(text=self.app.tr("guides_search"), role="secondary")
+        b = KButton(text=self.app.tr("guides_search"))
+        b.role = "secondary"  # after the kv rule, which gives every KButton the primary text colour
         b.bind(on_release=lambda _b: open_search(self.app))
         return [b]
 
@@ -124,12 +132,14 @@ class GuideScreen(KioskScreen):
         self.flow: FlowChart | None = None
         self.materials: dict[str, list[KLabel]] = {}
         self.printing = False
+        self.apply_button: KButton = self.ids.apply.__self__  # held here: it leaves the bar at times
 
     # ------------------------------------------------------------- building
     def refresh(self) -> None:
         app = self.app
         self.ids.bar.title = self.title()
-        self.ids.stale.text = app.tr("guides_stale") if catalogue_stale(app) else ""
+        show_stale(app, self.ids.stale)
+        self.ids.status.font_size = dp(app.sizes.text)
         code = app.visit.item_code
         item = app.catalogue.item(code) if app.catalogue is not None and code else None
         key = (code, app.lang, app.elder, app.portrait, item)
@@ -171,19 +181,19 @@ class GuideScreen(KioskScreen):
 
     def _actions(self) -> None:
         item, sizes = self.item, self.app.sizes
-        for name in ("print", "take", "apply"):
-            b = self.ids[name]
+        for b in (self.ids.print, self.ids.take, self.apply_button):
             b.disabled = item is None
             # set here, not only by the kv rule: a change of app.sizes alone does not re-run it
             b.font_size = dp(sizes.main)
             b.height = max(dp(sizes.target), b.texture_size[1] + dp(20))
         can_apply = bool(item and (item.get("flags") or {}).get("self_service") and self.app.root is not None
                          and self.app.root.has_screen("apply"))
-        apply = self.ids.apply
-        apply.disabled, apply.opacity = not can_apply, 1 if can_apply else 0
-        apply.size_hint_x = 1 if can_apply else None
-        if not can_apply:
-            apply.width = 0
+        apply, bar = self.apply_button, self.ids.actions
+        apply.disabled = not can_apply
+        if can_apply and apply.parent is None:
+            bar.add_widget(apply)
+        elif not can_apply and apply.parent is not None:
+            bar.remove_widget(apply)  # not just hidden: a zero-width button would wrap its text tall
 
     def panel(self) -> Panel:
         p = Panel(orientation="vertical", size_hint_y=None, padding=dp(20), spacing=dp(10))
@@ -200,7 +210,7 @@ class GuideScreen(KioskScreen):
 
     # ------------------------------------------------------- the guide fields
     def _legal_basis(self, panel: Panel, value: list[dict[str, str]], _item: dict[str, Any]) -> None:
-        self.lines(panel, [f"• {self.app.name_of(t)}" for t in value])
+        self.lines(panel, [f"•\u00a0{self.app.name_of(t)}" for t in value])
 
     def _accepting_unit(self, panel: Panel, value: dict[str, str], _item: dict[str, Any]) -> None:
         self.lines(panel, [self.app.name_of(value)])
@@ -212,7 +222,7 @@ class GuideScreen(KioskScreen):
     def _materials(self, panel: Panel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
         app = self.app
         for i, m in enumerate(value, start=1):
-            rows = [self.line(f"{i}. {app.name_of(m['name'])}", bold=True)]
+            rows = [self.line(f"{i}.\u00a0{app.name_of(m['name'])}", bold=True)]
             rows.append(self.line(self.material_facts(m), color=theme.MUTED))
             if m.get("note"):
                 rows.append(self.line(app.tr("material_note", note=app.name_of(m["note"]))))
@@ -250,7 +260,7 @@ class GuideScreen(KioskScreen):
         if not value:
             self.lines(panel, [self.app.tr("guide_no_forms")])
             return
-        self.lines(panel, [f"• {self.app.name_of(f['name'])}" for f in value])
+        self.lines(panel, [f"•\u00a0{self.app.name_of(f['name'])}" for f in value])
         panel.add_widget(self.line(self.app.tr("guide_form_where"), color=theme.MUTED))
 
     def _samples(self, panel: Panel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
@@ -259,9 +269,9 @@ class GuideScreen(KioskScreen):
             self.lines(panel, [app.tr("guide_no_samples")])
             return
         for s in value:
-            panel.add_widget(self.line(f"• {app.name_of(s['name'])}", bold=True))
+            panel.add_widget(self.line(f"•\u00a0{app.name_of(s['name'])}", bold=True))
             panel.add_widget(self.line(app.tr("sample_errors"), color=theme.MUTED))
-            self.lines(panel, [f"    – {app.name_of(e)}" for e in s.get("common_errors") or []])
+            self.lines(panel, [f"\u00a0\u00a0\u00a0\u00a0–\u00a0{app.name_of(e)}" for e in s.get("common_errors") or []])
 
     def _fees(self, panel: Panel, value: dict[str, Any], _item: dict[str, Any]) -> None:
         app = self.app

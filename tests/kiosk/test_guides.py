@@ -36,13 +36,22 @@ ITEM = "C-JY-001"  # 义务教育阶段学生转学: five steps, id card and huk
 
 
 # --------------------------------------------------------------------- stand-ins
+SHARED = {  # a few of kiosk/texts.py's keys (another branch), so that the screenshots read well
+    "back": ("返回", "Back"),
+    "home": ("首页", "Home"),
+    "stream_citizen": ("个人办事", "Personal"),
+    "stream_enterprise": ("企业办事", "Business"),
+    "guides": ("办事指南", "Service guides"),
+}
+
+
 def fake_texts() -> types.ModuleType:
     from kiosk.texts_guides import TEXTS
 
     mod = types.ModuleType("kiosk.texts")
 
     def t(key: str, lang: str) -> str:
-        pair = TEXTS.get(key)
+        pair = TEXTS.get(key) or SHARED.get(key)
         return key if pair is None else pair[1 if lang == "en" else 0]
 
     mod.t = t  # type: ignore[attr-defined]
@@ -308,7 +317,7 @@ def test_a_checklist_the_printer_refuses_says_why(app: Any) -> None:
 
 def test_take_a_number_and_apply_from_the_guide(app: Any) -> None:
     screen = open_item_guide(app)
-    assert screen.ids.apply.disabled  # C-JY-001 is not a self-service item
+    assert screen.apply_button.parent is None  # C-JY-001 is not a self-service item
     tap(screen.ids.take)
     assert app.root.current == "confirm"
     v = app.visit
@@ -365,6 +374,12 @@ def test_elder_mode_flow_chart_text_is_large(app: Any) -> None:
     for name in ("print", "take"):
         b = screen.ids[name]
         assert b.height >= dp(theme.ELDER_MIN_TARGET) and b.width >= dp(theme.ELDER_MIN_TARGET)
+    app.catalogue.stale = True  # elder mode with the cached copy, for docs/screenshots
+    app.refresh_current()
+    assert screen.ids.stale.text and screen.ids.stale.font_size >= dp(theme.ELDER_MIN_TEXT)
+    screen.ids.scroll.scroll_to(screen.sections["process"], padding=0, animate=False)
+    frames(4)
+    app.root.export_to_png(str(SHOTS / "kiosk-guide-elder-stale-landscape.png"))
 
 
 @pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
@@ -376,9 +391,10 @@ def test_screenshots(app: Any, portrait: bool) -> None:
     home = app.screen("home")
     tap(next(b for b in home.ids.services.children if b.ref == "guides"))
     tap(answer(app, "guides", "citizen"))
-    tap(answer(app, "guide_themes", "public_education"))
-    shots = {f"kiosk-guide-list-{shape}.png": None}
     SHOTS.mkdir(parents=True, exist_ok=True)
+    frames(4)
+    app.root.export_to_png(str(SHOTS / f"kiosk-guide-themes-{shape}.png"))
+    tap(answer(app, "guide_themes", "public_education"))
     frames(4)
     app.root.export_to_png(str(SHOTS / f"kiosk-guide-list-{shape}.png"))
     tap(answer(app, "guide_items", ITEM))
@@ -389,7 +405,23 @@ def test_screenshots(app: Any, portrait: bool) -> None:
     screen.ids.scroll.scroll_to(screen.sections["materials"], padding=0, animate=False)
     frames(4)
     app.root.export_to_png(str(SHOTS / f"kiosk-guide-materials-{shape}.png"))
-    shots = [f"kiosk-guide-list-{shape}.png", f"kiosk-guide-{shape}.png", f"kiosk-guide-materials-{shape}.png"]
+    shots = [f"kiosk-guide-themes-{shape}.png", f"kiosk-guide-list-{shape}.png", f"kiosk-guide-{shape}.png", f"kiosk-guide-materials-{shape}.png"]
     for name in shots:
         with Image.open(SHOTS / name) as img:
             assert img.size == ((1080, 1920) if portrait else (1920, 1080))
+
+
+def test_apply_is_offered_for_a_self_service_item(app: Any) -> None:
+    from kivy.uix.screenmanager import Screen
+
+    item = next(i for i in app.catalogue.document["items"] if i["flags"]["self_service"])
+    apply = Screen(name="apply")  # the self-service application comes from another branch
+    app.root.add_widget(apply)
+    try:
+        screen = open_item_guide(app, item["stream"], item["theme"], item["code"])
+        assert screen.apply_button.parent == screen.ids.actions
+        tap(screen.apply_button)
+        assert app.root.current == "apply" and app.visit.item_code == item["code"]
+    finally:
+        app.root.current = "home"
+        app.root.remove_widget(apply)
