@@ -22,7 +22,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "guide_online": ("可全程网上办理", "Can be done fully online"),
     "guide_commitment": ("可告知承诺办理", "Commitment-based approval possible"),
     "guide_self_service": ("可在本机自助申报", "Can be applied for at this kiosk"),
-    "material_copies": ("{copies}份", "{copies} cop(ies)"),
+    "material_copies": ("{copies}份", "Copies: {copies}"),
     "material_original": ("原件", "Original"),
     "material_copy": ("复印件", "Photocopy"),
     "material_required": ("必须提交", "Required"),

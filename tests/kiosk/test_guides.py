@@ -425,3 +425,18 @@ def test_apply_is_offered_for_a_self_service_item(app: Any) -> None:
     finally:
         app.root.current = "home"
         app.root.remove_widget(apply)
+
+
+def test_guide_texts_have_contrast(app: Any) -> None:
+    from kiosk import theme
+    from kiosk.widgets import KButton, KLabel
+
+    app.catalogue.stale = True
+    screen = open_item_guide(app)
+    shown = [w for w in screen.walk() if isinstance(w, KLabel | KButton) and w.text]
+    assert len(shown) > 40
+    for w in shown:
+        assert theme.contrast(w.color, w.bg) >= 4.5, w.text
+    chart = screen.flow
+    assert theme.contrast(chart.text_color, chart.box_color) >= 4.5
+    assert theme.contrast(chart.arrow_color, theme.CARD) >= 3  # a graphic: WCAG asks 3:1
