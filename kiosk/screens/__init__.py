@@ -9,6 +9,7 @@ from kivy.uix.screenmanager import Screen
 from .certificates import CertificatesScreen
 from .checkin import CheckInScreen
 from .feedback import ComplaintScreen, RateScreen
+from .guides import GuideItemScreen, GuideScreen, GuidesScreen, GuideThemeScreen
 from .help import HelpScreen
 from .home import HomeScreen
 from .take_number import (
@@ -38,5 +39,9 @@ SCREENS: dict[str, type[Screen]] = {
     "rate": RateScreen,
     "complaint": ComplaintScreen,
     "help": HelpScreen,
+    "guides": GuidesScreen,
+    "guide_themes": GuideThemeScreen,
+    "guide_items": GuideItemScreen,
+    "guide": GuideScreen,
 }
 SHARED_KV = ("common", "choice")

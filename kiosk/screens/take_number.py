@@ -20,6 +20,11 @@ from .base import KioskScreen
 from .choice import ChoiceScreen
 
 
+def search_for_ticket(app: Any) -> None:
+    app.screen("search").purpose = "ticket"
+    app.go("search")
+
+
 class StreamScreen(ChoiceScreen):
     title_key = "take_number"
     prompt_key = "choose_stream"
@@ -33,7 +38,7 @@ class StreamScreen(ChoiceScreen):
 
     def extra(self) -> list[KButton]:
         b = KButton(text=self.app.tr("search_items"), role="secondary")
-        b.bind(on_release=lambda _b: self.app.go("search"))
+        b.bind(on_release=lambda _b: search_for_ticket(self.app))
         return [b]
 
     def continue_case(self, case: dict[str, Any]) -> None:
@@ -62,7 +67,7 @@ class ThemeScreen(ChoiceScreen):
 
     def extra(self) -> list[KButton]:
         b = KButton(text=self.app.tr("search_items"), role="secondary")
-        b.bind(on_release=lambda _b: self.app.go("search"))
+        b.bind(on_release=lambda _b: search_for_ticket(self.app))
         return [b]
 
 
@@ -88,9 +93,14 @@ class ItemScreen(ChoiceScreen):
 
 class SearchScreen(KioskScreen):
     """By name, full pinyin or initials on our keyboard; the candidate bar offers the best
-    matches after each letter."""
+    matches after each letter. ``purpose``: what a match opens, a ticket's confirmation
+    (``"ticket"``) or the item's guide (``"guide"``); whoever opens the search sets it."""
 
     title_key = "search_items"
+    purpose = "ticket"
+
+    def title(self) -> str:
+        return self.app.tr("guides_search") if self.purpose == "guide" else super().title()
 
     def on_kv_post(self, _base: Any) -> None:
         kb = self.ids.keyboard
@@ -124,7 +134,7 @@ class SearchScreen(KioskScreen):
         item = self.app.catalogue.item(code)
         self.app.visit.choose(stream=item["stream"], theme=item["theme"], item_code=code)
         self.ids.keyboard.text = ""
-        self.app.go("confirm")
+        self.app.go("guide" if self.purpose == "guide" else "confirm")
 
 
 class ConfirmScreen(KioskScreen):

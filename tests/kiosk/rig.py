@@ -22,7 +22,7 @@ os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
-from tests.support.hall import HallProcess  # noqa: E402
+from tests.support.hall import HallProcess
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
