@@ -233,6 +233,16 @@ class KioskApp(App):
             return ""
         return self.link.request(type, body, done, key=key)
 
+    def call(self, fn: Callable[[Any], Any], done: Callable[[Answer], None]) -> None:
+        """``fn(client)`` on the link's worker thread (a page upload: several requests in turn);
+        ``done`` gets ``Answer("call", body={"result": …})`` or the error, on the UI thread."""
+        if self.link is None:
+            from protocol import ServerUnavailable
+
+            done(Answer("call", error=ServerUnavailable()))
+            return
+        self.link.call(fn, done)
+
     def on_watch(self, watch: HallWatch) -> None:
         self.watch = watch
         by = watch.waiting_by_stream
@@ -359,6 +369,19 @@ class KioskApp(App):
             post(lambda: done(ok, reason))
 
         threading.Thread(target=work, name="print-ticket", daemon=True).start()
+
+    def print_document(self, doc: Any, done: Callable[[bool, str], None]) -> None:
+        """Print a laid-out ``printer.Document`` (a receipt, a notice) on a thread; ``done(ok,
+        reason)`` on the UI thread (not printed: the screen keeps showing what it holds)."""
+        if self.devices is None:
+            done(False, self.tr("no_printer"))
+            return
+
+        def work() -> None:
+            ok, reason = self.devices.print_document(doc)
+            post(lambda: done(ok, reason))
+
+        threading.Thread(target=work, name="print-document", daemon=True).start()
 
     def hall_name_zh(self) -> str:
         return self.catalogue.hall_name("zh") if self.catalogue is not None else ""

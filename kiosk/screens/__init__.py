@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from kivy.uix.screenmanager import Screen
 
+from .apply import (
+    ApplyCaptureScreen,
+    ApplyCardScreen,
+    ApplyFieldsScreen,
+    ApplyMaterialsScreen,
+    ApplyReceiptScreen,
+    ApplyReviewScreen,
+    ApplyScreen,
+)
 from .help import HelpScreen
 from .home import HomeScreen
 from .take_number import (
@@ -28,5 +37,12 @@ SCREENS: dict[str, type[Screen]] = {
     "ticket": TicketScreen,
     "no_ticket": NoTicketScreen,
     "help": HelpScreen,
+    "apply": ApplyScreen,  # 自助申报 (choice.kv)
+    "apply_card": ApplyCardScreen,
+    "apply_fields": ApplyFieldsScreen,
+    "apply_materials": ApplyMaterialsScreen,
+    "apply_capture": ApplyCaptureScreen,
+    "apply_review": ApplyReviewScreen,
+    "apply_receipt": ApplyReceiptScreen,
 }
 SHARED_KV = ("common", "choice")
