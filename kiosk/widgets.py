@@ -37,6 +37,11 @@ class KButton(ButtonBehavior, Label):
     role = StringProperty("primary")  # primary | secondary | alert | green
     ref = StringProperty("")  # what the button stands for (an item code, a level, …)
 
+    def on_kv_post(self, _base: object) -> None:
+        # A role given as a keyword argument (``KButton(role="secondary")``) is set before the
+        # class rule, whose ``color`` would win: the role's colours once more, after the rule.
+        self.on_role(self, self.role)
+
     def on_role(self, _w: object, role: str) -> None:
         self.bg, self.color = {
             "primary": (theme.PRIMARY, theme.ON_PRIMARY),

@@ -107,7 +107,9 @@ class ApplyCardScreen(ApplyBase):
         self._application: Application | None = None
 
     def on_kv_post(self, _base: Any) -> None:
-        self.ids.keyboard.bind(text=lambda _w, t: self._typed(t))
+        # Held here: it leaves the tree while not needed, and ``ids`` only keeps a weak reference.
+        self.keyboard = self.ids.keyboard.__self__
+        self.keyboard.bind(text=lambda _w, t: self._typed(t))
 
     def on_pre_enter(self, *_a: Any) -> None:
         if self.application is not self._application:
@@ -150,14 +152,14 @@ class ApplyCardScreen(ApplyBase):
                         font_size=dp(app.sizes.main))
             b.bind(on_release=lambda btn: self.focus_on(btn.ref))
             form.add_widget(b)
-        kb = self.ids.keyboard
+        kb = self.keyboard
         kb.digits_only = self.focus == "id"
         kb.max_len = 18 if self.focus == "id" else 20
         kb_box.add_widget(kb)
 
     def focus_on(self, key: str) -> None:
         self.focus = key
-        kb = self.ids.keyboard
+        kb = self.keyboard
         kb.text = self.typed[key]
         self.refresh()
 
@@ -193,7 +195,7 @@ class ApplyCardScreen(ApplyBase):
         if self.agent_mode:
             a.agent = visitor
             self.typing, self.focus = True, "name"
-            self.ids.keyboard.text = ""
+            self.keyboard.text = ""
             self.refresh()
         else:
             a.agent, a.applicant = None, visitor
@@ -240,7 +242,9 @@ class ApplyFieldsScreen(ApplyBase):
         self.rows: dict[str, KButton] = {}
 
     def on_kv_post(self, _base: Any) -> None:
-        self.ids.keyboard.bind(text=lambda _w, t: self._typed(t))
+        # Held here: it leaves the tree while not needed, and ``ids`` only keeps a weak reference.
+        self.keyboard = self.ids.keyboard.__self__
+        self.keyboard.bind(text=lambda _w, t: self._typed(t))
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -314,7 +318,7 @@ class ApplyFieldsScreen(ApplyBase):
                 b.bind(on_release=lambda btn: self.choose(btn.ref))
                 self.ids.options.add_widget(b)
         else:
-            kb = self.ids.keyboard
+            kb = self.keyboard
             digits = f.get("type") in appl.DIGIT_TYPES
             if kb.digits_only != digits:
                 kb.digits_only = digits
@@ -354,12 +358,6 @@ class ApplyFieldsScreen(ApplyBase):
         a.fields[f["code"]] = value
         self.errors.pop(f["code"], None)
         self.refresh()
-
-    def type_text(self, text: str) -> None:
-        """Type ``text`` into the field in focus, key by key on our keyboard (tests, demos)."""
-        kb = self.ids.keyboard
-        for ch in text:
-            kb.press(ch.upper() if ch.isalpha() else ("SPACE" if ch == " " else ch))
 
     def next(self) -> None:
         a, fields = self.application, self.fields

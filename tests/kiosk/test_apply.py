@@ -354,13 +354,13 @@ def type_into(app: Any, text: str) -> None:
     s = screen(app)
     for ch in text:
         key = ch.upper() if ch.isalpha() else ("SPACE" if ch == " " else ch)
-        kb = s.ids.keyboard
+        kb = s.keyboard
         b = next(k for line in kb.keys.children for k in line.children if k.ref == key)
         tap(b)
 
 
 def keys(app: Any) -> set[str]:
-    kb = screen(app).ids.keyboard
+    kb = screen(app).keyboard
     return {k.ref for line in kb.keys.children for k in line.children}
 
 
@@ -369,7 +369,7 @@ def wait_digits(app: Any) -> None:
 
 
 def clear_field(app: Any) -> None:
-    kb = screen(app).ids.keyboard
+    kb = screen(app).keyboard
     tap(next(k for line in kb.keys.children for k in line.children if k.ref == "CLR"))
 
 
@@ -404,7 +404,7 @@ def test_self_service_application_from_item_to_receipt(kiosk: Any) -> None:
     # a bad phone number is refused on the kiosk, next to the field
     s = screen(app)
     tap(s.rows["phone"])
-    assert s.ids.keyboard.digits_only
+    assert s.keyboard.digits_only
     wait_digits(app)
     type_into(app, "12345678901")
     tap(s.ids.next)
