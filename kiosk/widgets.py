@@ -85,14 +85,20 @@ class Keyboard(BoxLayout):
         super().__init__(**kw)
         self.orientation = "vertical"
         self.on_candidate: Callable[[str], None] | None = None
+        self.built_for: object = None  # the app's sizes the keys were laid out with
         self.bar = BoxLayout(size_hint_y=None, spacing=dp(6))
         self.add_widget(self.bar)
         self.keys = BoxLayout(orientation="vertical", spacing=dp(6))
         self.add_widget(self.keys)
         Clock.schedule_once(lambda _dt: self._build(), 0)
 
+    def rebuild(self) -> None:
+        """Lay the keys out again (elder mode changed the sizes since they were built)."""
+        Clock.schedule_once(lambda _dt: self._build(), 0)
+
     def _build(self) -> None:
         app = App.get_running_app()
+        self.built_for = app.sizes
         self.keys.clear_widgets()
         rows = list(DIGIT_ROWS if self.digits_only else KEY_ROWS)
         for row in rows:

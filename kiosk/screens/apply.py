@@ -39,8 +39,21 @@ def _self_service(item: dict[str, Any] | None) -> bool:
 
 
 def _show(widget: Any, on: bool) -> None:
+    """Show or hide a widget of a kv layout: hidden, it leaves its parent (no gap where it
+    was) and comes back at its place among its siblings."""
+    widget = getattr(widget, "__self__", widget)  # an ids entry is a weak proxy
     widget.opacity = 1 if on else 0
     widget.disabled = not on
+    parent = widget.parent if widget.parent is not None else getattr(widget, "_kiosk_parent", None)
+    if parent is None:
+        return
+    order = parent.__dict__.setdefault("_kiosk_order", list(reversed(parent.children)))  # held strongly
+    widget._kiosk_parent = parent
+    if not on and widget.parent is not None:
+        parent.remove_widget(widget)
+    elif on and widget.parent is None:
+        before = sum(1 for w in order[: order.index(widget)] if w.parent is parent)
+        parent.add_widget(widget, index=len(parent.children) - before)
 
 
 class ApplyBase(KioskScreen):
@@ -153,6 +166,8 @@ class ApplyCardScreen(ApplyBase):
             b.bind(on_release=lambda btn: self.focus_on(btn.ref))
             form.add_widget(b)
         kb = self.keyboard
+        if kb.built_for is not app.sizes:
+            kb.rebuild()
         kb.digits_only = self.focus == "id"
         kb.max_len = 18 if self.focus == "id" else 20
         kb_box.add_widget(kb)
@@ -319,6 +334,8 @@ class ApplyFieldsScreen(ApplyBase):
                 self.ids.options.add_widget(b)
         else:
             kb = self.keyboard
+            if kb.built_for is not app.sizes:
+                kb.rebuild()
             digits = f.get("type") in appl.DIGIT_TYPES
             if kb.digits_only != digits:
                 kb.digits_only = digits
