@@ -236,6 +236,16 @@ class KioskApp(App):
             return ""
         return self.link.request(type, body, done, key=key)
 
+    def call(self, fn: Callable[[Any], Any], done: Callable[[Answer], None]) -> None:
+        """``fn(client)`` on the link's worker thread (a page upload: several requests in turn);
+        ``done`` gets ``Answer("call", body={"result": …})`` or the error, on the UI thread."""
+        if self.link is None:
+            from protocol import ServerUnavailable
+
+            done(Answer("call", error=ServerUnavailable()))
+            return
+        self.link.call(fn, done)
+
     def on_watch(self, watch: HallWatch) -> None:
         self.watch = watch
         by = watch.waiting_by_stream

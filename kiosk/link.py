@@ -66,6 +66,11 @@ class _Job:
     body: dict[str, Any]
     key: str
     done: Callable[[Answer], None] | None
+    fn: Callable[[HallClient], Any] | None = None  # a ``call``: run with the link's client
+
+
+CALL = "call"
+"""The ``type`` of the answer to :meth:`ServerLink.call`; its ``body`` is ``{"result": …}``."""
 
 
 class ServerLink:
@@ -120,6 +125,13 @@ class ServerLink:
         self._jobs.put(_Job(type, dict(body or {}), key, done))
         return key
 
+    def call(self, fn: Callable[[HallClient], Any], done: Callable[[Answer], None] | None = None) -> None:
+        """Run ``fn(client)`` on the worker thread, in turn with the requests (a page upload:
+        several requests that belong together). ``done`` gets ``Answer(CALL, body={"result":
+        fn's value})``, or the ``RequestFailed`` it raised (``ServerUnavailable`` when the
+        server cannot be reached); a ``ValueError`` becomes a ``bad_request``."""
+        self._jobs.put(_Job(CALL, {}, "", done, fn))
+
     def report_health(self, message: dict[str, Any]) -> None:
         """A device's health changed: sent now, and again after each failure until taken."""
         with self._reports_lock:
@@ -143,7 +155,9 @@ class ServerLink:
                     job = _Job("", {}, "", None)
                 if job is None or self._stop.is_set():
                     break
-                if job.type:
+                if job.fn is not None:
+                    self._answer(job, self._call(client, job.fn))
+                elif job.type:
                     self._answer(job, self._send(client, job.type, job.body, job.key))
                 if time.monotonic() >= next_watch:
                     self._watch(client)
@@ -158,6 +172,19 @@ class ServerLink:
         except Exception as e:  # a defect must not kill the link: say so, keep going
             log.exception("request %s failed", type)
             answer = Answer(type, error=RequestFailed("internal", str(e), "终端内部错误"))
+        self._contact(not answer.unreachable)
+        return answer
+
+    def _call(self, client: HallClient, fn: Callable[[HallClient], Any]) -> Answer:
+        try:
+            answer = Answer(CALL, body={"result": fn(client)})
+        except RequestFailed as e:
+            answer = Answer(CALL, error=e)
+        except ValueError as e:
+            answer = Answer(CALL, error=RequestFailed("bad_request", str(e), "内容有误，无法发送"))
+        except Exception as e:  # a defect must not kill the link
+            log.exception("call %r failed", fn)
+            answer = Answer(CALL, error=RequestFailed("internal", str(e), "终端内部错误"))
         self._contact(not answer.unreachable)
         return answer
 

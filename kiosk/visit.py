@@ -39,7 +39,7 @@ class Visitor:
     @classmethod
     def from_card(cls, card: Any) -> Visitor:
         """From an :class:`idcard.IdCard` (duck-typed: the kiosk's model needs no reader)."""
-        return cls(card.name, card.id_number, card.birth, card.address, card.sex_code, card.photo)
+        return cls(card.name, card.id_number, card.birth, card.address, card.sex_code, getattr(card, "photo", None))
 
     @property
     def name_masked(self) -> str:
@@ -99,6 +99,24 @@ def offers_from(known: dict[str, Any]) -> list[Offer]:
     return out
 
 
+class PageState(StrEnum):
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    FAILED = "failed"
+
+
+@dataclass
+class CapturedPage:
+    """A page the visitor kept for a material: held in memory until the visit ends, so that a
+    failed upload is retried without photographing the page again."""
+
+    material: str
+    jpeg: bytes
+    sha256: str = ""  # set once the server holds it
+    state: PageState = PageState.UPLOADING
+    error: str = ""  # why the last upload failed, in the visitor's words
+
+
 @dataclass
 class Application:
     """A self-service application being filled in (自助申报)."""
@@ -108,6 +126,26 @@ class Application:
     pages: list[tuple[str, str]] = field(default_factory=list)  # (material code, sha256) uploaded
     certificates: list[str] = field(default_factory=list)  # material codes replaced by e-certificates
     agent: Visitor | None = None  # the agent's card when one applies for someone else
+    applicant: Visitor | None = None  # whom it is for: the card holder, or typed in by the agent
+    captured: list[CapturedPage] = field(default_factory=list)  # every page kept, uploaded or not
+
+    def pages_of(self, material: str) -> list[CapturedPage]:
+        return [p for p in self.captured if p.material == material]
+
+    def keep(self, material: str, jpeg: bytes) -> CapturedPage:
+        page = CapturedPage(material, jpeg)
+        self.captured.append(page)
+        return page
+
+    def uploaded(self, page: CapturedPage, sha256: str) -> None:
+        page.sha256, page.state, page.error = sha256, PageState.UPLOADED, ""
+        if (page.material, sha256) not in self.pages:
+            self.pages.append((page.material, sha256))
+
+    @property
+    def pending(self) -> list[CapturedPage]:
+        """Pages not on the server yet (uploading or failed)."""
+        return [p for p in self.captured if p.state is not PageState.UPLOADED]
 
 
 @dataclass

@@ -42,6 +42,11 @@ class KButton(ButtonBehavior, Label):
         super().__init__(**kw)
         self.on_role(self, self.role)  # after the kv rules: the role decides both colours
 
+    def on_kv_post(self, _base: object) -> None:
+        # A role given as a keyword argument (``KButton(role="secondary")``) is set before the
+        # class rule, whose ``color`` would win: the role's colours once more, after the rule.
+        self.on_role(self, self.role)
+
     def on_role(self, _w: object, role: str) -> None:
         self.bg, self.color = {
             "primary": (theme.PRIMARY, theme.ON_PRIMARY),
@@ -85,14 +90,20 @@ class Keyboard(BoxLayout):
         super().__init__(**kw)
         self.orientation = "vertical"
         self.on_candidate: Callable[[str], None] | None = None
+        self.built_for: object = None  # the app's sizes the keys were laid out with
         self.bar = BoxLayout(size_hint_y=None, spacing=dp(6))
         self.add_widget(self.bar)
         self.keys = BoxLayout(orientation="vertical", spacing=dp(6))
         self.add_widget(self.keys)
         Clock.schedule_once(lambda _dt: self._build(), 0)
 
+    def rebuild(self) -> None:
+        """Lay the keys out again (elder mode changed the sizes since they were built)."""
+        Clock.schedule_once(lambda _dt: self._build(), 0)
+
     def _build(self) -> None:
         app = App.get_running_app()
+        self.built_for = app.sizes
         self.keys.clear_widgets()
         rows = list(DIGIT_ROWS if self.digits_only else KEY_ROWS)
         for row in rows:

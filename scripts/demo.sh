@@ -39,6 +39,36 @@ pids+=($!)
 $PY -m window_display window --number 1 --keys "$VAR/keys" >"$VAR/window-1.log" 2>&1 &
 pids+=($!)
 
+# The kiosk (Kivy; offscreen with no screen): simulated card reader, scanner and camera, its
+# tickets on the printer simulator above.
+cat >"$VAR/kiosk.toml" <<TOML
+[kiosk]
+id = "kiosk-1"
+hall = "H01"
+state_dir = "kiosk-state"
+[server]
+router = "tcp://127.0.0.1:5570"
+pub = "tcp://127.0.0.1:5571"
+server_key = "keys/server.key"
+secret_key = "keys/devices/kiosk-1.key_secret"
+public_url = "http://$HTTP"
+[printer]
+target = "tcp://127.0.0.1:19100"
+[printer.a4]
+target = "folder:certificates"
+[devices.idcard]
+kind = "idcard"
+port = "simulated"
+[devices.scanner]
+kind = "scanner"
+port = "simulated"
+[devices.camera]
+kind = "camera"
+source = "synthetic:face"
+TOML
+$PY -m kiosk --config "$VAR/kiosk.toml" >"$VAR/kiosk.log" 2>&1 &
+pids+=($!)
+
 export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP"
 $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
@@ -54,6 +84,7 @@ cat <<MSG
                     then /cases/ID/accept and /review (clerk), /decide '{"decision": "approved"}' (health reviewer: $VAR/health.token)
   Manager           $VAR/manager.token: /api/v1/cases/supervision, /api/v1/reports/dashboard, /api/v1/complaints
   Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
+  Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log)
   Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)
   Ctrl-C stops the hall.
 

@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from kivy.uix.screenmanager import Screen
 
+from .apply import (
+    ApplyCaptureScreen,
+    ApplyCardScreen,
+    ApplyFieldsScreen,
+    ApplyMaterialsScreen,
+    ApplyReceiptScreen,
+    ApplyReviewScreen,
+    ApplyScreen,
+)
 from .certificates import CertificatesScreen
 from .checkin import CheckInScreen
 from .feedback import ComplaintScreen, RateScreen
@@ -43,5 +52,12 @@ SCREENS: dict[str, type[Screen]] = {
     "guide_themes": GuideThemeScreen,
     "guide_items": GuideItemScreen,
     "guide": GuideScreen,
+    "apply": ApplyScreen,  # 自助申报 (choice.kv)
+    "apply_card": ApplyCardScreen,
+    "apply_fields": ApplyFieldsScreen,
+    "apply_materials": ApplyMaterialsScreen,
+    "apply_capture": ApplyCaptureScreen,
+    "apply_review": ApplyReviewScreen,
+    "apply_receipt": ApplyReceiptScreen,
 }
 SHARED_KV = ("common", "choice")
