@@ -191,8 +191,11 @@ class ComplaintScreen(KioskScreen):
         if not PHONE.fullmatch(phone):
             app.notify(app.tr("complaint_need_phone"), alert=True)
             return None
-        text = "；".join([*said, typed] if typed else said)
-        return {"category": self.category, "text": text, "phone": phone}
+        what = "；".join([*said, typed] if typed else said)
+        # The server keeps a complaint's text only (yet): category and phone go into it, so the
+        # hall has the number to answer on.
+        text = f"【{texts_zh(f'complaint_{self.category}')}】{what}（联系电话 {phone}）"
+        return {"text": text}
 
     def submit(self) -> None:
         body = self.body()
