@@ -57,7 +57,7 @@ def _show(widget: Any, on: bool) -> None:
 
 
 class ApplyBase(KioskScreen):
-    title_key = "apply_title"
+    title_key = "self_service"
 
     @property
     def application(self) -> Application | None:
@@ -77,7 +77,7 @@ class ApplyScreen(ChoiceScreen):
     """The items that may be done here; an item already chosen (from its guide) that allows
     self-service goes straight on."""
 
-    title_key = "apply_title"
+    title_key = "self_service"
     prompt_key = "apply_choose_item"
 
     def choices(self) -> list[tuple[str, str]]:
@@ -156,7 +156,7 @@ class ApplyCardScreen(ApplyBase):
         kb_box = self.ids.kb_box
         kb_box.clear_widgets()
         _show(self.ids.confirm, self.typing)
-        self.ids.confirm.text = app.tr("apply_next")
+        self.ids.confirm.text = app.tr("next_step")
         if not self.typing:
             return
         for key, label in (("name", "apply_applicant_name"), ("id", "apply_applicant_id")):
@@ -312,9 +312,7 @@ class ApplyFieldsScreen(ApplyBase):
             self.ids.step.text = app.tr("apply_fields_hint") if fields else app.tr("apply_no_fields")
         for f in shown:
             code = f["code"]
-            label = app.name_of(f.get("label")) + ("" if f.get("required") else app.tr("apply_optional"))
-            value = appl.shown_value(f, a.fields.get(code, ""), app.lang) or app.tr("apply_tap_to_type")
-            b = KButton(text=f"{label}：{value}", ref=code, role="primary" if code == self.focus else "secondary",
+            b = KButton(text=self.row_text(f, a.fields.get(code, "")), ref=code, role="primary" if code == self.focus else "secondary",
                         font_size=dp(app.sizes.main if app.elder else app.sizes.text), halign="left")
             b.bind(on_release=lambda btn: self.focus_on(btn.ref))
             rows.add_widget(b)
@@ -345,7 +343,7 @@ class ApplyFieldsScreen(ApplyBase):
             kb.text = appl.digits_of(value) if f.get("type") == "date" else value
             self._loading = False
             self.ids.kb_box.add_widget(kb)
-        self.ids.next.text = app.tr("apply_next")
+        self.ids.next.text = app.tr("next_step")
         _show(self.ids.previous, app.elder and self.index > 0)
         self.ids.previous.text = app.tr("apply_previous")
 
@@ -365,8 +363,15 @@ class ApplyFieldsScreen(ApplyBase):
         if had_error or row is None:
             self.refresh()
         else:
-            label = self.app.name_of(f.get("label")) + ("" if f.get("required") else self.app.tr("apply_optional"))
-            row.text = f"{label}：{value or self.app.tr('apply_tap_to_type')}"
+            row.text = self.row_text(f, value)
+
+    def row_text(self, f: dict[str, Any], value: str) -> str:
+        """A field's row: its label (选填 when optional) and the value as shown, or a hint."""
+        app = self.app
+        label = app.name_of(f.get("label"))
+        if not f.get("required"):
+            label = app.tr("apply_optional", label=label)
+        return f"{label}：{appl.shown_value(f, value, app.lang) or app.tr('apply_tap_to_type')}"
 
     def choose(self, value: str) -> None:
         a, f = self.application, self.field(self.focus)
@@ -443,7 +448,9 @@ class ApplyMaterialsScreen(ApplyBase):
             return
         for m in appl.materials_of(self.item):
             code = m["code"]
-            name = app.name_of(m.get("name")) + ("" if m.get("required") else app.tr("apply_if_applicable"))
+            name = app.name_of(m.get("name"))
+            if not m.get("required"):
+                name = app.tr("apply_if_applicable", name=name)
             box.add_widget(KLabel(text=name, bold=True, font_size=dp(app.sizes.main)))
             box.add_widget(KLabel(text=self.status_of(m), color=theme.MUTED))
             line = BoxLayout(size_hint_y=None, spacing=dp(12))
@@ -473,7 +480,7 @@ class ApplyMaterialsScreen(ApplyBase):
         self.ids.status.color = theme.ALERT if failed else theme.TEXT
         _show(self.ids.retry, bool(failed))
         self.ids.retry.text = app.tr("apply_retry_upload")
-        self.ids.next.text = app.tr("apply_next")
+        self.ids.next.text = app.tr("next_step")
 
     def status_of(self, m: dict[str, Any]) -> str:
         app, a = self.app, self.application
@@ -752,7 +759,7 @@ class ApplyReceiptScreen(ApplyBase):
         self.ids.printed.text = {None: app.tr("apply_printing"), True: app.tr("apply_take_receipt"),
                                  False: app.tr("apply_not_printed")}[app.visit.printed]
         self.ids.printed.color = theme.ALERT if app.visit.printed is False else theme.TEXT
-        self.ids.done.text = app.tr("apply_finish")
+        self.ids.done.text = app.tr("done")
 
     def on_enter(self, *_a: Any) -> None:
         case = self.app.visit.case

@@ -52,7 +52,7 @@ def open_search(app: Any) -> None:
 class GuideChoiceScreen(ChoiceScreen):
     """A guides question: ``kv/guides.kv`` (the choice layout and the out-of-date line)."""
 
-    title_key = "guides_title"
+    title_key = "service_guides"
 
     def __init__(self, **kw: Any) -> None:
         from ..app import load_kv
@@ -122,7 +122,7 @@ class GuideScreen(KioskScreen):
     counts refresh the screen every few seconds, and the visitor's place in a long guide must
     not jump back to the top)."""
 
-    title_key = "guides_title"
+    title_key = "service_guides"
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)

@@ -22,3 +22,27 @@ def _demo_document() -> dict[str, Any]:
 def demo_document(_demo_document: dict[str, Any]) -> dict[str, Any]:
     """The demo catalogue in ``to_document()`` shape (a fresh copy: tests may change it)."""
     return copy.deepcopy(_demo_document)
+
+
+class DocumentServer:
+    """Answers ``catalogue.get`` with one document, as the queue server would (version 1)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    def request(self, type: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        assert type == "catalogue.get"
+        if (body or {}).get("have_version") == 1:
+            return {"version": 1, "unchanged": True}
+        return {"version": 1, "unchanged": False, "catalogue": self.document}
+
+
+def kiosk_catalogue(state_dir: Path, document: dict[str, Any] | None = None) -> Any:
+    """The kiosk's real catalogue (cache and the screens' view) holding ``document`` (default:
+    the demo catalogue), received once as from the server."""
+    from kiosk.catalogue_cache import CatalogueCache
+    from kiosk.catalogue_view import KioskCatalogue
+
+    cache = CatalogueCache(state_dir)
+    cache.refresh(DocumentServer(document or load_catalogue(DEMO_YAML).to_document()))
+    return KioskCatalogue(cache)

@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.kiosk.conftest import kiosk_catalogue
+
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -65,27 +67,11 @@ FIELDS = [
 ]
 
 
-class FakeCatalogue:
-    def __init__(self) -> None:
-        doc = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
-        self.doc = doc
-        self.by_code = {i["code"]: i for i in doc["items"]}
-        self.by_code[ITEM]["application_fields"] = FIELDS
-
-    def item(self, code: str) -> dict[str, Any] | None:
-        return self.by_code.get(code)
-
-    def items_self_service(self) -> list[dict[str, Any]]:
-        return [i for i in self.doc["items"] if i["flags"]["self_service"]]
-
-    def hall_name(self, lang: str) -> str:
-        return self.doc["hall_name"][lang]
-
-    def refresh(self) -> bool:
-        return False
-
-    def search(self, query: str, stream: str | None = None) -> list[dict[str, Any]]:
-        return []
+def demo_with_fields(tmp: Path) -> Any:
+    """The kiosk's catalogue holding the demo catalogue, ITEM with this test's FIELDS."""
+    doc = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    next(i for i in doc["items"] if i["code"] == ITEM)["application_fields"] = FIELDS
+    return kiosk_catalogue(tmp, doc)
 
 
 class FakeClient:
@@ -251,7 +237,7 @@ def kiosk(window: Any, request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     state: dict[str, Any] = {}
     link = FakeLink(answers(state))
     devices = FakeDevices()
-    app = kapp.KioskApp(link=link, devices=devices, catalogue=FakeCatalogue(), portrait=portrait)  # type: ignore[arg-type]
+    app = kapp.KioskApp(link=link, devices=devices, catalogue=demo_with_fields(Path(tempfile.mkdtemp(prefix="kiosk-apply-"))), portrait=portrait)  # type: ignore[arg-type]
     root = app.build()
     app.root = root
     window.add_widget(root)

@@ -3,8 +3,7 @@ guide by tapping its buttons, every field of the guide, the process chart, the m
 e-certificate replaces, printing the checklist, elder mode; screenshots for docs/.
 
 Kivy is configured before it is first imported (environment at import time, as in
-tests/window_display/conftest.py). The catalogue is a small object over the real demo catalogue
-(the screens' contract, without a server).
+tests/window_display/conftest.py). The catalogue is the kiosk's own, holding the demo catalogue.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.kiosk.conftest import kiosk_catalogue
+
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -28,47 +29,11 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "queue_server" / "catalogue" / "data" / "district_hall.yaml"
 SHOTS = ROOT / "docs" / "screenshots"
 ITEM = "C-JY-001"  # 义务教育阶段学生转学: five steps, id card and hukou replaced by e-certificates
 
 
 # --------------------------------------------------------------------- stand-ins
-class DemoCatalogue:
-    """The catalogue contract (themes, items, item, document, stale, search) over the demo file."""
-
-    def __init__(self, *, stale: bool = False) -> None:
-        from queue_server.catalogue.loader import load_catalogue
-
-        self.document = load_catalogue(DEMO).to_document()
-        self.by_code = {i["code"]: i for i in self.document["items"]}
-        self.stale = stale
-
-    def themes(self, stream: str) -> list[tuple[str, dict[str, str]]]:
-        used = {i["theme"] for i in self.document["items"] if i["stream"] == stream}
-        return [(k, v) for k, v in self.document["themes"].items() if k in used]
-
-    def items(self, stream: str, theme: str) -> list[dict[str, Any]]:
-        return [i for i in self.document["items"] if i["stream"] == stream and i["theme"] == theme]
-
-    def item(self, code: str) -> dict[str, Any] | None:
-        return self.by_code.get(code)
-
-    def search(self, query: str, stream: str | None = None) -> list[dict[str, Any]]:
-        q = query.strip().lower()
-        return [i for i in self.document["items"] if (stream is None or i["stream"] == stream)
-                and (q in i["name"]["zh"] or q in i["name"]["en"].lower() or q in i["code"].lower())]
-
-    def hall_name(self, lang: str) -> str:
-        return self.document["hall_name"]["en" if lang == "en" else "zh"]
-
-    def refresh(self) -> bool:
-        return False
-
-    def candidates(self, prefix: str, stream: str | None = None) -> list[str]:
-        return []
-
-
 class RecordingDevices:
     """Records what was printed; ``ok`` and ``reason`` are what the printer answers."""
 
@@ -98,7 +63,7 @@ def kiosk() -> Iterator[Any]:
 
         EventLoop.ensure_window()
         Window.size = (1920, 1080)
-        app = kiosk.app.KioskApp(link=None, devices=RecordingDevices(), catalogue=DemoCatalogue(), idle_s=3600)
+        app = kiosk.app.KioskApp(link=None, devices=RecordingDevices(), catalogue=kiosk_catalogue(Path(tempfile.mkdtemp(prefix="kiosk-guides-"))), idle_s=3600)
         app.root = app.build()
         app.root.size_hint = (None, None)
         app.root.size = (1920, 1080)
@@ -115,7 +80,7 @@ def app(kiosk: Any) -> Iterator[Any]:
     """The kiosk at home, Chinese, normal mode, landscape, the printer working."""
     kiosk.devices.printed.clear()
     kiosk.devices.ok, kiosk.devices.reason = True, ""
-    kiosk.catalogue.stale = False
+    kiosk.catalogue.cache.stale = False
     kiosk.end_visit()
     set_layout(kiosk, portrait=False)
     yield kiosk
@@ -306,12 +271,12 @@ def test_search_opens_the_guide(app: Any) -> None:
 
 
 def test_stale_catalogue_says_the_guides_may_be_out_of_date(app: Any) -> None:
-    app.catalogue.stale = True
+    app.catalogue.cache.stale = True
     screen = open_item_guide(app)
     assert "可能不是最新版本" in screen.ids.stale.text and screen.ids.stale.height > 0
     assert "可能不是最新版本" in app.screen("guides").ids.stale.text
     assert screen.sections  # still readable
-    app.catalogue.stale = False
+    app.catalogue.cache.stale = False
     app.refresh_current()
     assert screen.ids.stale.text == ""
 
@@ -338,7 +303,7 @@ def test_elder_mode_flow_chart_text_is_large(app: Any) -> None:
     for name in ("print", "take"):
         b = screen.ids[name]
         assert b.height >= dp(theme.ELDER_MIN_TARGET) and b.width >= dp(theme.ELDER_MIN_TARGET)
-    app.catalogue.stale = True  # elder mode with the cached copy, for docs/screenshots
+    app.catalogue.cache.stale = True  # elder mode with the cached copy, for docs/screenshots
     app.refresh_current()
     assert screen.ids.stale.text and screen.ids.stale.font_size >= dp(theme.ELDER_MIN_TEXT)
     screen.ids.scroll.scroll_to(screen.sections["process"], padding=0, animate=False)
@@ -376,26 +341,22 @@ def test_screenshots(app: Any, portrait: bool) -> None:
 
 
 def test_apply_is_offered_for_a_self_service_item(app: Any) -> None:
-    from kivy.uix.screenmanager import Screen
-
     item = next(i for i in app.catalogue.document["items"] if i["flags"]["self_service"])
-    apply = Screen(name="apply")  # the self-service application comes from another branch
-    app.root.add_widget(apply)
     try:
         screen = open_item_guide(app, item["stream"], item["theme"], item["code"])
         assert screen.apply_button.parent == screen.ids.actions
         tap(screen.apply_button)
-        assert app.root.current == "apply" and app.visit.item_code == item["code"]
+        # the item is chosen already: the application starts at the applicant's card
+        assert app.root.current == "apply_card" and app.visit.application.item_code == item["code"]
     finally:
-        app.root.current = "home"
-        app.root.remove_widget(apply)
+        app.end_visit()
 
 
 def test_guide_texts_have_contrast(app: Any) -> None:
     from kiosk import theme
     from kiosk.widgets import KButton, KLabel
 
-    app.catalogue.stale = True
+    app.catalogue.cache.stale = True
     screen = open_item_guide(app)
     shown = [w for w in screen.walk() if isinstance(w, KLabel | KButton) and w.text]
     assert len(shown) > 40
