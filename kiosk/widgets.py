@@ -56,7 +56,7 @@ class KButton(ButtonBehavior, Label):
         }[role]
 
 
-class Panel(BoxLayout):
+class KPanel(BoxLayout):
     bg = ColorProperty(theme.CARD)
 
 

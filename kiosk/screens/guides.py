@@ -18,7 +18,7 @@ from queue_server.catalogue.model import GUIDE_FIELD_LABELS
 
 from .. import theme
 from ..flowchart import FlowChart
-from ..widgets import KButton, KLabel, Panel
+from ..widgets import KButton, KLabel, KPanel
 from .base import KioskScreen
 from .choice import ChoiceScreen
 
@@ -128,7 +128,7 @@ class GuideScreen(KioskScreen):
         super().__init__(**kw)
         self.item: dict[str, Any] | None = None
         self._built: tuple[Any, ...] | None = None
-        self.sections: dict[str, Panel] = {}
+        self.sections: dict[str, KPanel] = {}
         self.flow: FlowChart | None = None
         self.materials: dict[str, list[KLabel]] = {}
         self.printing = False
@@ -195,8 +195,8 @@ class GuideScreen(KioskScreen):
         elif not can_apply and apply.parent is not None:
             bar.remove_widget(apply)  # not just hidden: a zero-width button would wrap its text tall
 
-    def panel(self) -> Panel:
-        p = Panel(orientation="vertical", size_hint_y=None, padding=dp(20), spacing=dp(10))
+    def panel(self) -> KPanel:
+        p = KPanel(orientation="vertical", size_hint_y=None, padding=dp(20), spacing=dp(10))
         p.bind(minimum_height=p.setter("height"))
         return p
 
@@ -204,22 +204,22 @@ class GuideScreen(KioskScreen):
              bg: Any = theme.CARD) -> KLabel:
         return KLabel(text=text, font_size=size or self.body_size, bold=bold, color=color, bg=bg)
 
-    def lines(self, panel: Panel, texts: list[str]) -> None:
+    def lines(self, panel: KPanel, texts: list[str]) -> None:
         for text in texts:
             panel.add_widget(self.line(text))
 
     # ------------------------------------------------------- the guide fields
-    def _legal_basis(self, panel: Panel, value: list[dict[str, str]], _item: dict[str, Any]) -> None:
+    def _legal_basis(self, panel: KPanel, value: list[dict[str, str]], _item: dict[str, Any]) -> None:
         self.lines(panel, [f"•\u00a0{self.app.name_of(t)}" for t in value])
 
-    def _accepting_unit(self, panel: Panel, value: dict[str, str], _item: dict[str, Any]) -> None:
+    def _accepting_unit(self, panel: KPanel, value: dict[str, str], _item: dict[str, Any]) -> None:
         self.lines(panel, [self.app.name_of(value)])
 
-    def _process(self, panel: Panel, value: list[dict[str, str]], _item: dict[str, Any]) -> None:
+    def _process(self, panel: KPanel, value: list[dict[str, str]], _item: dict[str, Any]) -> None:
         self.flow = FlowChart(steps=[self.app.name_of(t) for t in value], font_size=self.body_size)
         panel.add_widget(self.flow)
 
-    def _materials(self, panel: Panel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
+    def _materials(self, panel: KPanel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
         app = self.app
         for i, m in enumerate(value, start=1):
             rows = [self.line(f"{i}.\u00a0{app.name_of(m['name'])}", bold=True)]
@@ -256,14 +256,14 @@ class GuideScreen(KioskScreen):
                 return self.app.name_of(t.get("name"))
         return code
 
-    def _forms(self, panel: Panel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
+    def _forms(self, panel: KPanel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
         if not value:
             self.lines(panel, [self.app.tr("guide_no_forms")])
             return
         self.lines(panel, [f"•\u00a0{self.app.name_of(f['name'])}" for f in value])
         panel.add_widget(self.line(self.app.tr("guide_form_where"), color=theme.MUTED))
 
-    def _samples(self, panel: Panel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
+    def _samples(self, panel: KPanel, value: list[dict[str, Any]], _item: dict[str, Any]) -> None:
         app = self.app
         if not value:
             self.lines(panel, [app.tr("guide_no_samples")])
@@ -273,12 +273,12 @@ class GuideScreen(KioskScreen):
             panel.add_widget(self.line(app.tr("sample_errors"), color=theme.MUTED))
             self.lines(panel, [f"\u00a0\u00a0\u00a0\u00a0–\u00a0{app.name_of(e)}" for e in s.get("common_errors") or []])
 
-    def _fees(self, panel: Panel, value: dict[str, Any], _item: dict[str, Any]) -> None:
+    def _fees(self, panel: KPanel, value: dict[str, Any], _item: dict[str, Any]) -> None:
         app = self.app
         self.lines(panel, [app.tr("fees_standard", text=app.name_of(value["standard"])),
                            app.tr("fees_basis", text=app.name_of(value["basis"]))])
 
-    def _time_limit_note(self, panel: Panel, value: dict[str, str], item: dict[str, Any]) -> None:
+    def _time_limit_note(self, panel: KPanel, value: dict[str, str], item: dict[str, Any]) -> None:
         app, limits = self.app, item.get("limits") or {}
         out = []
         if "statutory_days" in limits:
@@ -290,23 +290,23 @@ class GuideScreen(KioskScreen):
             panel.add_widget(self.line(text, bold=True))
         panel.add_widget(self.line(app.name_of(value), color=theme.MUTED))
 
-    def _accountability(self, panel: Panel, value: dict[str, str], _item: dict[str, Any]) -> None:
+    def _accountability(self, panel: KPanel, value: dict[str, str], _item: dict[str, Any]) -> None:
         self.lines(panel, [self.app.name_of(value)])
 
-    def _consultation(self, panel: Panel, value: dict[str, Any], _item: dict[str, Any]) -> None:
+    def _consultation(self, panel: KPanel, value: dict[str, Any], _item: dict[str, Any]) -> None:
         app = self.app
         panel.add_widget(self.line(app.tr("consultation_phone", phone=value["phone"]), bold=True))
         self.lines(panel, [app.tr("consultation_hours", hours=app.name_of(value["hours"]))])
 
-    def _office(self, panel: Panel, value: dict[str, Any], _item: dict[str, Any]) -> None:
+    def _office(self, panel: KPanel, value: dict[str, Any], _item: dict[str, Any]) -> None:
         app = self.app
         self.lines(panel, [app.tr("office_hours", hours=app.name_of(value["hours"])),
                            app.tr("office_address", address=app.name_of(value["address"]))])
 
-    def _transit(self, panel: Panel, value: dict[str, str], _item: dict[str, Any]) -> None:
+    def _transit(self, panel: KPanel, value: dict[str, str], _item: dict[str, Any]) -> None:
         self.lines(panel, [self.app.name_of(value)])
 
-    def _status_query(self, panel: Panel, value: dict[str, str], _item: dict[str, Any]) -> None:
+    def _status_query(self, panel: KPanel, value: dict[str, str], _item: dict[str, Any]) -> None:
         self.lines(panel, [self.app.name_of(value)])
 
     # -------------------------------------------------------------- actions
