@@ -30,7 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from . import hardware as hw  # noqa: E402
 from . import texts, theme, widgets  # noqa: E402,F401 - widgets: registered for the kv rules
-from .link import Answer, HallWatch, ServerLink  # noqa: E402
+from .link import Answer, HallWatch, Retry, ServerLink  # noqa: E402
 from .visit import Mode, Visit, Visitor  # noqa: E402
 
 register_fonts()
@@ -228,13 +228,30 @@ class KioskApp(App):
         IdleCountdown(self.countdown_s, on_more=self._arm_idle, on_timeout=self.end_visit).open()
 
     # ---------------------------------------------------------------- server
-    def request(self, type: str, body: dict[str, Any], done: Callable[[Answer], None], *, key: str | None = None) -> str:
+    def request(self, type: str, body: dict[str, Any], done: Callable[[Answer], None], *,
+                retry: Retry | None = None) -> str:
+        """Send a request; ``done(answer)`` on the UI thread. With ``retry``, the visitor's
+        repeated tap after an unreachable server re-sends the same request key."""
+        def answered(answer: Answer) -> None:
+            if retry is not None:
+                retry.answered(answer)
+            done(answer)
+
         if self.link is None:
             from protocol import ServerUnavailable
 
-            done(Answer(type, error=ServerUnavailable()))
+            answered(Answer(type, error=ServerUnavailable()))
             return ""
-        return self.link.request(type, body, done, key=key)
+        return self.link.request(type, body, answered, key=retry.key(type, body) if retry else None)
+
+    def said(self, error: Any) -> str:
+        """A refusal from the server, in the visitor's language."""
+        return self.pick(error.message_zh, error.message)
+
+    def tell_failure(self, answer: Answer, unreachable: str = "server_unreachable") -> None:
+        """A request that did not work, in plain words: the server's reason, or ``unreachable``."""
+        assert answer.error is not None
+        self.notify(self.tr(unreachable) if answer.unreachable else self.said(answer.error), alert=True)
 
     def call(self, fn: Callable[[Any], Any], done: Callable[[Answer], None]) -> None:
         """``fn(client)`` on the link's worker thread (a page upload: several requests in turn);

@@ -48,6 +48,26 @@ class Answer:
         return "" if self.error is None else str(self.error.code)
 
 
+class Retry:
+    """One thing a visitor asks for, asked again after the server could not be reached: the
+    same idempotency key while the request is the same (a lost answer is never decided twice:
+    never a second ticket, case or rating), a fresh one once the server answered or when the
+    request changed."""
+
+    def __init__(self) -> None:
+        self._request: tuple[str, dict[str, Any]] | None = None
+        self._key = ""
+
+    def key(self, type: str, body: dict[str, Any]) -> str:
+        if self._request != (type, body):
+            self._request, self._key = (type, dict(body)), new_key()
+        return self._key
+
+    def answered(self, answer: Answer) -> None:
+        if not answer.unreachable:
+            self._request = None
+
+
 @dataclass
 class HallWatch:
     """What the home screen shows of the hall; ``connected`` is the last contact's outcome."""

@@ -38,13 +38,9 @@ class KButton(ButtonBehavior, Label):
     ref = StringProperty("")  # what the button stands for (an item code, a level, …)
     tile_height = NumericProperty(0)  # a taller tile (home's services); never below the target
 
-    def __init__(self, **kw: object) -> None:
-        super().__init__(**kw)
-        self.on_role(self, self.role)  # after the kv rules: the role decides both colours
-
     def on_kv_post(self, _base: object) -> None:
-        # A role given as a keyword argument (``KButton(role="secondary")``) is set before the
-        # class rule, whose ``color`` would win: the role's colours once more, after the rule.
+        # The role decides both colours, also for the default role (no change, no on_role) and
+        # after any rule that set a colour.
         self.on_role(self, self.role)
 
     def on_role(self, _w: object, role: str) -> None:

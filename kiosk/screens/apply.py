@@ -23,7 +23,7 @@ from protocol.idnumber import InvalidIdNumber, validate
 
 from .. import application as appl
 from .. import theme
-from ..link import Answer
+from ..link import Answer, Retry
 from ..visit import Application, PageState, Visitor
 from ..widgets import KButton, KLabel
 from .base import KioskScreen
@@ -523,8 +523,7 @@ class ApplyMaterialsScreen(ApplyBase):
         else:
             assert answer.error is not None
             page.state = PageState.FAILED
-            page.error = (app.tr("apply_upload_unreachable") if answer.unreachable
-                          else app.pick(answer.error.message_zh, answer.error.message))
+            page.error = app.tr("apply_upload_unreachable") if answer.unreachable else app.said(answer.error)
         if self.manager is not None and self.manager.current in (self.name, "apply_capture"):
             self.manager.current_screen.refresh()
 
@@ -654,8 +653,7 @@ class ApplyReviewScreen(ApplyBase):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.busy = False
-        self._body: dict[str, Any] | None = None
-        self._key: str | None = None
+        self.retry = Retry()
 
     def summary(self) -> list[str]:
         app, a, item = self.app, self.application, self.item
@@ -695,18 +693,15 @@ class ApplyReviewScreen(ApplyBase):
         if self.busy or a is None or a.applicant is None:
             return
         body = appl.submit_body(a.item_code, a, appl.fields_of(self.item))
-        if body != self._body:
-            self._body, self._key = body, None
         self.busy = True
         self.ids.status.text = app.tr("please_wait")
-        self._key = app.request("case.submit_kiosk", body, self.submitted, key=self._key)
+        app.request("case.submit_kiosk", body, self.submitted, retry=self.retry)
 
     def submitted(self, answer: Answer) -> None:
         app = self.app
         self.busy = False
         self.ids.status.text = ""
         if answer.ok and answer.body is not None:
-            self._body = self._key = None
             app.visit.case = dict(answer.body)
             app.visit.printed = None
             app.visit.touch()
@@ -719,14 +714,13 @@ class ApplyReviewScreen(ApplyBase):
             self.ids.status.text = app.tr("apply_unreachable")
             app.notify(app.tr("apply_unreachable"), alert=True)
             return
-        self._body = self._key = None
         code = appl.refused_field(error)
         if code is not None:
             app.screen("apply_fields").refused(code, (error.message_zh, error.message))
             app.go("apply_fields")
             app.notify(app.tr("apply_field_refused"), alert=True)
             return
-        app.notify(app.tr("apply_refused", reason=app.pick(error.message_zh, error.message)), alert=True)
+        app.notify(app.tr("apply_refused", reason=app.said(error)), alert=True)
 
 
 # ---------------------------------------------------------------------- 6. receipt

@@ -99,9 +99,7 @@ class CertificatesScreen(KioskScreen):
         if answer.ok and answer.body is not None:
             self.certificates = [c for c in answer.body["certificates"] if not c.get("revoked")]
         else:
-            assert answer.error is not None
-            self.app.notify(self.app.tr("server_unreachable") if answer.unreachable
-                            else self.app.pick(answer.error.message_zh, answer.error.message), alert=True)
+            self.app.tell_failure(answer)
         self.refresh()
 
     def print_certificate(self, number: str) -> None:
@@ -117,7 +115,7 @@ class CertificatesScreen(KioskScreen):
         if not answer.ok or answer.body is None or v is None:
             assert answer.error is not None or v is None
             if answer.error is not None:
-                app.notify(app.pick(answer.error.message_zh, answer.error.message), alert=True)
+                app.tell_failure(answer)
             self.refresh()
             return
         from printer.certificate import CertificatePrint

@@ -10,7 +10,7 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from ..link import Answer
+from ..link import Answer, Retry
 from .base import KioskScreen
 
 CODE = re.compile(r"(?<![A-Z0-9])([A-HJ-NP-Z2-9]{6})(?![A-Z0-9])")
@@ -28,8 +28,7 @@ class CheckInScreen(KioskScreen):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
-        self._key: str | None = None
-        self._code = ""
+        self.retry = Retry()
 
     def on_kv_post(self, _base: Any) -> None:
         self.ids.keyboard.bind(text=lambda _w, t: setattr(self.ids.code, "text", t.upper()))
@@ -93,16 +92,13 @@ class CheckInScreen(KioskScreen):
         threading.Thread(target=work, name="camera-qr", daemon=True).start()
 
     def check_in(self, code: str) -> None:
-        if code != self._code:
-            self._code, self._key = code, None
         self.ids.status.text = self.app.tr("processing")
-        self._key = self.app.request("appointment.check_in", {"code": code}, self.checked_in, key=self._key)
+        self.app.request("appointment.check_in", {"code": code}, self.checked_in, retry=self.retry)
 
     def checked_in(self, answer: Answer) -> None:
         app = self.app
         self.ids.status.text = ""
         if answer.ok and answer.body is not None:
-            self._key = None
             t = answer.body
             app.visit.ticket_issued(t)
             app.go("ticket")
@@ -110,8 +106,4 @@ class CheckInScreen(KioskScreen):
             ticket.print_ticket()
             app.notify(app.tr("checkin_late") if t.get("late") else app.tr("checkin_on_time"))
             return
-        assert answer.error is not None
-        if not answer.unreachable:
-            self._key = None
-        app.notify(app.tr("no_ticket_unreachable") if answer.unreachable
-                   else app.pick(answer.error.message_zh, answer.error.message), alert=True)
+        app.tell_failure(answer, "no_ticket_unreachable")

@@ -4,10 +4,23 @@ prompt, the choices and what a choice does."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.metrics import dp
 
 from ..widgets import KButton
 from .base import KioskScreen
+
+
+def stream_choices(app: Any) -> list[tuple[str, str]]:
+    """个人 or 企业: the first question of taking a number and of the guides."""
+    return [(app.tr("citizen_services"), "citizen"), (app.tr("enterprise_services"), "enterprise")]
+
+
+def theme_choices(app: Any) -> list[tuple[str, str]]:
+    """The themes of the stream chosen, with their labels in the visitor's language."""
+    cat = app.catalogue
+    return [] if cat is None else [(app.name_of(label), key) for key, label in cat.themes(app.visit.stream)]
 
 
 class ChoiceScreen(KioskScreen):

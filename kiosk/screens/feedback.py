@@ -13,7 +13,7 @@ from typing import Any
 
 from kivy.metrics import dp
 
-from ..link import Answer
+from ..link import Answer, Retry
 from ..widgets import KButton
 from .base import KioskScreen
 
@@ -35,7 +35,7 @@ class RateScreen(KioskScreen):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.target: dict[str, Any] | None = None
-        self._key: str | None = None
+        self.retry = Retry()
 
     def services(self) -> list[dict[str, Any]]:
         """What can be rated now, newest first: this kiosk's case, then today's services."""
@@ -78,7 +78,6 @@ class RateScreen(KioskScreen):
     def on_pre_enter(self, *_a: Any) -> None:
         services = self.services()
         self.target = services[0] if len(services) == 1 else None
-        self._key = None
         self.refresh()
 
     def card_read(self, _visitor: Any) -> None:
@@ -86,7 +85,7 @@ class RateScreen(KioskScreen):
         self.refresh()
 
     def choose(self, service: dict[str, Any]) -> None:
-        self.target, self._key = service, None
+        self.target = service
         self.refresh()
 
     def rate(self, level: int) -> None:
@@ -104,21 +103,17 @@ class RateScreen(KioskScreen):
             body["id_number"] = v.visitor.id_number
         elif t.get("code"):
             body["code"] = t["code"]
-        self._key = self.app.request("case.rate" if t.get("case") else "ticket.rate", body, self.rated, key=self._key)
+        self.app.request("case.rate" if t.get("case") else "ticket.rate", body, self.rated, retry=self.retry)
 
     def rated(self, answer: Answer) -> None:
         app = self.app
         if answer.ok and self.target is not None:
             app.visit.rated.add(self.target.get("case") or self.target.get("ticket") or "")
-            self.target, self._key = None, None
+            self.target = None
             app.notify(app.tr("thanks_for_rating"))
             self.refresh()
             return
-        assert answer.error is not None
-        if not answer.unreachable:
-            self._key = None
-        app.notify(app.tr("server_unreachable") if answer.unreachable
-                   else app.pick(answer.error.message_zh, answer.error.message), alert=True)
+        app.tell_failure(answer)
 
 
 class ComplaintScreen(KioskScreen):
@@ -129,7 +124,7 @@ class ComplaintScreen(KioskScreen):
         self.category = ""
         self.phrases: list[str] = []
         self.field = "text"
-        self._key: str | None = None
+        self.retry = Retry()
 
     def on_kv_post(self, _base: Any) -> None:
         self.ids.keyboard.bind(text=lambda _w, t: self._typed(t))
@@ -141,7 +136,7 @@ class ComplaintScreen(KioskScreen):
             self.ids.text.text = text
 
     def on_pre_enter(self, *_a: Any) -> None:
-        self.category, self.phrases, self._key = "", [], None
+        self.category, self.phrases = "", []
         self.ids.keyboard.text = ""
         self.ids.phone.text = self.ids.text.text = ""
         self.refresh()
@@ -200,20 +195,15 @@ class ComplaintScreen(KioskScreen):
     def submit(self) -> None:
         body = self.body()
         if body is not None:
-            self._key = self.app.request("complaint.file", body, self.filed, key=self._key)
+            self.app.request("complaint.file", body, self.filed, retry=self.retry)
 
     def filed(self, answer: Answer) -> None:
         app = self.app
         if answer.ok and answer.body is not None:
-            self._key = None
             app.notify(app.tr("complaint_filed", id=answer.body["id"], due=answer.body.get("accept_due") or ""))
             app.home()
             return
-        assert answer.error is not None
-        if not answer.unreachable:
-            self._key = None
-        app.notify(app.tr("server_unreachable") if answer.unreachable
-                   else app.pick(answer.error.message_zh, answer.error.message), alert=True)
+        app.tell_failure(answer)
 
 
 def texts_zh(key: str) -> str:

@@ -20,7 +20,7 @@ from .. import theme
 from ..flowchart import FlowChart
 from ..widgets import KButton, KLabel, KPanel
 from .base import KioskScreen
-from .choice import ChoiceScreen
+from .choice import ChoiceScreen, stream_choices, theme_choices
 
 
 def catalogue_stale(app: Any) -> bool:
@@ -65,8 +65,7 @@ class GuideChoiceScreen(ChoiceScreen):
         show_stale(self.app, self.ids.stale)
 
     def extra(self) -> list[KButton]:
-        b = KButton(text=self.app.tr("guides_search"))
-        b.role = "secondary"  # after the kv rule, which gives every KButton the primary text colour
+        b = KButton(text=self.app.tr("guides_search"), role="secondary")
         b.bind(on_release=lambda _b: open_search(self.app))
         return [b]
 
@@ -77,7 +76,7 @@ class GuidesScreen(GuideChoiceScreen):
     prompt_key = "guides_choose_stream"
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(self.app.tr("citizen_services"), "citizen"), (self.app.tr("enterprise_services"), "enterprise")]
+        return stream_choices(self.app)
 
     def chosen(self, ref: str) -> None:
         self.app.visit.choose(stream=ref)
@@ -88,10 +87,7 @@ class GuideThemeScreen(GuideChoiceScreen):
     prompt_key = "guides_choose_theme"
 
     def choices(self) -> list[tuple[str, str]]:
-        cat = self.app.catalogue
-        if cat is None:
-            return []
-        return [(self.app.name_of(label), key) for key, label in cat.themes(self.app.visit.stream)]
+        return theme_choices(self.app)
 
     def chosen(self, ref: str) -> None:
         self.app.visit.choose(theme=ref)

@@ -13,11 +13,11 @@ from typing import Any
 
 from kivy.metrics import dp
 
-from ..link import Answer
+from ..link import Answer, Retry
 from ..waits import wait_range
 from ..widgets import KButton
 from .base import KioskScreen
-from .choice import ChoiceScreen
+from .choice import ChoiceScreen, stream_choices, theme_choices
 
 
 def search_for_ticket(app: Any) -> None:
@@ -25,21 +25,26 @@ def search_for_ticket(app: Any) -> None:
     app.go("search")
 
 
-class StreamScreen(ChoiceScreen):
+class TicketQuestion(ChoiceScreen):
+    """A question on the way to a number, with the search below its answers."""
+
     title_key = "take_number"
-    prompt_key = "choose_stream"
-
-    def choices(self) -> list[tuple[str, str]]:
-        return [(self.app.tr("citizen_services"), "citizen"), (self.app.tr("enterprise_services"), "enterprise")]
-
-    def chosen(self, ref: str) -> None:
-        self.app.visit.choose(stream=ref)
-        self.app.go("themes")
 
     def extra(self) -> list[KButton]:
         b = KButton(text=self.app.tr("search_items"), role="secondary")
         b.bind(on_release=lambda _b: search_for_ticket(self.app))
         return [b]
+
+
+class StreamScreen(TicketQuestion):
+    prompt_key = "choose_stream"
+
+    def choices(self) -> list[tuple[str, str]]:
+        return stream_choices(self.app)
+
+    def chosen(self, ref: str) -> None:
+        self.app.visit.choose(stream=ref)
+        self.app.go("themes")
 
     def continue_case(self, case: dict[str, Any]) -> None:
         """继续办理: a ticket for the open case's item, reserved for its first-inquiry clerk."""
@@ -51,24 +56,15 @@ class StreamScreen(ChoiceScreen):
         self.app.go("confirm")
 
 
-class ThemeScreen(ChoiceScreen):
-    title_key = "take_number"
+class ThemeScreen(TicketQuestion):
     prompt_key = "choose_theme"
 
     def choices(self) -> list[tuple[str, str]]:
-        cat = self.app.catalogue
-        if cat is None:
-            return []
-        return [(self.app.name_of(label), key) for key, label in cat.themes(self.app.visit.stream)]
+        return theme_choices(self.app)
 
     def chosen(self, ref: str) -> None:
         self.app.visit.choose(theme=ref)
         self.app.go("items")
-
-    def extra(self) -> list[KButton]:
-        b = KButton(text=self.app.tr("search_items"), role="secondary")
-        b.bind(on_release=lambda _b: search_for_ticket(self.app))
-        return [b]
 
 
 class ItemScreen(ChoiceScreen):
@@ -144,8 +140,7 @@ class ConfirmScreen(KioskScreen):
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
-        self._key: tuple[str, bool, str] | None = None  # (item, green, id) the key belongs to
-        self._request_key: str | None = None
+        self.retry = Retry()
         self.busy = False
 
     def refresh(self) -> None:
@@ -174,19 +169,15 @@ class ConfirmScreen(KioskScreen):
             body["id_number"] = v.visitor.id_number
         if green:
             body["priority"] = "green"
-        same = (v.item_code, green, v.visitor.id_number if v.visitor else "")
-        if same != self._key:
-            self._key, self._request_key = same, None
         self.busy = True
         self.ids.status.text = self.app.tr("processing")
-        self._request_key = self.app.request("ticket.issue", body, self.issued, key=self._request_key)
+        self.app.request("ticket.issue", body, self.issued, retry=self.retry)
 
     def issued(self, answer: Answer) -> None:
         self.busy = False
         self.ids.status.text = ""
         app = self.app
         if answer.ok and answer.body is not None:
-            self._key = self._request_key = None
             app.visit.ticket_issued(answer.body)
             app.go("ticket")
             app.screen("ticket").print_ticket()
@@ -194,14 +185,10 @@ class ConfirmScreen(KioskScreen):
         error = answer.error
         assert error is not None
         if answer.code in ("hall_closed", "cap_reached"):
-            self._key = self._request_key = None
             app.go("no_ticket")
-            app.screen("no_ticket").show(answer.code, error.details or {}, app.pick(error.message_zh, error.message))
-        elif answer.unreachable:
-            app.notify(app.tr("no_ticket_unreachable"), alert=True)
+            app.screen("no_ticket").show(answer.code, error.details or {}, app.said(error))
         else:
-            self._key = self._request_key = None
-            app.notify(app.pick(error.message_zh, error.message), alert=True)
+            app.tell_failure(answer, "no_ticket_unreachable")
 
 
 class TicketScreen(KioskScreen):
@@ -290,5 +277,4 @@ class NoTicketScreen(KioskScreen):
             app.notify(app.tr("booked", day=b["day"], slot=b["slot"], code=b["code"]))
             app.home()
         else:
-            assert answer.error is not None
-            app.notify(app.pick(answer.error.message_zh, answer.error.message), alert=True)
+            app.tell_failure(answer)

@@ -82,9 +82,7 @@ class TrackScreen(KioskScreen):
         app = self.app
         self.ids.status.text = ""
         if not answer.ok or answer.body is None:
-            assert answer.error is not None
-            app.notify(app.tr("server_unreachable") if answer.unreachable
-                       else app.pick(answer.error.message_zh, answer.error.message), alert=True)
+            app.tell_failure(answer)
             return
         cases = answer.body.get("cases", [answer.body])
         if not cases:
