@@ -1,14 +1,24 @@
-"""Fixtures of the kiosk's pure helpers: the demo hall's catalogue as the kiosk receives it."""
+"""Fixtures of the kiosk's tests: Kivy offscreen, the demo hall's catalogue as the kiosk receives it."""
 
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from queue_server.catalogue.loader import load_catalogue
+
+# Kivy is configured before anything imports it: no screen, no command line, no log files.
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "queue_server" / "catalogue" / "data" / "district_hall.yaml"
 

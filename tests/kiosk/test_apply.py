@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import os
 import tempfile
 import time
 import types
@@ -25,17 +24,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.kiosk.conftest import kiosk_catalogue
-
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-
 from protocol import RequestFailed, ServerUnavailable, new_key
 from protocol.idnumber import check_char
+from tests.kiosk.conftest import kiosk_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"

@@ -8,7 +8,6 @@ tests/window_display/conftest.py). The catalogue is the kiosk's own, holding the
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -20,13 +19,6 @@ from typing import Any
 import pytest
 
 from tests.kiosk.conftest import kiosk_catalogue
-
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"

@@ -22,8 +22,6 @@ from kiosk.speech import (
 )
 from window_display.announcer import RecordingSink
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-
 
 def samples(path: Path) -> np.ndarray:
     with wave.open(str(path), "rb") as w:
@@ -142,7 +140,6 @@ def test_log_backend_writes_jsonl(tmp_path: Path) -> None:
     assert entry["text"] == "A 零 一 二 号" and entry["kind"] == "number" and entry["lang"] == "zh"
 
 
-@needs_espeak
 def test_espeak_renders_real_mandarin_audio(tmp_path: Path) -> None:
     backend = EspeakBackend(tmp_path / "clips", sink=RecordingSink(time_scale=0))
     number = samples(backend.render(Utterance(zh_number_text("A012"))))
@@ -154,7 +151,6 @@ def test_espeak_renders_real_mandarin_audio(tmp_path: Path) -> None:
     assert len(list((tmp_path / "clips").glob("*.wav"))) == 3 and again.exists()  # cached by text
 
 
-@needs_espeak
 def test_speaker_with_espeak_records_what_is_said(tmp_path: Path) -> None:
     log_path = tmp_path / "playback.jsonl"
     backend = EspeakBackend(tmp_path / "clips", sink=RecordingSink(log_path, time_scale=0.01))
