@@ -422,6 +422,11 @@ class KioskApp(App):
         out = self.devices.print_certificate(cert)
         return out.error is None, out.error or ""
 
+    def certificate_names(self) -> dict[str, dict[str, str]]:
+        """The e-certificate types' names by code, from the catalogue."""
+        types = self.catalogue.document.get("e_certificate_types") if self.catalogue is not None else None
+        return {t["code"]: t["name"] for t in types or []}
+
     def hall_name_zh(self) -> str:
         return self.catalogue.hall_name("zh") if self.catalogue is not None else ""
 

@@ -77,21 +77,27 @@ def _name(d: dict[str, Any], key: str = "item_name") -> tuple[str, str]:
     return (n.get("zh", ""), n.get("en", "")) if isinstance(n, dict) else (str(n), str(n))
 
 
-def offers_from(known: dict[str, Any]) -> list[Offer]:
-    """The offers of a ``visitor.lookup`` answer, most pressing first."""
+def slot_text(slot: Any) -> str:
+    """An appointment's slot as ``visitor.lookup`` gives it (``{start, end}``): 09:00–09:30."""
+    return f"{slot.get('start', '')}–{slot.get('end', '')}" if isinstance(slot, dict) else str(slot or "")
+
+
+def offers_from(known: dict[str, Any], certificate_names: dict[str, dict[str, str]] | None = None) -> list[Offer]:
+    """The offers of a ``visitor.lookup`` answer, most pressing first. ``certificate_names``:
+    the catalogue's e-certificate types by code (an answer names a certificate by its type)."""
     out: list[Offer] = []
     for a in known.get("appointments_today") or []:
         zh, en = _name(a)
-        out.append(Offer(OfferKind.CHECK_IN, a["code"], f"预约签到：{a.get('slot', '')} {zh}",
-                         f"Check in: {a.get('slot', '')} {en}", a))
+        slot = slot_text(a.get("slot"))
+        out.append(Offer(OfferKind.CHECK_IN, a["code"], f"预约签到：{slot} {zh}", f"Check in: {slot} {en}", a))
     for c in known.get("open_cases") or []:
         zh, en = _name(c)
-        out.append(Offer(OfferKind.CONTINUE_CASE, c.get("id") or c.get("case", ""), f"继续办理：{zh}",
-                         f"Continue: {en}", c))
+        out.append(Offer(OfferKind.CONTINUE_CASE, c["case"], f"继续办理：{zh}", f"Continue: {en}", c))
+    names = certificate_names or {}
     for cert in known.get("certificates_ready") or []:
-        zh, en = _name(cert, "name")
-        out.append(Offer(OfferKind.PRINT_CERTIFICATE, cert.get("number", ""), f"打印证照：{zh}",
-                         f"Print: {en}", cert))
+        name = names.get(cert.get("type", "")) or {"zh": cert.get("type", ""), "en": cert.get("type", "")}
+        out.append(Offer(OfferKind.PRINT_CERTIFICATE, cert["number"], f"打印证照：{name['zh']}",
+                         f"Print: {name['en']}", cert))
     for r in known.get("to_rate") or []:
         zh, en = _name(r)
         out.append(Offer(OfferKind.RATE, r.get("ticket") or r.get("case") or "", f"评价服务：{zh}",
@@ -185,10 +191,10 @@ class Visit:
         self.known = dict(known)
         self.touch()
 
-    @property
-    def offers(self) -> list[Offer]:
+    def offers(self, certificate_names: dict[str, dict[str, str]] | None = None) -> list[Offer]:
         done = self.rated
-        return [o for o in offers_from(self.known) if not (o.kind is OfferKind.RATE and o.ref in done)]
+        return [o for o in offers_from(self.known, certificate_names)
+                if not (o.kind is OfferKind.RATE and o.ref in done)]
 
     @property
     def green_channel(self) -> bool:

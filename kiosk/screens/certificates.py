@@ -61,12 +61,7 @@ class CertificatesScreen(KioskScreen):
         retry.disabled = self.face_ok is not False
 
     def title_of(self, c: dict[str, Any]) -> str:
-        cat = self.app.catalogue
-        types = (cat.document.get("e_certificate_types") if cat is not None else None) or []
-        for t in types:
-            if t["code"] == c["type"]:
-                return self.app.name_of(t["name"])
-        return c["type"]
+        return self.app.name_of(self.app.certificate_names().get(c["type"])) or c["type"]
 
     def card_read(self, _visitor: Any) -> None:
         self.face_ok, self.certificates, self.printed = None, [], {}

@@ -11,6 +11,7 @@ from typing import Any
 from kivy.clock import Clock
 
 from ..link import Answer, Retry
+from ..visit import slot_text
 from .base import KioskScreen
 
 CODE = re.compile(r"(?<![A-Z0-9])([A-HJ-NP-Z2-9]{6})(?![A-Z0-9])")
@@ -40,7 +41,7 @@ class CheckInScreen(KioskScreen):
         todays = v.known.get("appointments_today") or [] if v.visitor else []
         if todays:
             a = todays[0]
-            self.ids.hint.text = app.tr("checkin_found", slot=a.get("slot", ""), item=app.name_of(a.get("item_name")))
+            self.ids.hint.text = app.tr("checkin_found", slot=slot_text(a.get("slot")), item=app.name_of(a.get("item_name")))
         elif v.visitor is not None:
             self.ids.hint.text = app.tr("checkin_none_today")
         else:

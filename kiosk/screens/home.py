@@ -35,7 +35,7 @@ class HomeScreen(KioskScreen):
         )
         offers = self.ids.offers
         offers.clear_widgets()
-        for offer in visit.offers[:4]:
+        for offer in visit.offers(app.certificate_names())[:4]:
             b = KButton(text=app.pick(offer.title_zh, offer.title_en), role="green")
             b.bind(on_release=lambda _b, o=offer: self.take_offer(o))
             offers.add_widget(b)

@@ -14,6 +14,7 @@ from typing import Any
 from kivy.metrics import dp
 
 from ..link import Answer, Retry
+from ..visit import slot_text
 from ..waits import wait_range
 from ..widgets import KButton
 from .base import KioskScreen
@@ -250,7 +251,7 @@ class NoTicketScreen(KioskScreen):
         slot = details.get("next_slot") or None
         self.slot = slot if isinstance(slot, dict) else None
         if self.slot:
-            self.ids.offer.text = app.tr("appointment_offer", day=self.slot.get("day", ""), slot=self.slot.get("slot", ""))
+            self.ids.offer.text = app.tr("appointment_offer", day=self.slot.get("day", ""), slot=slot_text(self.slot))
         else:
             self.ids.offer.text = app.tr("appointment_later")
         self.ids.book.disabled = self.slot is None
@@ -266,7 +267,7 @@ class NoTicketScreen(KioskScreen):
         if v.visitor is None:
             app.notify(app.tr("card_needed_for_booking"))
             return
-        body = {"item_code": v.item_code, "day": self.slot["day"], "slot": self.slot["slot"],
+        body = {"item_code": v.item_code, "day": self.slot["day"], "slot": self.slot["start"],
                 "id_number": v.visitor.id_number, "name": v.visitor.name}
         app.request("appointment.book", body, self.booked)
 
