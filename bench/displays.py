@@ -56,7 +56,7 @@ def worker(args: argparse.Namespace) -> None:
     board = None
     announcer = None
     if args.board:
-        from window_display.kivyenv import prepare_environment
+        from kivyenv import prepare_environment
 
         prepare_environment(headless=True)
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -71,8 +71,8 @@ def worker(args: argparse.Namespace) -> None:
         from kivy.base import EventLoop
         from kivy.core.window import Window
 
+        from kivyenv import register_fonts
         from window_display.board import HallBoard
-        from window_display.kivyenv import register_fonts
 
         register_fonts()
         EventLoop.ensure_window()

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     default_size = "1280x720" if args.screen == "window" else ("1080x1920" if args.portrait else "1920x1080")
     w, h = (int(x) for x in (args.size or default_size).lower().split("x"))
     os.environ.setdefault("KIVY_WINDOW_SIZE", f"{w}x{h}")
-    from .kivyenv import prepare_environment
+    from kivyenv import prepare_environment
 
     prepare_environment()
     from kivy.config import Config
