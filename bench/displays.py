@@ -60,12 +60,13 @@ def worker(args: argparse.Namespace) -> None:
 
         prepare_environment(headless=True)
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-        from window_display.announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings
+        from voice.sinks import RecordingSink
+        from window_display.announcer import Announcer, CallRenderer, VoiceSettings
 
         def started(call: Any, meta: dict[str, Any]) -> None:
             emit({"kind": "voice", "number": call.number, "t": time.time(), "prepared": meta["prepared"]})
 
-        announcer = Announcer(SpeechRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
+        announcer = Announcer(CallRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
                               VoiceSettings(repeats=2, pause_s=0.2), on_start=started)
         links.append(DisplayLink(ep, announcer=announcer))
         from kivy.base import EventLoop

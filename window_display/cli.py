@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     Config.set("graphics", "height", str(h))
     Config.set("graphics", "fullscreen", "auto" if args.fullscreen else "0")
 
-    from .announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings, auto_sink
+    from voice.sinks import RecordingSink, auto_sink
+
+    from .announcer import Announcer, CallRenderer, VoiceSettings
     from .runtime import DisplayLink, Endpoints
 
     name = args.name or ("board-1" if args.screen == "board" else f"window-{args.number}")
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     announcer = None
     if args.voice:
         args.audio_dir.mkdir(parents=True, exist_ok=True)
-        renderer = SpeechRenderer(args.audio_dir, languages=("zh", "en") if args.english else ("zh",))
+        renderer = CallRenderer(args.audio_dir, languages=("zh", "en") if args.english else ("zh",))
         log_path = args.audio_dir / "playback.jsonl"
         sink = RecordingSink(log_path) if args.sink == "record" else auto_sink(log_path)
         settings = VoiceSettings(
