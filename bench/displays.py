@@ -56,23 +56,24 @@ def worker(args: argparse.Namespace) -> None:
     board = None
     announcer = None
     if args.board:
-        from window_display.kivyenv import prepare_environment
+        from kivyenv import prepare_environment
 
         prepare_environment(headless=True)
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-        from window_display.announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings
+        from voice.sinks import RecordingSink
+        from window_display.announcer import Announcer, CallRenderer, VoiceSettings
 
         def started(call: Any, meta: dict[str, Any]) -> None:
             emit({"kind": "voice", "number": call.number, "t": time.time(), "prepared": meta["prepared"]})
 
-        announcer = Announcer(SpeechRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
+        announcer = Announcer(CallRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
                               VoiceSettings(repeats=2, pause_s=0.2), on_start=started)
         links.append(DisplayLink(ep, announcer=announcer))
         from kivy.base import EventLoop
         from kivy.core.window import Window
 
+        from kivyenv import register_fonts
         from window_display.board import HallBoard
-        from window_display.kivyenv import register_fonts
 
         register_fonts()
         EventLoop.ensure_window()

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"{args.config}: {e}", file=sys.stderr)
         return 2
-    from window_display.kivyenv import prepare_environment
+    from kivyenv import prepare_environment
 
     prepare_environment()
     from kivy.config import Config

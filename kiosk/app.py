@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from window_display.kivyenv import prepare_environment, register_fonts
+from kivyenv import prepare_environment, register_fonts
 
 prepare_environment()
 

@@ -1,11 +1,9 @@
 """Spoken guidance for elder mode (长辈版): screen titles and ticket numbers said aloud, offline.
 
-Speech is made with espeak-ng through the hall board's :class:`SpeechRenderer` (same voice,
-same on-disk clip cache by text, so a title is rendered once) and played through the board's
-sinks: ALSA ``aplay`` where there is a sound card, else a :class:`RecordingSink` that writes
-``playback.jsonl``, so a kiosk without speakers (and the tests) records what would be said.
-(The kiosk takes these from ``window_display.announcer`` rather than keeping a second copy of
-the espeak and playback code.)
+Speech is made with espeak-ng through :class:`voice.render.SpeechRenderer` (the hall board's
+voice, an on-disk clip cache by text, so a title is rendered once) and played through
+:mod:`voice.sinks`: ALSA ``aplay`` where there is a sound card, else a ``RecordingSink`` that
+writes ``playback.jsonl``, so a kiosk without speakers (and the tests) records what would be said.
 
 :class:`Speaker` never blocks the UI: it hands the utterance to one worker thread. Only the
 newest utterance waits; one that arrives while another is waiting replaces it, because an
@@ -25,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from window_display.announcer import ZH_DIGITS, AplaySink, RecordingSink, Sink, SpeechRenderer
+from voice.readings import ZH_DIGITS
+from voice.render import SpeechRenderer
+from voice.sinks import Sink, auto_sink
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,8 @@ class EspeakBackend:
         espeak: str | None = None,
         keep_clips: int = KEEP_CLIPS,
     ) -> None:
-        self.renderer = SpeechRenderer(
-            cache_dir, languages=("zh", "en"), voice_zh=voice_zh, voice_en=voice_en, speed=speed, espeak=espeak,
-        )
-        self.sink: Sink = sink or (AplaySink() if AplaySink.available() else RecordingSink(log_path))
+        self.renderer = SpeechRenderer(cache_dir, voice_zh=voice_zh, voice_en=voice_en, speed=speed, espeak=espeak)
+        self.sink: Sink = sink or auto_sink(log_path)
         self.keep_clips = keep_clips
         self._made = 0
 

@@ -1,71 +1,42 @@
-"""Voice calling: offline speech clips prepared ahead, played one after the other.
+"""Voice calling: the hall board's calls said offline, prepared ahead, played one after the other.
 
-- :class:`SpeechRenderer` makes WAV clips with Debian's ``espeak-ng`` (Mandarin voice ``cmn``,
-  optionally English). An announcement is joined from two prepared parts: the number
-  ("请 A零一二 号") rendered when the ticket is issued, and the window ("到 三号窗口 办理")
-  rendered at start-up. Joining is a copy of samples (well under a millisecond), so the
-  speech of a call is ready before the clerk presses the key.
+The speech itself (espeak-ng clips cached on disk, joining, the playback sinks, Mandarin number
+readings) is :mod:`voice`, shared with the kiosk; what is the board's own is here:
+
+- :class:`CallRenderer` says a call in two prepared parts: the number ("请 A零一二 号")
+  rendered when the ticket is issued, and the window ("到 三号窗口 办理") rendered at
+  start-up (Mandarin, optionally English). Joining is a copy of samples (well under a
+  millisecond), so the speech of a call is ready before the clerk presses the key.
 - :class:`Announcer` queues calls and plays them from one worker thread through a sink, so
   announcements never overlap or cut each other; every call is said ``repeats`` times, a
   recall ``recall_repeats`` times; volume scales the samples; in quiet hours the volume is
   ``quiet_volume`` (0: the call is logged and shown but not spoken).
-- Sinks: :class:`AplaySink` (ALSA ``aplay``, when a sound card exists) and
-  :class:`RecordingSink` (no audio device: records what would play, with wall-clock start and
-  end, and waits the clip's duration so that timing stays real).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
-import os
 import queue
-import shutil
-import subprocess
 import threading
 import time
-import wave
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
+from voice.readings import zh_count, zh_spell_number
+from voice.render import SpeechRenderer, join_wavs
+from voice.sinks import Sink
 
 from .model import Call
 
 log = logging.getLogger(__name__)
 
-ZH_DIGITS = "零一二三四五六七八九"
 
-
-def zh_spell_number(number: str) -> str:
-    """A012 -> 'A 零一二' (digits one by one, as halls call them)."""
-    letters = number.rstrip("0123456789")
-    digits = number[len(letters):]
-    return f"{letters} {''.join(ZH_DIGITS[int(c)] for c in digits)}".strip()
-
-
-def zh_count(n: int) -> str:
-    """Window numbers as said in Mandarin: 3 -> 三, 12 -> 十二, 20 -> 二十, 105 -> 一零五."""
-    if n < 10:
-        return ZH_DIGITS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else ZH_DIGITS[tens]) + "十" + (ZH_DIGITS[ones] if ones else "")
-    return "".join(ZH_DIGITS[int(c)] for c in str(n))
-
-
-def wav_duration(path: Path | str) -> float:
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes() / float(w.getframerate())
-
-
-class SpeechRenderer:
-    """espeak-ng clips, cached on disk by text, voice and speed (see the module docstring)."""
+class CallRenderer(SpeechRenderer):
+    """The clips of calls: a number part and a window part per language (see the module docstring)."""
 
     def __init__(
         self,
@@ -77,14 +48,8 @@ class SpeechRenderer:
         speed: int = 150,
         espeak: str | None = None,
     ) -> None:
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(cache_dir, voice_zh=voice_zh, voice_en=voice_en, speed=speed, espeak=espeak)
         self.languages = tuple(languages)
-        self.voices = {"zh": voice_zh, "en": voice_en}
-        self.speed = speed
-        self.espeak = espeak or shutil.which("espeak-ng") or "espeak-ng"
-        self._lock = threading.Lock()
-        self._rendering: dict[Path, threading.Event] = {}
 
     # texts
     def number_texts(self, number: str) -> list[tuple[str, str]]:
@@ -105,39 +70,6 @@ class SpeechRenderer:
                 out.append(("en", f"please go to window {window}."))
         return out
 
-    def _path(self, lang: str, text: str) -> Path:
-        h = hashlib.sha1(f"{self.voices[lang]}|{self.speed}|{text}".encode()).hexdigest()[:16]
-        return self.cache_dir / f"{lang}-{h}.wav"
-
-    def clip(self, lang: str, text: str) -> Path:
-        """The clip of ``text``, rendered now if not cached (only one render per text at a time)."""
-        path = self._path(lang, text)
-        if path.exists():
-            return path
-        with self._lock:
-            busy = self._rendering.get(path)
-            mine = busy is None
-            if mine:
-                busy = self._rendering[path] = threading.Event()
-        if not mine:
-            busy.wait(30)
-            return path
-        try:
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            subprocess.run(
-                [self.espeak, "-v", self.voices[lang], "-s", str(self.speed), "-w", str(tmp), text],
-                check=True, capture_output=True, timeout=30,
-            )
-            os.replace(tmp, path)
-        finally:
-            with self._lock:
-                self._rendering.pop(path, None)
-            busy.set()
-        return path
-
-    def is_ready(self, parts: list[tuple[str, str]]) -> bool:
-        return all(self._path(lang, text).exists() for lang, text in parts)
-
     def prepare_number(self, number: str) -> None:
         for lang, text in self.number_texts(number):
             self.clip(lang, text)
@@ -157,82 +89,6 @@ class SpeechRenderer:
         for lang in self.languages:
             parts += [self.clip(lang, num[lang]), self.clip(lang, win[lang])]
         return join_wavs(parts, out, volume=volume, pause_s=0.15)
-
-
-def join_wavs(parts: list[Path], out: Path, *, volume: float = 1.0, pause_s: float = 0.0) -> Path:
-    """Concatenate mono 16-bit WAVs of one rate (resampling is not needed: one voice engine)."""
-    chunks = []
-    rate = None
-    for p in parts:
-        with wave.open(str(p), "rb") as w:
-            if rate is None:
-                rate = w.getframerate()
-            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-            chunks.append(samples)
-            if pause_s:
-                chunks.append(np.zeros(int(w.getframerate() * pause_s), dtype="<i2"))
-    data = np.concatenate(chunks) if chunks else np.zeros(0, dtype="<i2")
-    if volume != 1.0:
-        data = np.clip(data.astype(np.float32) * max(0.0, volume), -32768, 32767).astype("<i2")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{threading.get_ident()}.tmp")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate or 22050)
-        w.writeframes(data.tobytes())
-    os.replace(tmp, out)
-    return out
-
-
-# ---------------------------------------------------------------------------- sinks
-class Sink(Protocol):
-    def play(self, path: Path, meta: dict[str, Any]) -> None:
-        """Play ``path`` and return when it has finished."""
-
-
-class AplaySink:
-    """ALSA playback through ``aplay`` (Debian alsa-utils)."""
-
-    def __init__(self, device: str | None = None) -> None:
-        self.device = device
-
-    @staticmethod
-    def available() -> bool:
-        snd = Path("/dev/snd")
-        return shutil.which("aplay") is not None and snd.is_dir() and any(snd.glob("pcmC*p"))
-
-    def play(self, path: Path, meta: dict[str, Any]) -> None:
-        cmd = ["aplay", "-q", *(["-D", self.device] if self.device else []), str(path)]
-        subprocess.run(cmd, check=False, timeout=120)
-
-
-class RecordingSink:
-    """No audio device: record each playback (file, call, wall-clock start/end) and take its time.
-
-    ``time_scale`` < 1 shortens the wait (tests); the recorded duration is the clip's real one.
-    """
-
-    def __init__(self, log_path: Path | str | None = None, *, time_scale: float = 1.0) -> None:
-        self.log_path = Path(log_path) if log_path else None
-        self.time_scale = time_scale
-        self.entries: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-
-    def play(self, path: Path, meta: dict[str, Any]) -> None:
-        duration = wav_duration(path)
-        start = time.time()
-        time.sleep(duration * self.time_scale)
-        entry = {**meta, "file": str(path), "duration_s": round(duration, 3), "start": start, "end": time.time()}
-        with self._lock:
-            self.entries.append(entry)
-            if self.log_path is not None:
-                with self.log_path.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-
-def auto_sink(log_path: Path | str | None = None) -> Sink:
-    return AplaySink() if AplaySink.available() else RecordingSink(log_path)
 
 
 # ------------------------------------------------------------------------ announcer
@@ -267,7 +123,7 @@ class Announcer:
 
     def __init__(
         self,
-        renderer: SpeechRenderer,
+        renderer: CallRenderer,
         sink: Sink,
         settings: VoiceSettings | None = None,
         *,

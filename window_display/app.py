@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .kivyenv import prepare_environment, register_fonts
+from kivyenv import prepare_environment, register_fonts
 
 prepare_environment()
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     default_size = "1280x720" if args.screen == "window" else ("1080x1920" if args.portrait else "1920x1080")
     w, h = (int(x) for x in (args.size or default_size).lower().split("x"))
     os.environ.setdefault("KIVY_WINDOW_SIZE", f"{w}x{h}")
-    from .kivyenv import prepare_environment
+    from kivyenv import prepare_environment
 
     prepare_environment()
     from kivy.config import Config
@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     Config.set("graphics", "height", str(h))
     Config.set("graphics", "fullscreen", "auto" if args.fullscreen else "0")
 
-    from .announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings, auto_sink
+    from voice.sinks import RecordingSink, auto_sink
+
+    from .announcer import Announcer, CallRenderer, VoiceSettings
     from .runtime import DisplayLink, Endpoints
 
     name = args.name or ("board-1" if args.screen == "board" else f"window-{args.number}")
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     announcer = None
     if args.voice:
         args.audio_dir.mkdir(parents=True, exist_ok=True)
-        renderer = SpeechRenderer(args.audio_dir, languages=("zh", "en") if args.english else ("zh",))
+        renderer = CallRenderer(args.audio_dir, languages=("zh", "en") if args.english else ("zh",))
         log_path = args.audio_dir / "playback.jsonl"
         sink = RecordingSink(log_path) if args.sink == "record" else auto_sink(log_path)
         settings = VoiceSettings(

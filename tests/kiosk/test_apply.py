@@ -212,7 +212,7 @@ def window() -> Any:
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
-    from window_display.kivyenv import register_fonts
+    from kivyenv import register_fonts
 
     register_fonts()
     EventLoop.ensure_window()

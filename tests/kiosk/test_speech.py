@@ -20,7 +20,7 @@ from kiosk.speech import (
     en_number_text,
     zh_number_text,
 )
-from window_display.announcer import RecordingSink
+from voice.sinks import RecordingSink
 
 
 def samples(path: Path) -> np.ndarray:

@@ -29,7 +29,7 @@ def kivy_window():  # type: ignore[no-untyped-def]
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
-    from window_display.kivyenv import register_fonts
+    from kivyenv import register_fonts
 
     register_fonts()
     EventLoop.ensure_window()

@@ -13,7 +13,8 @@ import requests
 from PIL import Image
 
 from tests.support.hall import HallProcess
-from window_display.announcer import Announcer, RecordingSink, SpeechRenderer, VoiceSettings
+from voice.sinks import RecordingSink
+from window_display.announcer import Announcer, CallRenderer, VoiceSettings
 from window_display.runtime import DisplayLink, Endpoints
 
 TIME_SCALE = 0.05  # the recording sink waits 5 % of each clip's real length
@@ -28,7 +29,7 @@ def endpoints(hall: HallProcess, name: str | None, pub: str | None = None) -> En
 def make_announcer(voice_dir: Path, **settings: Any) -> tuple[Announcer, RecordingSink]:
     sink = RecordingSink(voice_dir / "playback.jsonl", time_scale=TIME_SCALE)
     settings.setdefault("pause_s", 0.2)
-    return Announcer(SpeechRenderer(voice_dir), sink, VoiceSettings(**settings)), sink
+    return Announcer(CallRenderer(voice_dir), sink, VoiceSettings(**settings)), sink
 
 
 @dataclass

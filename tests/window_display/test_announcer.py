@@ -11,14 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from tests.window_display.rig import make_announcer
-from window_display.announcer import (
-    SpeechRenderer,
-    VoiceSettings,
-    join_wavs,
-    wav_duration,
-    zh_count,
-    zh_spell_number,
-)
+from voice.readings import zh_count, zh_spell_number
+from voice.render import join_wavs, wav_duration
+from window_display.announcer import CallRenderer, VoiceSettings
 from window_display.model import Call
 
 
@@ -34,7 +29,7 @@ def test_numbers_are_said_as_halls_say_them() -> None:
 
 
 def test_clips_are_real_speech_and_joined(tmp_path: Path) -> None:
-    r = SpeechRenderer(tmp_path, languages=("zh", "en"))
+    r = CallRenderer(tmp_path, languages=("zh", "en"))
     assert r.number_texts("A012") == [("zh", "请 A 零一二 号"), ("en", "Number A 0 1 2,")]
     assert r.window_texts(3) == [("zh", "到 三号窗口 办理"), ("en", "please go to window 3.")]
     assert not r.number_ready("A012", 3)

@@ -27,7 +27,7 @@ from tests.window_display.rig import (
     share,
     shoot,
 )
-from window_display.announcer import wav_duration
+from voice.render import wav_duration
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Kivy set-up shared by the screens: environment before import, and a CJK default font.
+"""Kivy set-up the kiosk and the window displays share: environment before import, CJK default font.
 
 Call :func:`prepare_environment` before anything imports ``kivy`` and :func:`register_fonts`
 after; both are idempotent.
@@ -27,7 +27,7 @@ def prepare_environment(*, headless: bool | None = None) -> None:
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     if "KIVY_HOME" not in os.environ:
-        home = Path(tempfile.gettempdir()) / f"window-display-kivy-{os.getuid()}"
+        home = Path(tempfile.gettempdir()) / f"hall-kivy-{os.getuid()}"
         home.mkdir(exist_ok=True)
         os.environ["KIVY_HOME"] = str(home)
     if headless is None:
