@@ -210,4 +210,4 @@ def texts_zh(key: str) -> str:
     """Complaints are stored in Chinese whatever the screen's language: the hall reads them."""
     from .. import texts
 
-    return texts.t(key, "zh")
+    return texts.T(key, "zh")
