@@ -167,6 +167,11 @@ class KioskApp(App):
         if self.speech is not None and text:
             self.speech.say(text, lang=self.lang)
 
+    def say_number(self, number: str) -> None:
+        """A ticket number digit by digit (A 零 一 二 号), as the hall board will call it."""
+        if self.speech is not None and number:
+            self.speech.say_number(number, lang=self.lang)
+
     # ------------------------------------------------------------- navigation
     @property
     def home_screen(self) -> str:
@@ -193,6 +198,8 @@ class KioskApp(App):
 
     def end_visit(self) -> None:
         """Personal data cleared, normal mode, Chinese, home (idle, or 结束 at the end)."""
+        if self.speech is not None:
+            self.speech.cancel()  # nothing of this visitor is said to the next one
         self.visit.clear()
         if self.elder:
             self.set_elder(False)

@@ -152,7 +152,6 @@ TEXTS: dict[str, Text] = {
                              "The ticket could not be printed: remember the number or photograph the QR code"),
     "no_printer": Text("本机没有打印机", "This kiosk has no printer"),
     "scan_to_follow": Text("手机扫码查看排队进度", "Scan to follow the queue on your phone"),
-    "speak_ticket": Text("您的号码是 {number}，请留意叫号", "Your number is {number}. Please listen for the call"),
     "appointment_offer": Text("可以预约 {day} {slot} 时段办理", "You can book {day}, {slot}"),
     "appointment_later": Text("请改日再来或在网上预约", "Please come back another day or book online"),
     "book_slot": Text("刷身份证预约此时段", "Book this slot with my ID card"),

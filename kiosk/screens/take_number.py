@@ -221,7 +221,7 @@ class TicketScreen(KioskScreen):
     def on_enter(self, *_a: Any) -> None:
         t = self.app.visit.ticket
         if self.app.elder and t:
-            self.app.say(self.app.tr("speak_ticket", number=t["number"]))
+            self.app.say_number(t["number"])
 
     def url(self) -> str:
         t = self.app.visit.ticket or {}
