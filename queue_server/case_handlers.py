@@ -34,6 +34,7 @@ from .cases import (
     CaseState,
     Certificate,
     Channel,
+    ComplaintCategory,
     Party,
     Role,
     Source,
@@ -41,6 +42,7 @@ from .cases import (
     Where,
 )
 from .cases.certificates import certificate_number
+from .cases.evaluation import complaint_category
 from .engine.errors import EngineError, bad_request, not_found
 from .handlers import (
     CODE_ALPHABET,
@@ -1078,17 +1080,36 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
 
 @case_handler("complaint.file", role="public", mutates=True)
 def complaint_file(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    """A complaint from the kiosk or the web; about a case when its number and check code are given."""
+    """A complaint from the kiosk or the web; about a case when its number and check code are given.
+
+    ``category`` is one of ``ComplaintCategory`` (default "other"); ``phone`` the number the hall
+    answers on: required at a kiosk (the visitor leaves no other way to be reached), optional
+    on the web. The phone is stored encrypted and shown masked, like an application's phone."""
     text = _str(body, "text", max_len=2000, multiline=True)
     assert text is not None
+    raw = body.get("category")
+    category = ComplaintCategory.OTHER if raw is None or raw == "" else complaint_category(raw)
+    source = _source(actor)
+    phone = _code(body, "phone", inputs.PHONE, required=source is Source.KIOSK)
     subject = Subject("case", _visitor_case(svc, body, actor)) if body.get("case") else None
     complaint_id = f"TS-{_today(svc, now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
-    co = case_store(svc).file_complaint(complaint_id, text, _source(actor), now, subject=subject)
+    co = case_store(svc).file_complaint(
+        complaint_id,
+        text,
+        source,
+        now,
+        subject=subject,
+        category=category,
+        phone_cipher=svc.privacy.encrypt_text(phone) if phone else None,
+    )
     return {
         "id": co.id,
         "state": co.state.value,
         "accept_due": co.accept_due.isoformat() if co.accept_due else None,
         "case": subject.id if subject else None,
+        "category": co.category.value,
+        "category_label": co.category.label,
+        "phone": masked_phone(phone) if phone else None,
     }
 
 

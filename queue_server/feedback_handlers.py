@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import inputs
+from .appfields import masked_phone
 from .case_handlers import _today, case_handler, case_store
 from .cases import Complaint, ComplaintState, Evaluation
 from .engine.errors import EngineError, bad_request
@@ -89,7 +90,11 @@ def complaint_view(svc: HallService, co: Complaint, today: date) -> dict[str, An
         "id": co.id,
         "state": co.state.value,
         "state_label": COMPLAINT_STATE_LABEL[co.state],
+        "category": co.category.value,
+        "category_label": co.category.label,
         "text": co.text,
+        # the number to answer on, masked as staff see an application's phone (appfields)
+        "phone": masked_phone(svc.privacy.decrypt(co.phone_cipher)) if co.phone_cipher else None,
         "source": co.source.value,
         "case": co.subject.id if co.subject and co.subject.kind == "case" else None,
         "ticket": co.subject.id if co.subject and co.subject.kind == "ticket" else None,

@@ -120,6 +120,14 @@ TOKEN = _p(r"[A-Za-z0-9_-]{1,64}", "the token printed on the slip", "票据上�
 CHECK_CODE = _p(r"[A-Za-z0-9]{1,16}", "a check code of letters and digits", "由字母和数字组成的查询码")
 DAY = _p(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date like 2026-11-26", "日期，如 2026-11-26")
 SLOT = _p(r"[0-9]{2}:[0-9]{2}", "a time like 09:00", "时间，如 09:00")
+#: A phone number to call a visitor back on (a complaint's): a mobile number, or a landline
+#: with its 区号 (3 or 4 digits from 0), a hyphen or not, 7 or 8 digits; no extension.
+PHONE = _p(
+    r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}",
+    "a mobile number (11 digits from 1) or a landline like 0755-26010101",
+    "11位手机号码或座机号码（如 0755-26010101）",
+    max_len=20,
+)
 #: One of a fixed set of words (channel, decision, outcome, state, priority): checked by the
 #: handler afterwards, and then safe to name in its message.
 WORD = _p(r"[a-z][a-z_]{0,31}", "a lower-case word", "小写英文单词")
@@ -278,6 +286,7 @@ __all__ = [
     "MATERIAL",
     "MAX_INT_DIGITS",
     "MIME",
+    "PHONE",
     "SHA256",
     "SLOT",
     "TICKET_ID",

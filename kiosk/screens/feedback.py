@@ -26,7 +26,7 @@ LEVELS = {  # best first, as on the evaluation keypad
 }
 CATEGORIES = ("attitude", "efficiency", "discipline", "facilities", "other")
 PHRASES = ("waited_long", "unclear_answer", "sent_away", "rude", "asked_again", "kiosk_broken")
-PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}", re.ASCII)  # as the server checks it (inputs.PHONE)
 
 
 class RateScreen(KioskScreen):
@@ -187,10 +187,8 @@ class ComplaintScreen(KioskScreen):
             app.notify(app.tr("complaint_need_phone"), alert=True)
             return None
         what = "；".join([*said, typed] if typed else said)
-        # The server keeps a complaint's text only (yet): category and phone go into it, so the
-        # hall has the number to answer on.
-        text = f"【{texts_zh(f'complaint_{self.category}')}】{what}（联系电话 {phone}）"
-        return {"text": text}
+        # Category and phone are the complaint's own fields: the server keeps the phone encrypted.
+        return {"category": self.category, "text": what, "phone": phone}
 
     def submit(self) -> None:
         body = self.body()

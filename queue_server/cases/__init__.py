@@ -16,7 +16,16 @@ from .certificates import (
     verification_url,
 )
 from .deadlines import Card, CardRule, Clock, Pause, Watch, supervision_list
-from .evaluation import Complaint, ComplaintState, Evaluation, Feedback, Level, Source, Subject
+from .evaluation import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintState,
+    Evaluation,
+    Feedback,
+    Level,
+    Source,
+    Subject,
+)
 from .lifecycle import (
     Case,
     CaseBook,
@@ -46,6 +55,7 @@ __all__ = [
     "Channel",
     "Clock",
     "Complaint",
+    "ComplaintCategory",
     "ComplaintState",
     "Decision",
     "Evaluation",

@@ -89,6 +89,43 @@ class ComplaintState(StrEnum):
     CLOSED = "closed"
 
 
+class ComplaintCategory(StrEnum):
+    """What a complaint is about (投诉类别), as the kiosk's complaint screen offers them."""
+
+    ATTITUDE = "attitude"  # 服务态度
+    EFFICIENCY = "efficiency"  # 办事效率
+    DISCIPLINE = "discipline"  # 工作纪律
+    FACILITIES = "facilities"  # 环境设施
+    OTHER = "other"  # 其他
+
+    @property
+    def label(self) -> dict[str, str]:
+        return COMPLAINT_CATEGORY_LABEL[self]
+
+
+COMPLAINT_CATEGORY_LABEL = {
+    ComplaintCategory.ATTITUDE: {"zh": "服务态度", "en": "Service attitude"},
+    ComplaintCategory.EFFICIENCY: {"zh": "办事效率", "en": "Efficiency"},
+    ComplaintCategory.DISCIPLINE: {"zh": "工作纪律", "en": "Work discipline"},
+    ComplaintCategory.FACILITIES: {"zh": "环境设施", "en": "Facilities"},
+    ComplaintCategory.OTHER: {"zh": "其他", "en": "Other"},
+}
+
+
+def complaint_category(value: object) -> ComplaintCategory:
+    """``value`` as a category, or a ``bad_request`` naming the field ``category`` and the
+    choices (never quoting the value: it may be anything typed into the wrong field)."""
+    try:
+        return ComplaintCategory(value.strip() if isinstance(value, str) else value)
+    except (ValueError, TypeError):
+        raise bad_request(
+            "category must be one of " + ", ".join(c.value for c in ComplaintCategory),
+            "投诉类别（category）应为以下之一："
+            + "、".join(f"{c.value}（{c.label['zh']}）" for c in ComplaintCategory),
+            field="category",
+        ) from None
+
+
 @dataclass(slots=True)
 class Complaint:
     id: str
@@ -98,6 +135,8 @@ class Complaint:
     filed_on: date
     accept_due: date
     subject: Subject | None = None
+    category: ComplaintCategory = ComplaintCategory.OTHER
+    phone_cipher: str | None = None  # the number to answer on, encrypted (privacy.encrypt_text)
     state: ComplaintState = ComplaintState.FILED
     handler: str | None = None
     answer_due: date | None = None
@@ -218,7 +257,10 @@ class Feedback:
         now: float,
         *,
         subject: Subject | None = None,
+        category: ComplaintCategory | str = ComplaintCategory.OTHER,
+        phone_cipher: str | None = None,
     ) -> list[Event]:
+        """``phone_cipher`` is the caller's: the core never sees the number in clear."""
         if complaint_id in self.complaints:
             raise conflict(f"complaint {complaint_id} exists", f"投诉 {complaint_id} 已存在")
         if not text.strip():
@@ -227,6 +269,7 @@ class Feedback:
             src = Source(source)
         except ValueError:
             raise bad_request(f"unknown complaint source {source!r}", f"未知的投诉渠道 {source!r}") from None
+        cat = complaint_category(category)
         accept_due = self.calendar.add_workdays(self.day(now), self.complaint_accept_days)
         return [
             Event(
@@ -237,6 +280,8 @@ class Feedback:
                     "text": text.strip(),
                     "source": src.value,
                     "subject": [subject.kind, subject.id] if subject else None,
+                    "category": cat.value,
+                    "phone_cipher": phone_cipher,
                     "accept_due": accept_due.isoformat(),
                 },
             )
@@ -312,6 +357,8 @@ class Feedback:
                 filed_on=self.day(e.at),
                 accept_due=date.fromisoformat(d["accept_due"]),
                 subject=Subject(*d["subject"]) if d.get("subject") else None,
+                category=ComplaintCategory(d.get("category", "other")),
+                phone_cipher=d.get("phone_cipher"),
             )
             c.history.append((ComplaintState.FILED, e.at, ""))
             self.complaints[c.id] = c

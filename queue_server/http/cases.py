@@ -146,7 +146,9 @@ def certificate_verify(number: str):  # type: ignore[no-untyped-def]
 def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the case endpoints for ``openapi_document()``."""
     from .. import inputs
+    from .openapi import COMPLAINT_CATEGORY as complaint_category
     from .openapi import ID_NUMBER, ITEM, OBJ, WINDOW, _op, _path_param, _query, code_schema
+    from .openapi import MASKED_PHONE as masked_phone
 
     case = {"$ref": "#/components/schemas/Case"}
     progress = {"$ref": "#/components/schemas/CaseProgress"}
@@ -429,8 +431,21 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "/complaints": {
             "post": _op(
-                "File a complaint (about a case with its number and check code)",
-                OBJ,
+                "File a complaint (about a case with its number and check code), with its category "
+                "and the phone number to answer on (required from a kiosk; stored encrypted, shown masked)",
+                {
+                    "type": "object",
+                    "required": ["id", "state", "accept_due", "case", "category", "category_label", "phone"],
+                    "properties": {
+                        "id": {"type": "string", "examples": ["TS-20261126-1A2B3C4D"]},
+                        "state": {"type": "string", "enum": ["filed"]},
+                        "accept_due": {"type": "string", "format": "date"},
+                        "case": {"type": ["string", "null"]},
+                        "category": complaint_category,
+                        "category_label": {"$ref": "#/components/schemas/Label"},
+                        "phone": masked_phone,
+                    },
+                },
                 errors=gated,
                 status=201,
                 idempotent=True,
@@ -439,6 +454,8 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                     "required": ["text"],
                     "properties": {
                         "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+                        "category": {**complaint_category, "default": "other"},
+                        "phone": code_schema(inputs.PHONE, examples=["13812345678", "0755-26010101"]),
                         "case": {"type": "string"},
                         "code": {"type": "string"},
                     },

@@ -107,7 +107,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the manager endpoints for ``openapi_document()``. ``/complaints``
     also has the public POST of ``case_paths()``: the caller merges per method."""
     from .. import inputs
-    from .openapi import BLANK, OBJ, _op, _path_param, _query, code_schema
+    from .openapi import BLANK, COMPLAINT_CATEGORY, MASKED_PHONE, OBJ, _op, _path_param, _query, code_schema
 
     complaint = {"$ref": "#/components/schemas/Complaint"}
     follow_up = {"$ref": "#/components/schemas/FollowUp"}
@@ -150,12 +150,18 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "Complaint": {
             "type": "object",
-            "required": ["id", "state", "state_label", "text", "accept_due", "due", "overdue", "history"],
+            "required": [
+                "id", "state", "state_label", "category", "category_label", "text", "phone", "accept_due", "due",
+                "overdue", "history",
+            ],
             "properties": {
                 "id": {"type": "string"},
                 "state": {"type": "string", "enum": ["filed", "accepted", "answered", "closed"]},
                 "state_label": label,
+                "category": COMPLAINT_CATEGORY,
+                "category_label": label,
                 "text": {"type": "string"},
+                "phone": {**MASKED_PHONE, "description": "the number to answer on, masked: 138****5678"},
                 "source": {"type": "string", "enum": ["kiosk", "keypad", "web"]},
                 "case": {"type": ["string", "null"]},
                 "ticket": {"type": ["string", "null"]},

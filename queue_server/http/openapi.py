@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from .. import inputs
+from ..cases.evaluation import COMPLAINT_CATEGORY_LABEL
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -76,6 +77,13 @@ def code_schema(p: inputs.Pattern, **extra: Any) -> dict[str, Any]:
 BLANK = {"const": ""}
 
 OBJ = {"type": "object"}
+#: A complaint's category (``cases.ComplaintCategory``), and a phone number as replies show it.
+COMPLAINT_CATEGORY = {
+    "type": "string",
+    "enum": [c.value for c in COMPLAINT_CATEGORY_LABEL],
+    "description": ", ".join(f"{c.value}: {lb['zh']} ({lb['en']})" for c, lb in COMPLAINT_CATEGORY_LABEL.items()),
+}
+MASKED_PHONE = {"type": ["string", "null"], "description": "masked: 138****5678", "examples": ["138****5678"]}
 TICKET = {"$ref": "#/components/schemas/Ticket"}
 WINDOW = {"type": "integer", "minimum": inputs.WINDOW_MIN, "maximum": inputs.WINDOW_MAX}
 WINDOW_N = _path_param("number", WINDOW)

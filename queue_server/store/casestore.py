@@ -51,6 +51,7 @@ from ..cases import (
     Certificate,
     CertificateRegistry,
     Complaint,
+    ComplaintCategory,
     ComplaintState,
     Evaluation,
     Feedback,
@@ -181,6 +182,8 @@ def complaint_from_row(r: Any, tz: ZoneInfo) -> Complaint:
         filed_on=datetime.fromtimestamp(r.filed_at, tz).date(),
         accept_due=r.accept_due,
         subject=Subject(r.subject_kind, r.subject_id) if r.subject_kind else None,
+        category=ComplaintCategory(r.category),
+        phone_cipher=r.phone_cipher,
         state=ComplaintState(r.state),
         handler=r.handler,
         answer_due=r.answer_due,
@@ -950,9 +953,16 @@ class CaseStore:
         now: float,
         *,
         subject: Subject | None = None,
+        category: ComplaintCategory | str = ComplaintCategory.OTHER,
+        phone_cipher: str | None = None,
     ) -> Complaint:
+        """``phone_cipher``: the number to answer on, encrypted by the caller (the store holds no key)."""
         fb = self._feedback()
-        fb.apply_all(fb.file_complaint(complaint_id, text, source, now, subject=subject))
+        fb.apply_all(
+            fb.file_complaint(
+                complaint_id, text, source, now, subject=subject, category=category, phone_cipher=phone_cipher
+            )
+        )
         co = fb.complaints[complaint_id]
         try:
             with self.engine.begin() as c:
@@ -965,6 +975,8 @@ class CaseStore:
                         accept_due=co.accept_due,
                         subject_kind=co.subject.kind if co.subject else None,
                         subject_id=co.subject.id if co.subject else None,
+                        category=co.category.value,
+                        phone_cipher=co.phone_cipher,
                         state=co.state.value,
                         history={"steps": [[s.value, at, by] for s, at, by in co.history]},
                     )

@@ -363,6 +363,10 @@ class ComplaintRow(Base):
     accept_due: Mapped[date] = mapped_column(Date)
     subject_kind: Mapped[str | None] = mapped_column(String(8), nullable=True)
     subject_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # ``cases.ComplaintCategory``; complaints filed before revision 0009 are "other"
+    category: Mapped[str] = mapped_column(String(12), server_default="other")
+    # the number to answer on, encrypted (``Privacy.encrypt_text``); shown masked
+    phone_cipher: Mapped[str | None] = mapped_column(Text, nullable=True)
     state: Mapped[str] = mapped_column(String(10))
     handler: Mapped[str | None] = mapped_column(String(32), nullable=True)
     answer_due: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from queue_server.cases import ComplaintState, Feedback, Level, Source, Subject
+from queue_server.cases import ComplaintCategory, ComplaintState, Feedback, Level, Source, Subject
 from queue_server.engine.errors import EngineError
 
 from . import CAL, ts
@@ -109,3 +109,21 @@ def test_a_complaint_goes_filed_accepted_answered_closed_with_deadlines() -> Non
     with pytest.raises(EngineError) as err:
         fb.file_complaint("T2", "", "web", 0.0)
     assert err.value.code == "bad_request"
+
+
+def test_a_complaint_has_a_category_and_keeps_its_phone_as_given_encrypted() -> None:
+    fb = feedback()
+    fb.apply_all(fb.file_complaint("T1", "等候时间过长", "kiosk", ts(2025, 1, 24)))
+    assert fb.complaints["T1"].category is ComplaintCategory.OTHER and fb.complaints["T1"].phone_cipher is None
+    fb.apply_all(
+        fb.file_complaint("T2", "态度生硬", "kiosk", ts(2025, 1, 24), category="attitude", phone_cipher="gAAA-cipher")
+    )
+    c = fb.complaints["T2"]
+    assert c.category is ComplaintCategory.ATTITUDE and c.phone_cipher == "gAAA-cipher"
+    assert c.category.label == {"zh": "服务态度", "en": "Service attitude"}
+    assert [k.label["zh"] for k in ComplaintCategory] == ["服务态度", "办事效率", "工作纪律", "环境设施", "其他"]
+    for bad in ("rude", "Attitude!", 3, None):
+        with pytest.raises(EngineError) as err:
+            fb.file_complaint("T3", "x", "web", 0.0, category=bad)  # type: ignore[arg-type]
+        assert err.value.code == "bad_request" and err.value.details == {"field": "category"}
+        assert "attitude" in err.value.message and "服务态度" in err.value.message_zh

@@ -24,7 +24,9 @@ def lists(url: str, engines: list[Engine]) -> None:
     fb = FeedbackStore(store.engine)
 
     # ---- complaints: one waiting to be accepted, one being answered, one closed, one new
-    store.file_complaint("TS-1", "排队太久", Source.KIOSK, jan(6))
+    store.file_complaint(
+        "TS-1", "排队太久", Source.KIOSK, jan(6), category="efficiency", phone_cipher="sealed-elsewhere"
+    )
     store.file_complaint("TS-2", "态度不好", Source.WEB, jan(6, 11), subject=Subject("case", "K1"))
     store.accept_complaint("TS-2", "c01", jan(7))
     store.file_complaint("TS-3", "空调太冷", Source.WEB, jan(6, 12))
@@ -43,6 +45,9 @@ def lists(url: str, engines: list[Engine]) -> None:
     assert everything[1] == store.complaint("TS-2") and everything[2].answer == "已调整温度"
     # TS-1 had to be accepted within 2 working days (by Wednesday the 8th)
     assert everything[0].accept_due == date(2025, 1, 8)
+    # category and the (caller-encrypted) phone come back from the row; without them: "other", none
+    assert (everything[0].category.value, everything[0].phone_cipher) == ("efficiency", "sealed-elsewhere")
+    assert (everything[1].category.value, everything[1].phone_cipher) == ("other", None)
     late, n_late = fb.complaints(overdue_on=date(2025, 1, 14))
     assert [c.id for c in late] == ["TS-1"] and n_late == 1
     assert fb.complaints(overdue_on=date(2025, 1, 8))[0] == []  # due that day: not late yet

@@ -148,6 +148,15 @@ BAD_INPUTS: list[BadInput] = [
     both("C1 control U+0085 in a complaint", "/complaints", "complaint.file", b'{"text": "a\\u0085b"}'),
     both("U+2067 isolate in a complaint", "/complaints", "complaint.file", b'{"text": "a\\u2067b"}'),
     both("noncharacter U+FFFE in a complaint", "/complaints", "complaint.file", b'{"text": "a\\ufffeb"}'),
+    both("ID number as a complaint's phone", "/complaints", "complaint.file",
+         b'{"text": "x", "phone": "' + ID.encode() + b'"}', secret=ID),
+    both("Arabic-Indic digits in a complaint's phone", "/complaints", "complaint.file",
+         b'{"text": "x", "phone": "1' + (ARABIC_3 * 10).encode() + b'"}'),
+    both("a complaint's phone as a number", "/complaints", "complaint.file", b'{"text": "x", "phone": 13812345678}'),
+    both("ID number as a complaint's category", "/complaints", "complaint.file",
+         b'{"text": "x", "phone": "13812345678", "category": "' + ID.encode() + b'"}', secret=ID),
+    both("a complaint's category as an object", "/complaints", "complaint.file",
+         b'{"text": "x", "phone": "13812345678", "category": {"zh": "\\u670d\\u52a1\\u6001\\u5ea6"}}'),
     both("escape ESC in a comment", "/tickets/" + TICKET + "/rate", "ticket.rate",
          b'{"ticket": "' + TICKET.encode() + b'", "level": 5, "comment": "\\u001b[2J"}'),
     BadInput(
@@ -270,7 +279,7 @@ BAD_INPUTS: list[BadInput] = [
     BadInput(
         "ID number as a complaint number",
         Http("GET", f"/complaints/{ID}", role="manager"),
-        Wire("complaint.file", b'{"text": "x", "case": "' + ID.encode() + b'"}'),
+        Wire("complaint.file", b'{"text": "x", "phone": "13812345678", "case": "' + ID.encode() + b'"}'),
         secret=ID,
     ),
     BadInput(

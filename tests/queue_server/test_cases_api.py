@@ -293,8 +293,15 @@ def test_kiosk_queries_progress_rates_complains_and_prints_certificates(hall: Ha
         )
         assert rated["level"] == 2 and rated["follow_up_due"]  # a bad rating opens a follow-up
         assert k.request("case.rate", {"case": cid, "code": code, "level": 2}, key="kiosk-rate-0001") == rated
-        complaint = k.request("complaint.file", {"text": "窗口人员态度不好", "case": cid, "code": code})
+        with pytest.raises(RequestFailed) as no_phone:  # a kiosk's complaint: the number to answer on
+            k.request("complaint.file", {"text": "窗口人员态度不好", "case": cid, "code": code})
+        assert no_phone.value.code == "bad_request" and no_phone.value.details == {"field": "phone"}
+        complaint = k.request(
+            "complaint.file",
+            {"category": "attitude", "text": "窗口人员态度不好", "phone": "13812345678", "case": cid, "code": code},
+        )
         assert complaint["state"] == "filed" and complaint["case"] == cid and complaint["accept_due"]
+        assert complaint["category"] == "attitude" and complaint["phone"] == "138****5678"
         certs = k.request("certificate.list", {"id_number": holder})["certificates"]
         assert [c["case"] for c in certs] == [cid] and certs[0]["type"] == "physician_licence"
         number = certs[0]["number"]

@@ -96,12 +96,49 @@ def test_text_with_control_bidirectional_or_noncharacters_is_refused(
 
 def test_emoji_cjk_and_line_breaks_of_multi_line_text_are_kept(svc: HallService) -> None:
     text = "窗口服务很好👍 👨\u200d👩\u200d👧 ❤️\n第二行\t有制表符\r\n第三行"
-    out = run(svc, "complaint.file", {"text": text})
+    out = run(svc, "complaint.file", {"text": text, "category": "other", "phone": "13812345678"})
     assert out.ok, out
     stored = case_store(svc).complaint(out.body["id"]).text  # type: ignore[index]
     assert stored == text.replace("\r\n", "\n")  # one line end, \n; otherwise exactly as typed (no NFC)
     notices = [{"zh": "今日🎉16:30停止取号", "en": "No new numbers after 16:30"}]
     assert run(svc, "hall.set_notices", {"notices": notices}, SYSTEM).ok
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category": "rude"}, "category"),
+        ({"category": "ATTITUDE"}, "category"),
+        ({"category": ["attitude"]}, "category"),
+        ({"category": "attitude", "phone": None}, "phone"),  # a kiosk's complaint needs the number to answer on
+        ({"phone": "1381234567"}, "phone"),  # 10 digits
+        ({"phone": "12812345678"}, "phone"),  # no mobile number starts 12
+        ({"phone": "0755-260101"}, "phone"),  # 6 digits after the area code
+        ({"phone": "0755-26010101-123"}, "phone"),  # no extension
+        ({"phone": "\u0661\u0663\u0668" + "12345678"}, "phone"),  # Arabic-Indic digits
+        ({"phone": 13812345678}, "phone"),
+        ({"phone": ID}, "phone"),
+    ],
+)
+def test_a_complaint_with_a_bad_category_or_phone_is_refused_naming_the_field(
+    svc: HallService, body: dict[str, Any], field: str
+) -> None:
+    out = refused(svc, "complaint.file", {"text": "窗口态度差", "phone": "13812345678", **body}, field)
+    assert ID not in out.message + out.message_zh and "1381234567" not in out.message + out.message_zh
+    if field == "category":
+        assert "attitude, efficiency, discipline, facilities, other" in out.message and "服务态度" in out.message_zh
+
+
+def test_a_complaint_keeps_its_category_and_its_phone_encrypted(svc: HallService) -> None:
+    web = Actor("anonymous", "web", "public")
+    out = run(svc, "complaint.file", {"text": "空调太冷"}, web)  # the web: no category, no phone
+    assert out.ok and out.body["category"] == "other" and out.body["phone"] is None, out  # type: ignore[index]
+    out = run(svc, "complaint.file", {"text": "态度差", "category": " attitude ", "phone": " 0755-26010101 "})
+    assert out.ok and out.body["category_label"] == {"zh": "服务态度", "en": "Service attitude"}, out  # type: ignore[index]
+    assert out.body["phone"] == "0755-****0101"  # type: ignore[index]
+    co = case_store(svc).complaint(out.body["id"])  # type: ignore[index]
+    assert co.category.value == "attitude" and co.phone_cipher and "26010101" not in co.phone_cipher
+    assert svc.privacy.decrypt(co.phone_cipher) == "0755-26010101"
 
 
 # ------------------------------------------------------------------ codes
