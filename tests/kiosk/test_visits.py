@@ -214,7 +214,29 @@ def test_a_rating_and_a_complaint_reach_the_hall(hall: HallProcess, rig: KioskRi
     rig.tap_text("提交投诉")
     rig.pump(lambda: rig.shows("投诉已受理"))
     listed = call(hall, "GET", "/complaints", "manager")
-    assert "等候时间太长" in str(listed)
+    mine = [c for c in listed["complaints"] if c["text"] == "等候时间太长"]
+    assert [(c["category"], c["phone"]) for c in mine] == [("attitude", "138****5678")]
+
+
+def test_a_complaint_needs_a_category_what_happened_and_a_phone(rig: KioskRig) -> None:
+    rig.tap_text("投诉建议")
+    rig.at("complaint")
+    s = rig.screen
+
+    def refused(message: str) -> bool:
+        said = [t for o in rig.overlays() for t in rig.texts(o)]
+        rig.dismiss_overlays()
+        return message in said
+
+    assert s.body() is None and refused("请选择投诉类别")
+    s.choose("facilities")
+    assert s.body() is None and refused("请选择或填写发生了什么")
+    s.ids.text.text = "空调太冷"
+    for bad in ("", "1381234567", "12812345678", "\uff11\uff13\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18"):
+        s.ids.phone.text = bad
+        assert s.body() is None and refused("请填写可以联系到您的电话号码")
+    s.ids.phone.text = "0755-26010101"
+    assert s.body() == {"category": "facilities", "text": "空调太冷", "phone": "0755-26010101"}
 
 
 def test_help_is_on_the_managers_list(hall: HallProcess, rig: KioskRig) -> None:
