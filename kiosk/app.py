@@ -53,7 +53,9 @@ def post(fn: Callable[[], None]) -> None:
 class KioskApp(App):
     lang = StringProperty("zh")
     elder = BooleanProperty(False)
-    sizes = ObjectProperty(theme.NORMAL)
+    # rebind: kv rules read ``app.sizes.main``; without it Kivy binds nothing on that chain
+    # (its last link is a plain value) and elder mode would not resize what the rules size.
+    sizes = ObjectProperty(theme.NORMAL, rebind=True)
     banner = StringProperty("")
     hall_name = StringProperty("")
     waiting_text = StringProperty("")
