@@ -86,20 +86,20 @@ class Keyboard(BoxLayout):
         super().__init__(**kw)
         self.orientation = "vertical"
         self.on_candidate: Callable[[str], None] | None = None
-        self.built_for: object = None  # the app's sizes the keys were laid out with
         self.bar = BoxLayout(size_hint_y=None, spacing=dp(6))
         self.add_widget(self.bar)
         self.keys = BoxLayout(orientation="vertical", spacing=dp(6))
         self.add_widget(self.keys)
-        Clock.schedule_once(lambda _dt: self._build(), 0)
+        # Built on the next frame (the app's texts are there then), again whenever elder mode
+        # changes the sizes or the keyboard changes between letters and digits.
+        App.get_running_app().fbind("sizes", self.rebuild)
+        self.rebuild()
 
-    def rebuild(self) -> None:
-        """Lay the keys out again (elder mode changed the sizes since they were built)."""
+    def rebuild(self, *_a: object) -> None:
         Clock.schedule_once(lambda _dt: self._build(), 0)
 
     def _build(self) -> None:
         app = App.get_running_app()
-        self.built_for = app.sizes
         self.keys.clear_widgets()
         rows = list(DIGIT_ROWS if self.digits_only else KEY_ROWS)
         for row in rows:
@@ -126,7 +126,7 @@ class Keyboard(BoxLayout):
         return b
 
     def on_digits_only(self, *_a: object) -> None:
-        Clock.schedule_once(lambda _dt: self._build(), 0)
+        self.rebuild()
 
     def on_candidates(self, _w: object, candidates: list[tuple[str, str]]) -> None:
         app = App.get_running_app()

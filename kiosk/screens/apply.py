@@ -166,8 +166,6 @@ class ApplyCardScreen(ApplyBase):
             b.bind(on_release=lambda btn: self.focus_on(btn.ref))
             form.add_widget(b)
         kb = self.keyboard
-        if kb.built_for is not app.sizes:
-            kb.rebuild()
         kb.digits_only = self.focus == "id"
         kb.max_len = 18 if self.focus == "id" else 20
         kb_box.add_widget(kb)
@@ -332,8 +330,6 @@ class ApplyFieldsScreen(ApplyBase):
                 self.ids.options.add_widget(b)
         else:
             kb = self.keyboard
-            if kb.built_for is not app.sizes:
-                kb.rebuild()
             digits = f.get("type") in appl.DIGIT_TYPES
             if kb.digits_only != digits:
                 kb.digits_only = digits

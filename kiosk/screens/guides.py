@@ -28,10 +28,8 @@ def catalogue_stale(app: Any) -> bool:
 
 
 def show_stale(app: Any, label: KLabel) -> None:
-    """The out-of-date line (its size set here: a change of ``app.sizes`` alone does not re-run
-    the kv rules)."""
+    """The out-of-date line: shown while the catalogue is the cached copy."""
     label.text = app.tr("guides_stale") if catalogue_stale(app) else ""
-    label.font_size = dp(app.sizes.text)
 
 
 def open_guide(app: Any, code: str) -> None:
@@ -135,7 +133,6 @@ class GuideScreen(KioskScreen):
         app = self.app
         self.ids.bar.title = self.title()
         show_stale(app, self.ids.stale)
-        self.ids.status.font_size = dp(app.sizes.text)
         code = app.visit.item_code
         item = app.catalogue.item(code) if app.catalogue is not None and code else None
         key = (code, app.lang, app.elder, app.portrait, item)
@@ -176,12 +173,9 @@ class GuideScreen(KioskScreen):
             body.add_widget(panel)
 
     def _actions(self) -> None:
-        item, sizes = self.item, self.app.sizes
+        item = self.item
         for b in (self.ids.print, self.ids.take, self.apply_button):
             b.disabled = item is None
-            # set here, not only by the kv rule: a change of app.sizes alone does not re-run it
-            b.font_size = dp(sizes.main)
-            b.height = max(dp(sizes.target), b.texture_size[1] + dp(20))
         can_apply = bool(item and (item.get("flags") or {}).get("self_service") and self.app.root is not None
                          and self.app.root.has_screen("apply"))
         apply, bar = self.apply_button, self.ids.actions
