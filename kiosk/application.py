@@ -70,6 +70,16 @@ def merge_prefill(values: dict[str, str], fields: list[dict[str, Any]], *sources
     return out
 
 
+def earlier_values(answer: dict[str, Any]) -> dict[str, str]:
+    """``case.prefill``'s answer as {code: value}: its ``fields`` are a list of ``{code, value,
+    shown, case}`` (``shown`` masks a phone for a screen; the form needs ``value``)."""
+    out = {}
+    for f in answer.get("fields") or []:
+        if isinstance(f, dict) and isinstance(f.get("code"), str) and isinstance(f.get("value"), str):
+            out[f["code"]] = f["value"]
+    return out
+
+
 def check_field(f: dict[str, Any], value: str, today: dt.date | None = None) -> Problem | None:
     """The kiosk's check of one value, as the server checks it: required, length, type, pattern."""
     value = value.strip()

@@ -269,6 +269,7 @@ class ApplyFieldsScreen(ApplyBase):
         a = self.application
         if a is not self._application:
             self._application, self.errors, self.index = a, {}, 0
+            self._asked = None  # a new application asks again (the last one may be its earlier case)
             self.focus = self.fields[0]["code"] if self.fields else ""
         if a is not None and a.applicant is not None:
             a.fields.update(appl.merge_prefill(a.fields, self.fields, appl.card_prefill(self.fields, a.applicant)))
@@ -282,7 +283,7 @@ class ApplyFieldsScreen(ApplyBase):
         a = self.application
         if not answer.ok or answer.body is None or a is None:
             return  # nothing earlier, or the server is away: the visitor types it
-        a.fields.update(appl.merge_prefill(a.fields, self.fields, answer.body.get("fields") or {}))
+        a.fields.update(appl.merge_prefill(a.fields, self.fields, appl.earlier_values(answer.body)))
         if self.manager is not None and self.manager.current == self.name:
             self.refresh()
 
