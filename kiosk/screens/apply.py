@@ -695,7 +695,7 @@ class ApplyReviewScreen(ApplyBase):
             return
         body = appl.submit_body(a.item_code, a, appl.fields_of(self.item))
         self.busy = True
-        self.ids.status.text = app.tr("please_wait")
+        self.ids.status.text = app.tr("processing")
         app.request("case.submit_kiosk", body, self.submitted, retry=self.retry)
 
     def submitted(self, answer: Answer) -> None:
