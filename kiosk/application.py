@@ -132,6 +132,15 @@ def refused_field(error: Any) -> str | None:
     return field[len("fields."):] if isinstance(field, str) and field.startswith("fields.") else None
 
 
+def refusal_problem(error: Any, code: str) -> Problem:
+    """The server's words for a refused field, without the field's code it names for the
+    program (``出生日期（fields.birth_date）…``, ``fields.birth_date (Date of birth) …``)."""
+    name = re.escape(f"fields.{code}")
+    zh = re.sub(rf"[（(]{name}[）)]", "", str(getattr(error, "message_zh", "") or ""))
+    en = re.sub(rf"{name} \(([^)]*)\)", r"\1", str(getattr(error, "message", "") or ""))
+    return zh.strip(), re.sub(name, "", en).strip()
+
+
 def materials_of(item: dict[str, Any] | None) -> list[dict[str, Any]]:
     return list(((item or {}).get("guide") or {}).get("materials") or [])
 

@@ -717,7 +717,7 @@ class ApplyReviewScreen(ApplyBase):
             return
         code = appl.refused_field(error)
         if code is not None:
-            app.screen("apply_fields").refused(code, (error.message_zh, error.message))
+            app.screen("apply_fields").refused(code, appl.refusal_problem(error, code))
             app.go("apply_fields")
             app.notify(app.tr("apply_field_refused"), alert=True)
             return

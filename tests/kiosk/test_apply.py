@@ -369,7 +369,8 @@ def test_agent_types_the_applicant_and_a_field_the_server_refuses(rig: KioskRig,
     assert "代办人" in rig.screen.ids.summary.text
     rig.tap(rig.screen.ids.submit)
     rig.at("apply_fields", timeout=15)
-    assert set(s.errors) == {"birth_date"} and rig.shows("不能晚于今天"), rig.texts()
+    assert set(s.errors) == {"birth_date"} and rig.shows("出生日期为出生日期，不能晚于今天"), rig.texts()
+    assert not rig.shows("fields.")  # the server's words, without the code it names the field by
     shoot(rig, "3-fields-refused-by-server")
     rig.dismiss_overlays()
     rig.tap(s.rows["birth_date"])
