@@ -80,6 +80,27 @@ def earlier_values(answer: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def earlier_masked(answer: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``case.prefill``'s values the server shows otherwise on a screen: {code: (value, shown)}."""
+    out = {}
+    for f in answer.get("fields") or []:
+        if isinstance(f, dict) and isinstance(f.get("code"), str) and isinstance(f.get("value"), str):
+            shown = f.get("shown")
+            if isinstance(shown, str) and shown and shown != f["value"]:
+                out[f["code"]] = (f["value"], shown)
+    return out
+
+
+def display_value(f: dict[str, Any], application: Application, lang: str) -> str:
+    """A field's value as the screens show it: masked while it is the earlier case's, a
+    choice by its label."""
+    value = application.fields.get(f["code"], "")
+    masked = application.masked.get(f["code"])
+    if masked is not None and value and masked[0] == value:
+        return masked[1]
+    return shown_value(f, value, lang)
+
+
 def check_field(f: dict[str, Any], value: str, today: dt.date | None = None) -> Problem | None:
     """The kiosk's check of one value, as the server checks it: required, length, type, pattern."""
     value = value.strip()

@@ -284,6 +284,7 @@ def test_self_service_application_from_item_to_receipt_and_again(
     rig.at("apply_fields")
     a = rig.app.visit.application
     rig.pump(lambda: a.fields.get("phone") == "13812345678", timeout=10)  # case.prefill
+    assert rig.shows("联系电话：138****5678") and not rig.shows("13812345678")  # shown as the server masks it
     shoot(rig, "3-fields-prefilled")
     choose(rig, "category", "temporary")
     s = rig.screen
@@ -304,7 +305,8 @@ def test_self_service_application_from_item_to_receipt_and_again(
     shoot(rig, "4-materials-ecert")
     rig.tap(m.ids.next)
     rig.at("apply_review")
-    assert "社会保障卡或医保电子凭证：电子证照代替" in rig.screen.ids.summary.text
+    summary = rig.screen.ids.summary.text
+    assert "社会保障卡或医保电子凭证：电子证照代替" in summary and "联系电话：138****5678" in summary
     second = submit_and_print(rig)
     assert second["id"] != case["id"] and "social_security_card" not in second["materials_needed"]
     view = case_of(hall, medical, second["id"])
