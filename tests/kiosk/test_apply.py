@@ -470,14 +470,23 @@ def test_server_down_keeps_the_pages_and_the_retried_submit_makes_one_case(tmp_p
         rig.tap(rig.screen.ids.submit)
         rig.pump(lambda: rig.shows("暂时无法连接服务器，申报尚未提交"), timeout=20)
         assert rig.screen.name == "apply_review" and rig.app.visit.case is None
+        key = rig.screen.retry._key
         shoot(rig, "6-review-server-down")
         hall.start()
         rig.pump(lambda: rig.app.banner == "", timeout=20)
         rig.dismiss_overlays()
         case = submit_and_print(rig)
-        time.sleep(1.0)  # a first attempt still queued in the link would have landed by now
-        view = case_of(hall, hrss, case["id"])
-        assert view and case["id"].endswith("000001")
+        assert rig.screen.name == "apply_receipt" and rig.app.screen("apply_review").retry._key == key
+
+        # had that answer been lost, the same request again is the same case, not a second one
+        from kiosk import application as appl
+
+        body = appl.submit_body(a.item_code, a, appl.fields_of(rig.app.catalogue.item(a.item_code)))
+        again: list[Any] = []
+        rig.app.link.call(lambda client: client.request("case.submit_kiosk", body, key=key), again.append)
+        rig.pump(lambda: again)
+        assert again[0].ok and again[0].body["result"]["id"] == case["id"]
+        assert case["id"].endswith("000001") and case_of(hall, hrss, case["id"])
         nxt = case["id"][:-6] + "000002"
         assert api(hall, hrss, f"/cases/{nxt}").status_code == 404, "exactly one case"
         pages = api(hall, hrss, f"/cases/{case['id']}/pages").json()["pages"]
