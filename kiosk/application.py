@@ -70,6 +70,37 @@ def merge_prefill(values: dict[str, str], fields: list[dict[str, Any]], *sources
     return out
 
 
+def earlier_values(answer: dict[str, Any]) -> dict[str, str]:
+    """``case.prefill``'s answer as {code: value}: its ``fields`` are a list of ``{code, value,
+    shown, case}`` (``shown`` masks a phone for a screen; the form needs ``value``)."""
+    out = {}
+    for f in answer.get("fields") or []:
+        if isinstance(f, dict) and isinstance(f.get("code"), str) and isinstance(f.get("value"), str):
+            out[f["code"]] = f["value"]
+    return out
+
+
+def earlier_masked(answer: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``case.prefill``'s values the server shows otherwise on a screen: {code: (value, shown)}."""
+    out = {}
+    for f in answer.get("fields") or []:
+        if isinstance(f, dict) and isinstance(f.get("code"), str) and isinstance(f.get("value"), str):
+            shown = f.get("shown")
+            if isinstance(shown, str) and shown and shown != f["value"]:
+                out[f["code"]] = (f["value"], shown)
+    return out
+
+
+def display_value(f: dict[str, Any], application: Application, lang: str) -> str:
+    """A field's value as the screens show it: masked while it is the earlier case's, a
+    choice by its label."""
+    value = application.fields.get(f["code"], "")
+    masked = application.masked.get(f["code"])
+    if masked is not None and value and masked[0] == value:
+        return masked[1]
+    return shown_value(f, value, lang)
+
+
 def check_field(f: dict[str, Any], value: str, today: dt.date | None = None) -> Problem | None:
     """The kiosk's check of one value, as the server checks it: required, length, type, pattern."""
     value = value.strip()
@@ -120,6 +151,15 @@ def refused_field(error: Any) -> str | None:
     """The field code a ``case.submit_kiosk`` refusal names (``details.field = "fields.<code>"``)."""
     field = ((getattr(error, "details", None) or {}).get("field") or "") if error is not None else ""
     return field[len("fields."):] if isinstance(field, str) and field.startswith("fields.") else None
+
+
+def refusal_problem(error: Any, code: str) -> Problem:
+    """The server's words for a refused field, without the field's code it names for the
+    program (``出生日期（fields.birth_date）…``, ``fields.birth_date (Date of birth) …``)."""
+    name = re.escape(f"fields.{code}")
+    zh = re.sub(rf"[（(]{name}[）)]", "", str(getattr(error, "message_zh", "") or ""))
+    en = re.sub(rf"{name} \(([^)]*)\)", r"\1", str(getattr(error, "message", "") or ""))
+    return zh.strip(), re.sub(name, "", en).strip()
 
 
 def materials_of(item: dict[str, Any] | None) -> list[dict[str, Any]]:

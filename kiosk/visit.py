@@ -134,6 +134,9 @@ class Application:
     agent: Visitor | None = None  # the agent's card when one applies for someone else
     applicant: Visitor | None = None  # whom it is for: the card holder, or typed in by the agent
     captured: list[CapturedPage] = field(default_factory=list)  # every page kept, uploaded or not
+    masked: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """code -> (value, as shown): a value from an earlier case shown as the server masks it
+    (a phone ``138****5678``) until the visitor changes it."""
 
     def pages_of(self, material: str) -> list[CapturedPage]:
         return [p for p in self.captured if p.material == material]

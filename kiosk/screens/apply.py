@@ -267,6 +267,7 @@ class ApplyFieldsScreen(ApplyBase):
         a = self.application
         if a is not self._application:
             self._application, self.errors, self.index = a, {}, 0
+            self._asked = None  # a new application asks again (the last one may be its earlier case)
             self.focus = self.fields[0]["code"] if self.fields else ""
         if a is not None and a.applicant is not None:
             a.fields.update(appl.merge_prefill(a.fields, self.fields, appl.card_prefill(self.fields, a.applicant)))
@@ -280,7 +281,11 @@ class ApplyFieldsScreen(ApplyBase):
         a = self.application
         if not answer.ok or answer.body is None or a is None:
             return  # nothing earlier, or the server is away: the visitor types it
-        a.fields.update(appl.merge_prefill(a.fields, self.fields, answer.body.get("fields") or {}))
+        before = dict(a.fields)
+        a.fields.update(appl.merge_prefill(a.fields, self.fields, appl.earlier_values(answer.body)))
+        for code, (value, shown) in appl.earlier_masked(answer.body).items():
+            if a.fields.get(code) == value and before.get(code) != value:
+                a.masked[code] = (value, shown)  # the earlier case's phone, masked on screen
         if self.manager is not None and self.manager.current == self.name:
             self.refresh()
 
@@ -310,7 +315,7 @@ class ApplyFieldsScreen(ApplyBase):
             self.ids.step.text = app.tr("apply_fields_hint") if fields else app.tr("apply_no_fields")
         for f in shown:
             code = f["code"]
-            b = KButton(text=self.row_text(f, a.fields.get(code, "")), ref=code, role="primary" if code == self.focus else "secondary",
+            b = KButton(text=self.row_text(f), ref=code, role="primary" if code == self.focus else "secondary",
                         font_size=dp(app.sizes.main if app.elder else app.sizes.text), halign="left")
             b.bind(on_release=lambda btn: self.focus_on(btn.ref))
             rows.add_widget(b)
@@ -354,20 +359,23 @@ class ApplyFieldsScreen(ApplyBase):
             return
         value = appl.date_from_digits(text) if f.get("type") == "date" else text
         a.fields[f["code"]] = value
+        a.masked.pop(f["code"], None)  # typed: shown as typed
         had_error = self.errors.pop(f["code"], None) is not None
         row = self.rows.get(f["code"])
         if had_error or row is None:
             self.refresh()
         else:
-            row.text = self.row_text(f, value)
+            row.text = self.row_text(f)
 
-    def row_text(self, f: dict[str, Any], value: str) -> str:
+    def row_text(self, f: dict[str, Any]) -> str:
         """A field's row: its label (选填 when optional) and the value as shown, or a hint."""
         app = self.app
         label = app.name_of(f.get("label"))
         if not f.get("required"):
             label = app.tr("apply_optional", label=label)
-        return f"{label}：{appl.shown_value(f, value, app.lang) or app.tr('apply_tap_to_type')}"
+        a = self.application
+        shown = appl.display_value(f, a, app.lang) if a is not None else ""
+        return f"{label}：{shown or app.tr('apply_tap_to_type')}"
 
     def choose(self, value: str) -> None:
         a, f = self.application, self.field(self.focus)
@@ -664,7 +672,7 @@ class ApplyReviewScreen(ApplyBase):
         if fields:
             lines.append("")
         for f in fields:
-            value = appl.shown_value(f, a.fields.get(f["code"], ""), app.lang) or app.tr("apply_empty")
+            value = appl.display_value(f, a, app.lang) or app.tr("apply_empty")
             lines.append(f"{app.name_of(f.get('label'))}：{value}")
         lines.append("")
         for m in appl.materials_of(item):
@@ -690,7 +698,7 @@ class ApplyReviewScreen(ApplyBase):
             return
         body = appl.submit_body(a.item_code, a, appl.fields_of(self.item))
         self.busy = True
-        self.ids.status.text = app.tr("please_wait")
+        self.ids.status.text = app.tr("processing")
         app.request("case.submit_kiosk", body, self.submitted, retry=self.retry)
 
     def submitted(self, answer: Answer) -> None:
@@ -712,7 +720,7 @@ class ApplyReviewScreen(ApplyBase):
             return
         code = appl.refused_field(error)
         if code is not None:
-            app.screen("apply_fields").refused(code, (error.message_zh, error.message))
+            app.screen("apply_fields").refused(code, appl.refusal_problem(error, code))
             app.go("apply_fields")
             app.notify(app.tr("apply_field_refused"), alert=True)
             return
