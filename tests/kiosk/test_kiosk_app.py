@@ -84,19 +84,19 @@ def test_server_down_says_so_and_invents_no_number(tmp_path: Path) -> None:
     rig = KioskRig(hall, tmp_path / "kiosk")
     hall.kill()
     try:
-        rig.pump(lambda: "无法连接服务器" in rig.app.banner, timeout=15)
+        rig.pump(lambda: "无法连接服务器" in rig.app.banner, timeout=30)
         take_number(rig, "社会保障", "城乡居民养老保险参保登记")
         rig.tap_text("确认取号")
-        rig.pump(lambda: any("未能取号" in t for t in rig.texts()), timeout=15)
+        rig.pump(lambda: any("未能取号" in t for t in rig.texts()), timeout=30)
         assert rig.app.visit.ticket is None and rig.screen.name == "confirm"
         rig.screenshot("server-down")
     finally:
         hall.start()
-    rig.pump(lambda: rig.app.banner == "", timeout=20)
+    rig.pump(lambda: rig.app.banner == "", timeout=40)
     rig.dismiss_overlays()
     try:
         rig.tap_text("确认取号")  # the same request key: the server decides it once
-        rig.at("ticket", timeout=15)
+        rig.at("ticket", timeout=30)
         assert rig.app.visit.ticket["number"].startswith("A")
     finally:
         rig.close()
