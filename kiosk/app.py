@@ -45,6 +45,23 @@ def load_kv(name: str) -> None:
         Builder.load_file(path)
 
 
+DEVICE_FAULTS = {"printer": "printer_failed", "scanner": "scanner_failed", "camera": "camera_failed",
+                 "idcard": "reader_failed"}
+
+
+def fault_text(health: dict[str, Any]) -> str | None:
+    """What the banner tells visitors of a device's health (a ``device.health`` message), in
+    plain words; None when they need not know. The technician's reason goes to the server."""
+    if health.get("status") == "ok":
+        return None
+    kind, reason = str(health.get("kind", "")), str(health.get("reason", ""))
+    if kind == "printer" and "paper low" in reason:
+        return None  # it still prints; staff reload it (the hall sees it on its device list)
+    if kind == "printer" and "paper" in reason.lower():
+        return "printer_out_of_paper"
+    return DEVICE_FAULTS.get(kind, "failed_ask_staff")
+
+
 def post(fn: Callable[[], None]) -> None:
     """Run ``fn`` on the UI thread (Kivy's clock is safe to schedule on from any thread)."""
     Clock.schedule_once(lambda _dt: fn(), 0)
@@ -91,7 +108,7 @@ class KioskApp(App):
         self.visit = Visit()
         self.watch = HallWatch()
         self.history: list[str] = []
-        self.device_faults: dict[str, str] = {}
+        self.device_faults: dict[str, str] = {}  # device name -> the text key the banner says
         self._idle_event: Any = None
         self.title = "政务服务自助终端 Self-service kiosk"
 
@@ -307,7 +324,7 @@ class KioskApp(App):
         parts = []
         if self.link is None or not self.watch.connected:
             parts.append(self.tr("server_unreachable"))
-        parts += list(self.device_faults.values())
+        parts += [self.tr(key) for key in dict.fromkeys(self.device_faults.values())]
         self.banner = "\n".join(parts)
 
     # --------------------------------------------------------------- devices
@@ -333,10 +350,11 @@ class KioskApp(App):
 
     def _health_shown(self, message: dict[str, Any]) -> None:
         name = str(message.get("device", ""))
-        if message.get("status") == "ok":
+        key = fault_text(message)
+        if key is None:
             self.device_faults.pop(name, None)
         else:
-            self.device_faults[name] = str(message.get("reason") or name)
+            self.device_faults[name] = key
         self._update_banner()
 
     def card_read(self, visitor: Visitor) -> None:

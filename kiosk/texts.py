@@ -79,6 +79,7 @@ TEXTS: dict[str, Text] = {
     "printer_out_of_paper": Text("打印机缺纸，请联系工作人员", "The printer is out of paper. Please ask a member of staff"),
     "printer_failed": Text("打印机故障，请联系工作人员", "The printer is not working. Please ask a member of staff"),
     "scanner_failed": Text("扫码设备暂时无法使用，请联系工作人员", "The scanner is not working. Please ask a member of staff"),
+    "reader_failed": Text("读卡器暂时无法使用，请联系工作人员", "The ID card reader is not working. Please ask a member of staff"),
     "camera_failed": Text("摄像头暂时无法使用，请联系工作人员", "The camera is not working. Please ask a member of staff"),
     "printing": Text("正在打印，请稍候", "Printing, please wait"),
     "print_done": Text("打印完成，请取走", "Printed. Please take it"),
