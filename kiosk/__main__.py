@@ -6,7 +6,8 @@ seconds and exits (what ``make demo`` and the README use to show a kiosk with no
 With ``KIOSK_STARTUP_MARKS=1`` in the environment it prints, for ``bench/kiosk.py``, a line
 ``KIOSK-MARK home <time.time()>`` at the first frame drawn on the home screen, one
 ``KIOSK-MARK ready <t>`` once it is also connected with the catalogue in hand, and
-``KIOSK-MARK threads {native id: name}``.
+``KIOSK-MARK threads {native id: name}`` then and on each SIGUSR1, with
+``KIOSK-MARK frames <frames drawn so far>``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -65,13 +67,20 @@ def startup_marks(app: Any) -> None:
     from kivy.core.window import Window
 
     seen: set[str] = set()
+    drawn = [0]
+
+    def threads(*_a: Any) -> None:
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        print(f"KIOSK-MARK frames {drawn[0]}\nKIOSK-MARK threads {json.dumps(names)}", flush=True)
+
+    def counted(*_a: Any) -> None:
+        drawn[0] += 1
 
     def mark(what: str) -> None:
         seen.add(what)
         print(f"KIOSK-MARK {what} {time.time():.6f}", flush=True)
         if what == "ready":
-            names = {t.native_id: t.name for t in threading.enumerate()}
-            print(f"KIOSK-MARK threads {json.dumps(names)}", flush=True)
+            threads()
 
     def ready() -> bool:
         return bool(app.watch.connected and app.catalogue is not None and app.catalogue.document)
@@ -93,7 +102,9 @@ def startup_marks(app: Any) -> None:
         return "ready" not in seen
 
     Window.bind(on_flip=flipped)
+    Window.bind(on_flip=counted)
     Clock.schedule_interval(check, 0.05)
+    signal.signal(signal.SIGUSR1, threads)
 
 
 def main(argv: list[str] | None = None) -> int:
