@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -175,10 +176,11 @@ class Started:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # Kivy stops the app: simulators closed, links removed
+            self.proc.send_signal(signal.SIGTERM)  # the kiosk stops its app: simulators closed, links removed
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
+                print(f"{self.proc.args[:3]} did not stop within 15 s: killed", file=sys.stderr)
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
@@ -265,6 +267,8 @@ def starts(hall: Any, tmp: Path, n: int, idle: float) -> dict[str, Any]:
                         settled += 1.0
                     out[f"{name}_settled_s"] = settled
                     out[f"{name}_idle"] = idle_cpu(s, idle)
+                else:
+                    time.sleep(1.0)  # not stopped mid-start-up
             finally:
                 s.stop()
     return out
@@ -442,14 +446,16 @@ def scroll_frames(rig: Any, n: int) -> dict[str, Any]:
         for _ in range(20):
             frame(move)
         scrolling = [frame(move) for _ in range(n)]
-        for _ in range(20):
+        for _ in range(60):  # a second: the scroll bar's fade (0.5 s) ends
             frame(None)
         empty = [frame(None) for _ in range(n)]
     finally:
         Clock._max_fps = max_fps
     return {"code": code, "content_px": body.height, "view_px": scroll.height,
             "scroll_app": [a * 1e3 for a, _ in scrolling], "scroll_gl": [g * 1e3 for _, g in scrolling],
-            "empty_app": [a * 1e3 for a, _ in empty], "empty_gl": [g * 1e3 for _, g in empty]}
+            "empty_app": [a * 1e3 for a, _ in empty], "empty_gl": [g * 1e3 for _, g in empty],
+            "scroll_drawn": sum(1 for _, g in scrolling if g > 1e-3),
+            "empty_drawn": sum(1 for _, g in empty if g > 1e-3)}
 
 
 def gl_strings() -> str:
@@ -497,6 +503,7 @@ def main() -> None:
     hall.enroll("kiosk-1")
     hall.start()
     results: dict[str, Any] = {}
+    ok = False
     try:
         if "start" in only:
             results["starts"] = starts(hall, tmp, n_starts, idle)
@@ -513,8 +520,15 @@ def main() -> None:
                     results["frames"] = scroll_frames(rig, n_frames)
             finally:
                 rig.close()
+    except BaseException:
+        print(f"failed: logs kept in {tmp}", file=sys.stderr)
+        raise
+    else:
+        ok = True
     finally:
         hall.stop()
+    if ok:
+        shutil.rmtree(tmp, ignore_errors=True)
     report(results, n_starts, n_tickets, n_frames, idle)
 
 
@@ -537,9 +551,9 @@ def report(r: dict[str, Any], n_starts: int, n_tickets: int, n_frames: int, idle
               f"{TARGETS['idle_cpu']:g} % of one core)")
         for label, key in (("kiosk", "kiosk"), ("bare Kivy app (baseline)", "bare")):
             tail, v = s[f"{key}_tail"], s[f"{key}_idle"]
-            print(f"  {label}: first 3 s after ready {tail['pct']:.1f} % ({tail['frames']} frames drawn); settled "
+            print(f"  {label}: first 3 s after ready {tail['pct']:.1f} % ({tail['frames']:.0f} frames drawn); settled "
                   f"{s[f'{key}_settled_s']:g} s after ready (a 1 s window under 10 %)")
-            print(f"    idle: {v['pct']:5.1f} % of one core, {v['frames']} frames drawn in {v['wall']:.0f} s"
+            print(f"    idle: {v['pct']:5.1f} % of one core, {v['frames']:.0f} frames drawn in {v['wall']:.0f} s"
                   + (f"; {v['pct'] - v['sims_pct']:.1f} % without the device simulators' threads"
                      if v["sims_pct"] else ""))
             for p, name in v["threads"][:8]:
@@ -569,9 +583,9 @@ def report(r: dict[str, Any], n_starts: int, n_tickets: int, n_frames: int, idle
         print(f"\n== 3. frames, guide of {f['code']} ({f['content_px']:.0f} px of content in a "
               f"{f['view_px']:.0f} px view), {n_frames} frames each at 60 fps "
               f"(target app p99 < {TARGETS['frame_p99_ms']:g} ms)")
-        for label, a, g in (("scrolling", f["scroll_app"], f["scroll_gl"]),
-                            ("nothing changed (baseline)", f["empty_app"], f["empty_gl"])):
-            print(f"  {label:<28} app p50 {pct(a, .5):6.2f} ms  p99 {pct(a, .99):6.2f} ms   "
+        for label, a, g, d in (("scrolling", f["scroll_app"], f["scroll_gl"], f["scroll_drawn"]),
+                               ("nothing changed (baseline)", f["empty_app"], f["empty_gl"], f["empty_drawn"])):
+            print(f"  {label:<28} {d:>4} drawn  app p50 {pct(a, .5):6.2f} ms  p99 {pct(a, .99):6.2f} ms   "
                   f"renderer p50 {pct(g, .5):6.2f} ms  p99 {pct(g, .99):6.2f} ms")
         print(f"  scrolling app p50 / empty app p50: {pct(f['scroll_app'], .5) / max(pct(f['empty_app'], .5), 1e-9):.0f}×")
     summary: dict[str, Any] = {"gl": r.get("gl")}

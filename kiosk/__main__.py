@@ -143,8 +143,17 @@ def main(argv: list[str] | None = None) -> int:
             app.stop()
 
         Clock.schedule_once(shoot, 4)
+    # SIGTERM (systemd's stop, bench/kiosk.py) ends the app as closing it does: devices and
+    # simulators stopped, the link closed
+    signal.signal(signal.SIGTERM, lambda *_a: _stop_soon(app))
     app.run()
     return 0
+
+
+def _stop_soon(app: Any) -> None:
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: app.stop(), 0)
 
 
 if __name__ == "__main__":
