@@ -3,13 +3,23 @@
 Devices are real or simulated as the config file says (``port = "simulated"``); with no
 screen Kivy renders offscreen. ``--screenshot PNG`` saves the home screen after a few
 seconds and exits (what ``make demo`` and the README use to show a kiosk with no screen).
+With ``KIOSK_STARTUP_MARKS=1`` in the environment it prints, for ``bench/kiosk.py``, a line
+``KIOSK-MARK home <time.time()>`` at the first frame drawn on the home screen, one
+``KIOSK-MARK ready <t>`` once it is also connected with the catalogue in hand, and
+``KIOSK-MARK threads {native id: name}`` then and on each SIGUSR1, with
+``KIOSK-MARK frames <frames drawn so far>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +60,53 @@ def build_app(s: KioskSettings, *, mode: str | None = None, portrait: bool = Fal
     )
 
 
+def startup_marks(app: Any) -> None:
+    """The ``KIOSK_STARTUP_MARKS`` lines on stdout (see the module's docstring); nothing stays
+    scheduled once both are printed."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    seen: set[str] = set()
+    drawn = [0]
+
+    def threads(*_a: Any) -> None:
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        print(f"KIOSK-MARK frames {drawn[0]}\nKIOSK-MARK threads {json.dumps(names)}", flush=True)
+
+    def counted(*_a: Any) -> None:
+        drawn[0] += 1
+
+    def mark(what: str) -> None:
+        seen.add(what)
+        print(f"KIOSK-MARK {what} {time.time():.6f}", flush=True)
+        if what == "ready":
+            threads()
+
+    def ready() -> bool:
+        return bool(app.watch.connected and app.catalogue is not None and app.catalogue.document)
+
+    def flipped(*_a: Any) -> None:
+        if app.root is None or app.root.current != app.home_screen:
+            return
+        if "home" not in seen:
+            mark("home")
+        if "ready" not in seen and ready():
+            mark("ready")
+        if "ready" in seen:
+            Window.unbind(on_flip=flipped)
+
+    def check(_dt: float) -> bool:
+        # the ready state may change nothing on the home screen, hence no frame to wait for
+        if "home" in seen and "ready" not in seen and ready():
+            mark("ready")
+        return "ready" not in seen
+
+    Window.bind(on_flip=flipped)
+    Window.bind(on_flip=counted)
+    Clock.schedule_interval(check, 0.05)
+    signal.signal(signal.SIGUSR1, threads)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     Config.set("graphics", "width", str(w))
     Config.set("graphics", "height", str(h))
     app = build_app(settings, mode=args.mode, portrait=args.portrait)
+    if os.environ.get("KIOSK_STARTUP_MARKS"):
+        startup_marks(app)
     if args.screenshot is not None:
         from kivy.clock import Clock
 
@@ -84,8 +143,17 @@ def main(argv: list[str] | None = None) -> int:
             app.stop()
 
         Clock.schedule_once(shoot, 4)
+    # SIGTERM (systemd's stop, bench/kiosk.py) ends the app as closing it does: devices and
+    # simulators stopped, the link closed
+    signal.signal(signal.SIGTERM, lambda *_a: _stop_soon(app))
     app.run()
     return 0
+
+
+def _stop_soon(app: Any) -> None:
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: app.stop(), 0)
 
 
 if __name__ == "__main__":

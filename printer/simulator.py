@@ -11,6 +11,9 @@ It behaves like a kiosk printer as far as the host can tell:
   middle of a page, which is finished as a torn page, as on a real roll end.
 * Each page (at a cut) is drawn to PNG with a CJK font, plus a ``.txt`` of the text it decoded.
 * Switched off (``set_power(False)``), it answers nothing and loses what is sent.
+* ``baud`` (a pseudo-terminal only): bytes are taken in no faster than a serial line at that
+  rate carries them (8N1: 10 bits a byte), as a real printer on 115200 baud receives them; by
+  default (None) at once, as the tests want. Printing itself (mm/s) is not paced.
 
 Conditions are set from the object (tests), through a control socket (``python -m printer
 simctl``), or with signals to ``python -m printer simulate`` (SIGUSR1 paper, SIGUSR2 cover).
@@ -85,8 +88,10 @@ class PrinterSimulator:
         *,
         kanji_default: bool = False,
         glyphs: GlyphRenderer | None = None,
+        baud: int | None = None,
     ) -> None:
         self.profile = get_profile(profile)
+        self.baud = baud  # pacing of what a pty receives; may be set while running
         self.out_dir = Path(out_dir) if out_dir is not None else None
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -199,17 +204,34 @@ class PrinterSimulator:
     # -- serving --------------------------------------------------------------------------------
 
     def _serve_pty(self, master: int, conn: _Conn) -> None:
+        line_free = 0.0  # when the line has carried everything taken in so far (monotonic)
         while not self._stopped:
             try:
                 ready, _, _ = select.select([master], [], [], 0.2)
                 if ready:
                     data = os.read(master, 65536)
-                    if data:
+                    if data and self.baud:
+                        line_free = self._paced(conn, data, line_free)
+                    elif data:
                         self._incoming(conn, data)
             except OSError:  # closed by stop(), or EIO between hosts
                 if self._stopped:
                     return
                 time.sleep(0.05)
+
+    def _paced(self, conn: _Conn, data: bytes, line_free: float) -> float:
+        """Hand ``data`` on in small chunks, each once its last byte would have crossed a line
+        at ``self.baud``; returns when the line is free again."""
+        per_byte = 10 / (self.baud or 115200)
+        line_free = max(line_free, time.monotonic())
+        for i in range(0, len(data), 64):
+            chunk = data[i:i + 64]
+            line_free += len(chunk) * per_byte
+            delay = line_free - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._incoming(conn, chunk)
+        return line_free
 
     def _serve_tcp(self, srv: socket.socket) -> None:
         while not self._stopped:
