@@ -84,7 +84,8 @@ cat <<MSG
                     then /cases/ID/accept and /review (clerk), /decide '{"decision": "approved"}' (health reviewer: $VAR/health.token)
   Manager           $VAR/manager.token: /api/v1/cases/supervision, /api/v1/reports/dashboard, /api/v1/complaints
   Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
-  Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log)
+  Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log; with no screen
+                    see it: .venv/bin/python -m kiosk --config $VAR/kiosk.toml --screenshot $VAR/kiosk-home.png)
   Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)
   Ctrl-C stops the hall.
 
