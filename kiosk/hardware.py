@@ -75,6 +75,7 @@ from idcard.card import IdCard
 from idcard.cardfile import SAMPLES_DIR
 from idcard.photo import DecodedPhoto, WltPhoto
 from kiosk.config import KioskSettings, load_config
+from kiosk.texts import T
 from printer.device import EscPosPrinter
 from printer.document import Document
 from printer.spooler import JobState, PrintJob, Spooler
@@ -162,32 +163,14 @@ KioskEvent = (
 )
 
 # kind → (zh, en): what the visitor is told when a card cannot be read.
-CARD_FAILURES: dict[str, tuple[str, str]] = {
-    "hold_still": (
-        "请将身份证平放在读卡区并保持不动",
-        "Place the card flat on the reader and keep it still",
-    ),
-    "moved": (
-        "读卡时证件被移开，请重新平放在读卡区并保持不动",
-        "The card moved while it was being read: place it flat on the reader again and keep it still",
-    ),
-    "reader_fault": (
-        "读卡器暂时无法使用，请联系工作人员",
-        "The card reader is not working: please ask a member of staff",
-    ),
-    "unsupported": (
-        "本机暂不支持此类证件，请到人工窗口办理",
-        "This kind of card cannot be used here: please go to a staffed window",
-    ),
-    "invalid": (
-        "无法核验此证件，请到人工窗口办理",
-        "This card could not be verified: please go to a staffed window",
-    ),
-    "other": (
-        "读卡失败，请取下证件后重新放置",
-        "The card could not be read: lift it and place it again",
-    ),
-}
+CARD_FAILURES = ("hold_still", "moved", "reader_fault", "unsupported", "invalid", "other")
+"""The kinds of :class:`CardFailed`; what each tells the visitor is ``card_<kind>`` in
+:mod:`kiosk.texts`."""
+
+
+def said(key: str, **blanks: object) -> tuple[str, str]:
+    """A sentence of :mod:`kiosk.texts` in Chinese and English, as events and outcomes carry it."""
+    return T(key, "zh", **blanks), T(key, "en", **blanks)
 
 
 def card_failure(error: Exception) -> CardFailed:
@@ -214,7 +197,7 @@ def card_failure(error: Exception) -> CardFailed:
         kind = "hold_still"
     else:
         kind = "other"
-    zh, en = CARD_FAILURES[kind]
+    zh, en = said(f"card_{kind}")
     return CardFailed(kind=kind, zh=zh, en=en, detail=str(error))
 
 
@@ -269,30 +252,13 @@ class CapturedPage:
         return f"{self.zh} / {self.en}"
 
 
-_KEPT_TEXT: dict[StatusLevel, tuple[str, str]] = {
-    StatusLevel.PAPER_END: (
-        "打印纸已用完，凭条已保留，工作人员换纸后自动打印",
-        "Out of paper: your slip is kept and prints as soon as paper is loaded",
-    ),
-    StatusLevel.COVER_OPEN: (
-        "打印机盖未关好，凭条已保留，关好后自动打印",
-        "The printer cover is open: your slip is kept and prints once it is closed",
-    ),
-    StatusLevel.ERROR: (
-        "打印机故障，凭条已保留，修复后自动打印",
-        "The printer has a fault: your slip is kept and prints once it is fixed",
-    ),
-    StatusLevel.OFFLINE: (
-        "打印机离线，凭条已保留，恢复后自动打印",
-        "The printer is offline: your slip is kept and prints when it is back",
-    ),
-    StatusLevel.UNKNOWN: (
-        "打印机暂时无应答，凭条已保留，恢复后自动打印",
-        "The printer is not answering: your slip is kept and prints when it is back",
-    ),
+KEPT_TEXT: dict[StatusLevel, str] = {  # why a slip is kept: keys of kiosk.texts
+    StatusLevel.PAPER_END: "slip_kept_paper_end",
+    StatusLevel.COVER_OPEN: "slip_kept_cover_open",
+    StatusLevel.ERROR: "slip_kept_error",
+    StatusLevel.OFFLINE: "slip_kept_offline",
+    StatusLevel.UNKNOWN: "slip_kept_no_answer",
 }
-_STILL_PRINTING = ("正在打印，请稍候", "Still printing, please wait")
-_PRINTED = ("已打印，请取走凭条", "Printed: please take your slip")
 
 
 # --- the ticket printer as a managed device ---------------------------------------------------------
@@ -722,11 +688,11 @@ class KioskDevices:
         reports its end."""
         tp = self._printer
         if tp is None:
-            return PrintOutcome("failed", "本机未配置凭条打印机", "This kiosk has no slip printer")
+            return PrintOutcome("failed", *said("no_printer"))
         try:
             job = tp.spooler.submit(doc, title=title, payload=payload)
         except RuntimeError as exc:
-            return PrintOutcome("failed", "打印服务已停止", "The print service has stopped", detail=str(exc))
+            return PrintOutcome("failed", *said("print_service_stopped"), detail=str(exc))
         assert self.settings.printer is not None
         limit = self.settings.printer.ack_wait_s if wait is None else wait
         deadline = time.monotonic() + limit
@@ -740,19 +706,14 @@ class KioskDevices:
             job.wait(min(0.05, left))
         state = job.state
         if state in (JobState.PRINTED, JobState.SENT):
-            return PrintOutcome("printed", *_PRINTED, job_id=job.id, detail=job.reason)
+            return PrintOutcome("printed", *said("slip_printed"), job_id=job.id, detail=job.reason)
         if state is JobState.RETURNED:
             st = tp.spooler.last_status
-            zh, en = st.describe("zh"), st.describe("en")
-            return PrintOutcome(
-                "failed",
-                f"未能打印（{zh}），请联系工作人员",
-                f"Could not print ({en}): please ask a member of staff",
-                job_id=job.id,
-                detail=job.reason,
-            )
+            zh = T("slip_not_printed_because", "zh", why=st.describe("zh"))
+            en = T("slip_not_printed_because", "en", why=st.describe("en"))
+            return PrintOutcome("failed", zh, en, job_id=job.id, detail=job.reason)
         st = tp.spooler.last_status
-        zh, en = _KEPT_TEXT.get(st.level, _STILL_PRINTING)
+        zh, en = said(KEPT_TEXT.get(st.level, "printing"))
         return PrintOutcome("kept", zh, en, job_id=job.id, detail=job.reason or st.describe())
 
     def pending_jobs(self) -> list[PrintJob]:
@@ -796,13 +757,7 @@ class KioskDevices:
         for _ in range(max(1, attempts)):
             frame = self._frame()
             if frame is None:
-                return CapturedPage(
-                    False,
-                    None,
-                    None,
-                    "摄像头无画面，请联系工作人员",
-                    "The camera gives no image: please ask staff",
-                )
+                return CapturedPage(False, None, None, *said("camera_no_image"))
             try:
                 page = self._pages.capture(frame)
             except NoPageFound:
@@ -811,8 +766,7 @@ class KioskDevices:
                 True,
                 page.jpeg(90),
                 _preview(frame, page.corners),
-                "已拍摄",
-                "Captured",
+                *said("page_captured"),
                 paper=page.paper,
                 size=(int(page.image.shape[1]), int(page.image.shape[0])),
             )
@@ -821,8 +775,7 @@ class KioskDevices:
             False,
             None,
             _preview(frame, None),
-            "未找到文件页面，请将材料平放在拍摄区",
-            "No page found: lay the document flat in the marked area",
+            *said("page_not_found"),
         )
 
     def face_present(self) -> bool:

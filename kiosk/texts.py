@@ -41,40 +41,22 @@ TEXTS: dict[str, Text] = {
     "call_staff": Text("呼叫工作人员", "Call staff for help"),
     "elder_mode": Text("长辈版", "Elder mode"),
     "standard_mode": Text("标准版", "Standard mode"),
-    "switch_language": Text("English", "中文"),  # the button shows the language it switches to
-    "read_aloud": Text("语音播报", "Read aloud"),
     # --- navigation and common buttons
     "back": Text("返回", "Back"),
     "home": Text("首页", "Home"),
     "confirm": Text("确认", "Confirm"),
-    "cancel": Text("取消", "Cancel"),
     "next_step": Text("下一步", "Next"),
-    "try_again": Text("重试", "Try again"),
-    "more": Text("更多", "More"),
     # --- choosing a service item
     "citizen_services": Text("个人办事", "Personal services"),
     "enterprise_services": Text("企业办事", "Business services"),
     "search_hint": Text("输入事项名称或拼音首字母", "Type a service name or its pinyin initials"),
     "no_results": Text("没有找到相关事项，请换个词试试", "No matching service; please try other words"),
-    "must_go_to_window": Text("该事项需到窗口办理", "This service is handled at a window"),
-    "can_self_serve": Text("可在本机自助办理", "You can do this here at the kiosk"),
-    "no_need_to_bring": Text("可免交（电子证照核验）", "No need to bring (checked as an e-certificate)"),
     # --- ticket
-    "your_number": Text("您的号码", "Your number"),
     "people_ahead": Text("前面还有 {n} 人", "{n} people ahead of you"),
-    "estimated_wait": Text("预计等候", "Estimated wait"),
-    "listen_for_call": Text("请留意叫号和大屏显示", "Please listen for your number and watch the screens"),
     "take_slip": Text("请取走号票", "Please take your ticket"),
-    "track_on_phone": Text("扫码可在手机上查看排队进度", "Scan the code to follow the queue on your phone"),
     "green_channel": Text("绿色通道", "Priority service"),
     # --- identity card
     "place_id_card": Text("请将身份证放在读卡区", "Please place your ID card on the reader"),
-    "reading_card": Text("正在读卡，请勿移动证件", "Reading the card; please do not move it"),
-    "card_read_failed": Text(
-        "读卡失败，请将身份证平放在读卡区并保持不动", "Could not read the card. Put it flat on the reader and hold it still"
-    ),
-    "card_expired": Text("身份证已过有效期，请到窗口办理", "This ID card has expired; please go to a window"),
-    "scan_code": Text("请将二维码对准扫码口", "Hold the QR code up to the scanner"),
     # --- devices
     "printer_out_of_paper": Text("打印机缺纸，请联系工作人员", "The printer is out of paper. Please ask a member of staff"),
     "printer_failed": Text("打印机故障，请联系工作人员", "The printer is not working. Please ask a member of staff"),
@@ -82,29 +64,15 @@ TEXTS: dict[str, Text] = {
     "reader_failed": Text("读卡器暂时无法使用，请联系工作人员", "The ID card reader is not working. Please ask a member of staff"),
     "camera_failed": Text("摄像头暂时无法使用，请联系工作人员", "The camera is not working. Please ask a member of staff"),
     "printing": Text("正在打印，请稍候", "Printing, please wait"),
-    "print_done": Text("打印完成，请取走", "Printed. Please take it"),
     # --- server and hall state
     "server_unreachable": Text(
         "暂时无法连接服务器，取号等功能暂停使用；办事指南仍可查看",
         "Cannot reach the server right now. Numbers cannot be issued; service guides are still available",
     ),
-    "info_may_be_outdated": Text("以下信息可能不是最新的", "This information may be out of date"),
     "hall_closed": Text("当前不在办公时间，暂停取号", "The hall is closed; no numbers are being issued now"),
-    "daily_cap_reached": Text(
-        "该事项今日号源已满，请明天再来或网上预约",
-        "Today's numbers for this service are all taken. Please come back tomorrow or book online",
-    ),
     "processing": Text("正在处理，请稍候", "Processing, please wait"),
     "failed_ask_staff": Text("操作未成功，请重试或联系工作人员", "That did not work. Please try again or ask a member of staff"),
     "staff_called": Text("已通知工作人员，请稍候", "A member of staff is on the way"),
-    # --- appointments, cases, certificates
-    "appointment_not_found": Text("没有找到您今天的预约", "No appointment found for you today"),
-    "checked_in": Text("签到成功", "You are checked in"),
-    "appointment_too_early": Text(
-        "还未到预约时段，请在 {start} 后签到", "Your time slot has not started; please check in after {start}"
-    ),
-    "case_not_found": Text("没有找到该办件，请核对编号", "No case found with that number; please check it"),
-    "no_certificate": Text("暂无可打印的证照", "There is no certificate to print"),
     # --- idle reset
     "idle_more_time": Text("还需要更多时间吗？", "Do you need more time?"),
     "idle_continue": Text("继续办理", "Yes, continue"),
@@ -334,6 +302,31 @@ TEXTS: dict[str, Text] = {
     'apply_nothing_owed': Text('材料已齐全，请等待办理结果', 'All materials given: wait for the result'),
     'apply_scan_progress': Text('扫码查看办理进度', 'Scan to follow the case'),
     'apply_speak_case': Text('申报已提交，办件编号 {number}', 'Submitted: case number {number}'),
+    # --- what the devices' outcomes tell the visitor (kiosk/hardware.py)
+    "card_hold_still": Text("请将身份证平放在读卡区并保持不动", "Place the card flat on the reader and keep it still"),
+    "card_moved": Text("读卡时证件被移开，请重新平放在读卡区并保持不动",
+                       "The card moved while it was being read: place it flat on the reader again and keep it still"),
+    "card_reader_fault": Text("读卡器出现故障，请联系工作人员", "The card reader has a fault: please ask a member of staff"),
+    "card_unsupported": Text("本机暂不支持此类证件，请到人工窗口办理",
+                             "This kind of card cannot be used here: please go to a staffed window"),
+    "card_invalid": Text("无法核验此证件，请到人工窗口办理", "This card could not be verified: please go to a staffed window"),
+    "card_other": Text("读卡失败，请取下证件后重新放置", "The card could not be read: lift it and place it again"),
+    "slip_kept_paper_end": Text("打印纸已用完，凭条已保留，工作人员换纸后自动打印",
+                                "Out of paper: your slip is kept and prints as soon as paper is loaded"),
+    "slip_kept_cover_open": Text("打印机盖未关好，凭条已保留，关好后自动打印",
+                                 "The printer cover is open: your slip is kept and prints once it is closed"),
+    "slip_kept_error": Text("打印机故障，凭条已保留，修复后自动打印",
+                            "The printer has a fault: your slip is kept and prints once it is fixed"),
+    "slip_kept_offline": Text("打印机离线，凭条已保留，恢复后自动打印",
+                              "The printer is offline: your slip is kept and prints when it is back"),
+    "slip_kept_no_answer": Text("打印机暂时无应答，凭条已保留，恢复后自动打印",
+                                "The printer is not answering: your slip is kept and prints when it is back"),
+    "slip_printed": Text("已打印，请取走凭条", "Printed: please take your slip"),
+    "slip_not_printed_because": Text("未能打印（{why}），请联系工作人员", "Could not print ({why}): please ask a member of staff"),
+    "print_service_stopped": Text("打印服务已停止", "The print service has stopped"),
+    "camera_no_image": Text("摄像头无画面，请联系工作人员", "The camera gives no image: please ask staff"),
+    "page_captured": Text("已拍摄", "Captured"),
+    "page_not_found": Text("未找到文件页面，请将材料平放在拍摄区", "No page found: lay the document flat in the marked area"),
 }
 
 

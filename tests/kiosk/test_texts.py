@@ -57,10 +57,17 @@ def test_home_buttons_and_required_messages() -> None:
     for key, (zh, en) in HOME_BUTTONS.items():
         assert (T(key), T(key, "en")) == (zh, en)
     assert T("idle_more_time") == "还需要更多时间吗？" and T("idle_more_time", "en") == "Do you need more time?"
-    assert "平放" in T("card_read_failed") and "flat" in T("card_read_failed", "en")
+    assert "平放" in T("card_hold_still") and "flat" in T("card_hold_still", "en")
     for key in ("server_unreachable", "printer_out_of_paper", "scanner_failed", "camera_failed",
-                "hall_closed", "daily_cap_reached"):
+                "reader_failed", "slip_kept_paper_end"):
         assert key in TEXTS
+
+
+def test_every_card_failure_and_kept_slip_has_its_sentence() -> None:
+    from kiosk.hardware import CARD_FAILURES, KEPT_TEXT
+
+    assert all(f"card_{kind}" in TEXTS for kind in CARD_FAILURES)
+    assert all(key in TEXTS for key in KEPT_TEXT.values())
 
 
 def test_chinese_is_the_default_and_blanks_fill() -> None:
