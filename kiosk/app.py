@@ -130,14 +130,13 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._touched, on_key_down=self._touched)
         self._arm_idle()
         if self.catalogue is not None:
-            self.hall_name = self.catalogue.hall_name(self.lang) if hasattr(self.catalogue, "hall_name") else ""
+            self.hall_name = self.catalogue.hall_name(self.lang)
         return sm
 
     def on_start(self) -> None:
         if self.link is not None:
             self.link.on_watch = self.on_watch
             self.link.start()
-            self.refresh_catalogue()
         if self.devices is not None:
             self.devices.on_event = lambda e: post(lambda: self.on_device(e))
             self.devices.on_health = self.on_health
@@ -145,6 +144,9 @@ class KioskApp(App):
         self._update_banner()
 
     def on_stop(self) -> None:
+        Window.unbind(on_touch_down=self._touched, on_key_down=self._touched)
+        if self._idle_event is not None:
+            self._idle_event.cancel()
         if self.devices is not None:
             self.devices.stop()
         if self.link is not None:
@@ -169,6 +171,9 @@ class KioskApp(App):
     def set_lang(self, lang: str) -> None:
         self.lang = self.visit.lang = lang
         self.visit.touch()
+        if self.catalogue is not None:
+            self.hall_name = self.catalogue.hall_name(lang)
+        self._show_watch()
         self.refresh_current()
 
     def toggle_lang(self) -> None:
@@ -290,16 +295,26 @@ class KioskApp(App):
         self.link.call(fn, done)
 
     def on_watch(self, watch: HallWatch) -> None:
+        """The hall's counts or the connection changed. On (re)connecting: the catalogue is
+        asked for (with the version held: usually "unchanged") and the hall's time zone."""
+        reconnected = watch.connected and not self.watch.connected
         self.watch = watch
-        by = watch.waiting_by_stream
-        self.waiting_text = self.tr(
-            "waiting_counts", total=watch.waiting_total, citizen=by.get("citizen", 0),
-            enterprise=by.get("enterprise", 0),
-        )
-        self._update_banner()
-        if watch.connected:
+        self._show_watch()
+        if reconnected:
             self.refresh_catalogue()
+            self.request("hall.info", {}, self._hall_info)
         self.refresh_current()
+
+    def _show_watch(self) -> None:
+        by = self.watch.waiting_by_stream
+        self.waiting_text = self.tr("waiting_counts", total=self.watch.waiting_total,
+                                    citizen=by.get("citizen", 0), enterprise=by.get("enterprise", 0))
+        self._update_banner()
+
+    def _hall_info(self, answer: Answer) -> None:
+        """The hall's own time zone for today's date and the times the kiosk shows."""
+        if answer.ok and answer.body and answer.body.get("timezone"):
+            self.tz = ZoneInfo(answer.body["timezone"])
 
     def refresh_catalogue(self) -> None:
         if self.catalogue is None:
