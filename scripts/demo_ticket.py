@@ -3,14 +3,13 @@
     .venv/bin/python scripts/demo_ticket.py [ITEM_CODE] [--green]
 
 It talks to the running demo hall over ZeroMQ as the enrolled device kiosk-1 (CURVE), then
-prints the slip over TCP to the ESC/POS simulator, which saves each page as a PNG. Until the
-kiosk app arrives this is how the demo shows a visitor's ticket.
+prints the slip over TCP to the ESC/POS simulator, which saves each page as a PNG: the same
+slip the kiosk prints (``kiosk.slips``), taken without its screens.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -19,7 +18,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from printer import EscPosPrinter, TicketSlip, open_transport, ticket  # noqa: E402
+from kiosk.slips import ticket_slip  # noqa: E402
+from printer import EscPosPrinter, open_transport, ticket  # noqa: E402
 from protocol.client import HallClient, RequestFailed  # noqa: E402
 from protocol.keys import CurveClientKeys  # noqa: E402
 
@@ -42,16 +42,8 @@ def main() -> int:
             print(f"{e.message_zh} / {e.message}", file=sys.stderr)
             return 1
         hall = client.request("catalogue.get", {})["catalogue"]["hall_name"]["zh"]
-    slip = TicketSlip(
-        hall_name=hall,
-        number=t["number"],
-        item_name=t["item_name"]["zh"],
-        people_ahead=t["position"],
-        estimated_wait_min=round(t["estimated_wait_s"] / 60),
-        issued_at=dt.datetime.fromtimestamp(t["issued_at"], ZoneInfo("Asia/Shanghai")).replace(tzinfo=None),
-        url=f"{args.public_url}/api/v1/tickets/{t['id']}?token={t['token']}",
-        advice="请留意叫号，过号需重新取号。",
-    )
+    url = f"{args.public_url}/api/v1/tickets/{t['id']}?token={t['token']}"
+    slip = ticket_slip(t, hall, url, ZoneInfo("Asia/Shanghai"))
     with EscPosPrinter(open_transport(args.printer), "generic-80") as printer:
         printer.print_document(ticket(slip, lang="zh+en"))
     print(f"{t['number']}  {t['item_name']['zh']} / {t['item_name']['en']}  前面 {t['position']} 人 / {t['position']} ahead")
