@@ -98,9 +98,10 @@ class KioskRig:
         return [w for w in self.window.children if isinstance(w, ModalView)]
 
     def dismiss_overlays(self) -> None:
+        """Close every overlay at once (a fading one would still take the next tap)."""
         for o in self.overlays():
-            o.dismiss()
-        self.settle(0.1)
+            o.dismiss(animation=False)
+        self.pump(lambda: not self.overlays(), timeout=5)
 
     def texts(self, root: Any = None) -> list[str]:
         from kivy.uix.label import Label

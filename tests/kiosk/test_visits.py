@@ -32,15 +32,21 @@ def mid_morning_zone() -> str:
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
 
 
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    var = tmp_path_factory.mktemp("visits")
+def hall_with(var: Path, **rules: Any) -> HallProcess:
+    """A hall (not started) whose local time is mid-morning, with these ``rules`` besides."""
     config = yaml.safe_load((ROOT / "config" / "hall.yaml").read_text(encoding="utf-8"))
-    config["rules"]["timezone"] = mid_morning_zone()
+    config["rules"].update(timezone=mid_morning_zone(), **rules)
+    var.mkdir(parents=True, exist_ok=True)
     (var / "hall.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     h = HallProcess(var, f"sqlite:///{var}/hall.db")
     run_cli("init", "--config", str(var / "hall.yaml"), var=var, db=h.db)
     h.enroll("kiosk-1")
+    return h
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
+    h = hall_with(tmp_path_factory.mktemp("visits"))
     h.tokens = {  # type: ignore[attr-defined]
         "clerk": h.token("clerk", clerk="c01"),  # at window 1
         "health": h.token("clerk", clerk="d-health"),
@@ -280,3 +286,51 @@ def test_print_station_prints_the_holders_certificate(hall: HallProcess, tmp_pat
         assert len(pdfs) == 1 and pdfs[0].stat().st_size > 1000
     finally:
         rig.close()
+
+
+def test_no_tickets_left_today_offers_the_next_appointment(tmp_path: Path) -> None:
+    hall = hall_with(tmp_path / "hall", daily_caps={"C-SB-001": 1})
+    hall.start()
+    rig = KioskRig(hall, tmp_path / "kiosk")
+    try:
+        for attempt in range(2):
+            if attempt:
+                rig.tap_text("首页")
+            rig.tap_text("取号")
+            rig.tap_text("个人办事")
+            rig.tap_text("社会保障")
+            rig.tap_text("城乡居民养老保险参保登记")
+            rig.tap_text("确认取号")
+            rig.at("no_ticket" if attempt else "ticket")
+            if not attempt:
+                assert rig.app.visit.ticket["number"] == "A001"
+        assert rig.app.visit.ticket is None and rig.shows("可以预约")  # the second: none left today
+        rig.screenshot("no-ticket-landscape")
+        rig.tap_text("刷身份证预约此时段")
+        rig.pump(lambda: rig.shows("预约需要刷身份证"))  # a booking needs the card
+        rig.dismiss_overlays()
+        card = person("孙立新", "51010719750707007", "1975-07-07")
+        sign_in(rig, card)
+        rig.tap_text("刷身份证预约此时段")
+        rig.pump(lambda: rig.shows("预约成功"), timeout=15)
+    finally:
+        rig.close()
+        hall.stop()
+
+
+def test_outside_opening_hours_the_kiosk_says_so(tmp_path: Path) -> None:
+    every_day = {d: ["14:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    hall = hall_with(tmp_path / "hall", hours=every_day, holidays_closed=False)
+    hall.start()
+    rig = KioskRig(hall, tmp_path / "kiosk")
+    try:
+        rig.tap_text("取号")
+        rig.tap_text("个人办事")
+        rig.tap_text("社会保障")
+        rig.tap_text("城乡居民养老保险参保登记")
+        rig.tap_text("确认取号")
+        rig.at("no_ticket")
+        assert rig.app.visit.ticket is None and rig.shows("14:00")
+    finally:
+        rig.close()
+        hall.stop()
