@@ -68,7 +68,7 @@ class Banner(KLabel):
     """The red line under the title bar: server unreachable, a device fault."""
 
 
-KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
+KEY_ROWS = ("1234567890-", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")  # -: case numbers (NS-20261201-000001)
 DIGIT_ROWS = ("123", "456", "789", "X0")  # X: the check character of an ID number
 
 

@@ -17,7 +17,8 @@ from ..widgets import KButton, KLabel
 
 class Overlay(ModalView):
     """A modal card in the middle of the screen; taps outside do not close it (a visitor's
-    stray touch must not lose the question)."""
+    stray touch must not lose the question). It closes at once, not fading: a fading overlay
+    would swallow the visitor's next tap."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(auto_dismiss=False, size_hint=(0.8, None), background_color=(0, 0, 0, 0.55), **kw)
@@ -35,7 +36,7 @@ class Overlay(ModalView):
 
     def button(self, text: str, action: Callable[[], None], role: str = "primary") -> KButton:
         b = KButton(text=text, role=role)
-        b.bind(on_release=lambda _b: (self.dismiss(), action()))
+        b.bind(on_release=lambda _b: (self.dismiss(animation=False), action()))
         self.box.add_widget(b)
         return b
 
@@ -56,7 +57,7 @@ class IdleCountdown(Overlay):
     def _second(self, _dt: float) -> None:
         self.left -= 1
         if self.left <= 0:
-            self.dismiss()
+            self.dismiss(animation=False)
             self.on_timeout()
         else:
             self.count.text = self.app.tr("idle_returning", seconds=self.left)

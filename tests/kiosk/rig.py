@@ -71,6 +71,7 @@ class KioskRig:
     def tap(self, widget: Any) -> None:
         from kivy.tests.common import UnitTestTouch
 
+        assert widget.parent is not None, f"{widget} is no longer on screen"
         assert widget.opacity > 0 and not widget.disabled, f"{widget} is not there to tap"
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
@@ -79,17 +80,19 @@ class KioskRig:
         self.pump(None, timeout=0.05)
 
     def button(self, text: str, root: Any = None) -> Any:
-        """The visible button whose text contains ``text`` (the screen's, or an overlay's)."""
+        """The visible button saying ``text``, else the first whose text contains it (an
+        overlay's before the screen's)."""
         from kiosk.widgets import KButton
 
         roots = [root] if root is not None else [*self.overlays(), self.screen]
-        for r in roots:
-            for w in r.walk(restrict=True):
-                if isinstance(w, KButton) and text in w.text and w.opacity > 0 and not w.disabled:
-                    return w
+        live = [w for r in roots for w in r.walk(restrict=True)
+                if isinstance(w, KButton) and text in w.text and w.opacity > 0 and not w.disabled]
+        if live:
+            return min(live, key=lambda w: w.text != text)  # the first saying exactly that, else the first
         raise AssertionError(f"no button {text!r} on {self.screen.name}: {self.texts()}")
 
     def tap_text(self, text: str) -> None:
+        self.pump(None, timeout=0.05)  # laid out first: an overlay that just opened moves into place
         self.tap(self.button(text))
 
     def overlays(self) -> list[Any]:

@@ -334,3 +334,53 @@ def test_outside_opening_hours_the_kiosk_says_so(tmp_path: Path) -> None:
     finally:
         rig.close()
         hall.stop()
+
+
+def press(rig: KioskRig, keys: str) -> None:
+    kb = rig.screen.ids.keyboard
+    for key in keys.upper():
+        rig.tap(next(k for line in kb.keys.children for k in line.children if k.ref == key))
+
+
+def test_track_by_the_receipts_qr_and_by_number_and_check_code(hall: HallProcess, rig: KioskRig) -> None:
+    case = submit_case(hall, person("冯子健", "37010219870909008", "1987-09-09"))
+    rig.tap_text("办件查询")
+    rig.at("track")
+    rig.sim.scan(f"{hall.http}/api/v1/cases/{case['id']}/progress?code={case['check_code']}")
+    rig.at("progress", timeout=15)
+    assert rig.shows(case["id"]) and rig.shows("经办人：陈晓梅")
+    rig.tap_text("返回")
+    rig.at("track")
+    rig.tap_text("办件编号")
+    press(rig, case["id"])
+    rig.tap_text("查询码")
+    press(rig, case["check_code"])
+    rig.screenshot("track-landscape")
+    rig.tap_text("查询")
+    rig.at("progress", timeout=15)
+    assert rig.shows(case["id"])
+
+
+def test_a_booking_qr_scanned_on_home_checks_in(hall: HallProcess, rig: KioskRig) -> None:
+    card = person("袁思琪", "42010619920404009", "1992-04-04")
+    now = local_now(hall)
+    booked = call(hall, "POST", "/appointments", None, {
+        "item_code": "C-SB-002", "day": now.date().isoformat(), "slot": current_slot(now),
+        "id_number": card.id_number, "name": card.name}, status=201)
+    rig.sim.scan(f"{hall.http}/api/v1/appointments/{booked['code']}")
+    rig.at("ticket", timeout=15)
+    assert rig.app.visit.ticket["appointment"] == booked["code"]
+    assert any("按预约优先" in t for t in rig.texts())
+
+
+def test_a_card_holder_of_70_is_offered_the_green_channel(rig: KioskRig) -> None:
+    sign_in(rig, person("蒋德厚", "13010219500505011", "1950-05-05"))
+    rig.tap_text("不用了")  # elder mode is offered too
+    rig.tap_text("取号")
+    rig.tap_text("个人办事")
+    rig.tap_text("社会保障")
+    rig.tap_text("城乡居民养老保险参保登记")
+    rig.at("confirm")
+    rig.tap_text("绿色通道取号")
+    rig.at("ticket")
+    assert rig.app.visit.ticket["priority"] == "green" and rig.shows("绿色通道：优先办理")
