@@ -85,6 +85,13 @@ def test_server_down_says_so_and_invents_no_number(tmp_path: Path) -> None:
     hall.kill()
     try:
         rig.pump(lambda: "无法连接服务器" in rig.app.banner, timeout=30)
+        rig.tap_text("办事指南")  # the guides stay readable from the kiosk's cached catalogue
+        rig.tap_text("个人办事")
+        rig.tap_text("社会保障")
+        rig.tap_text("城乡居民养老保险参保登记")
+        rig.at("guide")
+        assert rig.shows("办理依据") and rig.shows("申请材料")
+        rig.tap_text("首页")
         take_number(rig, "社会保障", "城乡居民养老保险参保登记")
         rig.tap_text("确认取号")
         rig.pump(lambda: any("未能取号" in t for t in rig.texts()), timeout=30)
