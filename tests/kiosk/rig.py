@@ -59,9 +59,12 @@ class KioskRig:
                 value = until()
                 if value:
                     return value
-            elif time.monotonic() >= deadline:
+            # one reading of the clock: two could straddle the deadline, and a plain wait
+            # (until=None) would then fail as if a condition had not been met
+            past = time.monotonic() >= deadline
+            if past and until is None:
                 return None
-            if time.monotonic() >= deadline:
+            if past:
                 raise AssertionError(f"not reached within {timeout} s (screen {self.screen.name}: {self.texts()})")
             time.sleep(0.01)
 
