@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import time
 import uuid
@@ -20,12 +21,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
+
+from protocol.fields import field_error
+from protocol.models import Spec, spec_of
 
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
 from .hallconfig import CaseRules
 from .handlers import HANDLERS, REQUEST_KEY, Handler
+from .inputs import refusal
 from .privacy import Privacy
 from .replies import RecentReplies
 from .store import HallStore, IdempotentReply, event_json
@@ -38,6 +44,10 @@ CHECKPOINT_EVERY = 5_000
 CHECKPOINT_MAX_LIVE = 500
 #: Fields of event data that never leave the server on the PUB socket.
 PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
+#: Check every reply against its model before it is sent (the test suite sets it, so each
+#: reply any test sees proves its model; in production the check costs time and proves
+#: nothing new). A reply that breaks its model is a bug: answered ``internal``, logged.
+CHECK_REPLIES = os.environ.get("HALL_CHECK_REPLIES") == "1"
 
 #: Devices (rank 1) hold no authority of a person: a call pad or a kiosk is below every
 #: member of staff, so ``at_least("clerk")`` always means staff. Staff rank above every device
@@ -415,7 +425,13 @@ class HallService:
             )
         token = REQUEST_KEY.set(p.key)
         try:
-            return Outcome(True, handler.fn(self, p.body, p.actor, now))
+            spec = spec_of(p.type)
+            if spec is not None:
+                self.checked_body(spec, p.body, now)
+            reply = handler.fn(self, p.body, p.actor, now)
+            if CHECK_REPLIES and spec is not None:
+                check_reply(spec, p.type, reply)
+            return Outcome(True, reply)
         except EngineError as e:
             # Engine commands decide without changing anything, and handlers emit last, so a
             # refused request leaves no trace.
@@ -428,6 +444,14 @@ class HallService:
             return INTERNAL
         finally:
             REQUEST_KEY.reset(token)
+
+    def checked_body(self, spec: Spec, body: dict[str, Any], now: float) -> Any:
+        """The body as its request model, or the ``bad_request`` naming the first field it
+        refuses. ID numbers' birth dates are checked against the hall's day."""
+        try:
+            return spec.request.model_validate(body, context={"today": datetime.fromtimestamp(now, self.engine.tz).date()})
+        except ValidationError as e:
+            raise refusal(field_error(e)) from None
 
     # ------------------------------------------------------------ used by handlers
     def new_token(self) -> str:
@@ -472,6 +496,14 @@ class HallService:
             "at": datetime.fromtimestamp(e.at, UTC).astimezone(self.engine.tz).isoformat(),
             "data": {k: v for k, v in e.data.items() if k not in PRIVATE_FIELDS},
         }
+
+
+def check_reply(spec: Spec, type_: str, reply: dict[str, Any]) -> None:
+    try:
+        spec.reply.model_validate(reply)
+    except ValidationError as e:
+        problems = e.errors(include_url=False, include_input=False)  # no values: they may be personal
+        raise AssertionError(f"the reply to {type_} breaks its model {spec.reply.__name__}: {problems}") from None
 
 
 def complete(p: Pending, outcome: Outcome) -> None:
