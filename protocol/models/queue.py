@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, RootModel
 
-from protocol.fields import WORD, Bilingual, IdNumber, ItemCode, OptToken, TicketId, code
+from protocol.fields import (
+    WORD,
+    Bilingual,
+    IdNumber,
+    ItemCode,
+    OptItemCode,
+    OptToken,
+    OptWindowNumber,
+    TicketId,
+    code,
+    integer,
+    text,
+)
 from protocol.models.base import Answer, Body, Part, Spec
 
 Stream = Literal["citizen", "enterprise"]
 LiveState = Literal["waiting", "called", "serving"]
+Priority = Literal["green", "appointment"]
+#: engine/model.py ``Outcome``: how a matter ended at the window.
+Outcome = Literal["handled", "consultation", "accepted", "one_time_notice", "refused", "left"]
+OUTCOMES: list[str] = list(Outcome.__args__)
+#: engine/model.py ``WindowStatus``: closed is nobody signed in.
+WindowStatus = Literal["open", "paused", "closed"]
+WindowKind = Literal["comprehensive", "dedicated", "enterprise", "green_channel"]
+
+#: engine/hall.py ``MAX_WAITING_LISTED`` (handlers.py): the most waiting tickets a view lists.
+MAX_WAITING_LISTED = 5000
+
+
+def defaulted(field_type: Any, default: Any) -> Any:
+    """An optional field type that reads null and blank as ``default``, as the handlers do
+    (``_int(...) or default``), not only a key left out. The model gives ``default`` too."""
+    return Annotated[field_type, AfterValidator(lambda v: default if v is None else v)]
 
 
 # ------------------------------------------------------------------ ticket.issue
@@ -36,11 +64,11 @@ class IssuedTicket(Answer):
     position: int = Field(description="people ahead in the ticket's lane")
     estimated_wait_s: int
     issued_at: float
-    priority: Literal["green", "appointment"] | None = None
+    priority: Priority | None = None
     appointment: str | None = None
     late: bool | None = None
     first_inquiry_clerk: str | None = None
-    id_masked: str | None = None
+    id_masked: str | None = Field(None, description="masked: 1101**********002X")
 
 
 # ------------------------------------------------------------------ ticket.status
@@ -52,10 +80,12 @@ class TicketStatus(Body):
 
 
 class Transfer(Part):
+    """Where a clerk sent the ticket on, until it is called again."""
+
     from_window: int
-    to_window: int | None
-    to_item: str | None
-    note: str | None
+    to_window: int | None = Field(description="a window of the hall, or null: any window of the item")
+    to_item: str | None = Field(description="the item it was moved to, or null: the same item")
+    note: str = Field(description="the clerk's note for the next window (may be empty)")
 
 
 class Ticket(Answer):
@@ -67,20 +97,206 @@ class Ticket(Answer):
     stream: Stream
     state: LiveState
     issued_at: float
-    priority: Literal["green", "appointment"] | None
-    appointment: str | None
-    late: bool
-    window: int | None
+    priority: Priority | None
+    appointment: str | None = Field(description="the appointment code it was checked in with")
+    late: bool = Field(description="checked in after its appointment slot")
+    window: int | None = Field(description="the window that called it")
     called_at: float | None
     recalls: int
-    position: int
-    estimated_wait_s: int
-    first_inquiry_clerk: str | None
+    position: int = Field(description="people ahead in the ticket's lane")
+    estimated_wait_s: int = Field(description="0 unless waiting")
+    first_inquiry_clerk: str | None = Field(description="the clerk a returning visitor goes back to (首问负责)")
     transfer: Transfer | None
-    id_masked: str | None
+    id_masked: str | None = Field(description="masked: 1101**********002X")
+
+
+# ------------------------------------------------------------------ ticket.cancel
+class TicketCancel(Body):
+    """Cancel a ticket: its holder with the slip's token; a manager, or a clerk for a ticket
+    waiting for their own window, without it."""
+
+    ticket: TicketId
+    token: OptToken = None
+
+
+class TicketCancelled(Answer):
+    """The ticket is cancelled and gone from the queue."""
+
+    ticket: str = Field(examples=["H01-20261126-A012"])
+    state: Literal["cancelled"]
+
+
+# ------------------------------------------------------------------ ticket.recall / start / no_show
+class TicketAction(Body):
+    """An action at the window on the ticket it called: recall, start, no-show."""
+
+    ticket: TicketId
+
+
+class TicketNoShow(Answer):
+    """The visitor did not come: the ticket is gone from the queue."""
+
+    id: str = Field(examples=["H01-20261126-A012"])
+    state: Literal["no_show"]
+
+
+class RecallReply(RootModel[Annotated[Ticket | TicketNoShow, Field(discriminator="state")]]):
+    """The ticket called again; or, when that was one recall too many
+    (``no_show_after_recalls``), no-show."""
+
+
+# ------------------------------------------------------------------ ticket.complete
+class TicketComplete(Body):
+    """The matter at the window is over: how it ended."""
+
+    ticket: TicketId
+    outcome: defaulted(
+        code(WORD, optional=True, enum=OUTCOMES, description="办结, 咨询, 受理, 一次性告知, 不予受理, left"),
+        "handled",
+    ) = "handled"
+
+
+class TicketCompleted(Answer):
+    """The ticket is done and gone from the queue."""
+
+    id: str = Field(examples=["H01-20261126-A012"])
+    state: Literal["done"]
+    outcome: Outcome
+
+
+# ------------------------------------------------------------------ ticket.transfer
+class TicketTransfer(Body):
+    """Send the called ticket on: to another window, to another item, or both, with a note."""
+
+    ticket: TicketId
+    to_window: OptWindowNumber = None
+    to_item: OptItemCode = None
+    note: defaulted(text(500, multiline=True, optional=True), "") = ""
+
+
+# ------------------------------------------------------------------ queue.snapshot / queue.state
+class WaitingTicket(Part):
+    """A ticket in the waiting line, in issue order."""
+
+    id: str
+    number: str
+    item_code: str
+    stream: Stream
+    priority: Priority | None
+    transferred: bool
+    issued_at: float
+
+
+class ClerkOnDuty(Part):
+    """The clerk signed in at a window."""
+
+    id: str
+    name: str
+    staff_no: str
+
+
+class CurrentTicket(Part):
+    """The ticket a window has called or is serving."""
+
+    id: str
+    number: str
+    item_code: str
+    state: LiveState
+    called_at: float | None
+
+
+class WindowView(Part):
+    """A window of the hall as the board and the floor desk show it."""
+
+    number: int
+    name: str
+    kind: WindowKind
+    stream: Stream
+    items: list[str] = Field(description="the items a dedicated window serves (empty for the others)")
+    status: WindowStatus
+    pause_reason: str | None
+    clerk: ClerkOnDuty | None
+    current: CurrentTicket | None
+    recent: list[str] = Field(description="numbers called here, newest first")
+
+
+class HelpCall(Part):
+    """An open 呼叫工作人员 call from a kiosk: no personal data."""
+
+    id: int
+    kiosk: str
+    reason: str
+    screen: str
+    at: float
+    at_local: str = Field(description="ISO 8601 in the hall's time zone")
+
+
+class DeviceStatus(Part):
+    """The newest health a kiosk or display reported for one of its devices."""
+
+    reporter: str = Field(description="the kiosk or display")
+    device: str
+    kind: str
+    status: str = Field(description="ok, degraded or missing")
+    old: str | None
+    reason: str
+    reported_at: str = Field(description="the device's own time, ISO 8601 (may be empty)")
+    at: float = Field(description="when the server heard it")
+
+
+class HallState(Part):
+    """The live queue: the windows, the counts, the head of the waiting line."""
+
+    hall: str
+    seq: int
+    windows: list[WindowView]
+    waiting: list[WaitingTicket] = Field(description="the head of the line, at most the limit asked for")
+    waiting_total: int
+    waiting_by_stream: dict[str, int]
+    waiting_by_item: dict[str, int] = Field(description="items with someone waiting")
+    avg_service_s: dict[str, float] = Field(description="per stream")
+    avg_wait_s: dict[str, float] = Field(description="per stream")
+    notices: list[Bilingual]
+    help_calls: list[HelpCall]
+
+
+class QueueSnapshot(Body):
+    """The live queue for a display (re)joining the event stream."""
+
+    waiting_limit: defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 50) = 50
+
+
+class Snapshot(Answer):
+    """The live queue, and where in the event stream it stands: events after ``seq`` of
+    this ``epoch`` follow."""
+
+    hall: str
+    epoch: str
+    seq: int
+    state: HallState
+
+
+class QueueState(Body):
+    """The live queue (``GET /api/v1/queue``)."""
+
+    limit: defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 200) = 200
+
+
+class QueueView(HallState):
+    """The live queue; staff also see the devices' health."""
+
+    device_health: list[DeviceStatus] | None = Field(None, description="staff only (clerk and up), worst first")
 
 
 REQUESTS: dict[str, Spec] = {
     "ticket.issue": Spec(TicketIssue, IssuedTicket),
     "ticket.status": Spec(TicketStatus, Ticket),
+    "ticket.cancel": Spec(TicketCancel, TicketCancelled),
+    "ticket.recall": Spec(TicketAction, RecallReply),  # type: ignore[arg-type]  # a RootModel: one of two shapes
+    "ticket.start": Spec(TicketAction, Ticket),
+    "ticket.no_show": Spec(TicketAction, TicketNoShow),
+    "ticket.complete": Spec(TicketComplete, TicketCompleted),
+    "ticket.transfer": Spec(TicketTransfer, Ticket),
+    "queue.snapshot": Spec(QueueSnapshot, Snapshot),
+    "queue.state": Spec(QueueState, QueueView),
 }
