@@ -64,7 +64,8 @@ def _category(v: object, info: ValidationInfo) -> str:
     raise FieldError(
         "category",
         "category must be one of " + ", ".join(CATEGORY_LABEL),
-        "投诉类别（category）应为以下之一：" + "、".join(f"{c}（{lb.zh}）" for c, lb in CATEGORY_LABEL.items()),
+        "投诉类别（category）应为以下之一："
+        + "、".join(f"{c}（{lb.zh}）" for c, lb in CATEGORY_LABEL.items()),
     )
 
 
@@ -82,16 +83,27 @@ ComplaintCategory = Annotated[
     ),
 ]
 
-Level = integer(1, 5, description="5 非常满意 (very satisfied) … 1 非常不满意 (very dissatisfied)", examples=[5])
-Comment = or_default(text(500, multiline=True, optional=True, description="what the visitor wrote (optional)"), "")
+Level = integer(
+    1, 5, description="5 非常满意 (very satisfied) … 1 非常不满意 (very dissatisfied)", examples=[5]
+)
+Comment = or_default(
+    text(500, multiline=True, optional=True, description="what the visitor wrote (optional)"), ""
+)
 Answered = text(4000, multiline=True)
 EvaluationId = code(EVALUATION_ID, description="an evaluation's id (from followup.list)")
 #: ``limit`` of the manager's lists: 1..500, more is refused, not cut; default 100.
-Limit = or_default(integer(1, 500, optional=True, description="at most this many (default 100)"), 100)
+Limit = or_default(
+    integer(1, 500, optional=True, description="at most this many (default 100; more is refused, not cut)"),
+    100,
+)
 Overdue = Field(False, description="only those past their deadline")
 ComplaintText = text(2000, multiline=True, description="what happened")
-OptCaseId = code(CASE_ID, optional=True, examples=["NS-20261126-000001"], description="the case complained about")
-MaskedPhone = Field(description="masked: 138****5678 (0755-****0101 for a landline)", examples=["138****5678"])
+OptCaseId = code(
+    CASE_ID, optional=True, examples=["NS-20261126-000001"], description="the case complained about"
+)
+MaskedPhone = Field(
+    description="masked: 138****5678 (0755-****0101 for a landline)", examples=["138****5678"]
+)
 
 
 # ------------------------------------------------------------------ parts
@@ -110,7 +122,9 @@ class CaseRate(Body):
 
     case: CaseId
     code: OptCheckCode = Field(None, description="the case's check code (查询码), printed on the receipt")
-    id_number: IdNumber = Field(None, description="at a kiosk: the ID card just read, instead of the check code")
+    id_number: IdNumber = Field(
+        None, description="at a kiosk: the ID card just read, instead of the check code"
+    )
     level: Level
     comment: Comment = ""
 
@@ -123,7 +137,9 @@ class TicketRate(Body):
     ticket: TicketId
     level: Level
     comment: Comment = ""
-    token: OptToken = Field(None, description="the token printed on the slip (not needed on the window's keypad)")
+    token: OptToken = Field(
+        None, description="the token printed on the slip (not needed on the window's keypad)"
+    )
     id_number: IdNumber = Field(None, description="at a kiosk: the ID card the ticket was taken with")
 
 
@@ -131,7 +147,9 @@ class Rating(Answer):
     """A stored 好差评. A bad rating (2 or 1) opens a follow-up due on ``follow_up_due``."""
 
     id: str = Field(description="the evaluation's id")
-    service_event: str = Field(description="the service rated", examples=["step-3:accept", "window-3@1764134400.000"])
+    service_event: str = Field(
+        description="the service rated", examples=["step-3:accept", "window-3@1764134400.000"]
+    )
     level: int = Field(ge=1, le=5, examples=[5])
     level_zh: str = Field(examples=["非常满意"])
     follow_up_due: str | None = Field(description="a bad rating's follow-up deadline (YYYY-MM-DD)")
@@ -182,7 +200,9 @@ class ComplaintStep(Part):
 
     state: ComplaintState
     at: float
-    by: str | None = Field(description="the member of staff (a clerk id or a manager's name); null when filed")
+    by: str | None = Field(
+        description="the member of staff (a clerk id or a manager's name); null when filed"
+    )
 
 
 class Complaint(Answer):
@@ -194,7 +214,9 @@ class Complaint(Answer):
     category: Category
     category_label: Bilingual
     text: str
-    phone: str | None = Field(description="the number to answer on, masked: 138****5678", examples=["138****5678"])
+    phone: str | None = Field(
+        description="the number to answer on, masked: 138****5678", examples=["138****5678"]
+    )
     source: Source
     case: str | None = Field(description="the case complained about")
     ticket: str | None = Field(description="the ticket complained about")
@@ -225,13 +247,14 @@ class ComplaintCounts(Part):
 class ComplaintList(Body):
     """Complaints by state (default: all), oldest first."""
 
+    # In the order the handler reads them, so that the first field refused is the same.
+    overdue: Flag = Overdue
     state: code(
         WORD,
         optional=True,
         enum=["filed", "accepted", "answered", "closed", "open", "all"],
-        description="open: not closed yet (default: all)",
+        description="open: not closed yet (default: all); another word is refused by the handler, naming the choices",
     ) = None
-    overdue: Flag = Overdue
     limit: Limit = 100
 
 
@@ -293,7 +316,13 @@ class FollowUpList(Body):
     """Follow-ups of bad ratings, earliest deadline first."""
 
     state: or_default(
-        code(WORD, optional=True, enum=["open", "answered", "all"], description="default: open"), "open"
+        code(
+            WORD,
+            optional=True,
+            enum=["open", "answered", "all"],
+            description="default: open; another word is refused by the handler, naming the choices",
+        ),
+        "open",
     ) = "open"
     overdue: Flag = Overdue
     limit: Limit = 100

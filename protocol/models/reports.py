@@ -68,7 +68,9 @@ class CatalogueTiers(TierReport):
 class Tiers(Part):
     """三四三/五三二: the targets, and the shares of the catalogue and of the closed cases."""
 
-    order: list[Tier] = Field(description="the tiers in the order charted: on_the_spot, within_5_days, halved, slow")
+    order: list[Tier] = Field(
+        description="the tiers in the order charted: on_the_spot, within_5_days, halved, slow"
+    )
     targets: dict[Literal["343", "532"], TierTargets]
     catalogue: CatalogueTiers
     closed_cases: TierReport
@@ -172,7 +174,9 @@ class FlaggedNotice(Part):
     issued_at: float
     clerk: Staff | None
     materials: list[NamedMaterial] = Field(description="everything it asked for")
-    new_materials: list[NamedMaterial] = Field(description="those the first notice did not list: why it is flagged")
+    new_materials: list[NamedMaterial] = Field(
+        description="those the first notice did not list: why it is flagged"
+    )
 
 
 class FlaggedNoticeList(Answer):

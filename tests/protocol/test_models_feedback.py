@@ -22,23 +22,59 @@ COMPLAINT = "TS-20261126-1A2B3C4D"
 # type → (a minimal valid body, a bad one, the field it is refused for, words of the message)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     "case.rate": ({"case": CASE, "level": 5}, {"case": CASE, "level": 6}, "level", "between 1 and 5"),
-    "ticket.rate": ({"ticket": TICKET, "level": "1"}, {"ticket": TICKET, "level": 5, "token": "令牌"}, "token", "token"),
-    "complaint.file": ({"text": "空调太冷"}, {"text": "x", "category": "ATTITUDE"}, "category", "attitude, efficiency"),
+    "ticket.rate": (
+        {"ticket": TICKET, "level": "1"},
+        {"ticket": TICKET, "level": 5, "token": "令牌"},
+        "token",
+        "token",
+    ),
+    "complaint.file": (
+        {"text": "空调太冷"},
+        {"text": "x", "category": "ATTITUDE"},
+        "category",
+        "attitude, efficiency",
+    ),
     "complaint.list": ({}, {"overdue": "yes"}, "overdue", "true or false"),
-    "complaint.get": ({"complaint": COMPLAINT.lower()}, {"complaint": "TS-1"}, "complaint", "complaint number"),
-    "complaint.accept": ({"complaint": COMPLAINT, "handler": "c01"}, {"complaint": COMPLAINT}, "handler", "required"),
-    "complaint.answer": ({"complaint": COMPLAINT, "answer": "已处理\n谢谢"}, {"complaint": COMPLAINT, "answer": "a" * 4001},
-                         "answer", "longer than 4000"),
+    "complaint.get": (
+        {"complaint": COMPLAINT.lower()},
+        {"complaint": "TS-1"},
+        "complaint",
+        "complaint number",
+    ),
+    "complaint.accept": (
+        {"complaint": COMPLAINT, "handler": "c01"},
+        {"complaint": COMPLAINT},
+        "handler",
+        "required",
+    ),
+    "complaint.answer": (
+        {"complaint": COMPLAINT, "answer": "已处理\n谢谢"},
+        {"complaint": COMPLAINT, "answer": "a" * 4001},
+        "answer",
+        "longer than 4000",
+    ),
     "complaint.close": ({"complaint": COMPLAINT}, {}, "complaint", "required"),
     "followup.list": ({"limit": "50"}, {"limit": "501"}, "limit", "between 1 and 500"),
-    "followup.answer": ({"evaluation": "ev-1", "answer": "已整改"}, {"evaluation": "ev 1", "answer": "已整改"},
-                        "evaluation", "evaluation id"),
-    "page.upload": ({"sha256": SHA.upper(), "mime": "image/png", "size": 3, "count": 1, "index": 0, "data": "iVBO"},
-                    {"sha256": SHA, "mime": "image/png", "size": 3, "count": 1, "index": 0, "data": "iVB\nO"},
-                    "data", "base64"),
+    "followup.answer": (
+        {"evaluation": "ev-1", "answer": "已整改"},
+        {"evaluation": "ev 1", "answer": "已整改"},
+        "evaluation",
+        "evaluation id",
+    ),
+    "page.upload": (
+        {"sha256": SHA.upper(), "mime": "image/png", "size": 3, "count": 1, "index": 0, "data": "iVBO"},
+        {"sha256": SHA, "mime": "image/png", "size": 3, "count": 1, "index": 0, "data": "iVB\nO"},
+        "data",
+        "base64",
+    ),
     "page.status": ({"sha256": SHA}, {"sha256": "ａ" * 64}, "sha256", "64 hex digits"),
     "case.pages": ({"case": CASE}, {"case": "11010519491231002X"}, "case", "case number"),
-    "report.dashboard": ({"since": "", "until": "2026-11-26"}, {"since": "2026-02-30"}, "since", "not a real date"),
+    "report.dashboard": (
+        {"since": "", "until": "2026-11-26"},
+        {"since": "2026-02-30"},
+        "since",
+        "not a real date",
+    ),
     "case.flagged_notices": ({}, {"limit": 0}, "limit", "between 1 and 500"),
 }
 MODULES = (feedback, pages, reports)
@@ -76,7 +112,10 @@ def test_a_bad_category_is_refused_in_the_handlers_words_listing_the_choices() -
         with pytest.raises(ValidationError) as caught:
             feedback.ComplaintFile.model_validate({"text": "x", "category": bad})
         err = field_error(caught.value)
-        assert "attitude, efficiency, discipline, facilities, other" in err.message and "服务态度" in err.message_zh
+        assert (
+            "attitude, efficiency, discipline, facilities, other" in err.message
+            and "服务态度" in err.message_zh
+        )
 
 
 @pytest.mark.parametrize("type_", sorted(CASES))
