@@ -1,7 +1,193 @@
-"""Request and reply models: reports."""
+"""Request and reply models: the manager dashboard (``report.dashboard``) and the list of
+flagged one-time notices (``case.flagged_notices``).
+
+Every text a dashboard shows comes with a Chinese and an English label; clerks appear with
+their names (shown on the window screens anyway), visitors not at all.
+"""
 
 from __future__ import annotations
 
-from protocol.models.base import Spec
+from typing import Literal
 
-REQUESTS: dict[str, Spec] = {}
+from pydantic import Field
+
+from protocol.fields import Bilingual, OptDay
+from protocol.models.base import Answer, Body, Part, Spec
+from protocol.models.feedback import Limit, Staff
+
+Tier = Literal["on_the_spot", "within_5_days", "halved", "slow"]
+LevelKey = Literal["5", "4", "3", "2", "1"]
+
+
+# ------------------------------------------------------------------ report.dashboard
+class ReportDashboard(Body):
+    """Everything the manager dashboard charts, for an optional period of local dates, both
+    included (closed cases by the day they closed, ratings by the day they were given; the
+    catalogue and the cards are as of now)."""
+
+    since: OptDay = Field(None, description="first day, included (not after until)")
+    until: OptDay = Field(None, description="last day, included")
+
+
+class Period(Part):
+    """The period asked for (null: open-ended)."""
+
+    since: str | None
+    until: str | None
+
+
+class TierTargets(Part):
+    """A target's shares per tier."""
+
+    on_the_spot: float
+    within_5_days: float
+    halved: float
+
+
+class TierShares(TierTargets):
+    """Shares per tier, rounded to 4 places; ``slow`` (no tier met) only for closed cases."""
+
+    slow: float | None = None
+
+
+class TierReport(Part):
+    """三四三/五三二 of a set of items or cases."""
+
+    count: int
+    shares: TierShares
+    meets_343: bool
+    meets_532: bool
+
+
+class CatalogueTiers(TierReport):
+    """Of the published catalogue (each item's declared tier)."""
+
+    version: int = Field(description="the catalogue's version")
+
+
+class Tiers(Part):
+    """三四三/五三二: the targets, and the shares of the catalogue and of the closed cases."""
+
+    order: list[Tier] = Field(
+        description="the tiers in the order charted: on_the_spot, within_5_days, halved, slow"
+    )
+    targets: dict[Literal["343", "532"], TierTargets]
+    catalogue: CatalogueTiers
+    closed_cases: TierReport
+
+
+class Visits(Part):
+    """Closed (not withdrawn) cases: how many, and the shares with at most one visit and with none."""
+
+    count: int
+    at_most_one: float
+    zero: float
+
+
+class DepartmentCards(Part):
+    """Yellow and red cards over a department's open cases and undecided tasks today."""
+
+    department: str = Field(examples=["hrss"])
+    name: Bilingual | None = Field(description="null for a department the catalogue no longer lists")
+    yellow: int
+    red: int
+
+
+class Ratings(Part):
+    """好差评 counted: the mean, the count per level, the share satisfied (3 or better) and the bad ones."""
+
+    count: int
+    mean: float
+    levels: dict[LevelKey, int]
+    satisfied: float
+    bad: int
+
+
+class WindowRatings(Ratings):
+    """The ratings of the service at one window."""
+
+    hall: str | None
+    window: int
+    name: str | None = Field(description="the window's name (this hall's windows only)")
+
+
+class ClerkRatings(Ratings):
+    """The ratings of one clerk's service."""
+
+    clerk: Staff | None
+
+
+class DashboardLabels(Part):
+    """The Chinese and English labels of everything charted."""
+
+    tiers: dict[Tier, Bilingual]
+    targets: dict[Literal["343", "532"], Bilingual]
+    catalogue: Bilingual
+    closed_cases: Bilingual
+    at_most_one: Bilingual
+    zero: Bilingual
+    yellow: Bilingual
+    red: Bilingual
+    levels: dict[LevelKey, Bilingual]
+    satisfied: Bilingual
+    mean: Bilingual
+    bad: Bilingual
+
+
+class Dashboard(Answer):
+    """The manager dashboard's figures."""
+
+    today: str
+    period: Period
+    tiers: Tiers
+    visits: Visits
+    cards_by_department: list[DepartmentCards]
+    ratings_by_window: list[WindowRatings]
+    ratings_by_clerk: list[ClerkRatings]
+    labels: DashboardLabels
+
+
+# ------------------------------------------------------------------ case.flagged_notices
+class FlaggedNotices(Body):
+    """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
+    newest first."""
+
+    limit: Limit = 100
+
+
+class NamedMaterial(Part):
+    """A material code with its name from the item's guide."""
+
+    code: str = Field(examples=["id_card"])
+    name: Bilingual | None = Field(description="null when the item's guide no longer lists it")
+
+
+class FlaggedNotice(Part):
+    """A flagged notice, who issued it and which materials were new."""
+
+    case: str = Field(examples=["NS-20261126-000001"])
+    notice: int = Field(description="the notice's number in the case (2, 3, …: the first is never flagged)")
+    item_code: str
+    item_name: Bilingual | None
+    department: str
+    hall: str | None
+    issued_at: float
+    clerk: Staff | None
+    materials: list[NamedMaterial] = Field(description="everything it asked for")
+    new_materials: list[NamedMaterial] = Field(
+        description="those the first notice did not list: why it is flagged"
+    )
+
+
+class FlaggedNoticeList(Answer):
+    """A page of flagged notices, how many there are, and the list's label."""
+
+    notices: list[FlaggedNotice]
+    total: int
+    label: Bilingual
+
+
+REQUESTS: dict[str, Spec] = {
+    "report.dashboard": Spec(ReportDashboard, Dashboard),
+    "case.flagged_notices": Spec(FlaggedNotices, FlaggedNoticeList),
+}
