@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
 
 from protocol.idnumber import looks_like_id_number, problem
 
@@ -412,6 +412,12 @@ Phone = code(PHONE)
 OptPhone = code(PHONE, optional=True)
 WindowNumber = integer(WINDOW_MIN, WINDOW_MAX)
 OptWindowNumber = integer(WINDOW_MIN, WINDOW_MAX, optional=True)
+
+
+def defaulted(field_type: Any, default: Any) -> Any:
+    """An optional field type that reads null and blank as ``default`` too, not only a key
+    left out (as a form's empty field means "the default"). The model gives ``default``."""
+    return Annotated[field_type, AfterValidator(lambda v: default if v is None else v)]
 
 
 class Bilingual(BaseModel):

@@ -47,12 +47,6 @@ CATEGORY_LABEL: dict[str, Bilingual] = {
 }
 
 
-def or_default(field: Any, default: Any) -> Any:
-    """``field`` (an optional field type), with ``default`` for a value read as not given
-    (left out, null or blank), as the handler reads it."""
-    return Annotated[field, AfterValidator(lambda v: default if v is None else v)]
-
-
 def _category(v: object, info: ValidationInfo) -> str:
     """A complaint's category; not given: "other". Refused with the handler's own words
     (``cases.evaluation.complaint_category``), which list the choices."""
@@ -86,13 +80,13 @@ ComplaintCategory = Annotated[
 Level = integer(
     1, 5, description="5 非常满意 (very satisfied) … 1 非常不满意 (very dissatisfied)", examples=[5]
 )
-Comment = or_default(
+Comment = defaulted(
     text(500, multiline=True, optional=True, description="what the visitor wrote (optional)"), ""
 )
 Answered = text(4000, multiline=True)
 EvaluationId = code(EVALUATION_ID, description="an evaluation's id (from followup.list)")
 #: ``limit`` of the manager's lists: 1..500, more is refused, not cut; default 100.
-Limit = or_default(
+Limit = defaulted(
     integer(1, 500, optional=True, description="at most this many (default 100; more is refused, not cut)"),
     100,
 )
@@ -315,7 +309,7 @@ class FollowUp(Answer):
 class FollowUpList(Body):
     """Follow-ups of bad ratings, earliest deadline first."""
 
-    state: or_default(
+    state: defaulted(
         code(
             WORD,
             optional=True,

@@ -35,12 +35,6 @@ WindowKind = Literal["comprehensive", "dedicated", "enterprise", "green_channel"
 MAX_WAITING_LISTED = 5000
 
 
-def defaulted(field_type: Any, default: Any) -> Any:
-    """An optional field type that reads null and blank as ``default``, as the handlers do
-    (``_int(...) or default``), not only a key left out. The model gives ``default`` too."""
-    return Annotated[field_type, AfterValidator(lambda v: default if v is None else v)]
-
-
 # ------------------------------------------------------------------ ticket.issue
 class TicketIssue(Body):
     """Take a number for a service item."""
