@@ -254,7 +254,7 @@ class _NoticeMaterials(Body):
 class _Limits(Body):
     limits: loose(
         {
-            "type": ["object", "null"],
+            "type": "object",
             "maxProperties": 50,
             "propertyNames": code_schema(DEPARTMENT),
             "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT_DAYS},

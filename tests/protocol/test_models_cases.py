@@ -89,7 +89,10 @@ def refusal(type_: str, body: dict[str, Any]) -> FieldError:
 
 def test_every_request_type_of_cases_and_certificates_is_here() -> None:
     assert sorted(c[0] for c in CASES) == TYPES
-    assert {REQUESTS[t].request.__module__ for t in TYPES} == {case_models.__name__, certificate_models.__name__}
+    assert {REQUESTS[t].request.__module__ for t in TYPES} == {
+        case_models.__name__,
+        certificate_models.__name__,
+    }
 
 
 @pytest.mark.parametrize(("type_", "good", "bad", "field", "en", "zh"), CASES, ids=[c[0] for c in CASES])
@@ -118,12 +121,15 @@ def test_codes_are_canonical_and_query_strings_read() -> None:
     [
         ("case.notice_slip", {"case": ID, "notice": 0}, "notice"),  # the notice is read before the case
         ("case.accept", {"case": "x", "window": 0}, "case"),
-        ("case.accept", {"case": CASE, "commitment": "yes", "window": 0}, "commitment"),  # step fields, then where
+        # the step's own fields, then where it happens
+        ("case.accept", {"case": CASE, "commitment": "yes", "window": 0}, "commitment"),
         ("case.submit", {"item_code": "x", "window": 0}, "item_code"),
         ("case.supplement_online", {"case": CASE, "code": "查询码"}, "code"),  # before the missing materials
     ],
 )
-def test_the_first_field_refused_is_the_one_the_handler_reads_first(type_: str, body: dict[str, Any], field: str) -> None:
+def test_the_first_field_refused_is_the_one_the_handler_reads_first(
+    type_: str, body: dict[str, Any], field: str
+) -> None:
     assert refusal(type_, body).field == field
 
 
@@ -136,7 +142,9 @@ def test_the_first_field_refused_is_the_one_the_handler_reads_first(type_: str, 
         ("case.review", {"case": CASE, "limits": {ID: "x"}}),
     ],
 )
-def test_application_fields_pages_and_limits_are_left_to_the_handlers_words(type_: str, body: dict[str, Any]) -> None:
+def test_application_fields_pages_and_limits_are_left_to_the_handlers_words(
+    type_: str, body: dict[str, Any]
+) -> None:
     REQUESTS[type_].request.model_validate(body, context=TODAY)
 
 
