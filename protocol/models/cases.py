@@ -135,7 +135,6 @@ OptChannel = code(
     "an unknown channel is refused by name",
 )
 OptCaseId = code(CASE_ID, optional=True, examples=["NS-20261126-000001"])
-WindowAt = Field(None, description="the window; default: the one the clerk is signed in at (at a window)")
 Note = text(500, multiline=True, optional=True)
 
 
@@ -150,7 +149,9 @@ class _AtDesk(Body):
     """Where a clerk's step happens: at their window (the visitor present) or elsewhere."""
 
     channel: OptChannel = None
-    window: OptWindowNumber = WindowAt
+    window: OptWindowNumber = Field(
+        None, description="the window; default: the one the clerk is signed in at"
+    )
 
 
 class Agent(Body):
