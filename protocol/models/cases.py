@@ -1,7 +1,771 @@
-"""Request and reply models: cases."""
+"""Request and reply models: cases (办件, ``case.*``): submitting, the clerks' and departments'
+steps, their lists, and the visitor's progress page, supplement and withdrawal.
+
+Field order is the order the handlers read the fields in, so the first field refused is the
+one the handler would refuse first. Pydantic collects a model's fields from its last base to
+its first and then its own: ``class CaseAccept(_AtDesk, _Commitment, CaseRef)`` reads
+``case``, ``commitment``, ``channel``, ``window``.
+
+Replies carry no ID data: names are masked (王*), phones of application fields masked
+(138****5678), ID numbers masked (1101**********002X).
+"""
 
 from __future__ import annotations
 
-from protocol.models.base import Spec
+from typing import Annotated, Any, Literal
 
-REQUESTS: dict[str, Spec] = {}
+from pydantic import BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, WithJsonSchema
+
+from protocol.fields import (
+    CASE_ID,
+    DEPARTMENT,
+    MATERIAL,
+    SHA256,
+    WORD,
+    Bilingual,
+    CaseId,
+    FieldError,
+    IdNumber,
+    ItemCode,
+    Materials,
+    OptCheckCode,
+    OptClerkId,
+    OptDepartment,
+    OptWindowNumber,
+    Pattern,
+    absent,
+    checked_flag,
+    code,
+    code_schema,
+    codes_value,
+    integer,
+    text,
+)
+from protocol.models.base import Answer, Body, Part, Spec
+from protocol.models.certificates import Certificate, also_required, required_id_number
+
+CaseStateName = Literal[
+    "submitted",
+    "accepted",
+    "refused",
+    "waiting_materials",
+    "supplemented",
+    "in_review",
+    "approved",
+    "rejected",
+    "result_ready",
+    "handed_out",
+    "closed",
+]
+ChannelName = Literal["window", "kiosk", "online", "back_office"]
+RoleName = Literal["applicant", "agent", "clerk", "department", "system"]
+CardColour = Literal["green", "yellow", "red"]
+DecisionName = Literal["approved", "rejected"]
+CHANNELS = ["window", "kiosk", "online", "back_office"]
+DECISIONS = ["approved", "rejected"]
+
+#: Working days of a review limit: far above any statutory limit; the core checks the item's own.
+MAX_LIMIT_DAYS = 10_000
+#: ``page_handlers.MAX_PAGES_PER_SUBMIT``.
+MAX_PAGES = 60
+#: ``appfields.MAX_FIELDS``.
+MAX_FIELDS = 50
+
+
+# ------------------------------------------------------------------ local field types
+# Candidates for protocol.fields (see each).
+
+
+def flag(default: bool = False, **schema: Any) -> Any:
+    """true or false, where null and "" (a query parameter not given) are ``default``, as the
+    handlers' ``_flag`` reads them. (``protocol.fields.Flag`` refuses null and "".)"""
+
+    def validate(v: object, info: ValidationInfo) -> bool:
+        return default if absent(v) else checked_flag(v, info.field_name or "value")
+
+    return Annotated[
+        bool, BeforeValidator(validate), WithJsonSchema({"type": "boolean", "default": default, **schema})
+    ]
+
+
+def required_codes(p: Pattern, *, max_items: int = 100, **schema: Any) -> Any:
+    """A non-empty list of codes: null and [] are refused with ``inputs.codes(required=True)``'s
+    words ("materials is required (a list of ...)"). ``Field(None, validate_default=True)``
+    gives them to a body leaving it out too."""
+
+    def validate(v: object, info: ValidationInfo) -> list[str]:
+        name = info.field_name or "value"
+        if v is None or v == []:
+            raise FieldError(name, f"{name} is required (a list of {p.en})", f"缺少必填项 {name}")
+        return codes_value(v, name, p, max_items=max_items)
+
+    return Annotated[
+        list[str],
+        BeforeValidator(validate),
+        WithJsonSchema(
+            {"type": "array", "items": code_schema(p), "minItems": 1, "maxItems": max_items, **schema}
+        ),
+    ]
+
+
+def loose(schema: dict[str, Any]) -> Any:
+    """A part of a body the handler checks itself, with its own messages (a nested value whose
+    model would name its problems otherwise): taken as it is here; ``schema`` documents it."""
+    return Annotated[Any, WithJsonSchema(schema)]
+
+
+def _ok(v: object, info: ValidationInfo) -> bool:
+    if not isinstance(v, bool):
+        raise FieldError(
+            "ok",
+            "ok must be true (the commitment held) or false (with a note)",
+            "ok 应为 true（承诺属实）或 false（并说明情况）",
+        )
+    return v
+
+
+#: The result of a 告知承诺 check: a JSON boolean only (not "true" from a query string).
+VerifiedOk = Annotated[bool, BeforeValidator(_ok), WithJsonSchema({"type": "boolean"})]
+
+OptChannel = code(
+    WORD,
+    optional=True,
+    enum=CHANNELS,
+    description="where the step happens; the default depends on the step (window, or back_office); "
+    "an unknown channel is refused by name",
+)
+OptCaseId = code(CASE_ID, optional=True, examples=["NS-20261126-000001"])
+Note = text(500, multiline=True, optional=True)
+
+
+# ------------------------------------------------------------------ request parts
+class CaseRef(Body):
+    """A request about one case, by its number."""
+
+    case: CaseId
+
+
+class _AtDesk(Body):
+    """Where a clerk's step happens: at their window (the visitor present) or elsewhere."""
+
+    channel: OptChannel = None
+    window: OptWindowNumber = Field(
+        None, description="the window; default: the one the clerk is signed in at"
+    )
+
+
+class Agent(Body):
+    """委托代办: the agent, recorded beside the applicant (by their ID card)."""
+
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
+    id_number: required_id_number("id_number is required", "缺少必填项 id_number") = Field(
+        None,
+        validate_default=True,
+        description="the agent's resident ID number: stored as a keyed hash, shown masked",
+    )
+    name: text(50, optional=True) = Field(None, description="stored masked (李*)")
+
+
+def _agent(v: object) -> object:
+    if v is not None and not isinstance(v, dict):
+        raise FieldError("agent", "agent must be an object with id_number and name", "代办人信息有误")
+    return v
+
+
+class _Submit(Body):
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
+    item_code: ItemCode
+    id_number: required_id_number("the applicant's id_number is required", "必须提供申请人身份证号码") = (
+        Field(
+            None,
+            validate_default=True,
+            description="the applicant's resident ID number: stored as a keyed hash, shown masked",
+        )
+    )
+    name: text(50, optional=True) = Field(None, description="the applicant's name: stored masked (王*)")
+    agent: Annotated[Agent | None, BeforeValidator(_agent)] = None
+    materials: Materials = Field([], description="material codes of the item's guide handed in")
+
+
+class _Fields(Body):
+    fields: loose(
+        {
+            "type": "object",
+            "maxProperties": MAX_FIELDS,
+            "propertyNames": code_schema(MATERIAL),
+            "additionalProperties": {"type": "string"},
+            "description": "the item's application_fields as {code: value}: each of its type (text, phone, "
+            "date, choice, address), required ones present (at a window: none required, the clerk has the "
+            "paper form); a refusal names details.field = fields.<code>. Checked by the item's rules, "
+            "stored encrypted, shown to staff with phones masked",
+        }
+    ) = None
+
+
+class _Pages(Body):
+    pages: loose(
+        {
+            "type": "array",
+            "maxItems": MAX_PAGES,
+            "items": {
+                "type": "object",
+                "required": ["material", "sha256"],
+                "properties": {"material": code_schema(MATERIAL), "sha256": code_schema(SHA256)},
+            },
+            "description": "captured pages uploaded before with page.upload, by the material they show and "
+            "their SHA-256 (hex, either case); their materials count as given. Checked by the page store "
+            "before the case is made (an unknown, unfinished or repeated page refuses the submit)",
+        }
+    ) = None
+
+
+# ------------------------------------------------------------------ submit
+class CaseSubmitOnline(_Fields, _Submit):
+    """Submit a case from the online hall (no trip to the hall: not a visit)."""
+
+
+class CaseSubmit(_Fields, _AtDesk, _Submit):
+    """Submit a case at a window: the clerk becomes its first-inquiry officer (首问负责)."""
+
+
+class CaseSubmitKiosk(_Fields, _Submit, _Pages):
+    """A self-service application at a kiosk (the visitor is in the hall: a visit), with the
+    pages the kiosk captured."""
+
+
+# ------------------------------------------------------------------ clerk steps
+class _Commitment(Body):
+    commitment: flag(
+        description="告知承诺: approved at once on the applicant's commitment, checked later"
+    ) = False
+
+
+class _Reason(Body):
+    reason: text(500, multiline=True, description="the legal reason for 不予受理")
+
+
+class _NoticeMaterials(Body):
+    model_config = ConfigDict(json_schema_extra=also_required("materials"))
+
+    materials: required_codes(MATERIAL) = Field(None, validate_default=True)
+
+
+class _Limits(Body):
+    limits: loose(
+        {
+            "type": "object",
+            "maxProperties": 50,
+            "propertyNames": code_schema(DEPARTMENT),
+            "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT_DAYS},
+            "description": "working days per department (default: the item's own); checked against the item",
+        }
+    ) = None
+
+
+class _Verification(Body):
+    model_config = ConfigDict(json_schema_extra=also_required("ok"))
+
+    ok: VerifiedOk = Field(
+        None, validate_default=True, description="true: the commitment held; false: with a note"
+    )
+    note: Note = None
+
+
+class _Decision(Body):
+    department: OptDepartment = Field(None, description="the task's department; default: the lead department")
+    decision: code(WORD, enum=DECISIONS)
+    reason: Note = Field(None, description="required for a rejection")
+
+
+class CaseAccept(_AtDesk, _Commitment, CaseRef):
+    """受理 (accept); with ``commitment`` for a 告知承诺 item: approved at once."""
+
+
+class CaseRefuse(_AtDesk, _Reason, CaseRef):
+    """不予受理 (refuse to accept), with the legal reason."""
+
+
+class CaseNotice(_AtDesk, _NoticeMaterials, CaseRef):
+    """一次性告知: every missing material at once; the case's clock stops."""
+
+
+class CaseSupplement(_AtDesk, _NoticeMaterials, CaseRef):
+    """补正 at a window: the materials the one-time notice asked for, handed in."""
+
+
+class CaseReview(_AtDesk, _Limits, CaseRef):
+    """Send to review: one task per department (并联办理)."""
+
+
+class CaseDecide(_AtDesk, _Decision, CaseRef):
+    """A department decides its task (department staff)."""
+
+
+class CaseResultReady(_AtDesk, CaseRef):
+    """The result is ready for pick-up."""
+
+
+class CaseHandOut(_AtDesk, CaseRef):
+    """出件: the result handed out (any hall of the city: 同城通办; online: e-delivery)."""
+
+
+class CaseClose(_AtDesk, CaseRef):
+    """办结: close a handed-out, refused or rejected case."""
+
+
+class CaseWithdraw(_AtDesk, CaseRef):
+    """撤回 by a clerk for the applicant, before review."""
+
+
+class CaseVerify(_AtDesk, _Verification, CaseRef):
+    """告知承诺核查: the later check of a commitment-based approval (department staff)."""
+
+
+# ------------------------------------------------------------------ lists
+class CaseGet(CaseRef):
+    """The full case (staff)."""
+
+
+class CaseMine(Body):
+    """The cases a clerk is first-inquiry officer of: the signed-in clerk's (a manager names one)."""
+
+    clerk: OptClerkId = Field(None, description="managers only; a clerk sees their own")
+    include_closed: flag() = False
+
+
+class CaseTasks(Body):
+    """A department's tasks waiting for its decision: the reviewer's own department (a manager names one)."""
+
+    department: OptDepartment = Field(
+        None, description="managers only; a reviewer sees their own department's"
+    )
+
+
+class CaseSupervision(Body):
+    """The supervision list: yellow and red cards of cases and department tasks."""
+
+    limit: integer(1, 1000, optional=True) = Field(100, description="at most this many lines (default 100)")
+
+
+# ------------------------------------------------------------------ the visitor
+class _VisitorCase(CaseRef):
+    code: OptCheckCode = Field(
+        None, description="the case's check code (查询码): online, or at a kiosk without the card"
+    )
+    id_number: IdNumber = Field(None, description="at a kiosk: the ID card of the applicant or agent, read")
+
+
+class CaseProgressQuery(Body):
+    """办件进度: by case number and check code (anyone), or by ID card at a kiosk (the visitor's
+    open cases, when no case is named)."""
+
+    id_number: IdNumber = Field(None, description="at a kiosk only: the card just read")
+    case: OptCaseId = Field(None, description="required unless an ID number is given")
+    code: OptCheckCode = Field(
+        None, description="the check code (查询码); not needed with the ID card of a party to the case"
+    )
+
+
+class CaseSupplementOnline(_NoticeMaterials, _VisitorCase):
+    """补正 from the online hall or a kiosk: the materials the one-time notice asked for."""
+
+
+class CaseWithdrawOnline(_VisitorCase):
+    """撤回申请 by the applicant: online with the check code, or at a kiosk with the ID card."""
+
+
+class _NoticeNumber(Body):
+    notice: integer(1, optional=True) = Field(None, description="the notice's number; default: the latest")
+
+
+class CaseNoticeSlip(_VisitorCase, _NoticeNumber):
+    """A one-time notice as printed: staff, or the applicant with the check code or the ID card."""
+
+
+class CasePrefill(Body):
+    """What this visitor answered before for the item's application fields (the card just read)."""
+
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
+    id_number: required_id_number("id_number is required (the card just read)", "必须提供身份证号码") = Field(
+        None, validate_default=True
+    )
+    item_code: ItemCode
+
+
+# ------------------------------------------------------------------ reply parts
+class Officer(Part):
+    """A member of staff as the public sees them: name and work phone."""
+
+    name: str
+    phone: str
+
+
+class MaskedName(Part):
+    name: str = Field(description="masked: 王* (empty when none was given)")
+
+
+class NoticeView(Part):
+    """一次性告知 as recorded. ``new``: materials a later notice asks for that the first did not;
+    ``asked_again``: those already handed in (either flags the notice for the manager)."""
+
+    number: int
+    materials: list[str]
+    at: float
+    by: str
+    new: list[str]
+    asked_again: list[str]
+    flagged: bool
+
+
+class TaskView(Part):
+    """One department's share of the case (并联办理)."""
+
+    department: str
+    lead: bool
+    opened_on: str = Field(examples=["2026-11-26"])
+    limit_days: int
+    due: str | None
+    card: CardColour | None = Field(description="while undecided and the case is open")
+    decision: DecisionName | None
+    reason: str
+    decided_at: float | None
+    decided_by: str | None
+
+
+class CaseStep(Part):
+    """One recorded transition of the case."""
+
+    action: str = Field(
+        description="submit, accept, accept_commitment, refuse, issue_notice, supplement, start_review, "
+        "decide:<department>, approve, reject, result_ready, hand_out, close, withdraw, verify",
+        examples=["accept", "decide:hrss"],
+    )
+    before: CaseStateName | None
+    state: CaseStateName
+    at: float
+    actor: str = Field(description="the clerk's id, or the visitor's masked name or ID number")
+    role: RoleName
+    channel: ChannelName
+    hall: str | None
+    window: int | None
+    note: str
+
+
+class VerificationView(Part):
+    """告知承诺核查: the later check a commitment-based approval opened."""
+
+    opened_on: str
+    due: str
+    ok: bool | None = Field(description="null until checked")
+    note: str | None
+    checked_at: float | None
+    checked_by: str | None
+    checked_hall: str | None
+
+
+class AppFieldView(Part):
+    """A typed application field for a clerk's screen."""
+
+    code: str
+    label: Bilingual
+    type: Literal["text", "phone", "date", "choice", "address"]
+    value: str = Field(description="a phone masked: 138****5678")
+
+
+class CasePage(Part):
+    """A captured page of the case (an image for staff handling it)."""
+
+    number: int
+    material: str
+    material_name: Bilingual | None
+    mime: str
+    size: int
+    sha256: str
+    captured_at: float
+    hall: str | None
+    kiosk: str
+    href: str = Field(examples=["/api/v1/cases/NS-20261126-000001/pages/1"])
+
+
+# ------------------------------------------------------------------ replies: the case
+class CaseView(Answer):
+    """The full case for staff: no ID data, masked names only."""
+
+    id: str = Field(examples=["NS-20261126-000001"])
+    check_code: str = Field(description="查询码 for the public progress page")
+    item_code: str
+    item_name: Bilingual | None
+    department: str = Field(description="the lead department (牵头部门)")
+    co_departments: list[str]
+    state: CaseStateName
+    state_zh: str
+    channel: ChannelName = Field(description="where it was submitted")
+    applicant: MaskedName
+    agent: MaskedName | None
+    first_inquiry_clerk: str | None
+    handling_officer: Officer | None = Field(description="the first-inquiry clerk (首问负责)")
+    submitted_at: float
+    commitment: bool = Field(description="告知承诺")
+    visits: int = Field(description="days the visitor came in person")
+    visit_days: list[str]
+    materials_given: list[str]
+    outstanding_materials: list[str]
+    notices: list[NoticeView]
+    tasks: list[TaskView]
+    steps: list[CaseStep]
+    refusal_reason: str | None
+    rejection_reasons: dict[str, str] = Field(description="department -> reason")
+    outcome: Literal["handed_out", "refused", "rejected", "withdrawn"] | None = Field(
+        description="how it closed"
+    )
+    statutory_days: int
+    promised_days: int
+    due: str | None = Field(description="while open", examples=["2026-12-10"])
+    card: CardColour | None = Field(description="while open")
+    paused: bool = Field(description="the clock stopped by a one-time notice")
+    verification: VerificationView | None
+    fields: list[AppFieldView] = Field(
+        description="the application's typed fields, in the item's order; phones masked"
+    )
+
+
+class SubmittedCase(CaseView):
+    """The new case, with the materials still needed (what the progress page would show)."""
+
+    materials_needed: list[str]
+
+
+class KioskSubmittedCase(SubmittedCase):
+    """The new case of a kiosk application, with its captured pages when there were any."""
+
+    pages: list[CasePage] | None = None
+
+
+class DecidedCase(CaseView):
+    """The case after an accept or a department's decision: with the certificate its approval
+    registered, when the item yields one (once)."""
+
+    certificate: Certificate | None = None
+
+
+# ------------------------------------------------------------------ replies: lists
+class CaseSummary(Part):
+    """A case in a list."""
+
+    id: str
+    item_code: str
+    department: str
+    state: CaseStateName
+    state_zh: str
+    first_inquiry_clerk: str | None
+    submitted_at: float
+    visits: int
+    promised_days: int
+    due: str | None
+    card: CardColour | None
+
+
+class ClerkCases(Answer):
+    """A clerk's cases (首问负责), oldest first; at most 200 listed."""
+
+    clerk: str
+    cases: list[CaseSummary]
+    total: int
+
+
+class VerificationDue(Part):
+    """A 告知承诺核查 the department owes."""
+
+    case: str
+    item_code: str
+    item_name: Bilingual | None
+    due: str
+    overdue: bool
+
+
+class DepartmentTask(Part):
+    """A department task waiting for its decision."""
+
+    case: str
+    item_code: str
+    item_name: Bilingual | None
+    lead: bool
+    opened_on: str
+    limit_days: int
+    due: str
+    card: CardColour
+    first_inquiry_clerk: str | None
+
+
+class DepartmentTasks(Answer):
+    """A department's tasks, earliest due first (at most 200 listed), and the checks it owes."""
+
+    department: str
+    department_name: Bilingual
+    verifications: list[VerificationDue]
+    total: int = Field(description="all the department's waiting tasks")
+    tasks: list[DepartmentTask]
+
+
+class SupervisionLine(Part):
+    """A case or one department's task of a case, on a yellow or red card."""
+
+    case: str
+    item_code: str
+    department: str
+    task: bool = Field(description="false: the whole case; true: a department's task")
+    limit_days: int
+    remaining: int = Field(description="working days left (negative: overdue)")
+    due: str | None
+    card: CardColour
+    paused: bool
+    clerk: str | None
+
+
+class Supervision(Answer):
+    """Red first, then yellow, fewest working days left first."""
+
+    today: str
+    lines: list[SupervisionLine]
+
+
+# ------------------------------------------------------------------ replies: the visitor
+class NoticeMaterial(Part):
+    """A material as the printed notice names it."""
+
+    code: str
+    name: Bilingual
+    note: Bilingual | None = Field(
+        description="original and copies, and the guide's note; null: not in the guide"
+    )
+
+
+class OneTimeNoticeView(Part):
+    """The latest 一次性告知 on the progress page."""
+
+    number: int
+    issued_at: str = Field(description="ISO date and time in the hall's time zone")
+    deadline: str = Field(description="the day to bring the materials by")
+    materials: list[NoticeMaterial]
+    where: Bilingual
+
+
+class PublicOfficer(Officer):
+    """The handling officer, and the window they sit at now, if signed in."""
+
+    window: int | None
+
+
+class ProgressStep(Part):
+    action: str = Field(examples=["accept", "decide:hrss"])
+    state: CaseStateName
+    state_zh: str
+    at: float
+    hall: str | None
+    window: int | None
+    channel: ChannelName
+    officer: Officer | None = Field(description="for a clerk's or a department's step")
+    note: str
+
+
+class DepartmentShare(Part):
+    department: str
+    lead: bool
+    decision: DecisionName | None
+
+
+class CaseProgress(Answer):
+    """办件进度, the public progress page: no ID data."""
+
+    case: str = Field(examples=["NS-20261126-000001"])
+    item: str = Field(description="the item's code")
+    item_name: Bilingual | None
+    state: CaseStateName
+    state_zh: str
+    applicant: str = Field(description="masked: 王*")
+    agent: str | None = Field(description="masked: 李*")
+    handling_officer: PublicOfficer | None
+    steps: list[ProgressStep]
+    missing_materials: list[str] = Field(description="while waiting for 补正")
+    materials_owed: list[NoticeMaterial] = Field(
+        description="the missing materials as the one-time notice names them"
+    )
+    one_time_notice: OneTimeNoticeView | None
+    departments: list[DepartmentShare]
+    reasons: dict[str, str] = Field(description="department -> rejection reason, or refusal -> the reason")
+    statutory_days: int | None
+    promised_days: int
+    due: str | None
+    card: CardColour | None
+    paused: bool
+    visits: int
+
+
+class VisitorCases(Answer):
+    """By ID card at a kiosk: the visitor's open cases, newest first (at most 20)."""
+
+    cases: list[CaseProgress]
+
+
+class CaseProgressReply(RootModel[CaseProgress | VisitorCases]):
+    """One case's progress, or (by ID card at a kiosk, no case named) the visitor's open cases."""
+
+
+class NoticeSlip(Answer):
+    """A one-time notice as printed (the printer's one-time notice layout)."""
+
+    case: str
+    check_code: str
+    notice: int
+    item_name: Bilingual | None
+    materials: list[NoticeMaterial]
+    where: Bilingual = Field(description="the hall, and the window it was issued at")
+    deadline: str
+    officer: Officer | None
+    issued_at: str = Field(description="ISO date and time in the hall's time zone")
+    flagged: bool
+
+
+class PrefilledField(Part):
+    code: str
+    value: str = Field(description="for the form (unmasked: the visitor's own card was just read)")
+    shown: str = Field(description="for the screen: a phone masked, 138****5678")
+    case: str = Field(description="the earlier case it comes from")
+
+
+class Prefill(Answer):
+    """The visitor's earlier answers, newest case first, in the item's field order."""
+
+    item_code: str
+    id_masked: str = Field(description="masked: 1101**********002X")
+    fields: list[PrefilledField]
+
+
+REQUESTS: dict[str, Spec] = {
+    "case.submit": Spec(CaseSubmit, SubmittedCase),
+    "case.submit_online": Spec(CaseSubmitOnline, SubmittedCase),
+    "case.submit_kiosk": Spec(CaseSubmitKiosk, KioskSubmittedCase),
+    "case.accept": Spec(CaseAccept, DecidedCase),
+    "case.refuse": Spec(CaseRefuse, CaseView),
+    "case.notice": Spec(CaseNotice, CaseView),
+    "case.supplement": Spec(CaseSupplement, CaseView),
+    "case.review": Spec(CaseReview, CaseView),
+    "case.decide": Spec(CaseDecide, DecidedCase),
+    "case.result_ready": Spec(CaseResultReady, CaseView),
+    "case.hand_out": Spec(CaseHandOut, CaseView),
+    "case.close": Spec(CaseClose, CaseView),
+    "case.withdraw": Spec(CaseWithdraw, CaseView),
+    "case.verify": Spec(CaseVerify, CaseView),
+    "case.get": Spec(CaseGet, CaseView),
+    "case.mine": Spec(CaseMine, ClerkCases),
+    "case.tasks": Spec(CaseTasks, DepartmentTasks),
+    "case.supervision": Spec(CaseSupervision, Supervision),
+    "case.progress": Spec(CaseProgressQuery, CaseProgressReply),  # type: ignore[arg-type]
+    "case.supplement_online": Spec(CaseSupplementOnline, CaseProgress),
+    "case.withdraw_online": Spec(CaseWithdrawOnline, CaseProgress),
+    "case.notice_slip": Spec(CaseNoticeSlip, NoticeSlip),
+    "case.prefill": Spec(CasePrefill, Prefill),
+}

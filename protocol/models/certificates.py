@@ -1,7 +1,129 @@
-"""Request and reply models: certificates."""
+"""Request and reply models: electronic certificates (电子证照, ``certificate.*``): the holder's
+list and self-print at a kiosk, and the public check behind a certificate's QR code."""
 
 from __future__ import annotations
 
-from protocol.models.base import Spec
+from typing import Annotated, Any
 
-REQUESTS: dict[str, Spec] = {}
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+
+from protocol.fields import (
+    CERTIFICATE_NUMBER,
+    ID_NUMBER_SCHEMA,
+    CheckCode,
+    FieldError,
+    _id_number,
+    absent,
+    code,
+)
+from protocol.models.base import Answer, Body, Part, Spec
+
+CertificateNumber = code(CERTIFICATE_NUMBER, examples=["PHYSICIAN_LICENCE-H01-20261126-000001"])
+
+
+def required_id_number(en: str, zh: str) -> Any:
+    """A required ID number whose absence is refused with the handler's own words (the handlers
+    of cases and certificates each have theirs). Give the field ``Field(None,
+    validate_default=True)`` so that a body leaving it out gets them too, and name it in the
+    model's :func:`also_required`. Used by :mod:`protocol.models.cases` too: a candidate for
+    ``protocol.fields`` (with ``_id_number``, the check behind ``IdNumber``)."""
+
+    def validate(v: object, info: ValidationInfo) -> str | None:
+        if absent(v):
+            raise FieldError(info.field_name or "id_number", en, zh)
+        return _id_number(v, info)
+
+    return Annotated[str, BeforeValidator(validate), WithJsonSchema(ID_NUMBER_SCHEMA)]
+
+
+def also_required(*names: str) -> Any:
+    """``json_schema_extra`` of a model whose ``names`` are required though they have a default
+    (a validated one, to refuse their absence in the handler's own words)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        listed = schema.setdefault("required", [])
+        for name in names:
+            schema["properties"][name].pop("default", None)
+            if name not in listed:
+                listed.append(name)
+
+    return extra
+
+
+# ------------------------------------------------------------------ requests
+class CertificateList(Body):
+    """The holder's valid certificates, by the ID card read at the kiosk."""
+
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
+    id_number: required_id_number("id_number is required", "必须提供身份证号码") = Field(
+        None, validate_default=True
+    )
+
+
+class CertificatePrint(Body):
+    """A self-print of the holder's certificate at a kiosk: the number and the holder's ID card
+    together open it (either wrong: as if there were no such certificate). Printing a result
+    that waits for pick-up hands the case out (出件)."""
+
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
+    number: CertificateNumber
+    id_number: required_id_number("the holder's id_number is required", "必须提供持证人身份证号码") = Field(
+        None, validate_default=True
+    )
+
+
+class CertificateVerify(Body):
+    """The page a certificate's QR code opens: its number and verification code."""
+
+    number: CertificateNumber
+    code: CheckCode = Field(description="the verification code printed in the QR code (10 characters)")
+
+
+# ------------------------------------------------------------------ replies
+class Certificate(Part):
+    """An electronic certificate (no ID data: the holder's name masked)."""
+
+    number: str = Field(examples=["PHYSICIAN_LICENCE-H01-20261126-000001"])
+    type: str = Field(description="the catalogue's e-certificate type", examples=["PHYSICIAN_LICENCE"])
+    holder: str = Field(description="the holder's name, masked: 王*")
+    department: str
+    item_code: str
+    case: str = Field(description="the case that issued it")
+    issued_on: str = Field(examples=["2026-11-26"])
+    valid_until: str | None = Field(description="null: no end")
+    revoked: bool
+    prints: int = Field(description="self-prints so far")
+
+
+class HeldCertificates(Answer):
+    """The holder's valid certificates."""
+
+    holder: str = Field(description="the holder's ID number, masked: 1101**********002X")
+    certificates: list[Certificate]
+
+
+class PrintedCertificate(Certificate):
+    """The certificate as printed, with what its QR code opens."""
+
+    handed_out_case: str | None = Field(
+        description="the case this print handed out (出件), if its result waited"
+    )
+    verification_code: str
+    verification_path: str = Field(
+        examples=["/api/v1/certificates/PHYSICIAN_LICENCE-H01-20261126-000001?code=1A2B3C4D5E"]
+    )
+
+
+class VerifiedCertificate(Certificate):
+    """The certificate behind a QR code, and whether it is valid today."""
+
+    valid: bool = Field(description="not revoked, and today within its validity")
+
+
+REQUESTS: dict[str, Spec] = {
+    "certificate.list": Spec(CertificateList, HeldCertificates),
+    "certificate.print": Spec(CertificatePrint, PrintedCertificate),
+    "certificate.verify": Spec(CertificateVerify, VerifiedCertificate),
+}
