@@ -34,7 +34,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from protocol.idnumber import looks_like_id_number, problem
 
@@ -338,13 +346,55 @@ def integer(min: int = 0, max: int = INT_MAX, *, optional: bool = False, **schem
     )
 
 
-def _flag(v: object, info: ValidationInfo) -> bool | None:
-    return None if absent(v) else checked_flag(v, _name(info))
+def flag(default: bool = False, **schema: Any) -> Any:
+    """true or false (or "true"/"false"/"1"/"0" from a query string); left out, null or ""
+    (a query parameter not given) is ``default``."""
+
+    def validate(v: object, info: ValidationInfo) -> bool:
+        return default if absent(v) else checked_flag(v, _name(info))
+
+    return Annotated[bool, BeforeValidator(validate), WithJsonSchema({"type": "boolean", "default": default, **schema})]
 
 
-#: true or false (or "true"/"false"/"1"/"0" from a query string); absent is the default the
-#: model gives, never None.
-Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
+Flag = flag(False)
+
+
+def required_codes(p: Pattern, *, max_items: int = 100, **schema: Any) -> Any:
+    """A non-empty list of codes: null and [] are refused as missing. Give the field
+    ``Field(None, validate_default=True)`` so a body leaving it out is refused in these words
+    too (and name it in :func:`also_required`)."""
+
+    def validate(v: object, info: ValidationInfo) -> list[str]:
+        name = _name(info)
+        if v is None or v == []:
+            raise FieldError(name, f"{name} is required (a list of {p.en})", f"缺少必填项 {name}")
+        return codes_value(v, name, p, max_items=max_items)
+
+    return Annotated[
+        list[str],
+        BeforeValidator(validate),
+        WithJsonSchema({"type": "array", "items": code_schema(p), "minItems": 1, "maxItems": max_items, **schema}),
+    ]
+
+
+def loose(schema: dict[str, Any]) -> Any:
+    """A part of a body its handler checks itself, with its own messages (a nested value whose
+    model would name its problems otherwise): taken as it is; ``schema`` documents it."""
+    return Annotated[Any, WithJsonSchema(schema)]
+
+
+def also_required(*names: str) -> Any:
+    """``json_schema_extra`` of a model whose ``names`` are required though they have a default
+    (a validated one, to refuse their absence in the handler's own words)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        listed = schema.setdefault("required", [])
+        for name in names:
+            schema["properties"][name].pop("default", None)
+            if name not in listed:
+                listed.append(name)
+
+    return extra
 
 
 def _day(v: object, name: str) -> str:
@@ -362,7 +412,7 @@ Day = _field(_day, _DAY_SCHEMA, str, optional=False)
 OptDay = _field(_day, _DAY_SCHEMA, str, optional=True)
 
 
-def _id_number(v: object, info: ValidationInfo) -> str | None:
+def id_number_value(v: object, info: ValidationInfo) -> str | None:
     """An ID number checked by the shared rules (:mod:`protocol.idnumber`), upper-cased. The
     birth date is checked against ``today`` of the validation context (the hall's day)."""
     name = _name(info)
@@ -388,13 +438,29 @@ ID_NUMBER_SCHEMA = {
     "encrypted, shown masked",
 }
 #: An optional resident ID number (left out, null or blank: not given).
-IdNumber = Annotated[str | None, BeforeValidator(_id_number), _schema(ID_NUMBER_SCHEMA, True)]
+IdNumber = Annotated[str | None, BeforeValidator(id_number_value), _schema(ID_NUMBER_SCHEMA, True)]
+
+
+def required_id_number(en: str, zh: str) -> Any:
+    """A required ID number whose absence is refused in the given words (each handler has its
+    own: "the applicant's id_number is required"). Give the field ``Field(None,
+    validate_default=True)`` so a body leaving it out gets them too, and name it in the
+    model's :func:`also_required`."""
+
+    def validate(v: object, info: ValidationInfo) -> str | None:
+        if absent(v):
+            raise FieldError(_name(info), en, zh)
+        return id_number_value(v, info)
+
+    return Annotated[str, BeforeValidator(validate), WithJsonSchema(ID_NUMBER_SCHEMA)]
 
 # The identifiers every domain shares.
 ItemCode = code(ITEM_CODE, examples=["C-SB-001"])
 OptItemCode = code(ITEM_CODE, optional=True, examples=["C-SB-001"])
 TicketId = code(TICKET_ID, examples=["H01-20261126-A012"])
 CaseId = code(CASE_ID, examples=["NS-20261126-000001"])
+OptCaseId = code(CASE_ID, optional=True, examples=["NS-20261126-000001"])
+CertificateNumber = code(CERTIFICATE_NUMBER, examples=["PHYSICIAN_LICENCE-H01-20261126-000001"])
 ComplaintId = code(COMPLAINT_ID)
 AppointmentCode = code(APPOINTMENT_CODE)
 ClerkId = code(CLERK_ID)

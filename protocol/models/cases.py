@@ -12,12 +12,11 @@ Replies carry no ID data: names are masked (王*), phones of application fields 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, WithJsonSchema
 
 from protocol.fields import (
-    CASE_ID,
     DEPARTMENT,
     MATERIAL,
     SHA256,
@@ -28,21 +27,23 @@ from protocol.fields import (
     IdNumber,
     ItemCode,
     Materials,
+    OptCaseId,
     OptCheckCode,
     OptClerkId,
     OptDepartment,
     OptWindowNumber,
-    Pattern,
-    absent,
-    checked_flag,
+    also_required,
     code,
     code_schema,
-    codes_value,
+    flag,
     integer,
+    loose,
+    required_codes,
+    required_id_number,
     text,
 )
 from protocol.models.base import Answer, Body, Part, Spec
-from protocol.models.certificates import Certificate, also_required, required_id_number
+from protocol.models.certificates import Certificate
 
 CaseStateName = Literal[
     "submitted",
@@ -76,44 +77,6 @@ MAX_FIELDS = 50
 # Candidates for protocol.fields (see each).
 
 
-def flag(default: bool = False, **schema: Any) -> Any:
-    """true or false, where null and "" (a query parameter not given) are ``default``, as the
-    handlers' ``_flag`` reads them. (``protocol.fields.Flag`` refuses null and "".)"""
-
-    def validate(v: object, info: ValidationInfo) -> bool:
-        return default if absent(v) else checked_flag(v, info.field_name or "value")
-
-    return Annotated[
-        bool, BeforeValidator(validate), WithJsonSchema({"type": "boolean", "default": default, **schema})
-    ]
-
-
-def required_codes(p: Pattern, *, max_items: int = 100, **schema: Any) -> Any:
-    """A non-empty list of codes: null and [] are refused with ``inputs.codes(required=True)``'s
-    words ("materials is required (a list of ...)"). ``Field(None, validate_default=True)``
-    gives them to a body leaving it out too."""
-
-    def validate(v: object, info: ValidationInfo) -> list[str]:
-        name = info.field_name or "value"
-        if v is None or v == []:
-            raise FieldError(name, f"{name} is required (a list of {p.en})", f"缺少必填项 {name}")
-        return codes_value(v, name, p, max_items=max_items)
-
-    return Annotated[
-        list[str],
-        BeforeValidator(validate),
-        WithJsonSchema(
-            {"type": "array", "items": code_schema(p), "minItems": 1, "maxItems": max_items, **schema}
-        ),
-    ]
-
-
-def loose(schema: dict[str, Any]) -> Any:
-    """A part of a body the handler checks itself, with its own messages (a nested value whose
-    model would name its problems otherwise): taken as it is here; ``schema`` documents it."""
-    return Annotated[Any, WithJsonSchema(schema)]
-
-
 def _ok(v: object, info: ValidationInfo) -> bool:
     if not isinstance(v, bool):
         raise FieldError(
@@ -134,7 +97,6 @@ OptChannel = code(
     description="where the step happens; the default depends on the step (window, or back_office); "
     "an unknown channel is refused by name",
 )
-OptCaseId = code(CASE_ID, optional=True, examples=["NS-20261126-000001"])
 Note = text(500, multiline=True, optional=True)
 
 

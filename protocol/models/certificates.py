@@ -3,51 +3,15 @@ list and self-print at a kiosk, and the public check behind a certificate's QR c
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import ConfigDict, Field
 
 from protocol.fields import (
-    CERTIFICATE_NUMBER,
-    ID_NUMBER_SCHEMA,
+    CertificateNumber,
     CheckCode,
-    FieldError,
-    _id_number,
-    absent,
-    code,
+    also_required,
+    required_id_number,
 )
 from protocol.models.base import Answer, Body, Part, Spec
-
-CertificateNumber = code(CERTIFICATE_NUMBER, examples=["PHYSICIAN_LICENCE-H01-20261126-000001"])
-
-
-def required_id_number(en: str, zh: str) -> Any:
-    """A required ID number whose absence is refused with the handler's own words (the handlers
-    of cases and certificates each have theirs). Give the field ``Field(None,
-    validate_default=True)`` so that a body leaving it out gets them too, and name it in the
-    model's :func:`also_required`. Used by :mod:`protocol.models.cases` too: a candidate for
-    ``protocol.fields`` (with ``_id_number``, the check behind ``IdNumber``)."""
-
-    def validate(v: object, info: ValidationInfo) -> str | None:
-        if absent(v):
-            raise FieldError(info.field_name or "id_number", en, zh)
-        return _id_number(v, info)
-
-    return Annotated[str, BeforeValidator(validate), WithJsonSchema(ID_NUMBER_SCHEMA)]
-
-
-def also_required(*names: str) -> Any:
-    """``json_schema_extra`` of a model whose ``names`` are required though they have a default
-    (a validated one, to refuse their absence in the handler's own words)."""
-
-    def extra(schema: dict[str, Any]) -> None:
-        listed = schema.setdefault("required", [])
-        for name in names:
-            schema["properties"][name].pop("default", None)
-            if name not in listed:
-                listed.append(name)
-
-    return extra
 
 
 # ------------------------------------------------------------------ requests

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema
 
 from protocol.fields import (
     CASE_ID,
@@ -27,6 +27,7 @@ from protocol.fields import (
     TicketId,
     absent,
     code,
+    defaulted,
     integer,
     text,
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, RootModel
+from pydantic import Field, RootModel
 
 from protocol.fields import (
     WORD,
@@ -16,6 +16,7 @@ from protocol.fields import (
     OptWindowNumber,
     TicketId,
     code,
+    defaulted,
     integer,
     text,
 )

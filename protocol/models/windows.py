@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from protocol.fields import Bilingual, OptClerkId, WindowNumber, text
+from protocol.fields import Bilingual, OptClerkId, WindowNumber, defaulted, text
 from protocol.models.base import Answer, Body, Spec
-from protocol.models.queue import Ticket, WindowStatus, defaulted
+from protocol.models.queue import Ticket, WindowStatus
 
 
 class AtWindow(Body):

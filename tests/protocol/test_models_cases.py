@@ -23,7 +23,7 @@ ITEM = "C-SB-001"
 SUBMIT = {"item_code": ITEM, "id_number": ID}
 TODAY = {"today": date(2026, 11, 26)}
 
-TYPES = sorted(t for t in REQUESTS if t.startswith(("case.", "certificate.")) and t not in ("case.rate",))
+TYPES = sorted(t for t in REQUESTS if t.startswith(("case.", "certificate.")) and t not in ("case.rate", "case.pages", "case.flagged_notices"))
 
 # type, a minimal body, a bad body, the field refused, the start of its English and Chinese message
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str, str]] = [
