@@ -30,10 +30,8 @@ def burst(hall: HallProcess, creds: CurveClientKeys, item: str, acked: dict[str,
                 return  # the server died under us: this request may or may not have been saved
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_kill_9_during_a_burst_loses_and_duplicates_nothing(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    db = f"sqlite:///{tmp_path / 'hall.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
-    hall = HallProcess(tmp_path / "var", db)
+def test_kill_9_during_a_burst_loses_and_duplicates_nothing(database_url: str, tmp_path: Path) -> None:
+    hall = HallProcess(tmp_path / "var", database_url)
     hall.init()
     device = hall.enroll("kiosk-crash", "kiosk")
     creds = CurveClientKeys.from_files(device["server_public"], device["secret"])
@@ -57,7 +55,7 @@ def test_kill_9_during_a_burst_loses_and_duplicates_nothing(backend: str, tmp_pa
         assert len(acked) >= 150
 
         hall.start()
-        engine = create_engine(db.replace("postgresql://", "postgresql+psycopg://"))
+        engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
         with engine.connect() as conn:
             rows = conn.execute(text("select id, number from tickets where hall = 'H01'")).all()
             events = conn.execute(text("select count(*) from hall_events where type = 'ticket.issued'")).scalar_one()
