@@ -112,7 +112,7 @@ class HallLoad:
             self._record(Answer(what, key, t0, time.monotonic(), outcome, body))
             if outcome == "ok" or outcome not in ("unavailable", "down"):
                 return
-            self._stop.wait(0.05)
+            self._stop.wait(0.05)  # a visitor's pace between retries, not a wait for anything
 
     def _http(self, session: requests.Session, method: str, path: str, key: str, **kw: Any) -> tuple[str, Any]:
         try:
@@ -169,7 +169,7 @@ class HallLoad:
                 self._until_acknowledged(
                     "call", lambda key: self._http(s, "POST", f"/windows/{self.window}/call-next", key, headers=auth)
                 )
-                self._stop.wait(0.1)
+                self._stop.wait(0.1)  # the clerk's pace between calls
 
     # ------------------------------------------------------------------ figures
     def acknowledged(self, what: str) -> dict[str, dict[str, Any]]:
@@ -328,6 +328,8 @@ def start_hall(var: Path, db: str) -> RunningHall:
 
 
 def settle(seconds: float) -> None:
+    """Let time pass on purpose: the load runs on (healthy, during a fault, after it) and what
+    it meets meanwhile is what the scenario measures; there is no condition to wait for."""
     time.sleep(seconds)
 
 
