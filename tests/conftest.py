@@ -7,6 +7,10 @@ automatically, so `-m "not postgres"` skips them and no server is started):
     pg_module_url   module: URL of a fresh empty database shared by one test module
 SQLite:
     sqlite_url      function: sqlite:///<tmp_path>/hall.db
+Both:
+    database_url    function, parametrized [sqlite] and [postgres]: a fresh empty database,
+                    sqlite_url or pg_url; the [postgres] run carries the postgres marker. For a
+                    check that must hold on either database: write the test once with it.
 Engines:
     engines         function: a list to put the SQLAlchemy engines a test makes in; disposed after it
 """
@@ -50,6 +54,18 @@ def pg_module_url(pg_server_url: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path}/hall.db"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """URL of a fresh empty database, once on SQLite (a file under tmp_path) and once on
+    PostgreSQL (a database of its own on the test server, dropped after the test)."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
 @pytest.fixture

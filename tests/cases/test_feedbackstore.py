@@ -19,8 +19,8 @@ def jan(day: int, hour: int = 10) -> float:
     return ts(2025, 1, day, hour)  # January 2025: Mondays on the 6th, 13th, 20th
 
 
-def lists(url: str, engines: list[Engine]) -> None:
-    store: CaseStore = open_store(url, engines, fresh=True)
+def test_lists(database_url: str, engines: list[Engine]) -> None:
+    store: CaseStore = open_store(database_url, engines, fresh=True)
     fb = FeedbackStore(store.engine)
 
     # ---- complaints: one waiting to be accepted, one being answered, one closed, one new
@@ -104,11 +104,3 @@ def lists(url: str, engines: list[Engine]) -> None:
         SIMPLE.department,
     )
     assert n.materials == ["form"] and n.new == ["form"]
-
-
-def test_lists_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    lists(sqlite_url, engines)
-
-
-def test_lists_postgres(pg_url: str, engines: list[Engine]) -> None:
-    lists(pg_url, engines)

@@ -75,8 +75,8 @@ def put(store: PageStore, data: bytes, count: int, index: int, chunk: bytes | No
 
 
 # ---------------------------------------------------------------- migration both ways
-def migration_round_trip(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_migration_round_trip(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     tables = set(inspect(store.engine).get_table_names())
     assert {"page_uploads", "page_chunks", "page_blobs", "case_pages"} <= tables
     with store.engine.begin() as conn:
@@ -90,17 +90,9 @@ def migration_round_trip(url: str, engines: list[Engine]) -> None:
     assert {"page_uploads", "case_pages"} <= set(inspect(store.engine).get_table_names())
 
 
-def test_migration_round_trip_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    migration_round_trip(sqlite_url, engines)
-
-
-def test_migration_round_trip_postgres(pg_url: str, engines: list[Engine]) -> None:
-    migration_round_trip(pg_url, engines)
-
-
 # ---------------------------------------------------------------- uploads
-def uploads(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_uploads(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     data = jpeg()
     count = 4
     assert len(data) > 10_000
@@ -126,16 +118,8 @@ def uploads(url: str, engines: list[Engine]) -> None:
     assert put(store, p, 1, 0, mime="image/png").complete
 
 
-def test_uploads_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    uploads(sqlite_url, engines)
-
-
-def test_uploads_postgres(pg_url: str, engines: list[Engine]) -> None:
-    uploads(pg_url, engines)
-
-
-def refusals(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_refusals(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     data = jpeg(3)
     count = 3
 
@@ -200,17 +184,9 @@ def refusals(url: str, engines: list[Engine]) -> None:
     assert rows(store, PageBlob) == 2
 
 
-def test_refusals_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    refusals(sqlite_url, engines)
-
-
-def test_refusals_postgres(pg_url: str, engines: list[Engine]) -> None:
-    refusals(pg_url, engines)
-
-
 # ---------------------------------------------------------------- cases
-def case_pages(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_case_pages(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     a, b = jpeg(7), png(8)
     for i in range(3):
         put(store, a, 3, i)
@@ -247,16 +223,8 @@ def case_pages(url: str, engines: list[Engine]) -> None:
         PageStore(store.engine, Privacy(os.urandom(64))).page_data("K1", 1)
 
 
-def test_case_pages_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    case_pages(sqlite_url, engines)
-
-
-def test_case_pages_postgres(pg_url: str, engines: list[Engine]) -> None:
-    case_pages(pg_url, engines)
-
-
-def prune(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_prune(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     linked, unclaimed, fresh_claim, stale, fresh = jpeg(10), jpeg(11), jpeg(12), jpeg(13), jpeg(14)
     for d in (linked, unclaimed, fresh_claim):
         for i in range(2):
@@ -273,17 +241,9 @@ def prune(url: str, engines: list[Engine]) -> None:
     assert rows(store, PageChunk) == 1
 
 
-def test_prune_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    prune(sqlite_url, engines)
-
-
-def test_prune_postgres(pg_url: str, engines: list[Engine]) -> None:
-    prune(pg_url, engines)
-
-
-def concurrent(url: str, engines: list[Engine]) -> None:
+def test_concurrent(database_url: str, engines: list[Engine]) -> None:
     """Two workers (or two halls) sending the same chunks at once: one page, no error."""
-    store = open_store(url, engines)
+    store = open_store(database_url, engines)
     other = PageStore(store.engine, KEY)
     data = jpeg(15, side=220)
     count = 6
@@ -309,14 +269,6 @@ def concurrent(url: str, engines: list[Engine]) -> None:
     assert errors == []
     assert store.status(sha(data)).complete  # type: ignore[union-attr]
     assert (rows(store, PageBlob), rows(store, PageChunk), rows(store, PageUpload)) == (1, 0, 0)
-
-
-def test_concurrent_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    concurrent(sqlite_url, engines)
-
-
-def test_concurrent_postgres(pg_url: str, engines: list[Engine]) -> None:
-    concurrent(pg_url, engines)
 
 
 def test_a_kiosk_cannot_pile_up_unfinished_uploads(sqlite_url: str, engines: list[Engine]) -> None:

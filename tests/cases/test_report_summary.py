@@ -93,8 +93,8 @@ def test_closing_day_is_the_china_standard_time_date() -> None:
     assert closing_day(just_before) == d - 1
 
 
-def check_sql_closing_day(url: str, engines: list[Engine]) -> None:
-    eng = make_engine(url)
+def test_sql_closing_day(database_url: str, engines: list[Engine]) -> None:
+    eng = make_engine(database_url)
     engines.append(eng)
     rng = random.Random(11)
     values = []
@@ -108,19 +108,11 @@ def check_sql_closing_day(url: str, engines: list[Engine]) -> None:
             assert got == closing_day(at), at
 
 
-def test_sql_closing_day_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    check_sql_closing_day(sqlite_url, engines)
-
-
-def test_sql_closing_day_postgres(pg_url: str, engines: list[Engine]) -> None:
-    check_sql_closing_day(pg_url, engines)
-
-
 # ------------------------------------------------------------ kept by the store
 
 
-def counts_follow_the_cases(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_counts_follow_the_cases(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     book = new_book()
     assert stored(store) == {}
 
@@ -174,17 +166,9 @@ def counts_follow_the_cases(url: str, engines: list[Engine]) -> None:
     )
 
 
-def test_counts_follow_the_cases_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    counts_follow_the_cases(sqlite_url, engines)
-
-
-def test_counts_follow_the_cases_postgres(pg_url: str, engines: list[Engine]) -> None:
-    counts_follow_the_cases(pg_url, engines)
-
-
-def two_halls_close_at_once(url: str, engines: list[Engine]) -> None:
-    a = open_store(url, engines)
-    b = open_store(url, engines, fresh=False)
+def test_two_halls_close_at_once(database_url: str, engines: list[Engine]) -> None:
+    a = open_store(database_url, engines)
+    b = open_store(database_url, engines, fresh=False)
     t0 = ts(2025, 1, 6)
     for cid in ("K1", "K2"):
         a.submit(cid, PARALLEL, APPLICANT, window("c1"), t0, materials=list(PARALLEL.materials))
@@ -206,14 +190,6 @@ def two_halls_close_at_once(url: str, engines: list[Engine]) -> None:
     assert stored(a) == {(jan9, "within_5_days"): 2} == recounted(a)
 
 
-def test_two_halls_close_at_once_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    two_halls_close_at_once(sqlite_url, engines)
-
-
-def test_two_halls_close_at_once_postgres(pg_url: str, engines: list[Engine]) -> None:
-    two_halls_close_at_once(pg_url, engines)
-
-
 def test_a_moved_count_leaves_no_empty_row(sqlite_url: str, engines: list[Engine]) -> None:
     """The counts follow a case's row whatever it did before (no command reopens a closed case
     today; should one come, or a correction rewrite a closing day, the rows still add up)."""
@@ -233,8 +209,8 @@ def test_a_moved_count_leaves_no_empty_row(sqlite_url: str, engines: list[Engine
 # ----------------------------------------------------------------- the migration
 
 
-def migration_fills_the_table(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines)
+def test_migration_fills_the_table(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines)
     book = new_book()
     build_closed(store, book)
     kept = stored(store)
@@ -248,11 +224,3 @@ def migration_fills_the_table(url: str, engines: list[Engine]) -> None:
     migrate(store.engine)
     assert stored(store) == kept
     assert CaseReports(store.engine).tier_counts() == report
-
-
-def test_migration_fills_the_table_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    migration_fills_the_table(sqlite_url, engines)
-
-
-def test_migration_fills_the_table_postgres(pg_url: str, engines: list[Engine]) -> None:
-    migration_fills_the_table(pg_url, engines)

@@ -111,8 +111,8 @@ def rate_all(store: CaseStore) -> list[Evaluation]:
     ]
 
 
-def reports_agree(url: str, engines: list[Engine]) -> None:
-    eng = make_engine(url)
+def test_sql_reports_agree_with_the_pure_reports(database_url: str, engines: list[Engine]) -> None:
+    eng = make_engine(database_url)
     engines.append(eng)
     migrate(eng)
     store = CaseStore(eng, CAL)
@@ -178,14 +178,6 @@ def reports_agree(url: str, engines: list[Engine]) -> None:
     assert sql.ratings_by_clerk(since, until) == ratings_by_clerk(some)
 
 
-def test_sql_reports_agree_with_the_pure_reports_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    reports_agree(sqlite_url, engines)
-
-
-def test_sql_reports_agree_with_the_pure_reports_postgres(pg_url: str, engines: list[Engine]) -> None:
-    reports_agree(pg_url, engines)
-
-
 def test_empty_database(sqlite_url: str, engines: list[Engine]) -> None:
     eng = make_engine(sqlite_url)
     engines.append(eng)
@@ -210,11 +202,11 @@ def handled_facts(book: CaseBook, since: float | None = None, until: float | Non
     return out
 
 
-def periods_agree(url: str, engines: list[Engine]) -> None:
+def test_tiers_over_any_period(database_url: str, engines: list[Engine]) -> None:
     """三四三 over any period, whole local days (read from the day counts) or not (their partial
     days read from the cases), equals the pure report: boundaries at midnight, at the very
     instant a case closed (closed_at == since counts, == until does not), a second after it."""
-    eng = make_engine(url)
+    eng = make_engine(database_url)
     engines.append(eng)
     migrate(eng)
     store = CaseStore(eng, CAL)
@@ -231,11 +223,3 @@ def periods_agree(url: str, engines: list[Engine]) -> None:
             assert sql.closed_case_tiers(since, until) == closed_case_tiers(want), (since, until)
             seen.add(len(want))
     assert seen == {0, 1, 2, 3, 4, 5}
-
-
-def test_tiers_over_any_period_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    periods_agree(sqlite_url, engines)
-
-
-def test_tiers_over_any_period_postgres(pg_url: str, engines: list[Engine]) -> None:
-    periods_agree(pg_url, engines)

@@ -44,8 +44,8 @@ def open_store(url: str, engines: list[Engine], *, fresh: bool = False) -> CaseS
 # ---------------------------------------------------------------- migration
 
 
-def check_migration(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines, fresh=True)
+def test_migration(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines, fresh=True)
     with store.engine.connect() as c:
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
@@ -64,19 +64,11 @@ def check_migration(url: str, engines: list[Engine]) -> None:
     migrate(store.engine)  # idempotent at head
 
 
-def test_migration_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    check_migration(sqlite_url, engines)
-
-
-def test_migration_postgres(pg_url: str, engines: list[Engine]) -> None:
-    check_migration(pg_url, engines)
-
-
 # ------------------------------------------------------- a whole life, reopened
 
 
-def whole_life(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines, fresh=True)
+def test_whole_life_survives_reopening(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines, fresh=True)
     store.submit("K1", SIMPLE, APPLICANT, window("c1"), T0, agent=AGENT, materials=["id_card"])
     with pytest.raises(EngineError) as err:
         store.submit("K1", SIMPLE, APPLICANT, window("c1"), T0)
@@ -111,7 +103,7 @@ def whole_life(url: str, engines: list[Engine]) -> None:
     assert [e.seq for e in store.events("K1")] == list(range(1, 11))
 
     # another process, another engine: the same case
-    again = open_store(url, engines)
+    again = open_store(database_url, engines)
     loaded = again.load("K1")
     assert loaded == expected
     assert [s.action for s in loaded.steps][-3:] == ["result_ready", "hand_out", "close"]
@@ -129,27 +121,19 @@ def whole_life(url: str, engines: list[Engine]) -> None:
         again.answer_follow_up("E1", "again", "m1", day_ts(date(2025, 3, 10)))
     again.answer_complaint("P1", "已整改", "m1", day_ts(date(2025, 3, 11)))
     closed = again.close_complaint("P1", "m1", day_ts(date(2025, 3, 12)))
-    assert [h[0].value for h in open_store(url, engines).complaint("P1").history] == [
+    assert [h[0].value for h in open_store(database_url, engines).complaint("P1").history] == [
         "filed", "accepted", "answered", "closed",
     ]  # fmt: skip
     assert closed.answer == "已整改"
-    assert open_store(url, engines).evaluation("E1").follow_up_answer == "已约谈窗口人员"
-
-
-def test_whole_life_survives_reopening_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    whole_life(sqlite_url, engines)
-
-
-def test_whole_life_survives_reopening_postgres(pg_url: str, engines: list[Engine]) -> None:
-    whole_life(pg_url, engines)
+    assert open_store(database_url, engines).evaluation("E1").follow_up_answer == "已约谈窗口人员"
 
 
 # ---------------------------------------------------------------- two halls
 
 
-def two_halls(url: str, engines: list[Engine]) -> None:
-    h01 = open_store(url, engines, fresh=True)
-    h02 = open_store(url, engines)
+def test_two_halls(database_url: str, engines: list[Engine]) -> None:
+    h01 = open_store(database_url, engines, fresh=True)
+    h02 = open_store(database_url, engines)
     h01.submit("K1", SIMPLE, APPLICANT, window("c1", "H01"), T0, materials=["id_card", "photo", "form"])
     h01.accept("K1", window("c1", "H01"), T0 + H)
     h02.start_review("K1", back("d1"), T0 + 2 * H)  # any hall's server sees H01's writes
@@ -168,14 +152,6 @@ def two_halls(url: str, engines: list[Engine]) -> None:
             c.execute(text("SELECT hall FROM case_events WHERE case_id = 'K1' ORDER BY n")).scalars().all()
         )
     assert halls == ["H01", "H01", None, None, None, None, "H02"]
-
-
-def test_two_halls_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    two_halls(sqlite_url, engines)
-
-
-def test_two_halls_postgres(pg_url: str, engines: list[Engine]) -> None:
-    two_halls(pg_url, engines)
 
 
 # ------------------------------------------------------------ concurrent writers
@@ -204,9 +180,9 @@ def race(stores: list[CaseStore], *jobs: Callable[[CaseStore], Any]) -> list[Any
     return results
 
 
-def concurrent_writers(url: str, engines: list[Engine]) -> None:
-    a = open_store(url, engines, fresh=True)
-    b = open_store(url, engines)
+def test_concurrent_writers(database_url: str, engines: list[Engine]) -> None:
+    a = open_store(database_url, engines, fresh=True)
+    b = open_store(database_url, engines)
     a.submit("P1", PARALLEL, APPLICANT, window("c1"), T0, materials=list(PARALLEL.materials))
     a.accept("P1", window("c1"), T0 + H)
     a.start_review("P1", back("c1", role=window().role), T0 + 2 * H)
@@ -238,14 +214,6 @@ def concurrent_writers(url: str, engines: list[Engine]) -> None:
     events = a.events("P1")
     assert [e.type for e in events].count(CASE_HANDED_OUT) == 1
     assert [e.seq for e in events] == list(range(1, 10))
-
-
-def test_concurrent_writers_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    concurrent_writers(sqlite_url, engines)
-
-
-def test_concurrent_writers_postgres(pg_url: str, engines: list[Engine]) -> None:
-    concurrent_writers(pg_url, engines)
 
 
 def test_a_case_that_keeps_changing_is_a_clear_conflict(sqlite_url: str, engines: list[Engine]) -> None:
@@ -327,8 +295,8 @@ def build_cases(store: CaseStore, book: CaseBook) -> None:
     both("submit", "S9", PARALLEL, APPLICANT, online(), d(4, 2))
 
 
-def supervision_agrees(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines, fresh=True)
+def test_supervision_list_agrees_with_the_core(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines, fresh=True)
     book = new_book()
     build_cases(store, book)
     days = [date(2025, 3, d) for d in (3, 4, 5, 6, 7, 8, 10, 11, 12, 14, 20)] + [
@@ -349,7 +317,7 @@ def supervision_agrees(url: str, engines: list[Engine]) -> None:
         ("yellow", True, False),
         ("green", False, False),
     } <= {(c.value, t, p) for c, t, p in seen_cards}
-    again = open_store(url, engines)  # from the projection alone, in another process
+    again = open_store(database_url, engines)  # from the projection alone, in another process
     assert again.supervision_list(date(2025, 3, 10)) == supervision_list(book.watches(date(2025, 3, 10)))
     assert [c.id for c in again.my_cases("c1")] == [c.id for c in book.my_cases("c1")]
     assert [c.id for c in again.my_cases("c2")] == [c.id for c in book.my_cases("c2")]
@@ -359,22 +327,14 @@ def supervision_agrees(url: str, engines: list[Engine]) -> None:
     assert [c.id for c in again.cases_of(AGENT.id_hash)] == ["S3"]
 
 
-def test_supervision_list_agrees_with_the_core_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    supervision_agrees(sqlite_url, engines)
-
-
-def test_supervision_list_agrees_with_the_core_postgres(pg_url: str, engines: list[Engine]) -> None:
-    supervision_agrees(pg_url, engines)
-
-
 # ---------------------------------------------------------------- certificates
 
 CAT = load_catalogue(DEMO_CATALOGUE_PATH)
 SECRET = b"hall-secret"
 
 
-def certificate_replaces_material(url: str, engines: list[Engine]) -> None:
-    store = open_store(url, engines, fresh=True)
+def test_certificate_replaces_material(database_url: str, engines: list[Engine]) -> None:
+    store = open_store(database_url, engines, fresh=True)
     later = CAT.item("E-DJ-003")  # change of registration: needs the business licence
     on = date(2025, 6, 1)
     assert "business_licence" in [m.code for m in store.materials_needed(later, APPLICANT.id_hash, on).needed]
@@ -400,7 +360,7 @@ def certificate_replaces_material(url: str, engines: list[Engine]) -> None:
         )
     assert err.value.code == "conflict"
 
-    again = open_store(url, engines)
+    again = open_store(database_url, engines)
     check = again.materials_needed(later, APPLICANT.id_hash, on)
     assert "business_licence" not in [m.code for m in check.needed]
     assert [(m.code, c.number) for m, c in check.replaced] == [("business_licence", number)]
@@ -418,14 +378,6 @@ def certificate_replaces_material(url: str, engines: list[Engine]) -> None:
     with pytest.raises(EngineError):
         store.record_print(number, hall="H01", kiosk="K03", now=ts(2025, 6, 4))
     assert "business_licence" in [m.code for m in store.materials_needed(later, APPLICANT.id_hash, on).needed]
-
-
-def test_certificate_replaces_material_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    certificate_replaces_material(sqlite_url, engines)
-
-
-def test_certificate_replaces_material_postgres(pg_url: str, engines: list[Engine]) -> None:
-    certificate_replaces_material(pg_url, engines)
 
 
 def supervision_ties(url: str, engines: list[Engine]) -> None:
@@ -457,12 +409,8 @@ def supervision_ties(url: str, engines: list[Engine]) -> None:
         assert len({w.due for w in pure if w.paused}) == 1
 
 
-def test_supervision_ties_sqlite(sqlite_url: str, engines: list[Engine]) -> None:
-    supervision_ties(sqlite_url, engines)
-
-
-def test_supervision_ties_postgres(pg_url: str, engines: list[Engine]) -> None:
-    supervision_ties(pg_url, engines)
+def test_supervision_ties(database_url: str, engines: list[Engine]) -> None:
+    supervision_ties(database_url, engines)
 
 
 def test_supervision_ties_postgres_natural_language_collation(

@@ -17,6 +17,7 @@ from devices.factory import build_device, build_manager
 from devices.health import DeviceManager, Health, HealthChanged, Status
 from devices.scanner import Scanner
 from devices.simulators import ScannerSimulator
+from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "kiosk.example.toml"
@@ -109,14 +110,9 @@ def test_example_config_loads_and_every_device_comes_up() -> None:
     assert config.devices["evalpad"].options["keymap"]["1"] == 5
     manager = build_manager(config, interval=0.1)
     with manager:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            health = manager.snapshot()
-            if len(health) == 5 and all(h.status is Status.OK for h in health.values()):
-                break
-            time.sleep(0.05)
-        assert {name: h.status for name, h in manager.snapshot().items()} == dict.fromkeys(
-            config.devices, Status.OK
+        wait_for(
+            lambda: {name: h.status for name, h in manager.snapshot().items()} == dict.fromkeys(config.devices, Status.OK),
+            message=lambda: f"not every device came up: {manager.snapshot()}",
         )
         card_events = manager["idcard"].events  # the simulated reader has a card on it
         kinds = [type(card_events.get(timeout=3)).__name__ for _ in range(3)]
@@ -220,7 +216,7 @@ def test_simulate_command_prints_a_path_and_scans_stdin(tmp_path: Path) -> None:
         scanner = Scanner(path)
         scanner.start()
         try:
-            time.sleep(0.1)
+            wait_for(lambda: scanner.is_open, message="the scanner's port never opened")
             proc.stdin.write("预约码 Y20260601-17\n")
             proc.stdin.flush()
             result = scanner.read_code(5)
@@ -260,7 +256,7 @@ def test_simulate_callpad_command_reports_the_hosts_answer(tmp_path: Path) -> No
         pad = CallPad(path, window=3, handler=lambda event: "A009")
         pad.start()
         try:
-            time.sleep(0.1)
+            wait_for(lambda: pad.is_open, message="the call pad's port never opened")
             proc.stdin.write("next\n")
             proc.stdin.flush()
             proc.stderr.readline()  # the banner

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from devices.health import Status
 from devices.scanner import Scanner
 from devices.simulators import ScannerSimulator
+from tests.support.wait import wait_for
 
 
 @pytest.fixture
@@ -47,15 +47,10 @@ def test_chinese_utf8_and_gb18030(scanner_sim: ScannerSimulator, scanner: Scanne
 def test_unplug_is_missing_and_replug_reads_again(scanner_sim: ScannerSimulator, scanner: Scanner) -> None:
     assert scanner.health().status is Status.OK
     scanner_sim.unplug()
-    deadline = time.monotonic() + 3
-    while scanner.health().status is not Status.MISSING and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert scanner.health().status is Status.MISSING
+    wait_for(lambda: scanner.health().status is Status.MISSING, message="unplugged, not missing")
     scanner_sim.replug()
-    deadline = time.monotonic() + 3
-    while scanner.health().status is not Status.OK and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert scanner.health().status is Status.OK and scanner.opens == 2
+    wait_for(lambda: scanner.health().status is Status.OK, message="replugged, not ok")
+    assert scanner.opens == 2
     scanner_sim.scan("after-replug")
     result = scanner.read_code(2)
     assert result is not None and result.text == "after-replug"

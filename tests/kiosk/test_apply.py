@@ -11,7 +11,6 @@ afterwards is read as a clerk would, over REST. Screenshots land in
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from idcard.cardfile import card_from_dict
 from protocol.idnumber import check_char
 from tests.kiosk.rig import KioskRig
 from tests.support.hall import HallProcess
+from tests.support.wait import wait_for
 
 CARD_ITEM = "C-SB-002"  # 社会保障卡申领: phone, address, delivery, bank; yields social_security_card
 TRAVEL_ITEM = "C-YB-002"  # 异地就医备案: phone, category, destination, start_date; needs the social security card
@@ -507,9 +507,7 @@ def test_link_call_runs_on_the_worker_with_its_client() -> None:
     try:
         link.call(lambda client: (type(client).__name__, threading.current_thread().name), got.append)
         link.call(lambda client: (_ for _ in ()).throw(ValueError("too big")), got.append)
-        end = time.monotonic() + 5
-        while len(got) < 2 and time.monotonic() < end:
-            time.sleep(0.02)
+        wait_for(lambda: len(got) >= 2, message=lambda: f"the link answered {got}")
     finally:
         link.close()
     ok, bad = got

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -140,15 +139,3 @@ def test_next_letters(index: SearchIndex) -> None:
     assert "q" not in index.next_letters("shehuibao")
     assert index.next_letters("qqq") == frozenset()
     assert {"s", "g", "y"} <= index.next_letters("")
-
-
-def test_a_query_is_well_under_a_millisecond(index: SearchIndex) -> None:
-    queries = ["shebao", "sb", "shbx", "社保", "gongjijin", "social security", "C-SB-002", "xx", "shen"]
-    rounds = 30
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for q in queries:
-            index.search(q)
-    per_query = (time.perf_counter() - start) / (rounds * len(queries))
-    # typically 0.2-0.3 ms on the shared 2-core test machine; 1 ms leaves room for its load
-    assert per_query < 1e-3, f"{per_query * 1e3:.2f} ms per query"

@@ -12,10 +12,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.wait import wait_for
 
 CUPSD_CONF = """\
 Listen 127.0.0.1:{port}
@@ -91,14 +92,18 @@ def cups_server() -> Iterator[CupsServer]:
         stderr=open(root / "log" / "stderr", "wb"),  # noqa: SIM115 - closed with the process
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
+        def running() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"cupsd exited: {(root / 'log' / 'stderr').read_text()}")
             done = subprocess.run(["lpstat", "-h", server, "-r"], capture_output=True, text=True, timeout=10)
-            if "is running" in done.stdout and "not" not in done.stdout:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"cupsd did not start: {(root / 'log' / 'stderr').read_text()}")
-            time.sleep(0.1)
+            return "is running" in done.stdout and "not" not in done.stdout
+
+        wait_for(
+            running,
+            timeout=15,
+            interval=0.1,
+            message=lambda: f"cupsd did not start: {(root / 'log' / 'stderr').read_text()}",
+        )
         yield CupsServer(server, root)
     finally:
         proc.terminate()

@@ -14,6 +14,7 @@ from PIL import Image
 
 from printer import demo
 from tests.printer.conftest import decode_qr
+from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,9 +69,12 @@ def test_simulate_then_status_over_tcp_and_control(tmp_path):
 
         run("simctl", "--control", control, "paper", "ok")
         os.kill(proc.pid, signal.SIGUSR2)  # open the cover from the outside
-        deadline = time.monotonic() + 5
-        while "cover_open" not in (out := run("status", "--tcp", f"127.0.0.1:{port}")).stdout:
-            assert time.monotonic() < deadline
+
+        def cover_open():
+            out = run("status", "--tcp", f"127.0.0.1:{port}")
+            return out if "cover_open" in out.stdout else None
+
+        out = wait_for(cover_open, message="the cover never showed as open")
         assert out.returncode == 1
     finally:
         proc.terminate()

@@ -89,7 +89,7 @@ def test_process_id_is_answered_only_after_the_job_prints_and_clear_drops_what_i
     conn.write(CLEAR_BUFFERS)
     assert conn.read(1) == b"\x37\x25\x00"
     sim.set_paper("ok")
-    time.sleep(0.2)
+    time.sleep(0.2)  # on purpose: time in which the cleared job must NOT come out
     assert sim.pages == [] and conn.read(0.1) == b""  # the cleared job never comes out
     conn.write(job)
     assert conn.read(2) == b"\x37\x22" + b"0042" + b"\x00"

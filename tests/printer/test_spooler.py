@@ -9,6 +9,7 @@ from collections import Counter
 from printer import demo, layouts
 from printer.spooler import JobState, Spooler
 from tests.printer.conftest import decode_qr
+from tests.support.wait import wait_for
 
 
 def tickets(n: int):
@@ -26,13 +27,6 @@ def numbers_on(page) -> list[str]:
     return [ln.text for ln in page.lines if ln.height_mult == 4]
 
 
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_paper_runs_out_mid_burst_and_every_ticket_prints_once_when_it_returns(pty_printer):
     sim, printer = pty_printer("generic-80")  # process ID + clear buffers: jobs are confirmed
     sim.set_paper_left(250, near_end_mm=120)  # about two and a half tickets
@@ -40,9 +34,9 @@ def test_paper_runs_out_mid_burst_and_every_ticket_prints_once_when_it_returns(p
     spooler = Spooler(printer, on_failed=failed.append, on_status=statuses.append, poll_interval=0.05)
     jobs = [spooler.submit(doc, payload=doc.title) for doc in tickets(6)]
 
-    wait_until(lambda: sim.paper_end)
-    wait_until(lambda: spooler.last_status.paper_end)
-    time.sleep(0.3)  # the visitor stands there; nothing is lost meanwhile
+    wait_for(lambda: sim.paper_end, message="the paper never ran out")
+    wait_for(lambda: spooler.last_status.paper_end, message="the spooler never saw the paper end")
+    time.sleep(0.3)  # on purpose: the visitor stands there; nothing is lost (or printed) meanwhile
     assert [j.state for j in jobs[:2]] == [JobState.PRINTED] * 2
     assert all(not j.done for j in jobs[2:]) and len(spooler.pending()) == 4
     assert failed == []
@@ -72,8 +66,8 @@ def test_printer_without_confirmation_prints_each_job_once_or_hands_it_back(pty_
         printer, on_failed=failed.append, on_printed=printed.append, poll_interval=0.05, settle=0.05
     )
     jobs = [spooler.submit(doc) for doc in tickets(5)]
-    wait_until(lambda: sim.paper_end)
-    wait_until(lambda: any(j.state is JobState.RETURNED for j in jobs))
+    wait_for(lambda: sim.paper_end, message="the paper never ran out")
+    wait_for(lambda: any(j.state is JobState.RETURNED for j in jobs), message="no job handed back")
     sim.set_paper("ok")
     states = [j.wait(10) for j in jobs]
     spooler.close()
@@ -98,7 +92,7 @@ def test_hold_zero_hands_a_job_back_at_once_and_never_prints_it_later(pty_printe
     assert failed == [job] and job.payload is demo.TICKET  # the kiosk shows the ticket on screen
     assert "out of paper" in job.reason
     sim.set_paper("ok")
-    time.sleep(0.3)
+    time.sleep(0.3)  # on purpose: time in which the handed-back job must NOT print after all
     spooler.close()
     assert sim.pages == [] and sim.received == sim.status_queries * 3  # nothing but status queries sent
 
@@ -120,7 +114,7 @@ def test_printer_switched_off_keeps_jobs_until_it_answers_again(pty_printer):
     spooler = Spooler(printer, poll_interval=0.05)
     printer.status_timeout = 0.1
     jobs = [spooler.submit(doc) for doc in tickets(2)]
-    time.sleep(0.4)
+    time.sleep(0.4)  # on purpose: several status polls go unanswered, and no job may be given up meanwhile
     assert spooler.last_status.level.value == "unknown" and not any(j.done for j in jobs)
     sim.set_power(True)
     assert [j.wait(5) for j in jobs] == [JobState.PRINTED] * 2
@@ -133,7 +127,7 @@ def test_cover_opened_mid_job_cuts_off_the_partial_slip_and_reprints_it_whole(pt
     spooler = Spooler(printer, poll_interval=0.05)
     sim.open_cover_after(40)  # someone opens the cover 40 mm into the first ticket
     job = spooler.submit(tickets(1)[0])
-    wait_until(lambda: job.interruptions == 1)
+    wait_for(lambda: job.interruptions == 1, message="the job was never interrupted")
     assert sim.cover_open and sim.pages == []
     sim.set_cover_open(False)
     assert job.wait(5) is JobState.PRINTED
@@ -149,7 +143,7 @@ def test_closing_the_queue_hands_back_what_is_left(pty_printer):
     failed = []
     spooler = Spooler(printer, on_failed=failed.append, poll_interval=0.05)
     jobs = [spooler.submit(doc) for doc in tickets(3)]
-    time.sleep(0.2)
+    wait_for(lambda: spooler.last_status.paper_end, message="the spooler never saw the paper end")  # the jobs are held
     left = spooler.close()
     assert left == jobs and failed == jobs
     assert all(j.state is JobState.RETURNED and "closed" in j.reason for j in jobs)

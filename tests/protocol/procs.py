@@ -9,8 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +79,3 @@ class ServerProcess:
     def __exit__(self, *exc: object) -> None:
         self.kill()
 
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, step: Callable[[], object] | None = None,
-               what: str = "condition") -> None:
-    """Call ``step`` (e.g. a subscriber's poll_once) until ``predicate()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        if step is not None:
-            step()
-        else:
-            time.sleep(0.01)

@@ -12,6 +12,7 @@ import zmq
 from protocol.client import HallClient, RequestFailed, ServerUnavailable
 from protocol.messages import STANDARD_MESSAGES, ErrorCode, ProtocolError, decode_reply
 from tests.protocol.procs import ServerProcess, free_port
+from tests.support.wait import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,9 @@ def test_one_thread_at_a_time(silent: str) -> None:
 
     worker = threading.Thread(target=in_flight)
     worker.start()
-    time.sleep(0.1)
+    # the worker's request in flight (the silent server holds it for the 0.5 s timeout); the
+    # client shows that only by its private lock
+    wait_for(lambda: client._busy.locked(), message="the worker's request never went out")
     with pytest.raises(RuntimeError, match="thread"):
         client.request("a.b")
     worker.join()

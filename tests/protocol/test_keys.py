@@ -13,8 +13,9 @@ import pytest
 from protocol.client import HallClient, ServerUnavailable
 from protocol.keys import CurveClientKeys, generate_keypair, load_public_key, load_secret_keypair
 from protocol.subscriber import CloneSubscriber
-from tests.protocol.procs import ServerProcess, wait_until
+from tests.protocol.procs import ServerProcess
 from tests.protocol.server_common import AUTHORIZED_DIR, SERVER_KEY_NAME
+from tests.support.wait import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +91,9 @@ def test_subscriber_over_curve(keys: Path) -> None:
             on_event=lambda e: tickets.append(e["data"]["number"]),
         ) as sub:
             step = lambda: sub.poll_once(0.02)  # noqa: E731
-            wait_until(lambda: sub.synced and sub.connected, step=step, what="snapshot over CURVE")
+            wait_for(lambda: sub.synced and sub.connected, step=step, message="snapshot over CURVE")
             state = server.cmd("publish", n=2)
-            wait_until(lambda: sub.last_seq == 4, step=step, what="events over CURVE")
+            wait_for(lambda: sub.last_seq == 4, step=step, message="events over CURVE")
     assert tickets == state["tickets"] and sub.events_applied == 2
 
 
@@ -104,6 +105,8 @@ def test_subscriber_with_unenrolled_key_never_connects(keys: Path) -> None:
         server.ready["pub"], client, "H01", curve=stranger, heartbeat_timeout=0.5,
         on_snapshot=lambda s: None, on_event=lambda e: None,
     ) as sub:
+        # Polled on purpose for a while: it must never connect (what is tested is that
+        # nothing happens, so time has to pass).
         end = time.monotonic() + 0.8
         while time.monotonic() < end:
             sub.poll_once(0.05)

@@ -13,7 +13,8 @@ import pytest
 
 from protocol.client import HallClient
 from protocol.subscriber import CloneSubscriber
-from tests.protocol.procs import ServerProcess, free_port, wait_until
+from tests.protocol.procs import ServerProcess, free_port
+from tests.support.wait import wait_for
 
 HEARTBEAT_TIMEOUT = 0.5  # the test server beats every 0.1 s
 
@@ -83,10 +84,10 @@ def synced(sub: CloneSubscriber, seq: int) -> Callable[[], bool]:
 def test_snapshot_then_events_in_order(server: ServerProcess, make: Maker) -> None:
     server.cmd("publish", n=3)
     sub, model = make(*endpoints(server))
-    wait_until(synced(sub, 3), step=poller(sub), what="first snapshot")
+    wait_for(synced(sub, 3), step=poller(sub), message="first snapshot")
     assert model.tickets == ["A001", "A002", "A003"] and sub.epoch == server.ready["epoch"]
     state = server.cmd("publish", n=5)
-    wait_until(lambda: sub.last_seq == 8, step=poller(sub), what="events")
+    wait_for(lambda: sub.last_seq == 8, step=poller(sub), message="events")
     assert model.tickets == state["tickets"]
     assert model.event_seqs == [4, 5, 6, 7, 8]
     assert (sub.snapshots_taken, sub.events_applied, sub.gaps_detected) == (1, 5, 0)
@@ -96,14 +97,16 @@ def test_events_during_snapshot_are_buffered_then_applied(server: ServerProcess,
     server.cmd("publish", n=2)
     server.cmd("hold_snapshots", on=True, capture="arrival")  # snapshot state = seq 2
     sub, model = make(*endpoints(server), timeout=5.0)
-    wait_until(lambda: sub.connected and server.cmd("stats")["held"] == 1, step=poller(sub), what="held request")
+    wait_for(lambda: sub.connected and server.cmd("stats")["held"] == 1, step=poller(sub), message="held request")
     state = server.cmd("publish", n=3)  # seq 3..5 arrive before the snapshot
+    # Polled on purpose for a while with the snapshot held: nothing may be applied meanwhile
+    # (what is tested is that nothing happens; there is no public sign of the events' arrival).
     end = time.monotonic() + 0.3
     while time.monotonic() < end:
         sub.poll_once(0.02)
     assert sub.events_applied == 0 and not sub.synced
     server.cmd("hold_snapshots", on=False)
-    wait_until(synced(sub, 5), step=poller(sub), what="snapshot + buffered events")
+    wait_for(synced(sub, 5), step=poller(sub), message="snapshot + buffered events")
     assert model.snapshots[0]["seq"] == 2
     assert model.event_seqs == [3, 4, 5]
     assert model.tickets == state["tickets"]
@@ -113,24 +116,26 @@ def test_events_during_snapshot_are_buffered_then_applied(server: ServerProcess,
 def test_buffered_events_already_in_the_snapshot_are_dropped(server: ServerProcess, make: Maker) -> None:
     server.cmd("hold_snapshots", on=True, capture="release")  # snapshot state = seq 3
     sub, model = make(*endpoints(server), timeout=5.0)
-    wait_until(lambda: sub.connected and server.cmd("stats")["held"] == 1, step=poller(sub), what="held request")
+    wait_for(lambda: sub.connected and server.cmd("stats")["held"] == 1, step=poller(sub), message="held request")
     state = server.cmd("publish", n=3)
+    # Polled for a while so the events arrive (and are buffered) before the snapshot is let
+    # go: nothing public tells when they are in (the buffer is private), so time is given.
     end = time.monotonic() + 0.3
     while time.monotonic() < end:
         sub.poll_once(0.02)
     server.cmd("hold_snapshots", on=False)
-    wait_until(synced(sub, 3), step=poller(sub), what="snapshot")
+    wait_for(synced(sub, 3), step=poller(sub), message="snapshot")
     assert model.tickets == state["tickets"] == ["A001", "A002", "A003"]  # not applied twice
     assert model.event_seqs == [] and sub.duplicates_dropped == 3
 
 
 def test_skipped_event_is_a_gap_recovered_by_snapshot(server: ServerProcess, make: Maker) -> None:
     sub, model = make(*endpoints(server))
-    wait_until(synced(sub, 0), step=poller(sub), what="first snapshot")
+    wait_for(synced(sub, 0), step=poller(sub), message="first snapshot")
     server.cmd("publish", n=2)
     server.cmd("publish", n=1, drop=True)  # seq 3 never sent
     state = server.cmd("publish", n=2)
-    wait_until(synced(sub, 5), step=poller(sub), what="recovery")
+    wait_for(synced(sub, 5), step=poller(sub), message="recovery")
     assert model.tickets == state["tickets"] == ["A001", "A002", "A003", "A004", "A005"]
     assert model.event_seqs[:2] == [1, 2] and 3 not in model.event_seqs
     assert sub.gaps_detected == 1 and sub.snapshots_taken == 2
@@ -138,9 +143,9 @@ def test_skipped_event_is_a_gap_recovered_by_snapshot(server: ServerProcess, mak
 
 def test_lost_last_event_is_noticed_by_heartbeat(server: ServerProcess, make: Maker) -> None:
     sub, model = make(*endpoints(server))
-    wait_until(synced(sub, 0), step=poller(sub), what="first snapshot")
+    wait_for(synced(sub, 0), step=poller(sub), message="first snapshot")
     server.cmd("publish", n=1, drop=True)  # nothing follows but heartbeats saying seq 1
-    wait_until(synced(sub, 1), step=poller(sub), what="recovery")
+    wait_for(synced(sub, 1), step=poller(sub), message="recovery")
     assert model.tickets == ["A001"] and model.event_seqs == []
     assert sub.gaps_detected == 1 and sub.snapshots_taken == 2
 
@@ -152,15 +157,15 @@ def test_server_restart_is_followed(tmp_path: Path, make: Maker) -> None:
     changes: list[bool] = []
     sub.on_connection(changes.append)
     with ServerProcess(*args) as first:
-        wait_until(synced(sub, 0), step=poller(sub), what="first snapshot")
+        wait_for(synced(sub, 0), step=poller(sub), message="first snapshot")
         first.cmd("publish", n=3)
-        wait_until(lambda: sub.last_seq == 3, step=poller(sub), what="events")
-    wait_until(lambda: changes[-1] is False, step=poller(sub), what="disconnect")
+        wait_for(lambda: sub.last_seq == 3, step=poller(sub), message="events")
+    wait_for(lambda: changes[-1] is False, step=poller(sub), message="disconnect")
     with ServerProcess(*args) as second:
         assert second.ready["seq"] == 3 and second.ready["epoch"] != first.ready["epoch"]
-        wait_until(lambda: sub.epoch == second.ready["epoch"] and sub.synced, step=poller(sub), what="re-sync")
+        wait_for(lambda: sub.epoch == second.ready["epoch"] and sub.synced, step=poller(sub), message="re-sync")
         state = second.cmd("publish", n=2)
-        wait_until(lambda: sub.last_seq == 5, step=poller(sub), what="events after restart")
+        wait_for(lambda: sub.last_seq == 5, step=poller(sub), message="events after restart")
     assert model.tickets == state["tickets"] == [f"A{i:03d}" for i in range(1, 6)]
     assert model.event_seqs == [1, 2, 3, 4, 5]
     assert changes == [True, False, True]
@@ -172,14 +177,14 @@ def test_heartbeats_stopping_flips_connected(server: ServerProcess, make: Maker)
     changes: list[bool] = []
     sub.on_connection(changes.append)
     assert not sub.connected
-    wait_until(lambda: changes == [True], step=poller(sub), what="connected")
+    wait_for(lambda: changes == [True], step=poller(sub), message="connected")
     server.cmd("heartbeats", on=False)
     start = time.monotonic()
-    wait_until(lambda: changes == [True, False], step=poller(sub), what="disconnected")
+    wait_for(lambda: changes == [True, False], step=poller(sub), message="disconnected")
     assert time.monotonic() - start >= HEARTBEAT_TIMEOUT - 0.15
     assert not sub.connected
     server.cmd("heartbeats", on=True)
-    wait_until(lambda: changes == [True, False, True], step=poller(sub), what="reconnected")
+    wait_for(lambda: changes == [True, False, True], step=poller(sub), message="reconnected")
     assert sub.connected and sub.snapshots_taken == 1  # same epoch, no lost seq: no re-sync
 
 
@@ -187,36 +192,34 @@ def test_background_thread(server: ServerProcess, make: Maker) -> None:
     sub, model = make(*endpoints(server))
     sub.start()
     try:
-        wait_until(synced(sub, 0), what="first snapshot")
+        wait_for(synced(sub, 0), message="first snapshot")
         state = server.cmd("publish", n=4)
-        wait_until(lambda: sub.last_seq == 4, what="events")
+        wait_for(lambda: sub.last_seq == 4, message="events")
     finally:
         sub.stop()
     assert model.tickets == state["tickets"]
     server.cmd("publish", n=1)
-    time.sleep(0.3)
+    time.sleep(0.3)  # on purpose: time for the stopped thread to (wrongly) take the event
     assert sub.last_seq == 4  # stopped means stopped
 
 
 def test_server_down_at_start_is_waited_for(make: Maker, tmp_path: Path) -> None:
     pub, router = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     sub, model = make(pub, router, timeout=0.2, retries=1, backoff_max=0.4)
-    end = time.monotonic() + 1.2
-    while time.monotonic() < end:
-        sub.poll_once(0.05)  # never raises
-    assert sub.snapshot_failures >= 2 and not sub.synced and not sub.connected
+    wait_for(lambda: sub.snapshot_failures >= 2, step=lambda: sub.poll_once(0.05), message="two failed snapshots")
+    assert not sub.synced and not sub.connected  # polling never raised
     with ServerProcess("hall_server", "--hall", "H01", "--pub", pub, "--router", router) as proc:
-        wait_until(synced(sub, 0), step=poller(sub), what="snapshot once the server is up")
+        wait_for(synced(sub, 0), step=poller(sub), message="snapshot once the server is up")
         state = proc.cmd("publish", n=2)
-        wait_until(lambda: sub.last_seq == 2, step=poller(sub), what="events")
+        wait_for(lambda: sub.last_seq == 2, step=poller(sub), message="events")
     assert model.tickets == state["tickets"]
 
 
 def test_other_halls_garbage_and_duplicates_are_ignored(server: ServerProcess, make: Maker) -> None:
     sub, model = make(*endpoints(server))
-    wait_until(synced(sub, 0), step=poller(sub), what="first snapshot")
+    wait_for(synced(sub, 0), step=poller(sub), message="first snapshot")
     server.cmd("publish", n=1)
-    wait_until(lambda: sub.last_seq == 1, step=poller(sub), what="event")
+    wait_for(lambda: sub.last_seq == 1, step=poller(sub), message="event")
     epoch = server.ready["epoch"]
 
     def event(hall: str, seq: int) -> str:
@@ -227,7 +230,7 @@ def test_other_halls_garbage_and_duplicates_are_ignored(server: ServerProcess, m
     server.cmd("raw", topic="hall.H01", payload="not json")
     server.cmd("raw", topic="hall.H01", payload=event("H01", 1))  # a duplicate
     state = server.cmd("publish", n=1)
-    wait_until(lambda: sub.last_seq == 2, step=poller(sub), what="next event")
+    wait_for(lambda: sub.last_seq == 2, step=poller(sub), message="next event")
     assert model.tickets == state["tickets"] == ["A001", "A002"]
     assert (sub.gaps_detected, sub.snapshots_taken) == (0, 1)
     assert (sub.malformed_dropped, sub.duplicates_dropped) == (1, 1)
@@ -235,8 +238,8 @@ def test_other_halls_garbage_and_duplicates_are_ignored(server: ServerProcess, m
 
 def test_failing_on_event_leads_to_a_fresh_snapshot(server: ServerProcess, make: Maker) -> None:
     sub, model = make(*endpoints(server))
-    wait_until(synced(sub, 0), step=poller(sub), what="first snapshot")
+    wait_for(synced(sub, 0), step=poller(sub), message="first snapshot")
     model.fail_on_seq = 2
     state = server.cmd("publish", n=3)
-    wait_until(synced(sub, 3), step=poller(sub), what="recovery")
+    wait_for(synced(sub, 3), step=poller(sub), message="recovery")
     assert model.tickets == state["tickets"] and sub.snapshots_taken == 2

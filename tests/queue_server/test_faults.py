@@ -69,14 +69,10 @@ def test_a_full_disk_under_load_loses_nothing_and_the_hall_resumes_when_space_is
     assert out["alive"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_kill_9_at_random_moments_under_load_loses_and_duplicates_nothing(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    db = f"sqlite:///{tmp_path / 'hall.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+def test_kill_9_at_random_moments_under_load_loses_and_duplicates_nothing(database_url: str, tmp_path: Path) -> None:
     seed = int(os.environ.get("HALL_FAULT_SEED") or time.time())
     print(f"\nkill -9 moments from seed {seed} (HALL_FAULT_SEED={seed} repeats them)")
-    out = random_kills(tmp_path, db, kills=3, seed=seed)
+    out = random_kills(tmp_path, database_url, kills=3, seed=seed)
     _served_again(out)
     assert all(r["healthy_after_ready_s"] <= SERVED_AGAIN_WITHIN_S for r in out["restarts"])
     assert out["display"]["epoch_changes"] >= 1 and out["display"]["snapshots"] >= 2  # re-synced by snapshot

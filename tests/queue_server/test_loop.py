@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from queue_server.endpoint import EndpointConfig, HallLoop
@@ -11,6 +10,7 @@ from queue_server.runtime import init_hall, open_hall
 from queue_server.service import Actor
 from queue_server.store import make_engine
 from tests.support.hall import free_port
+from tests.support.wait import wait_for
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")
 
@@ -36,14 +36,14 @@ def test_a_failed_write_in_the_pipeline_is_answered_and_the_hall_carries_on(tmp_
         outcomes = [f.result(10) for f in futures]
         assert all(o.code == "unavailable" for o in outcomes)
         svc.store.commit_batch = working  # type: ignore[method-assign]
-        after = None
-        for _ in range(100):  # refused ('unavailable', at once) until the hall has rebuilt: <= 1 s apart
-            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "kiosk:loop-2000")
-            if after.ok:
-                break
-            assert after.code == "unavailable" and after.details["problem"] == "disk_full"
-            time.sleep(0.05)
-        assert after is not None and after.ok and after.body["number"] == "A002"  # nothing unsaved was kept
+
+        def issued():  # refused ('unavailable', at once) until the hall has rebuilt: <= 1 s apart
+            out = loop.call("ticket.issue", {"item_code": item}, KIOSK, "kiosk:loop-2000")
+            assert out.ok or (out.code == "unavailable" and out.details["problem"] == "disk_full"), out
+            return out if out.ok else None
+
+        after = wait_for(issued, interval=0.05, message="the hall never served again")
+        assert after.body["number"] == "A002"  # nothing unsaved was kept
         retry = loop.call("ticket.issue", {"item_code": item}, KIOSK, "kiosk:loop-0001")
         assert retry.body == first.body
     finally:

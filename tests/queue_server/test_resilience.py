@@ -28,6 +28,7 @@ from queue_server.runtime import init_hall, open_hall
 from queue_server.service import Actor, HallService, Outcome, Pending, StoreUnavailable, request_key
 from queue_server.store import make_engine
 from tests.support.hall import free_port
+from tests.support.wait import wait_for
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")
 MANAGER = Actor("token", "manager", "manager")
@@ -221,13 +222,12 @@ def test_a_store_outage_is_answered_at_once_and_the_hall_recovers_by_itself(
         assert ping.code == "unavailable" and ping.details["recovery_attempts"] >= 0
         assert loop.running and loop.fault is not None
         outage.on.clear()
-        after = None
-        for _ in range(100):  # the loop retries at most a second apart
-            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "out-20000", timeout=5)
-            if after.ok:
-                break
-            threading.Event().wait(0.05)
-        assert after is not None and after.ok and after.body["number"] == "A002"
+        after = wait_for(  # the loop retries at most a second apart
+            lambda: (out := loop.call("ticket.issue", {"item_code": item}, KIOSK, "out-20000", timeout=5)).ok and out,
+            interval=0.05,
+            message="the hall never served again",
+        )
+        assert after.body["number"] == "A002"
         assert loop.fault is None
         # The refused requests left nothing behind; the acknowledged one is kept for retries.
         assert loop.call("ticket.issue", {"item_code": item}, KIOSK, "out-00001").body == first.body
@@ -296,11 +296,8 @@ def test_a_loop_that_cannot_go_on_says_so_and_refuses_at_once(
 
         monkeypatch.setattr(loop, "_drain", broken_drain)
         out = loop.submit("ticket.issue", {"item_code": item}, KIOSK, "fatal-0001")
-        for _ in range(100):
-            if died:
-                break
-            threading.Event().wait(0.05)
-        assert died and isinstance(died[0], MemoryError)
+        wait_for(lambda: died, interval=0.05, message="the loop never reported its death")
+        assert isinstance(died[0], MemoryError)
         assert not loop.running
         refused = loop.call("hall.ping", {}, KIOSK, timeout=1)
         assert refused.code == "unavailable" and "not running" in refused.message
@@ -356,13 +353,11 @@ def run_refusing_database_story(tmp_path: Path, problem: str = "disk_full") -> d
             assert again.code == "unavailable" and again.details["problem"] == problem
             assert words in again.message_zh
         pragma[0] = allow
-        after = None
-        for _ in range(100):
-            after = loop.call("ticket.issue", {"item_code": item}, KIOSK, "refu-99999", timeout=5)
-            if after.ok:
-                break
-            threading.Event().wait(0.05)
-        assert after is not None and after.ok
+        wait_for(
+            lambda: loop.call("ticket.issue", {"item_code": item}, KIOSK, "refu-99999", timeout=5).ok,
+            interval=0.05,
+            message="the hall never served again",
+        )
         assert loop.fault is None
     finally:
         loop.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from queue_server.engine.state import dump_state
@@ -17,13 +16,6 @@ from queue_server.store.models import DailyCounter, HallEventRow, TicketRow
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")
 CLERK = Actor("token", "clerk", "manager")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hall.db'}"
-    return request.getfixturevalue("pg_url")
 
 
 def run(service, *requests: tuple[str, dict, str | None], actor: Actor = KIOSK) -> list[Outcome]:  # type: ignore[no-untyped-def]
@@ -44,10 +36,10 @@ def test_sqlite_is_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
-def test_restart_rebuilds_the_same_live_queue(db_url: str, tmp_path: Path) -> None:
+def test_restart_rebuilds_the_same_live_queue(database_url: str, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "var")
-    init_hall(db_url, paths)
-    db = make_engine(db_url)
+    init_hall(database_url, paths)
+    db = make_engine(database_url)
     svc = open_hall(db, "H01", paths)
     item = citizen_item(svc)
     issued = run(svc, *[("ticket.issue", {"item_code": item}, f"key-{i:04d}") for i in range(30)])
@@ -57,7 +49,7 @@ def test_restart_rebuilds_the_same_live_queue(db_url: str, tmp_path: Path) -> No
     run(svc, ("ticket.transfer", {"ticket": issued[0].body["id"], "to_window": 2, "note": "需社保业务"}, "tr-0001"), actor=CLERK)
     before = dump_state(svc.engine)
 
-    again = open_hall(make_engine(db_url), "H01", paths)  # a second process start on the same data
+    again = open_hall(make_engine(database_url), "H01", paths)  # a second process start on the same data
     assert dump_state(again.engine)["tickets"] == before["tickets"]
     assert again.engine.last_seq == svc.engine.last_seq
     # Numbering continues, never repeats within the day.
@@ -68,16 +60,16 @@ def test_restart_rebuilds_the_same_live_queue(db_url: str, tmp_path: Path) -> No
     assert first.body["ticket"]["id"] == issued[0].body["id"]
 
 
-def test_retry_after_restart_returns_the_first_answer(db_url: str, tmp_path: Path) -> None:
+def test_retry_after_restart_returns_the_first_answer(database_url: str, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "var")
-    init_hall(db_url, paths)
-    svc = open_hall(make_engine(db_url), "H01", paths)
+    init_hall(database_url, paths)
+    svc = open_hall(make_engine(database_url), "H01", paths)
     item = citizen_item(svc)
     first = run(svc, ("ticket.issue", {"item_code": item}, "retry-key-1"))[0]
-    again = open_hall(make_engine(db_url), "H01", paths)
+    again = open_hall(make_engine(database_url), "H01", paths)
     retry = run(again, ("ticket.issue", {"item_code": item}, "retry-key-1"))[0]
     assert retry.body == first.body
-    with make_engine(db_url).connect() as c:
+    with make_engine(database_url).connect() as c:
         assert c.execute(select(func.count()).select_from(TicketRow)).scalar_one() == 1
 
 
@@ -92,10 +84,10 @@ def test_same_key_twice_in_one_batch_gives_one_ticket(tmp_path: Path) -> None:
     assert len(svc.engine.tickets) == 1
 
 
-def test_every_state_change_is_a_timestamped_row_and_projections_follow(db_url: str, tmp_path: Path) -> None:
+def test_every_state_change_is_a_timestamped_row_and_projections_follow(database_url: str, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "var")
-    init_hall(db_url, paths)
-    db = make_engine(db_url)
+    init_hall(database_url, paths)
+    db = make_engine(database_url)
     svc = open_hall(db, "H01", paths)
     item = citizen_item(svc)
     t = run(svc, ("ticket.issue", {"item_code": item, "id_number": "11010519491231002X"}, "k-proj-01"))[0].body
@@ -136,18 +128,10 @@ def test_returning_visitor_is_reserved_for_the_first_inquiry_clerk(tmp_path: Pat
     assert w2["ticket"]["id"] == back["id"]
 
 
-def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk(tmp_path: Path) -> None:
-    visitor_back_for_their_case(f"sqlite:///{tmp_path / 'h.db'}", tmp_path)
-
-
-def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk_postgres(pg_url: str, tmp_path: Path) -> None:
-    visitor_back_for_their_case(pg_url, tmp_path)
-
-
-def visitor_back_for_their_case(url: str, tmp_path: Path) -> None:
+def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk(database_url: str, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "var")
-    init_hall(url, paths)
-    svc = open_hall(make_engine(url), "H01", paths)
+    init_hall(database_url, paths)
+    svc = open_hall(make_engine(database_url), "H01", paths)
     item = citizen_item(svc)
     idn = "360426199101010071"
     c02 = Actor("token", "tok-c02", "clerk", clerk="c02")  # signed in at window 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from protocol.keys import CurveClientKeys, apply_client, generate_keypair
 from protocol.messages import decode_reply
 from protocol.subscriber import CloneSubscriber
 from tests.support.hall import HallProcess
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -117,17 +117,16 @@ def test_subscriber_catches_up_by_snapshot_after_missing_events(hall: HallProces
             on_snapshot=snapshots.append, on_event=seen.append, curve=board_keys, heartbeat_timeout=3.0,
         )
         try:
-            deadline = time.monotonic() + 10
-            while not snapshots and time.monotonic() < deadline:
-                sub.poll_once(0.1)
-            assert snapshots, "no initial snapshot"
+            wait_for(lambda: snapshots, step=lambda: sub.poll_once(0.1), message="no initial snapshot")
             with HallClient(hall.router, curve=keys(hall, hall.kiosk), timeout=3) as kiosk:  # type: ignore[attr-defined]
                 item = citizen_item(kiosk)
                 # Issued while the subscriber is not reading: ZeroMQ keeps them, so apply in order...
                 numbers = [kiosk.request("ticket.issue", {"item_code": item})["number"] for _ in range(3)]
-                deadline = time.monotonic() + 10
-                while not any(e["data"].get("number") == numbers[-1] for e in seen) and time.monotonic() < deadline:
-                    sub.poll_once(0.1)
+                wait_for(
+                    lambda: any(e["data"].get("number") == numbers[-1] for e in seen),
+                    step=lambda: sub.poll_once(0.1),
+                    message="the tickets' events never came",
+                )
                 issued = [e["data"]["number"] for e in seen if e["type"] == "ticket.issued"]
                 assert issued[-3:] == numbers
                 assert all(b["seq"] == a["seq"] + 1 for a, b in itertools.pairwise(seen))
@@ -135,10 +134,10 @@ def test_subscriber_catches_up_by_snapshot_after_missing_events(hall: HallProces
                 taken = sub.snapshots_taken
                 sub.last_seq -= 2  # as if two events had been lost
                 kiosk.request("ticket.issue", {"item_code": item})
-                deadline = time.monotonic() + 10
-                while sub.snapshots_taken == taken and time.monotonic() < deadline:
-                    sub.poll_once(0.1)
-            assert sub.snapshots_taken > taken and sub.gaps_detected >= 1
+                wait_for(
+                    lambda: sub.snapshots_taken > taken, step=lambda: sub.poll_once(0.1), message="no snapshot after the gap"
+                )
+            assert sub.gaps_detected >= 1
             assert snapshots[-1]["state"]["waiting_total"] >= 4
             assert all("token" not in e["data"] and "id_hash" not in e["data"] for e in seen)
         finally:

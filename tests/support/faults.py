@@ -43,6 +43,7 @@ from protocol.client import HallClient, RequestFailed
 from protocol.keys import CurveClientKeys
 from protocol.subscriber import CloneSubscriber
 from tests.support.hall import HallProcess
+from tests.support.wait import wait_for
 from window_display.model import HallModel
 
 
@@ -111,7 +112,7 @@ class HallLoad:
             self._record(Answer(what, key, t0, time.monotonic(), outcome, body))
             if outcome == "ok" or outcome not in ("unavailable", "down"):
                 return
-            self._stop.wait(0.05)
+            self._stop.wait(0.05)  # a visitor's pace between retries, not a wait for anything
 
     def _http(self, session: requests.Session, method: str, path: str, key: str, **kw: Any) -> tuple[str, Any]:
         try:
@@ -168,7 +169,7 @@ class HallLoad:
                 self._until_acknowledged(
                     "call", lambda key: self._http(s, "POST", f"/windows/{self.window}/call-next", key, headers=auth)
                 )
-                self._stop.wait(0.1)
+                self._stop.wait(0.1)  # the clerk's pace between calls
 
     # ------------------------------------------------------------------ figures
     def acknowledged(self, what: str) -> dict[str, dict[str, Any]]:
@@ -210,14 +211,20 @@ class HallLoad:
 
 def wait_healthy(hall: HallProcess, since: float, limit_s: float = 30.0) -> float:
     """Seconds from ``since`` (time.monotonic()) until ``/health`` answers 200."""
-    while time.monotonic() - since < limit_s:
+
+    def healthy() -> float | None:
         try:
             if requests.get(f"{hall.http}/api/v1/health", timeout=2).status_code == 200:
                 return time.monotonic() - since
         except requests.RequestException:
             pass
-        time.sleep(0.02)
-    raise AssertionError(f"the hall was not healthy {limit_s} s after the fault ended:\n{hall.log()[-4000:]}")
+        return None
+
+    return wait_for(
+        healthy,
+        timeout=max(0.0, since + limit_s - time.monotonic()),
+        message=lambda: f"the hall was not healthy {limit_s} s after the fault ended:\n{hall.log()[-4000:]}",
+    )
 
 
 def check_nothing_lost(db_url: str, load: HallLoad) -> dict[str, int]:
@@ -273,9 +280,10 @@ class Display:
     def matches(self, hall: HallProcess, limit_s: float = 15.0) -> dict[str, Any]:
         """Wait until the display shows what the hall holds (waiting count, each window's
         current number, the newest event); raise with the difference if it never does."""
-        deadline = time.monotonic() + limit_s
         last: tuple[Any, Any] = (None, None)
-        while time.monotonic() < deadline:
+
+        def caught_up() -> dict[str, Any] | None:
+            nonlocal last
             q = requests.get(f"{hall.http}/api/v1/queue?limit=0", timeout=5).json()
             seq = requests.get(f"{hall.http}/api/v1/health", timeout=5).json()["seq"]
             want = (seq, q["waiting_total"], {w["number"]: (w.get("current") or {}).get("number") for w in q["windows"]})
@@ -285,8 +293,14 @@ class Display:
             if want == got and self.sub.synced:
                 return {"snapshots": self.sub.snapshots_taken, "epoch_changes": self.sub.epoch_changes}
             last = (want, got)
-            time.sleep(0.1)
-        raise AssertionError(f"the display never caught up: hall {last[0]}, display {last[1]}")
+            return None
+
+        return wait_for(
+            caught_up,
+            timeout=limit_s,
+            interval=0.1,
+            message=lambda: f"the display never caught up: hall {last[0]}, display {last[1]}",
+        )
 
 
 # ------------------------------------------------------------------ scenarios
@@ -314,6 +328,8 @@ def start_hall(var: Path, db: str) -> RunningHall:
 
 
 def settle(seconds: float) -> None:
+    """Let time pass on purpose: the load runs on (healthy, during a fault, after it) and what
+    it meets meanwhile is what the scenario measures; there is no condition to wait for."""
     time.sleep(seconds)
 
 

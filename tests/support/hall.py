@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from tests.support.wait import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -87,18 +89,18 @@ class HallProcess:
         if self.insecure:
             cmd.append("--insecure")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+        proc = self.proc
+
+        def serving() -> bool:
+            if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log()}")
             try:
                 status = requests.get(f"{self.http}/api/v1/health", timeout=1).status_code
-                if status == 200 or (not healthy and status == 503):
-                    return
             except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.log()}")
+                return False
+            return status == 200 or (not healthy and status == 503)
+
+        wait_for(serving, timeout=timeout, interval=0.1, message=lambda: f"server did not start: {self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path and self.log_path.exists() else ""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 import wave
 from pathlib import Path
 
 import numpy as np
 
+from tests.support.wait import wait_for
 from tests.window_display.rig import make_announcer
 from voice.readings import zh_count, zh_spell_number
 from voice.render import join_wavs, wav_duration
@@ -82,10 +82,8 @@ def test_prepared_numbers_count_and_quiet_hours_mute(tmp_path: Path) -> None:
         announcer.prepare_windows([4])
         announcer.prepare_number("A100")
         renderer = announcer.renderer
-        deadline = time.monotonic() + 30
-        while not renderer.number_ready("A100", 4) and time.monotonic() < deadline:
-            time.sleep(0.02)  # prepared by the announcer's own thread
-        assert renderer.number_ready("A100", 4)
+        # prepared by the announcer's own thread
+        wait_for(lambda: renderer.number_ready("A100", 4), timeout=30, message="A100 at window 4 never prepared")
         announcer.clock = lambda: dt.datetime(2026, 1, 5, 12, 0)
         announcer.announce(Call("A100", 4))
         assert announcer.wait_idle(30)
