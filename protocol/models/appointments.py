@@ -61,7 +61,7 @@ class Booked(Answer):
     day: str
     slot: str = Field(examples=["09:00"])
     state: Literal["booked"]
-    id_masked: str = Field(examples=["110105********002X"])
+    id_masked: str = Field(description="the applicant's ID number, masked", examples=["1101**********002X"])
 
 
 # ------------------------------------------------------------------ appointment.check_in

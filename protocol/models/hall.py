@@ -334,7 +334,10 @@ class Visitor(Answer):
     """Everything the kiosk can offer the card holder at once. The ID number is never returned:
     ``id_masked`` only; certificates carry the holder's masked name."""
 
-    id_masked: str = Field(examples=["110105********002X"])
+    id_masked: str = Field(
+        description="the card's ID number masked; the number itself is never returned",
+        examples=["1101**********002X"],
+    )
     age: int
     elder: bool = Field(description="60 or older: the kiosk's elder mode (长辈版)")
     green_channel: bool
