@@ -1,7 +1,92 @@
-"""Request and reply models: appointments."""
+"""Request and reply models: appointments (预约, ``appointment.*``)."""
 
 from __future__ import annotations
 
-from protocol.models.base import Spec
+from typing import Literal
 
-REQUESTS: dict[str, Spec] = {}
+from pydantic import Field
+
+from protocol.fields import SLOT, AppointmentCode, Day, IdNumber, ItemCode, OptDay, code, text
+from protocol.models.base import Answer, Body, Part, Spec
+from protocol.models.queue import IssuedTicket
+
+#: What the handler keeps of a booking's name (masked: the first character only).
+NAME_MAX_LEN = 50
+
+_ID_FOR_BOOKING = (
+    "the applicant's ID number (required: the handler refuses without it); stored encrypted, shown masked"
+)
+
+
+# ------------------------------------------------------------------ appointment.slots
+class AppointmentSlots(Body):
+    """The appointment slots of a service item on a day, with the places left."""
+
+    item_code: ItemCode
+    day: OptDay = Field(None, description="the hall's today when left out", examples=["2026-11-26"])
+
+
+class AppointmentSlot(Part):
+    """A slot of the day, local time."""
+
+    start: str = Field(examples=["09:00"])
+    end: str = Field(examples=["09:30"])
+    capacity: int
+    available: int = Field(description="places left")
+    open: bool = Field(description="false once the slot is over")
+
+
+class Slots(Answer):
+    item_code: str
+    day: str = Field(examples=["2026-11-26"])
+    slots: list[AppointmentSlot]
+
+
+# ------------------------------------------------------------------ appointment.book
+class AppointmentBook(Body):
+    """Book a slot of a service item for a card holder (one booking per item and day)."""
+
+    item_code: ItemCode
+    day: Day = Field(examples=["2026-11-26"])
+    slot: code(SLOT, description="the slot's start", examples=["09:00"])
+    id_number: IdNumber = Field(None, description=_ID_FOR_BOOKING)
+    name: text(NAME_MAX_LEN, optional=True, description="the applicant's name; kept masked") = None
+
+
+class Booked(Answer):
+    """The booking; its code checks in at a kiosk or a window on the day. The ID number is masked."""
+
+    code: str = Field(description="the appointment code (6 characters, no 0/O or 1/I)", examples=["K7M3QD"])
+    item_code: str
+    day: str
+    slot: str = Field(examples=["09:00"])
+    state: Literal["booked"]
+    id_masked: str = Field(description="the applicant's ID number, masked", examples=["1101**********002X"])
+
+
+# ------------------------------------------------------------------ appointment.check_in
+class AppointmentCheckIn(Body):
+    """Check in a booking of today: a ticket is issued (with the appointment's priority unless late)."""
+
+    code: AppointmentCode
+
+
+# ------------------------------------------------------------------ appointment.cancel
+class AppointmentCancel(Body):
+    """Cancel a booking: the public with the code and the applicant's ID number, staff with the code."""
+
+    code: AppointmentCode
+    id_number: IdNumber = Field(None, description="needed by the public: it must match the booking's")
+
+
+class Cancelled(Answer):
+    code: str
+    state: Literal["cancelled"]
+
+
+REQUESTS: dict[str, Spec] = {
+    "appointment.slots": Spec(AppointmentSlots, Slots),
+    "appointment.book": Spec(AppointmentBook, Booked),
+    "appointment.check_in": Spec(AppointmentCheckIn, IssuedTicket),
+    "appointment.cancel": Spec(AppointmentCancel, Cancelled),
+}
