@@ -15,7 +15,8 @@ from protocol.models.base import Answer, Body, NoBody, Part, Spec
 REQUESTS: dict[str, Spec] = {}
 
 
-# The domains, each with its own table (they import only ``base`` and ``protocol.fields``).
+# The domains, each with its own table. They build on ``base`` and ``protocol.fields``, and a
+# domain may reuse another's parts (a check-in answers with the ticket of ``queue``).
 from protocol.models import (  # noqa: E402
     appointments,
     cases,
