@@ -1,6 +1,6 @@
 """REST for cases (办件): clerks and departments, managers, the online hall and the public
-progress page (issue 5, item 10). Each view turns into a hall-loop request of
-``queue_server/case_handlers.py``; ``case_paths()`` is their part of the OpenAPI document."""
+progress page. Each view turns into a hall-loop request of ``queue_server/handlers/case.py``
+(or ``certificate.py``, ``complaint.py``, ``ticket.py``); ``case_paths()`` is their part of the OpenAPI document."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""REST for the hall's managers (issue 5, items 3, 8, 11): complaints from acceptance to
-closing, follow-ups of bad ratings, flagged one-time notices and the dashboard's reports.
-Each view turns into a hall-loop request of ``feedback_handlers.py`` or ``report_handlers.py``
-(the handlers check the finer rules, e.g. that only the named clerk answers a complaint);
+"""REST for the hall's managers: complaints from acceptance to closing, follow-ups of bad
+ratings, flagged one-time notices and the dashboard's reports. Each view turns into a
+hall-loop request of ``handlers/complaint.py``, ``followup.py``, ``case.py`` or ``report.py`` (the handlers check the finer rules, e.g. that only the named clerk answers a complaint);
 ``manage_paths()`` is their part of the OpenAPI document."""
 
 from __future__ import annotations

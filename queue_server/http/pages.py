@@ -4,7 +4,7 @@ The list is the hall request ``case.pages``; the image is read here, beside the 
 that megabytes of image never pass through it. Pages show ID cards and other personal
 documents: only the staff handling the case read them (its first-inquiry clerk, staff of its
 lead and co-departments, a clerk who served it at their window or serves its visitor now:
-``page_handlers.check_page_reader``; not managers, call pads or kiosks), every image read is
+``handlers.access.check_page_reader``; not managers, call pads or kiosks), every image read is
 in the audit log, and nothing is cached by browsers or proxies. ``page_paths()`` is their part of the OpenAPI document.
 """
 
@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
+from ..handlers.access import check_page_reader
+from ..handlers.stores import page_store
 from ..inputs import CASE_ID, checked_code
 from ..service import Actor
 from .api import _actor, _call
@@ -34,8 +36,6 @@ def case_pages(case_id: str):  # type: ignore[no-untyped-def]
 def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
     case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
     service = current_app.extensions["hall_loop"].service
-    from ..page_handlers import check_page_reader, page_store  # the service's, made once
-
     actor: Actor = g.actor
     check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
     found = page_store(service).page_data(case_id, number)

@@ -17,8 +17,8 @@ from werkzeug.routing import Map, Rule
 
 from protocol.idnumber import check_char
 from queue_server import handlers
-from queue_server.case_handlers import case_store
 from queue_server.engine import EngineError
+from queue_server.handlers.stores import case_store
 from queue_server.http.converters import AsciiIntConverter
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall

@@ -1,5 +1,4 @@
-"""Requests for the manager dashboard (issue 5, item 11) and the manager's list of flagged
-one-time notices (item 3).
+"""``report.*``: the manager dashboard.
 
 ``report.dashboard`` gathers in one reply what the dashboard charts: 三四三/五三二 of the
 published catalogue (pure, ``cases.reports.catalogue_tiers``) and of real closed cases, the
@@ -15,17 +14,17 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .case_handlers import _today, case_handler
-from .cases import Level
-from .cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
-from .catalogue.model import TIER_TARGET_343, TIER_TARGET_532
-from .engine.errors import bad_request
-from .feedback_handlers import LEVEL_EN, _clerk_name, _limit, feedback_store
-from .handlers import _day, item_name
-from .store.casereports import CaseReports
+from ..cases import Level
+from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
+from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
+from ..engine.errors import bad_request
+from ..store.casereports import CaseReports
+from .bodies import day
+from .registry import handler
+from .views import LEVEL_EN, clerk_name, today_at
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from ..service import Actor, HallService
 
 TIER_LABEL = {
     "on_the_spot": {"zh": "即办", "en": "On the spot"},
@@ -87,7 +86,7 @@ def _window_name(svc: HallService, hall: str | None, number: int) -> str | None:
 
 
 def _date(body: dict[str, Any], name: str) -> date | None:
-    raw = _day(body, name, required=False)
+    raw = day(body, name, required=False)
     return date.fromisoformat(raw) if raw is not None else None
 
 
@@ -106,11 +105,11 @@ def _period(
 
 
 # ------------------------------------------------------------------ requests
-@case_handler("report.dashboard", role="manager")
+@handler("report.dashboard", role="manager", desk=True)
 def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""
-    today = _today(svc, now)
+    today = today_at(svc, now)
     since, until, since_s, until_s = _period(svc, body)
     reports = CaseReports(svc.store.engine)
     visits = reports.visit_shares(since_s, until_s)
@@ -140,44 +139,8 @@ def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: 
             for (hall, window), s in reports.ratings_by_window(since_s, until_s).items()
         ],
         "ratings_by_clerk": [
-            {"clerk": _clerk_name(svc, clerk), **_rating(s)}
+            {"clerk": clerk_name(svc, clerk), **_rating(s)}
             for clerk, s in reports.ratings_by_clerk(since_s, until_s).items()
         ],
         "labels": LABELS,
-    }
-
-
-def _materials(svc: HallService, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
-    """Material codes with their names from the catalogue's guide (None when no longer listed)."""
-    item = svc.catalogue.items.get(item_code)
-    names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
-    return [{"code": c, "name": names.get(c)} for c in codes]
-
-
-@case_handler("case.flagged_notices", role="manager")
-def case_flagged_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
-    newest first, with who issued them and which materials were new."""
-    found, total = feedback_store(svc).flagged_notices(limit=_limit(body))
-    return {
-        "notices": [
-            {
-                "case": n.case,
-                "notice": n.number,
-                "item_code": n.item_code,
-                "item_name": item_name(svc, n.item_code),
-                "department": n.department,
-                "hall": n.hall,
-                "issued_at": n.at,
-                "clerk": _clerk_name(svc, n.by),
-                "materials": _materials(svc, n.item_code, n.materials),
-                "new_materials": _materials(svc, n.item_code, n.new),
-            }
-            for n in found
-        ],
-        "total": total,
-        "label": {
-            "zh": "补正告知中出现首次告知未列明的材料",
-            "en": "A later notice asked for materials the first notice did not list",
-        },
     }

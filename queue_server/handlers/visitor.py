@@ -1,4 +1,4 @@
-"""What the hall knows of the visitor whose ID card was just read at a kiosk (``visitor.lookup``).
+"""``visitor.*``: what the hall knows of the visitor whose ID card was just read at a kiosk (``visitor.lookup``).
 
 One answer with everything the kiosk can offer at once: age and the green channel, today's
 appointments, open cases and who handles them, the clerk a new ticket would go back to
@@ -18,23 +18,20 @@ from sqlalchemy import select
 
 from protocol.idnumber import validate
 
-from .case_handlers import (
-    _today,
-    case_handler,
-    case_store,
-    certificate_view,
-    rated_step,
-    summary_view,
-)
-from .cases import CaseState
-from .engine import AppointmentState
-from .engine.errors import bad_request
-from .handlers import _id_value, item_name, signed_in_window
-from .privacy import mask
-from .store.models import EvaluationRow, TicketRow
+from ..cases import CaseState
+from ..engine import AppointmentState
+from ..engine.errors import bad_request
+from ..privacy import mask
+from ..store.models import EvaluationRow, TicketRow
+from .access import signed_in_window
+from .bodies import id_value
+from .ratings import rated_step
+from .registry import handler
+from .stores import case_store
+from .views import certificate_view, item_name, summary_view, today_at
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from ..service import Actor, HallService
 
 ELDER_AGE = 60  # 老年人: the kiosk's elder mode (长辈版) and the care it offers
 MAX_CASES = 20  # newest first; a kiosk screen shows a few
@@ -162,13 +159,13 @@ def _to_rate(svc: HallService, id_hash: str, now: float, today: date) -> list[di
     return out[:MAX_TO_RATE]
 
 
-@case_handler("visitor.lookup", role="kiosk")
+@handler("visitor.lookup", role="kiosk", desk=True)
 def visitor_lookup(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    raw = _id_value(svc, body)
+    raw = id_value(svc, body)
     if raw is None:
         raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
     id_hash = svc.privacy.lookup_hash(raw)
-    today = _today(svc, now)
+    today = today_at(svc, now)
     age = age_on(validate(raw, today=today).birth, today)
     returning = svc.returning_clerk(id_hash, now)
     officer = _officer(svc, returning)
@@ -188,5 +185,3 @@ def visitor_lookup(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
         "to_rate": _to_rate(svc, id_hash, now, today),
     }
 
-
-__all__ = ["age_on"]

@@ -1,0 +1,29 @@
+"""``catalogue.*``: the service catalogue, read by kiosks and published by an administrator."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine.errors import bad_request
+from .bodies import integer
+from .registry import handler
+
+if TYPE_CHECKING:
+    from ..service import Actor, HallService
+
+
+@handler("catalogue.get")
+def catalogue_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    have = integer(body, "have_version", required=False)
+    if have == svc.catalogue_version:
+        return {"version": svc.catalogue_version, "unchanged": True}
+    return {"version": svc.catalogue_version, "unchanged": False, "catalogue": svc.catalogue_document}
+
+
+@handler("catalogue.publish", role="admin", mutates=True)
+def catalogue_publish(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    doc = body.get("document")
+    if not isinstance(doc, dict):
+        raise bad_request("document must be a catalogue object", "缺少事项目录内容")
+    version, created = svc.replace_catalogue(doc, actor.name)
+    return {"version": version, "created": created}

@@ -1,0 +1,25 @@
+"""``kiosk.*``: a kiosk calls for staff (呼叫工作人员)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine.views import help_call_view
+from .bodies import text
+from .registry import handler
+
+if TYPE_CHECKING:
+    from ..service import Actor, HallService
+
+HELP_REASON_MAX = 100  # a few words typed or chosen on the kiosk
+
+
+@handler("kiosk.help", role="kiosk", mutates=True)
+def kiosk_help(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """呼叫工作人员 at a kiosk: one open call per kiosk (pressing again answers the open one)."""
+    reason = text(body, "reason", required=False, max_len=HELP_REASON_MAX) or ""
+    screen = text(body, "screen", required=False, max_len=64) or ""
+    events = svc.emit(svc.engine.request_help(actor.name, now, reason=reason, screen=screen))
+    h = svc.engine.open_help_of(actor.name)
+    assert h is not None
+    return {**help_call_view(svc.engine, h), "repeated": not events}
