@@ -14,12 +14,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
+from .. import inputs
 from ..handlers.access import check_page_reader
 from ..handlers.stores import page_store
 from ..inputs import CASE_ID, checked_code
 from ..service import Actor
-from .api import _actor, _call
 from .auth import requires
+from .common import call, request_actor
+from .docs import code_schema, operation, path_param
 from .errors import ApiError
 
 pages_api = Blueprint("pages", __name__)
@@ -28,7 +30,7 @@ pages_api = Blueprint("pages", __name__)
 @pages_api.get("/cases/<case_id>/pages")
 @requires("clerk")
 def case_pages(case_id: str):  # type: ignore[no-untyped-def]
-    return _call("case.pages", {"case": case_id}, _actor())
+    return call("case.pages", {"case": case_id}, request_actor())
 
 
 @pages_api.get("/cases/<case_id>/pages/<int:number>")
@@ -67,11 +69,8 @@ def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ OpenAPI
 def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the page endpoints for ``openapi_document()``."""
-    from .. import inputs
-    from .openapi import _op, _path_param, code_schema
-
-    case_id = _path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
-    number = _path_param("number", {"type": "integer", "minimum": 1, "maximum": 999_999_999})
+    case_id = path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
+    number = path_param("number", {"type": "integer", "minimum": 1, "maximum": 999_999_999})
     page = {"$ref": "#/components/schemas/CasePage"}
     schemas = {
         "CasePage": {
@@ -100,7 +99,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "properties": {"case": {"type": "string"}, "pages": {"type": "array", "items": page}},
         },
     }
-    image = _op(
+    image = operation(
         "One captured page's image (the staff handling the case; every read is audited)",
         {},
         auth=True,
@@ -116,7 +115,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     }
     paths = {
         "/cases/{case_id}/pages": {
-            "get": _op(
+            "get": operation(
                 "The pages captured for the case at a kiosk: number, material, type and size (no image data)",
                 {"$ref": "#/components/schemas/CasePages"},
                 auth=True,
