@@ -22,14 +22,15 @@ from .cases import Case, Channel, Role
 from .store.models import Clerk
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from .handlers.context import HallContext
+    from .service import Actor
 
 
-def department_of(svc: HallService, actor: Actor) -> str:
+def department_of(ctx: HallContext, actor: Actor) -> str:
     """The department the acting clerk works for ("" for comprehensive-window clerks)."""
     if not actor.clerk:
         return ""
-    with svc.store.engine.connect() as c:
+    with ctx.db.connect() as c:
         return c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
 
 
@@ -37,13 +38,13 @@ def departments(k: Case) -> tuple[str, ...]:
     return (k.item.department, *k.item.co_departments)
 
 
-def handles(svc: HallService, actor: Actor, k: Case) -> bool:
+def handles(ctx: HallContext, actor: Actor, k: Case) -> bool:
     """The case's first-inquiry clerk, or staff of one of its departments."""
     if not actor.clerk:
         return False
     if k.first_inquiry_clerk == actor.clerk:
         return True
-    dept = department_of(svc, actor)
+    dept = department_of(ctx, actor)
     return bool(dept) and dept in departments(k)
 
 
@@ -55,19 +56,19 @@ def served_at_window(k: Case, clerk: str) -> bool:
     )
 
 
-def visitor_at_window(svc: HallService, clerk: str, k: Case) -> bool:
+def visitor_at_window(ctx: HallContext, clerk: str, k: Case) -> bool:
     """The case's applicant (or agent) is being served now at the window the clerk is signed
     in at: the ticket they are called with carries the same ID number's hash."""
-    number = svc.engine.window_of(clerk)
-    window = svc.engine.windows[number] if number is not None else None
+    number = ctx.engine.window_of(clerk)
+    window = ctx.engine.windows[number] if number is not None else None
     if window is None or window.current is None:
         return False
-    t = svc.engine.tickets.get(window.current)
+    t = ctx.engine.tickets.get(window.current)
     parties = {k.applicant.id_hash, k.agent.id_hash if k.agent else None} - {None}
     return t is not None and t.id_hash is not None and t.id_hash in parties
 
 
-def may_see_pages(svc: HallService, actor: Actor, k: Case) -> bool:
+def may_see_pages(ctx: HallContext, actor: Actor, k: Case) -> bool:
     """Captured pages show ID cards: only the people handling the case see them (its
     first-inquiry clerk, its departments' staff, a clerk who served it at their window or
     serves its visitor now). Not managers (no staff identity), call pads or kiosks."""
@@ -75,4 +76,4 @@ def may_see_pages(svc: HallService, actor: Actor, k: Case) -> bool:
         return True
     if not actor.clerk:
         return False
-    return handles(svc, actor, k) or served_at_window(k, actor.clerk) or visitor_at_window(svc, actor.clerk, k)
+    return handles(ctx, actor, k) or served_at_window(k, actor.clerk) or visitor_at_window(ctx, actor.clerk, k)

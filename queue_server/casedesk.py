@@ -26,7 +26,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from .handlers import HANDLERS
-from .handlers.stores import case_store
 from .service import NOT_KEPT, HallService, Outcome, Pending, decode_outcome, encode_outcome
 from .store import IdempotentReply
 
@@ -47,7 +46,6 @@ class CaseDesk:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="case-desk")
         self._lock = threading.Lock()
         self._running: dict[str, list[Pending]] = {}  # key → retries waiting for its answer
-        case_store(service)  # made here, not lazily by two workers at once
 
     @staticmethod
     def takes(p: Pending) -> bool:

@@ -26,6 +26,7 @@ from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
 from .hallconfig import CaseRules
 from .handlers import HANDLERS, REQUEST_KEY, Handler
+from .handlers.context import HallContext
 from .privacy import Privacy
 from .replies import RecentReplies
 from .store import HallStore, IdempotentReply, event_json
@@ -182,6 +183,9 @@ class HallService:
         self._forget_replies_before = 0.0
         #: Why the last commit failed (set by the committer thread, read after its hand-over).
         self.last_store_error: BaseException | None = None
+        #: What the handlers reach (stores, the failure budget, ...), made once, here: before
+        #: the hall loop and the case desk's threads run any handler.
+        self.context = HallContext(self)
 
     # --------------------------------------------------------------- recovery
     def recover(self) -> int:
@@ -415,7 +419,7 @@ class HallService:
             )
         token = REQUEST_KEY.set(p.key)
         try:
-            return Outcome(True, handler.fn(self, p.body, p.actor, now))
+            return Outcome(True, handler.fn(self.context, p.body, p.actor, now))
         except EngineError as e:
             # Engine commands decide without changing anything, and handlers emit last, so a
             # refused request leaves no trace.

@@ -5,7 +5,8 @@ returns the reply body. ``registry.HANDLERS`` says which role a request needs, w
 changes state and whether the case desk runs it. One module per request-type prefix
 (``ticket.*`` in ``ticket.py``, ...), importing only the shared ``registry``, ``bodies``
 (reading fields), ``views`` (shaping replies), ``access`` (who may act), ``codes``,
-``ratings`` and ``stores``; importing this package registers them all.
+``ratings``, and ``context`` (``HallContext``, their first argument: the service, its
+engine, the stores, ...); importing this package registers them all.
 """
 
 from __future__ import annotations

@@ -11,19 +11,19 @@ from ..engine.errors import EngineError, not_found
 from ..throttle import same_secret
 from .bodies import case_number, check_code_format, id_number, ticket_id, window_number
 from .codes import CHECK_LEN, CODE_ALPHABET, check_code
-from .stores import case_store
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 # ------------------------------------------------------------------ windows
-def signed_in_window(svc: HallService, clerk: str | None) -> int | None:
+def signed_in_window(ctx: HallContext, clerk: str | None) -> int | None:
     """The window a clerk is signed in at, if any."""
-    return svc.engine.window_of(clerk)
+    return ctx.engine.window_of(clerk)
 
 
-def check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
+def check_window_actor(ctx: HallContext, number: int, actor: Actor) -> None:
     """Who acts at a window: its own call pad, the clerk signed in there (a clerk signed in
     nowhere, or elsewhere, acts nowhere), a manager anywhere (the floor desk), the system."""
     if actor.at_least("manager") or actor.kind == "system":
@@ -45,7 +45,7 @@ def check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
                 "该令牌未关联工作人员，无法在窗口办理",
                 window=number,
             )
-        w = svc.engine.windows[number]
+        w = ctx.engine.windows[number]
         if w.clerk != actor.clerk:
             raise EngineError(
                 "forbidden",
@@ -57,21 +57,21 @@ def check_window_actor(svc: HallService, number: int, actor: Actor) -> None:
     raise EngineError("forbidden", f"{actor.role} may not act at a window", "该设备无权在窗口操作", window=number)
 
 
-def window_for(svc: HallService, body: dict[str, Any], actor: Actor) -> int:
+def window_for(ctx: HallContext, body: dict[str, Any], actor: Actor) -> int:
     """The body's ``window``, which exists and at which ``actor`` may act."""
     number = window_number(body)
     assert number is not None
-    svc.engine.window(number)
-    check_window_actor(svc, number, actor)
+    ctx.engine.window(number)
+    check_window_actor(ctx, number, actor)
     return number
 
 
-def ticket_for(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
+def ticket_for(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
     """The body's live ``ticket``, which ``actor`` may act on at its window."""
     tid = ticket_id(body)
-    t = svc.engine.ticket(tid)
+    t = ctx.engine.ticket(tid)
     if t.window is not None:
-        check_window_actor(svc, t.window, actor)
+        check_window_actor(ctx, t.window, actor)
     return tid
 
 
@@ -84,7 +84,7 @@ def visitor_rates(actor: Actor) -> None:
         )
 
 
-def kiosk_id_hash(svc: HallService, body: dict[str, Any], actor: Actor) -> str | None:
+def kiosk_id_hash(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str | None:
     """The ID number read at a kiosk (a kiosk or staff only: over the web an ID number alone
     must not open anyone's cases)."""
     if body.get("id_number") is None:
@@ -93,11 +93,11 @@ def kiosk_id_hash(svc: HallService, body: dict[str, Any], actor: Actor) -> str |
         raise EngineError(
             "forbidden", "looking up by ID number needs a kiosk", "按身份证查询须在自助终端办理"
         )
-    id_hash, _, _ = id_number(svc, body)
+    id_hash, _, _ = id_number(ctx, body)
     return id_hash
 
 
-def check_code_of(svc: HallService, body: dict[str, Any], case_id: str, actor: Actor) -> None:
+def check_code_of(ctx: HallContext, body: dict[str, Any], case_id: str, actor: Actor) -> None:
     """A wrong or missing check code looks like no such case, and is counted against the
     client (``throttle``): anything that is not six letters of the code alphabet is wrong."""
     code = body.get("code")
@@ -105,41 +105,41 @@ def check_code_of(svc: HallService, body: dict[str, Any], case_id: str, actor: A
     ok = (
         len(given) == CHECK_LEN
         and all(ch in CODE_ALPHABET for ch in given)
-        and same_secret(given, check_code(svc, case_id))
+        and same_secret(given, check_code(ctx, case_id))
     )
-    throttle.check(svc, actor, ok)
+    throttle.check(ctx.budget, actor, ok)
     if not ok:
         raise not_found("case", "办件", case_id)
 
 
-def is_party(svc: HallService, case_id: str, id_hash: str) -> bool:
+def is_party(ctx: HallContext, case_id: str, id_hash: str) -> bool:
     """Whether the ID number's hash is the case's applicant's or agent's."""
     try:
-        s = case_store(svc).summary(case_id)
+        s = ctx.cases.summary(case_id)
     except EngineError:
         return False
     return id_hash in (s.applicant_hash, s.agent_hash)
 
 
-def visitor_case(svc: HallService, body: dict[str, Any], actor: Actor) -> str:
+def visitor_case(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
     """A case the caller may act on as the visitor: check code, or ID number at a kiosk."""
     case_id = case_number(body)
     check_code_format(body)
-    id_hash = kiosk_id_hash(svc, body, actor)
-    if id_hash is None or not is_party(svc, case_id, id_hash):
-        check_code_of(svc, body, case_id, actor)
+    id_hash = kiosk_id_hash(ctx, body, actor)
+    if id_hash is None or not is_party(ctx, case_id, id_hash):
+        check_code_of(ctx, body, case_id, actor)
     return case_id
 
 
 # ------------------------------------------------------------------ staff
-def check_department(svc: HallService, actor: Actor, department: str) -> None:
+def check_department(ctx: HallContext, actor: Actor, department: str) -> None:
     """并联办理: a department's task is decided (and a 告知承诺 case checked) by that
     department's own staff, a clerk whose ``department`` it is; comprehensive-window clerks
     receive, notify and hand out, managers supervise: neither decides for a department."""
     if actor.kind == "system":
         return
-    if department_of(svc, actor) != department:
-        dept = svc.catalogue.departments.get(department)
+    if department_of(ctx, actor) != department:
+        dept = ctx.catalogue.departments.get(department)
         raise EngineError(
             "forbidden",
             f"only staff of department {dept.name.en if dept else department} decide its tasks",
@@ -148,11 +148,11 @@ def check_department(svc: HallService, actor: Actor, department: str) -> None:
         )
 
 
-def check_page_reader(svc: HallService, actor: Actor, case_id: str) -> None:
+def check_page_reader(ctx: HallContext, actor: Actor, case_id: str) -> None:
     """Pages show ID cards: only the people handling the case see them (``case_access``);
     the list and every image read ask here."""
-    k = case_store(svc).load(case_id)  # no such case: not_found
-    if not may_see_pages(svc, actor, k):
+    k = ctx.cases.load(case_id)  # no such case: not_found
+    if not may_see_pages(ctx, actor, k):
         raise EngineError(
             "forbidden",
             f"the pages of case {case_id} are shown only to the staff handling it "

@@ -14,65 +14,66 @@ from .registry import handler
 from .views import issued_reply
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 @handler("appointment.slots")
-def appointment_slots(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def appointment_slots(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     item = item_code(body)
-    on = day(body, required=False) or svc.engine.local_day(now)
+    on = day(body, required=False) or ctx.engine.local_day(now)
     assert item is not None
-    return {"item_code": item, "day": on, "slots": svc.engine.slots(item, on, now)}
+    return {"item_code": item, "day": on, "slots": ctx.engine.slots(item, on, now)}
 
 
 @handler("appointment.book", role="public", mutates=True)
-def appointment_book(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def appointment_book(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     item = item_code(body)
     on = day(body)
     slot = code(body, "slot", inputs.SLOT)
     assert item and on and slot
-    id_hash, cipher, masked = id_number(svc, body)
+    id_hash, cipher, masked = id_number(ctx, body)
     if id_hash is None:
         raise bad_request("an appointment needs the applicant's id_number", "预约需提供身份证号码", field="id_number")
     name_masked = masked_name(body)
-    appointment_code = _new_appointment_code(svc)
-    events = svc.engine.book(item, on, slot, now, appointment_code, id_hash=id_hash, name_masked=name_masked)
+    appointment_code = _new_appointment_code(ctx)
+    events = ctx.engine.book(item, on, slot, now, appointment_code, id_hash=id_hash, name_masked=name_masked)
     events[0].data["id_cipher"] = cipher
-    svc.emit(events)
-    a = svc.engine.appointments[appointment_code]
+    ctx.service.emit(events)
+    a = ctx.engine.appointments[appointment_code]
     return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
 
 
 @handler("appointment.check_in", role="public", mutates=True)
-def appointment_check_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def appointment_check_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     booking = code(body, "code", inputs.APPOINTMENT_CODE)
     assert booking is not None
     if not actor.at_least("clerk"):
         # The code alone opens the booking: an unknown one is counted like a wrong check code.
-        throttle.check(svc, actor, booking in svc.engine.appointments)
-    events = svc.emit(svc.engine.check_in(booking, now, svc.new_token()))
-    return issued_reply(svc, events[0].data["ticket"])
+        throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
+    events = ctx.service.emit(ctx.engine.check_in(booking, now, ctx.service.new_token()))
+    return issued_reply(ctx, events[0].data["ticket"])
 
 
 @handler("appointment.cancel", role="public", mutates=True)
-def appointment_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def appointment_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     booking = code(body, "code", inputs.APPOINTMENT_CODE)
     assert booking is not None
     if not actor.at_least("clerk"):
         # Code and ID number together prove the booking; either wrong is counted.
-        id_hash, _, _ = id_number(svc, body)
-        booked = svc.engine.appointments.get(booking)
+        id_hash, _, _ = id_number(ctx, body)
+        booked = ctx.engine.appointments.get(booking)
         ok = booked is not None and id_hash is not None and same_secret(id_hash, booked.id_hash or "")
-        throttle.check(svc, actor, ok)
+        throttle.check(ctx.budget, actor, ok)
         if booked is not None and not ok:
             raise conflict("the ID number does not match the appointment", "身份证号码与预约不符")
-    a = svc.engine.appointment(booking)
-    svc.emit(svc.engine.cancel_appointment(a.code, now))
+    a = ctx.engine.appointment(booking)
+    ctx.service.emit(ctx.engine.cancel_appointment(a.code, now))
     return {"code": a.code, "state": "cancelled"}
 
 
-def _new_appointment_code(svc: HallService) -> str:
+def _new_appointment_code(ctx: HallContext) -> str:
     while True:
         new = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        if new not in svc.engine.appointments:
+        if new not in ctx.engine.appointments:
             return new

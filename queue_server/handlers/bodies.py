@@ -11,7 +11,7 @@ from ..engine.errors import bad_request
 from ..privacy import id_number_problem, mask
 
 if TYPE_CHECKING:
-    from ..service import HallService
+    from .context import HallContext
 
 #: The most entries a manager's list answers at once (``limit``).
 MAX_LISTED = 500
@@ -101,7 +101,7 @@ def check_code_format(body: dict[str, Any]) -> None:
     code(body, "code", inputs.CHECK_CODE, required=False)
 
 
-def id_value(svc: HallService, body: dict[str, Any], name: str = "id_number") -> str | None:
+def id_value(ctx: HallContext, body: dict[str, Any], name: str = "id_number") -> str | None:
     """An optional ID number in the body, checked by the shared rules (``protocol.idnumber``):
     upper-cased, or None when absent. A refusal never quotes the number."""
     raw = body.get(name)
@@ -110,7 +110,7 @@ def id_value(svc: HallService, body: dict[str, Any], name: str = "id_number") ->
     if not isinstance(raw, str) or len(raw) > 40:
         raise bad_request(f"{name} must be an 18-character ID number", f"{name} 应为18位身份证号码", field=name)
     value = raw.strip().upper()
-    problem = id_number_problem(value, today=datetime.now(svc.engine.tz).date())
+    problem = id_number_problem(value, today=datetime.now(ctx.engine.tz).date())
     if problem is not None:
         # The shared rules' own words, which never contain any part of the number.
         raise bad_request(
@@ -121,12 +121,12 @@ def id_value(svc: HallService, body: dict[str, Any], name: str = "id_number") ->
     return value
 
 
-def id_number(svc: HallService, body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+def id_number(ctx: HallContext, body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(hash, cipher, masked) of an optional ID number in the body."""
-    value = id_value(svc, body)
+    value = id_value(ctx, body)
     if value is None:
         return None, None, None
-    return svc.privacy.lookup_hash(value), svc.privacy.encrypt(value), mask(value)
+    return ctx.privacy.lookup_hash(value), ctx.privacy.encrypt(value), mask(value)
 
 
 def masked_name(body: dict[str, Any]) -> str:

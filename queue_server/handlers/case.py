@@ -60,18 +60,18 @@ from .codes import certificate_code, check_code
 from .page import check_pages, link_pages, materials_with_pages, page_view
 from .ratings import rate, rated_step
 from .registry import REQUEST_KEY, handler
-from .stores import case_store, feedback_store, hall_names, page_store
-from .views import case_view, certificate_view, clerk_name, item_name, summary_view, today_at
+from .views import case_view, certificate_view, clerk_name, item_name, summary_view
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
 NEW_ID_TRIES = 8
 MAX_LIST = 200
 
-def _officers(svc: HallService) -> dict[str, tuple[str, str]]:
-    return {cid: (c.name, c.phone) for cid, c in svc.engine.clerks.items()}
+def _officers(ctx: HallContext) -> dict[str, tuple[str, str]]:
+    return {cid: (c.name, c.phone) for cid, c in ctx.engine.clerks.items()}
 
 
 MAX_LIMIT_DAYS = 10_000  # far above any statutory limit; the core checks the item's own
@@ -93,9 +93,9 @@ def _limits(body: dict[str, Any]) -> dict[str, int] | None:
     return out
 
 
-def _party(svc: HallService, body: dict[str, Any], *, required: bool) -> tuple[Party | None, str | None]:
+def _party(ctx: HallContext, body: dict[str, Any], *, required: bool) -> tuple[Party | None, str | None]:
     """(party, masked ID) from ``id_number`` and ``name`` in the body."""
-    id_hash, _cipher, masked = id_number(svc, body)
+    id_hash, _cipher, masked = id_number(ctx, body)
     if id_hash is None:
         if required:
             raise bad_request(
@@ -106,7 +106,7 @@ def _party(svc: HallService, body: dict[str, Any], *, required: bool) -> tuple[P
 
 
 def _clerk_where(
-    svc: HallService,
+    ctx: HallContext,
     body: dict[str, Any],
     actor: Actor,
     default: Channel,
@@ -139,7 +139,7 @@ def _clerk_where(
         )
     who = actor.clerk or actor.name
     if window is None and channel is Channel.WINDOW:
-        window = signed_in_window(svc, who)
+        window = signed_in_window(ctx, who)
         if window is None:
             raise bad_request(
                 "give the window (the clerk is not signed in at one)",
@@ -147,19 +147,19 @@ def _clerk_where(
                 field="window",
             )
     if window is not None:
-        svc.engine.window(window)
+        ctx.engine.window(window)
     if system:
         pass  # the hall's own steps (start-up, tests) are not anybody's
     elif channel is Channel.WINDOW:
         assert window is not None
-        if svc.engine.windows[window].clerk != actor.clerk:
+        if ctx.engine.windows[window].clerk != actor.clerk:
             raise EngineError(
                 "forbidden",
                 f"clerk {actor.clerk} is not signed in at window {window}: sign in there first",
                 f"您未在{window}号窗口签到，请先签到",
                 window=window,
             )
-    elif case is not None and not handles(svc, actor, k := case()):
+    elif case is not None and not handles(ctx, actor, k := case()):
         raise EngineError(
             "forbidden",
             f"case {k.id} is handled by its first-inquiry clerk and its departments' staff; "
@@ -167,42 +167,42 @@ def _clerk_where(
             f"办件 {k.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
             case=k.id,
         )
-    hall = svc.store.hall if channel is not Channel.ONLINE else None
+    hall = ctx.hall if channel is not Channel.ONLINE else None
     return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
 
 
-def _visitor_where(svc: HallService, actor: Actor, masked: str, agent: bool) -> Where:
+def _visitor_where(ctx: HallContext, actor: Actor, masked: str, agent: bool) -> Where:
     """A visitor's own step: at a kiosk of this hall, or online."""
     role = Role.AGENT if agent else Role.APPLICANT
     if actor.role == "kiosk":
-        return Where(masked, role, Channel.KIOSK, svc.store.hall)
+        return Where(masked, role, Channel.KIOSK, ctx.hall)
     return Where(masked, role, Channel.ONLINE)
 
 
-def _reply(svc: HallService, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
-    view = case_view(svc, case_store(svc).load(case_id), today_at(svc, now))
+def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
+    view = case_view(ctx, ctx.cases.load(case_id), ctx.today(now))
     view.update(extra)
     return view
 
 
 # ------------------------------------------------------------------ case numbers
-def _new_case_id(svc: HallService, day: date) -> str:
+def _new_case_id(ctx: HallContext, day: date) -> str:
     prefix = f"{CASE_PREFIX}-{day:%Y%m%d}-"
-    with svc.store.engine.connect() as c:
+    with ctx.db.connect() as c:
         last = c.execute(select(func.max(CaseRow.id)).where(CaseRow.id.like(prefix + "%"))).scalar_one()
     n = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
     return f"{prefix}{n:06d}"
 
 
 def _submit(
-    svc: HallService, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
+    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
 ) -> dict[str, Any]:
     code = item_code(body)
     assert code is not None
-    item = svc.catalogue.items.get(code)
+    item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
-    applicant, masked = _party(svc, body, required=True)
+    applicant, masked = _party(ctx, body, required=True)
     assert applicant is not None and masked is not None
     agent = None
     raw_agent = body.get("agent")
@@ -211,17 +211,17 @@ def _submit(
             raise bad_request(
                 "agent must be an object with id_number and name", "代办人信息有误", field="agent"
             )
-        agent, agent_masked = _party(svc, raw_agent, required=True)
+        agent, agent_masked = _party(ctx, raw_agent, required=True)
         masked = agent_masked or masked
     materials = material_codes(body, "materials")
-    day = today_at(svc, now)
+    day = ctx.today(now)
     where = where_of(masked, agent is not None)
     fields = checked_fields(item, body, day, require=where.channel is not Channel.WINDOW)
-    store = case_store(svc)
+    store = ctx.cases
     request_key = REQUEST_KEY.get()
     case_id = store.case_for_request(request_key) if request_key else None
     for _ in range(0 if case_id else NEW_ID_TRIES):
-        case_id = _new_case_id(svc, day)
+        case_id = _new_case_id(ctx, day)
         try:
             store.submit(
                 case_id,
@@ -232,7 +232,7 @@ def _submit(
                 agent=agent,
                 materials=materials,
                 request_key=request_key,
-                fields_cipher=seal_fields(svc.privacy, fields),
+                fields_cipher=seal_fields(ctx.privacy, fields),
             )
             break
         except EngineError as e:
@@ -245,7 +245,7 @@ def _submit(
         if case_id is None:
             raise EngineError("conflict", "could not number the case; try again", "办件编号冲突，请重试")
     assert case_id is not None
-    reply = _reply(svc, case_id, now)
+    reply = _reply(ctx, case_id, now)
     # A kiosk's or the online hall's applicant sees what they would on the progress page.
     reply["materials_needed"] = [
         m.code for m in store.materials_needed(item, applicant.id_hash, day).needed if m.code not in materials
@@ -255,18 +255,18 @@ def _submit(
 
 # ------------------------------------------------------------------ submit
 @handler("case.submit", role="clerk", mutates=True, desk=True)
-def case_submit(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_submit(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """At a window, by the clerk (who becomes the first-inquiry officer)."""
     return _submit(
-        svc, body, actor, now, lambda masked, agent: _clerk_where(svc, body, actor, Channel.WINDOW)
+        ctx, body, actor, now, lambda masked, agent: _clerk_where(ctx, body, actor, Channel.WINDOW)
     )
 
 
 @handler("case.submit_online", role="public", mutates=True, desk=True)
-def case_submit_online(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_submit_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The online hall (no trip: not a visit)."""
     return _submit(
-        svc,
+        ctx,
         body,
         actor,
         now,
@@ -275,17 +275,17 @@ def case_submit_online(svc: HallService, body: dict[str, Any], actor: Actor, now
 
 
 @handler("case.submit_kiosk", role="kiosk", mutates=True, desk=True)
-def case_submit_kiosk(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_submit_kiosk(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
     names material codes in ``materials`` and its captured pages in ``pages: [{material,
     sha256}]`` (uploaded before with ``page.upload``); the pages' materials count as given."""
     # Checked before the case exists: a page that is not here refuses the submit and makes nothing.
-    pages = check_pages(svc, body)
+    pages = check_pages(ctx, body)
     if pages:
         body = {**body, "materials": materials_with_pages(body, pages)}
-    reply = _submit(svc, body, actor, now, lambda masked, agent: _visitor_where(svc, actor, masked, agent))
+    reply = _submit(ctx, body, actor, now, lambda masked, agent: _visitor_where(ctx, actor, masked, agent))
     if pages:
-        reply["pages"] = link_pages(svc, reply["id"], pages, actor, now, reply["item_code"])
+        reply["pages"] = link_pages(ctx, reply["id"], pages, actor, now, reply["item_code"])
     return reply
 
 
@@ -321,12 +321,12 @@ def _step_args(command: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
     @handler(type_, role="clerk", mutates=True, desk=True)
-    def step(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    def step(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         case_id = case_number(body)
         args = _step_args(command, body)
-        store = case_store(svc)
+        store = ctx.cases
         case = functools.cache(lambda: store.load(case_id))  # read once, and only if needed
-        where = _clerk_where(svc, body, actor, default, role, case)
+        where = _clerk_where(ctx, body, actor, default, role, case)
         extra: dict[str, Any] = {}
         if command == "accept":
             store.accept(case_id, where, now, commitment=args["commitment"])
@@ -339,19 +339,19 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
         elif command == "start_review":
             store.start_review(case_id, where, now, limits=args["limits"])
         elif command == "verify":
-            check_department(svc, actor, case().item.department)
+            check_department(ctx, actor, case().item.department)
             store.verify(case_id, where, now, ok=args["ok"], note=args["note"])
         elif command == "decide_task":
             department = args["department"] or case().item.department
-            check_department(svc, actor, department)
+            check_department(ctx, actor, department)
             store.decide_task(case_id, department, args["decision"], where, now, reason=args["reason"])
         else:
             store.act(case_id, command, where, now)
         if command in ("accept", "decide_task"):
-            cert = _certificate_on_approval(svc, case_id, now)
+            cert = _certificate_on_approval(ctx, case_id, now)
             if cert is not None:
                 extra["certificate"] = certificate_view(cert)
-        return _reply(svc, case_id, now, **extra)
+        return _reply(ctx, case_id, now, **extra)
 
 
 for _type, _command, _default, _role in (
@@ -370,27 +370,27 @@ for _type, _command, _default, _role in (
     _clerk_step(_type, _command, _default, _role)
 
 
-def _certificate_on_approval(svc: HallService, case_id: str, now: float) -> Certificate | None:
+def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Certificate | None:
     """An approved case of an item that yields a certificate registers one (once)."""
-    store = case_store(svc)
+    store = ctx.cases
     k = store.load(case_id)
     if not k.approved or not k.item.yields_certificate:
         return None
-    with svc.store.engine.connect() as c:
+    with ctx.db.connect() as c:
         if c.execute(select(CertificateRow.number).where(CertificateRow.case_id == case_id)).first():
             return None
-    day = today_at(svc, now)
-    prefix = certificate_number(k.item.yields_certificate, day, 0, svc.store.hall).rsplit("-", 1)[0] + "-"
+    day = ctx.today(now)
+    prefix = certificate_number(k.item.yields_certificate, day, 0, ctx.hall).rsplit("-", 1)[0] + "-"
     for _ in range(NEW_ID_TRIES):
-        with svc.store.engine.connect() as c:
+        with ctx.db.connect() as c:
             last = c.execute(
                 select(func.max(CertificateRow.number)).where(CertificateRow.number.like(prefix + "%"))
             ).scalar_one()
         serial = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
-        number = certificate_number(k.item.yields_certificate, day, serial, svc.store.hall)
+        number = certificate_number(k.item.yields_certificate, day, serial, ctx.hall)
         try:
             return store.register_certificate(
-                case_id, number=number, code=certificate_code(svc, number), issued_on=day, now=now
+                case_id, number=number, code=certificate_code(ctx, number), issued_on=day, now=now
             )
         except EngineError as e:
             if e.code != "conflict":
@@ -400,12 +400,12 @@ def _certificate_on_approval(svc: HallService, case_id: str, now: float) -> Cert
 
 # ------------------------------------------------------------------ clerk and manager views
 @handler("case.get", role="clerk", desk=True)
-def case_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    return _reply(svc, case_number(body), now)
+def case_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return _reply(ctx, case_number(body), now)
 
 
 @handler("case.mine", role="clerk", desk=True)
-def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
     # A clerk sees their own cases only (a clerk token naming no clerk has none).
     clerk = (
@@ -415,16 +415,16 @@ def case_mine(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
     )
     if not clerk:
         raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
-    today = today_at(svc, now)
-    cases = case_store(svc).my_cases(clerk, include_closed=flag(body, "include_closed"))
+    today = ctx.today(now)
+    cases = ctx.cases.my_cases(clerk, include_closed=flag(body, "include_closed"))
     return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
 
 
 @handler("case.tasks", role="clerk", desk=True)
-def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
     and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
-    department = department_of(svc, actor)
+    department = department_of(ctx, actor)
     if actor.at_least("manager"):
         department = code(body, "department", inputs.DEPARTMENT, required=False) or department
     if not department:
@@ -433,11 +433,11 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
             "请指定部门（部门审批人员登录，或提供 department）",
             field="department",
         )
-    dept = svc.catalogue.departments.get(department)
+    dept = ctx.catalogue.departments.get(department)
     if dept is None:
         raise not_found("department", "部门", department)
-    today = today_at(svc, now)
-    store = case_store(svc)
+    today = ctx.today(now)
+    store = ctx.cases
     tasks = store.department_tasks(department)
     checks = store.verifications_due(department)
     return {
@@ -448,7 +448,7 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
             {
                 "case": case,
                 "item_code": item,
-                "item_name": item_name(svc, item),
+                "item_name": item_name(ctx, item),
                 "due": due.isoformat(),
                 "overdue": due < today,
             }
@@ -459,7 +459,7 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
             {
                 "case": t.case,
                 "item_code": t.item_code,
-                "item_name": item_name(svc, t.item_code),
+                "item_name": item_name(ctx, t.item_code),
                 "lead": t.lead,
                 "opened_on": t.opened_on.isoformat(),
                 "limit_days": t.limit_days,
@@ -473,11 +473,11 @@ def case_tasks(svc: HallService, body: dict[str, Any], actor: Actor, now: float)
 
 
 @handler("case.supervision", role="manager", desk=True)
-def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_supervision(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
     limit = integer(body, "limit", required=False, min=1, max=1000) or 100
-    today = today_at(svc, now)
-    lines = case_store(svc).supervision_list(today, limit)
+    today = ctx.today(now)
+    lines = ctx.cases.supervision_list(today, limit)
     return {
         "today": today.isoformat(),
         "lines": [
@@ -500,22 +500,22 @@ def case_supervision(svc: HallService, body: dict[str, Any], actor: Actor, now: 
 
 
 # ------------------------------------------------------------------ the public
-def _progress(svc: HallService, case_id: str, now: float) -> dict[str, Any]:
+def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     """办件进度 for the visitor: the timeline, the handling officer (name, phone, and the window
     they sit at now), the deadline, and what is still owed under the one-time notice, named
     as the printed notice names it (with the date it is due back)."""
-    store = case_store(svc)
-    p = store.progress(case_id, today_at(svc, now), _officers(svc))
-    p["item_name"] = item_name(svc, p["item"])
-    item = svc.catalogue.items.get(p["item"])
+    store = ctx.cases
+    p = store.progress(case_id, ctx.today(now), _officers(ctx))
+    p["item_name"] = item_name(ctx, p["item"])
+    item = ctx.catalogue.items.get(p["item"])
     p["statutory_days"] = item.limits.statutory_days if item else None
     if p["handling_officer"] is not None:
-        p["handling_officer"]["window"] = signed_in_window(svc, store.summary(case_id).first_inquiry_clerk)
+        p["handling_officer"]["window"] = signed_in_window(ctx, store.summary(case_id).first_inquiry_clerk)
     p["one_time_notice"] = None
     p["materials_owed"] = []
     if any(s["action"] == "issue_notice" for s in p["steps"]):
         k = store.load(case_id)
-        slip = notice_slip(svc, k, len(k.notices))
+        slip = notice_slip(ctx, k, len(k.notices))
         owed = set(p["missing_materials"])
         p["one_time_notice"] = {
             "number": slip["notice"],
@@ -529,60 +529,60 @@ def _progress(svc: HallService, case_id: str, now: float) -> dict[str, Any]:
 
 
 @handler("case.progress", desk=True)
-def case_progress(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
-    id_hash = kiosk_id_hash(svc, body, actor)
+    id_hash = kiosk_id_hash(ctx, body, actor)
     if id_hash is not None and body.get("case") is None:
-        cases = case_store(svc).cases_of(id_hash)[:20]
-        return {"cases": [_progress(svc, s.id, now) for s in cases]}
+        cases = ctx.cases.cases_of(id_hash)[:20]
+        return {"cases": [_progress(ctx, s.id, now) for s in cases]}
     case_id = case_number(body)
     check_code_format(body)
-    if id_hash is None or not is_party(svc, case_id, id_hash):
-        check_code_of(svc, body, case_id, actor)
-    return _progress(svc, case_id, now)
+    if id_hash is None or not is_party(ctx, case_id, id_hash):
+        check_code_of(ctx, body, case_id, actor)
+    return _progress(ctx, case_id, now)
 
 
 @handler("case.supplement_online", role="public", mutates=True, desk=True)
 def case_supplement_online(
-    svc: HallService, body: dict[str, Any], actor: Actor, now: float
+    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
 ) -> dict[str, Any]:
     """补正 from the online hall (or a kiosk): the materials the one-time notice asked for."""
-    case_id = visitor_case(svc, body, actor)
-    store = case_store(svc)
+    case_id = visitor_case(ctx, body, actor)
+    store = ctx.cases
     k = store.load(case_id)
-    where = _visitor_where(svc, actor, k.applicant.name_masked or "applicant", False)
+    where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
     store.supplement(case_id, where, now, material_codes(body, "materials", required=True))
-    return _progress(svc, case_id, now)
+    return _progress(ctx, case_id, now)
 
 
 @handler("case.withdraw_online", role="public", mutates=True, desk=True)
-def case_withdraw_online(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_withdraw_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
-    case_id = visitor_case(svc, body, actor)
-    store = case_store(svc)
+    case_id = visitor_case(ctx, body, actor)
+    store = ctx.cases
     k = store.load(case_id)
-    store.withdraw(case_id, _visitor_where(svc, actor, k.applicant.name_masked or "applicant", False), now)
-    return _progress(svc, case_id, now)
+    store.withdraw(case_id, _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False), now)
+    return _progress(ctx, case_id, now)
 
 
 @handler("case.notice_slip", desk=True)
-def case_notice_slip(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_notice_slip(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
     requested = integer(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
-    case_id = case_number(body) if actor.at_least("clerk") else visitor_case(svc, body, actor)
-    k = case_store(svc).load(case_id)
+    case_id = case_number(body) if actor.at_least("clerk") else visitor_case(ctx, body, actor)
+    k = ctx.cases.load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
     number = requested or len(k.notices)
     if not 1 <= number <= len(k.notices):
         raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
-    return notice_slip(svc, k, number)
+    return notice_slip(ctx, k, number)
 
 
-def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
+def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
     n = k.notices[number - 1]
-    item = svc.catalogue.items.get(k.item.code)
+    item = ctx.catalogue.items.get(k.item.code)
     guide = {m.code: m for m in item.guide.materials} if item else {}
 
     def material(code: str) -> dict[str, Any]:
@@ -601,40 +601,40 @@ def notice_slip(svc: HallService, k: Case, number: int) -> dict[str, Any]:
 
     step = next((s for s in reversed(k.steps) if s.action == "issue_notice" and s.at == n.at), None)
     window = step.where.window if step else None
-    clerk = svc.engine.clerks.get(n.by) or (
-        svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
+    clerk = ctx.engine.clerks.get(n.by) or (
+        ctx.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     )
-    zh, en = hall_names(svc)
+    zh, en = ctx.hall_names()
     where = (
         {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
         if window is not None
         else {"zh": zh, "en": en}
     )
-    deadline = case_store(svc).calendar.add_workdays(n.day, svc.case_rules.supplement_days)
+    deadline = ctx.cases.calendar.add_workdays(n.day, ctx.service.case_rules.supplement_days)
     return {
         "case": k.id,
-        "check_code": check_code(svc, k.id),
+        "check_code": check_code(ctx, k.id),
         "notice": n.number,
-        "item_name": item_name(svc, k.item.code),
+        "item_name": item_name(ctx, k.item.code),
         "materials": [material(code) for code in n.materials],
         "where": where,
         "deadline": deadline.isoformat(),
         "officer": {"name": clerk.name, "phone": clerk.phone} if clerk else None,
-        "issued_at": datetime.fromtimestamp(n.at, svc.engine.tz).isoformat(),
+        "issued_at": datetime.fromtimestamp(n.at, ctx.engine.tz).isoformat(),
         "flagged": n.flagged,
     }
 
 
 @handler("case.rate", role="public", mutates=True, desk=True)
-def case_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     visitor_rates(actor)
-    case_id = visitor_case(svc, body, actor)
+    case_id = visitor_case(ctx, body, actor)
     level, comment = rating_level(body), rating_comment(body)
-    k = case_store(svc).load(case_id)
+    k = ctx.cases.load(case_id)
     n, step = rated_step(k)
     reply = rate(
-        svc,
+        ctx,
         comment,
         actor,
         now,
@@ -653,21 +653,21 @@ MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlik
 
 
 @handler("case.prefill", role="kiosk", desk=True)
-def case_prefill(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """What this visitor (the ID card just read) answered before for the item's fields, from
     their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
     ``value`` is for the form, ``shown`` for the screen (a phone masked)."""
-    raw = id_value(svc, body)
+    raw = id_value(ctx, body)
     if raw is None:
         raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
     code = item_code(body)
     assert code is not None
-    item = svc.catalogue.items.get(code)
+    item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
     wanted = {f.code: f for f in item.application_fields}
-    store = case_store(svc)
-    id_hash = svc.privacy.lookup_hash(raw)
+    store = ctx.cases
+    id_hash = ctx.privacy.lookup_hash(raw)
     found: dict[str, dict[str, Any]] = {}
     for s in store.cases_of(id_hash, include_closed=True)[:MAX_PREFILL_CASES]:
         if len(found) == len(wanted):
@@ -675,7 +675,7 @@ def case_prefill(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
         if s.applicant_hash != id_hash:
             continue  # a case this person brought as an agent holds another's answers
         k = store.load(s.id)
-        for fc, value in open_fields(svc.privacy, k.fields_cipher).items():
+        for fc, value in open_fields(ctx.privacy, k.fields_cipher).items():
             f = wanted.get(fc)
             if f is None or fc in found:
                 continue
@@ -686,41 +686,41 @@ def case_prefill(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
 
 # ------------------------------------------------------------------ captured pages
 @handler("case.pages", role="clerk", desk=True)
-def case_pages(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_pages(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The captured pages of a case, without image data."""
     case_id = case_number(body)
-    check_page_reader(svc, actor, case_id)
-    item = case_store(svc).summary(case_id).item_code
-    pages = page_store(svc).pages(case_id)
-    return {"case": case_id, "pages": [page_view(svc, p, item) for p in pages]}
+    check_page_reader(ctx, actor, case_id)
+    item = ctx.cases.summary(case_id).item_code
+    pages = ctx.pages.pages(case_id)
+    return {"case": case_id, "pages": [page_view(ctx, p, item) for p in pages]}
 
 
 # ------------------------------------------------------------------ flagged one-time notices
-def _materials(svc: HallService, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
+def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
     """Material codes with their names from the catalogue's guide (None when no longer listed)."""
-    item = svc.catalogue.items.get(item_code)
+    item = ctx.catalogue.items.get(item_code)
     names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
     return [{"code": c, "name": names.get(c)} for c in codes]
 
 
 @handler("case.flagged_notices", role="manager", desk=True)
-def case_flagged_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def case_flagged_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
     newest first, with who issued them and which materials were new."""
-    found, total = feedback_store(svc).flagged_notices(limit=list_limit(body))
+    found, total = ctx.feedback.flagged_notices(limit=list_limit(body))
     return {
         "notices": [
             {
                 "case": n.case,
                 "notice": n.number,
                 "item_code": n.item_code,
-                "item_name": item_name(svc, n.item_code),
+                "item_name": item_name(ctx, n.item_code),
                 "department": n.department,
                 "hall": n.hall,
                 "issued_at": n.at,
-                "clerk": clerk_name(svc, n.by),
-                "materials": _materials(svc, n.item_code, n.materials),
-                "new_materials": _materials(svc, n.item_code, n.new),
+                "clerk": clerk_name(ctx, n.by),
+                "materials": _materials(ctx, n.item_code, n.materials),
+                "new_materials": _materials(ctx, n.item_code, n.new),
             }
             for n in found
         ],

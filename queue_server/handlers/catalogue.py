@@ -9,21 +9,22 @@ from .bodies import integer
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 @handler("catalogue.get")
-def catalogue_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def catalogue_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     have = integer(body, "have_version", required=False)
-    if have == svc.catalogue_version:
-        return {"version": svc.catalogue_version, "unchanged": True}
-    return {"version": svc.catalogue_version, "unchanged": False, "catalogue": svc.catalogue_document}
+    if have == ctx.service.catalogue_version:
+        return {"version": ctx.service.catalogue_version, "unchanged": True}
+    return {"version": ctx.service.catalogue_version, "unchanged": False, "catalogue": ctx.service.catalogue_document}
 
 
 @handler("catalogue.publish", role="admin", mutates=True)
-def catalogue_publish(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def catalogue_publish(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     doc = body.get("document")
     if not isinstance(doc, dict):
         raise bad_request("document must be a catalogue object", "缺少事项目录内容")
-    version, created = svc.replace_catalogue(doc, actor.name)
+    version, created = ctx.service.replace_catalogue(doc, actor.name)
     return {"version": version, "created": created}

@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..service import HallService
+    from .context import HallContext
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed on a kiosk
 CHECK_LEN = 6
 
 
-def check_code(svc: HallService, case_id: str) -> str:
+def check_code(ctx: HallContext, case_id: str) -> str:
     """The case's check code (查询码), fixed per case, unguessable without the data key."""
-    digest = int(svc.privacy.lookup_hash(f"case-check:{case_id}"), 16)
+    digest = int(ctx.privacy.lookup_hash(f"case-check:{case_id}"), 16)
     out = []
     for _ in range(CHECK_LEN):
         digest, i = divmod(digest, len(CODE_ALPHABET))
@@ -22,6 +22,6 @@ def check_code(svc: HallService, case_id: str) -> str:
     return "".join(out)
 
 
-def certificate_code(svc: HallService, number: str) -> str:
+def certificate_code(ctx: HallContext, number: str) -> str:
     """The verification code a certificate's QR code carries."""
-    return svc.privacy.lookup_hash(f"certificate:{number}")[:10].upper()
+    return ctx.privacy.lookup_hash(f"certificate:{number}")[:10].upper()

@@ -22,11 +22,11 @@ from .access import visitor_case
 from .bodies import code, flag, list_limit, text
 from .ratings import source_of
 from .registry import handler
-from .stores import case_store, feedback_store
-from .views import acted_by, clerk_name, overdue, today_at
+from .views import acted_by, clerk_name, overdue
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 COMPLAINT_STATE_LABEL = {
     ComplaintState.FILED: {"zh": "待受理", "en": "Filed, awaiting acceptance"},
@@ -41,7 +41,7 @@ DUE_LABEL = {
 
 
 # ------------------------------------------------------------------ complaints
-def complaint_view(svc: HallService, co: Complaint, today: date) -> dict[str, Any]:
+def complaint_view(ctx: HallContext, co: Complaint, today: date) -> dict[str, Any]:
     due = co.due()
     return {
         "id": co.id,
@@ -51,21 +51,21 @@ def complaint_view(svc: HallService, co: Complaint, today: date) -> dict[str, An
         "category_label": co.category.label,
         "text": co.text,
         # the number to answer on, masked as staff see an application's phone (appfields)
-        "phone": masked_phone(svc.privacy.decrypt(co.phone_cipher)) if co.phone_cipher else None,
+        "phone": masked_phone(ctx.privacy.decrypt(co.phone_cipher)) if co.phone_cipher else None,
         "source": co.source.value,
         "case": co.subject.id if co.subject and co.subject.kind == "case" else None,
         "ticket": co.subject.id if co.subject and co.subject.kind == "ticket" else None,
         "filed_at": co.filed_at,
         "filed_on": co.filed_on.isoformat(),
         "accept_due": co.accept_due.isoformat(),
-        "handler": clerk_name(svc, co.handler),
+        "handler": clerk_name(ctx, co.handler),
         "answer_due": co.answer_due.isoformat() if co.answer_due else None,
         "answer": co.answer,
         "answered_on": co.answered_on.isoformat() if co.answered_on else None,
         # the deadline that runs now (none once answered), and whether it has passed
         "due": due.isoformat() if due else None,
         "due_label": DUE_LABEL.get(co.state),
-        **overdue(svc, due, today),
+        **overdue(ctx, due, today),
         "history": [{"state": s.value, "at": at, "by": by or None} for s, at, by in co.history],
     }
 
@@ -93,23 +93,23 @@ def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
 
 
 @handler("complaint.list", role="manager", desk=True)
-def complaint_list(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def complaint_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Complaints by state (default: all), oldest first; ``overdue=true`` for those past their deadline."""
-    today = today_at(svc, now)
-    store = feedback_store(svc)
+    today = ctx.today(now)
+    store = ctx.feedback
     overdue = flag(body, "overdue")
     found, total = store.complaints(
         states=_states(body), overdue_on=today if overdue else None, limit=list_limit(body)
     )
     return {
         "today": today.isoformat(),
-        "complaints": [complaint_view(svc, co, today) for co in found],
+        "complaints": [complaint_view(ctx, co, today) for co in found],
         "total": total,
         "counts": store.complaint_counts(today),
     }
 
 
-def _may_see(svc: HallService, co: Complaint, actor: Actor) -> None:
+def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
     """Managers see every complaint; a clerk only those they were named to handle."""
     if actor.at_least("manager") or actor.kind == "system":
         return
@@ -124,48 +124,48 @@ def _may_see(svc: HallService, co: Complaint, actor: Actor) -> None:
 
 
 @handler("complaint.get", role="clerk", desk=True)
-def complaint_get(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    co = case_store(svc).complaint(_complaint_id(body))
-    _may_see(svc, co, actor)
-    return complaint_view(svc, co, today_at(svc, now))
+def complaint_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    co = ctx.cases.complaint(_complaint_id(body))
+    _may_see(ctx, co, actor)
+    return complaint_view(ctx, co, ctx.today(now))
 
 
 @handler("complaint.accept", role="manager", mutates=True, desk=True)
-def complaint_accept(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def complaint_accept(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """受理: the manager names the clerk who will answer; the answer deadline starts."""
     cid = _complaint_id(body)
     handler_id = code(body, "handler", inputs.CLERK_ID)
     assert handler_id is not None
-    if handler_id not in svc.engine.clerks:
+    if handler_id not in ctx.engine.clerks:
         # The named clerk must be able to sign in and answer; a typo would leave it unanswered.
         raise bad_request(
             f"no clerk {handler_id!r} in this hall", f"本大厅没有工作人员 {handler_id!r}", field="handler"
         )
-    co = case_store(svc).accept_complaint(cid, handler_id, now)
-    return complaint_view(svc, co, today_at(svc, now))
+    co = ctx.cases.accept_complaint(cid, handler_id, now)
+    return complaint_view(ctx, co, ctx.today(now))
 
 
 @handler("complaint.answer", role="clerk", mutates=True, desk=True)
-def complaint_answer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def complaint_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """答复 by the named handler or a manager."""
     cid = _complaint_id(body)
     answer = text(body, "answer", max_len=4000, multiline=True)
     assert answer is not None
-    store = case_store(svc)
-    _may_see(svc, store.complaint(cid), actor)
+    store = ctx.cases
+    _may_see(ctx, store.complaint(cid), actor)
     co = store.answer_complaint(cid, answer, acted_by(actor), now)
-    return complaint_view(svc, co, today_at(svc, now))
+    return complaint_view(ctx, co, ctx.today(now))
 
 
 @handler("complaint.close", role="manager", mutates=True, desk=True)
-def complaint_close(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def complaint_close(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """办结 after the answer."""
-    co = case_store(svc).close_complaint(_complaint_id(body), acted_by(actor), now)
-    return complaint_view(svc, co, today_at(svc, now))
+    co = ctx.cases.close_complaint(_complaint_id(body), acted_by(actor), now)
+    return complaint_view(ctx, co, ctx.today(now))
 
 
 @handler("complaint.file", role="public", mutates=True, desk=True)
-def complaint_file(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def complaint_file(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A complaint from the kiosk or the web; about a case when its number and check code are given.
 
     ``category`` is one of ``ComplaintCategory`` (default "other"); ``phone`` the number the hall
@@ -177,16 +177,16 @@ def complaint_file(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
     category = ComplaintCategory.OTHER if raw is None or raw == "" else complaint_category(raw)
     source = source_of(actor)
     phone = code(body, "phone", inputs.PHONE, required=source is Source.KIOSK)
-    subject = Subject("case", visitor_case(svc, body, actor)) if body.get("case") else None
-    complaint_id = f"TS-{today_at(svc, now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
-    co = case_store(svc).file_complaint(
+    subject = Subject("case", visitor_case(ctx, body, actor)) if body.get("case") else None
+    complaint_id = f"TS-{ctx.today(now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    co = ctx.cases.file_complaint(
         complaint_id,
         words,
         source,
         now,
         subject=subject,
         category=category,
-        phone_cipher=svc.privacy.encrypt_text(phone) if phone else None,
+        phone_cipher=ctx.privacy.encrypt_text(phone) if phone else None,
     )
     return {
         "id": co.id,

@@ -13,14 +13,15 @@ from .bodies import code, text
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 #: Device names and kinds as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``).
 DEVICE_NAME = inputs.pattern(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", "a device name like printer-1", "设备名称，如 printer-1")
 
 
 @handler("device.health", role="display", mutates=True)  # kiosks and displays: checked inside
-def device_health(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def device_health(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A kiosk's or a display's device changed health (``devices.health.HealthChanged.to_message()``):
     the newest status per (reporting device, device) is kept and shown to staff."""
     if actor.role not in ("kiosk", "display") and actor.kind != "system":
@@ -39,12 +40,12 @@ def device_health(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
         except ValueError:
             raise bad_request("at must be an ISO 8601 time", "at 应为 ISO 8601 时间", field="at") from None
     assert name and kind and status
-    svc.emit(
-        svc.engine.report_health(actor.name, name, kind, status, now, old=old, reason=reason, reported_at=at)
+    ctx.service.emit(
+        ctx.engine.report_health(actor.name, name, kind, status, now, old=old, reason=reason, reported_at=at)
     )
     return {"reporter": actor.name, "device": name, "status": status, "stored": True}
 
 
 @handler("device.health_table", role="manager")
-def device_health_table(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    return {"devices": device_health_view(svc.engine)}
+def device_health_table(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {"devices": device_health_view(ctx.engine)}

@@ -10,14 +10,14 @@ from ..cases import Evaluation
 from ..engine.errors import bad_request
 from .bodies import code, flag, list_limit, text
 from .registry import handler
-from .stores import case_store, feedback_store
-from .views import LEVEL_EN, acted_by, clerk_name, overdue, today_at
+from .views import LEVEL_EN, acted_by, clerk_name, overdue
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
-def follow_up_view(svc: HallService, ev: Evaluation, today: date) -> dict[str, Any]:
+def follow_up_view(ctx: HallContext, ev: Evaluation, today: date) -> dict[str, Any]:
     open_ = ev.follow_up_answer is None
     return {
         "evaluation": ev.id,
@@ -31,17 +31,17 @@ def follow_up_view(svc: HallService, ev: Evaluation, today: date) -> dict[str, A
         "rated_on": ev.day.isoformat(),
         "hall": ev.hall,
         "window": ev.window,
-        "clerk": clerk_name(svc, ev.clerk),
+        "clerk": clerk_name(ctx, ev.clerk),
         "follow_up_due": ev.follow_up_due.isoformat() if ev.follow_up_due else None,
         "answered": not open_,
         "answer": ev.follow_up_answer,
         "answered_by": ev.follow_up_by,
-        **overdue(svc, ev.follow_up_due if open_ else None, today),
+        **overdue(ctx, ev.follow_up_due if open_ else None, today),
     }
 
 
 @handler("followup.list", role="manager", desk=True)
-def followup_list(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Follow-ups of bad ratings: open ones by default (``state``: open, answered, all), earliest
     deadline first; ``overdue=true`` for those past it."""
     state = code(body, "state", inputs.WORD, required=False) or "open"
@@ -52,23 +52,23 @@ def followup_list(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
             f"状态应为 open、answered 或 all，不能是 {state!r}",
             field="state",
         )
-    today = today_at(svc, now)
-    found, total = feedback_store(svc).follow_ups(
+    today = ctx.today(now)
+    found, total = ctx.feedback.follow_ups(
         answered=answered[state], overdue_on=today if flag(body, "overdue") else None, limit=list_limit(body)
     )
     return {
         "today": today.isoformat(),
-        "follow_ups": [follow_up_view(svc, ev, today) for ev in found],
+        "follow_ups": [follow_up_view(ctx, ev, today) for ev in found],
         "total": total,
     }
 
 
 @handler("followup.answer", role="manager", mutates=True, desk=True)
-def followup_answer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def followup_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """整改回复 of a bad rating (once)."""
     eid = code(body, "evaluation", inputs.EVALUATION_ID)
     answer = text(body, "answer", max_len=4000, multiline=True)
     assert eid is not None and answer is not None
-    store = case_store(svc)
+    store = ctx.cases
     store.answer_follow_up(eid, answer, acted_by(actor), now)
-    return follow_up_view(svc, store.evaluation(eid), today_at(svc, now))
+    return follow_up_view(ctx, store.evaluation(eid), ctx.today(now))

@@ -11,28 +11,28 @@ from ..engine.hall import MAX_NOTICES
 from ..engine.views import help_call_view
 from .bodies import integer
 from .registry import handler
-from .stores import hall_names
 from .views import item_name
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 @handler("hall.ping")
-def ping(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def ping(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {
-        "hall": svc.store.hall,
-        "epoch": svc.epoch,
-        "seq": svc.engine.last_seq,
+        "hall": ctx.hall,
+        "epoch": ctx.service.epoch,
+        "seq": ctx.engine.last_seq,
         "time": datetime.fromtimestamp(now, UTC).isoformat(),
-        "catalogue_version": svc.catalogue_version,
+        "catalogue_version": ctx.service.catalogue_version,
     }
 
 
 @handler("hall.set_notices", role="manager", mutates=True)
-def hall_set_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    svc.emit(svc.engine.set_notices(_notices(body), now))
-    return {"notices": list(svc.engine.notices)}
+def hall_set_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    ctx.service.emit(ctx.engine.set_notices(_notices(body), now))
+    return {"notices": list(ctx.engine.notices)}
 
 
 def _notices(body: dict[str, Any]) -> list[dict[str, str]]:
@@ -53,15 +53,15 @@ def _notices(body: dict[str, Any]) -> list[dict[str, str]]:
 
 
 @handler("hall.info")
-def hall_info(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def hall_info(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """What a kiosk shows before a visitor takes a number: the hall's name, today's hours,
     whether it is open, when it opens next, and the numbers left today of items with a cap."""
-    e = svc.engine
+    e = ctx.engine
     today = e.local_day(now)
     nxt = e.next_opening(now)
-    zh, en = hall_names(svc)
+    zh, en = ctx.hall_names()
     return {
-        "hall": svc.store.hall,
+        "hall": ctx.hall,
         "name": {"zh": zh, "en": en},
         "today": today,
         "timezone": e.tz.key,
@@ -72,7 +72,7 @@ def hall_info(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
         "caps": [
             {
                 "item_code": code,
-                "item_name": item_name(svc, code),
+                "item_name": item_name(ctx, code),
                 "cap": cap,
                 "left": e.tickets_left(code, today),
             }
@@ -82,13 +82,13 @@ def hall_info(svc: HallService, body: dict[str, Any], actor: Actor, now: float) 
 
 
 @handler("hall.help_answered", role="manager", mutates=True)
-def hall_help_answered(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def hall_help_answered(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     help_id = integer(body, "help_id", min=1)
     assert help_id is not None
-    events = svc.emit(svc.engine.answer_help(help_id, now, actor.name))
+    events = ctx.service.emit(ctx.engine.answer_help(help_id, now, actor.name))
     return {"id": help_id, "kiosk": events[0].data["kiosk"], "answered_by": actor.name, "state": "answered"}
 
 
 @handler("hall.help_calls", role="manager")
-def hall_help_calls(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    return {"help_calls": [help_call_view(svc.engine, h) for h in svc.engine.help_calls.values()]}
+def hall_help_calls(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return {"help_calls": [help_call_view(ctx.engine, h) for h in ctx.engine.help_calls.values()]}

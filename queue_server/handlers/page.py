@@ -30,11 +30,11 @@ from ..engine.errors import EngineError, bad_request, not_found
 from ..store.pagestore import MAX_CHUNK_BYTES, CasePage, UploadState
 from .bodies import code, integer, item_code
 from .registry import handler
-from .stores import page_store
 
 if TYPE_CHECKING:
     from ..catalogue.model import ServiceItem
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 log = logging.getLogger("queue_server.pages")
 
@@ -50,13 +50,13 @@ _BASE64 = inputs.pattern(
 PRUNE_EVERY_S = 3600.0
 
 
-def _maybe_prune(svc: HallService, now: float) -> None:
+def _maybe_prune(ctx: HallContext, now: float) -> None:
     """Unfinished uploads and pages no case took are dropped after a day; checked at most
     hourly, from the upload requests themselves (no timer thread to look after)."""
-    if now < getattr(svc, "_pages_prune_at", 0.0):
+    if now < ctx.pages_prune_at:
         return
-    svc._pages_prune_at = now + PRUNE_EVERY_S  # type: ignore[attr-defined]
-    uploads, pages = page_store(svc).prune(now)
+    ctx.pages_prune_at = now + PRUNE_EVERY_S
+    uploads, pages = ctx.pages.prune(now)
     if uploads or pages:
         log.info("pruned %d unfinished page uploads and %d unclaimed pages", uploads, pages)
 
@@ -76,7 +76,7 @@ def _reply(state: UploadState) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ kiosk: upload
 @handler("page.upload", role="kiosk", mutates=True, desk=True)
-def page_upload(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def page_upload(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
     mime = code(body, "mime", inputs.MIME)
     # Whole numbers here; the page store says which sizes, counts and indexes it takes.
@@ -89,33 +89,33 @@ def page_upload(svc: HallService, body: dict[str, Any], actor: Actor, now: float
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise bad_request("data must be base64", "data 应为 base64 编码", field="data") from None
-    _maybe_prune(svc, now)
-    state = page_store(svc).put_chunk(
-        sha, mime.strip().lower(), size, count, index, data, hall=svc.store.hall, kiosk=actor.name, now=now
+    _maybe_prune(ctx, now)
+    state = ctx.pages.put_chunk(
+        sha, mime.strip().lower(), size, count, index, data, hall=ctx.hall, kiosk=actor.name, now=now
     )
     return _reply(state)
 
 
 @handler("page.status", role="kiosk", desk=True)
-def page_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def page_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
-    state = page_store(svc).status(sha, now)
+    state = ctx.pages.status(sha, now)
     if state is None:
         return {"sha256": sha, "complete": False, "missing": None, "count": None}
     return _reply(state)
 
 
 # ------------------------------------------------------------------ kiosk: submit with pages
-def _item(svc: HallService, body: dict[str, Any]) -> ServiceItem:
+def _item(ctx: HallContext, body: dict[str, Any]) -> ServiceItem:
     code = item_code(body)
     assert code is not None
-    item = svc.catalogue.items.get(code)
+    item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
     return item
 
 
-def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]:
+def check_pages(ctx: HallContext, body: dict[str, Any]) -> list[tuple[str, str]]:
     """``pages`` of a submit as ``(material, sha256)``, each a material of the item and a
     complete page; raises naming every page that is not (nothing is created then)."""
     raw = body.get("pages")
@@ -134,7 +134,7 @@ def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]
         material = code(p, "material", inputs.MATERIAL)
         assert material is not None
         pages.append((material, _sha(p)))
-    item = _item(svc, body)
+    item = _item(ctx, body)
     known = {m.code for m in item.guide.materials}
     unknown = sorted({m for m, _ in pages if m not in known})
     if unknown:
@@ -154,7 +154,7 @@ def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]
             field="pages",
             sha256=twice,
         )
-    store = page_store(svc)
+    store = ctx.pages
     stored = store.stored(shas)
     absent = [(n, m, s) for n, (m, s) in enumerate(pages, start=1) if s not in stored]
     if absent:
@@ -191,17 +191,17 @@ def materials_with_pages(body: dict[str, Any], pages: list[tuple[str, str]]) -> 
 
 
 def link_pages(
-    svc: HallService, case_id: str, pages: list[tuple[str, str]], actor: Actor, now: float, item_code: str
+    ctx: HallContext, case_id: str, pages: list[tuple[str, str]], actor: Actor, now: float, item_code: str
 ) -> list[dict[str, Any]]:
     """Attach the checked pages to the new case; returns their views."""
-    linked = page_store(svc).link(case_id, pages, hall=svc.store.hall, kiosk=actor.name, now=now)
-    return [page_view(svc, p, item_code) for p in linked]
+    linked = ctx.pages.link(case_id, pages, hall=ctx.hall, kiosk=actor.name, now=now)
+    return [page_view(ctx, p, item_code) for p in linked]
 
 
 # ------------------------------------------------------------------ clerks
-def page_view(svc: HallService, p: CasePage, item_code: str | None) -> dict[str, Any]:
+def page_view(ctx: HallContext, p: CasePage, item_code: str | None) -> dict[str, Any]:
     name = None
-    item = svc.catalogue.items.get(item_code) if item_code else None
+    item = ctx.catalogue.items.get(item_code) if item_code else None
     if item is not None:
         m = next((m for m in item.guide.materials if m.code == p.material), None)
         name = {"zh": m.name.zh, "en": m.name.en} if m else None

@@ -9,26 +9,27 @@ from .bodies import integer
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 MAX_WAITING_LISTED = 5000
 
 
 @handler("queue.snapshot", role="display")
-def queue_snapshot(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def queue_snapshot(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {
-        "hall": svc.store.hall,
-        "epoch": svc.epoch,
-        "seq": svc.engine.last_seq,
-        "state": hall_view(svc.engine, waiting_limit=_waiting_limit(body, "waiting_limit", 50)),
+        "hall": ctx.hall,
+        "epoch": ctx.service.epoch,
+        "seq": ctx.engine.last_seq,
+        "state": hall_view(ctx.engine, waiting_limit=_waiting_limit(body, "waiting_limit", 50)),
     }
 
 
 @handler("queue.state")
-def queue_state(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    view = hall_view(svc.engine, waiting_limit=_waiting_limit(body, "limit", 200))
+def queue_state(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    view = hall_view(ctx.engine, waiting_limit=_waiting_limit(body, "limit", 200))
     if actor.at_least("clerk"):  # which kiosk's printer is out is the floor staff's business
-        view["device_health"] = device_health_view(svc.engine)
+        view["device_health"] = device_health_view(ctx.engine)
     return view
 
 

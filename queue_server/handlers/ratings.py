@@ -7,10 +7,10 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..cases import Case, Role, Source, Subject
-from .stores import case_store
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 def source_of(actor: Actor) -> Source:
@@ -30,7 +30,7 @@ def rated_step(k: Case) -> tuple[int, Any]:
 
 
 def rate(
-    svc: HallService,
+    ctx: HallContext,
     comment: str,
     actor: Actor,
     now: float,
@@ -43,7 +43,7 @@ def rate(
     clerk: str | None,
 ) -> dict[str, Any]:
     """Store one 好差评 (with the visitor's ``comment``) and answer with it."""
-    ev = case_store(svc).rate(
+    ev = ctx.cases.rate(
         uuid.uuid4().hex,
         subject,
         service_event,

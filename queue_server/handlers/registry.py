@@ -19,9 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
-HandlerFn = Callable[["HallService", dict[str, Any], "Actor", float], dict[str, Any]]
+HandlerFn = Callable[["HallContext", dict[str, Any], "Actor", float], dict[str, Any]]
 
 log = logging.getLogger("queue_server.cases")
 
@@ -59,9 +60,9 @@ def handler(
 
 def _guarded(type_: str, fn: HandlerFn) -> HandlerFn:
     @wraps(fn)
-    def guarded(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    def guarded(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         try:
-            return fn(svc, body, actor, now)
+            return fn(ctx, body, actor, now)
         except (EngineError, KeyError, TypeError, ValueError):
             raise
         except SQLAlchemyError:

@@ -18,13 +18,13 @@ from ..cases import Level
 from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
 from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
 from ..engine.errors import bad_request
-from ..store.casereports import CaseReports
 from .bodies import day
 from .registry import handler
-from .views import LEVEL_EN, clerk_name, today_at
+from .views import LEVEL_EN, clerk_name
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 TIER_LABEL = {
     "on_the_spot": {"zh": "即办", "en": "On the spot"},
@@ -72,16 +72,16 @@ def _rating(s: RatingStats) -> dict[str, Any]:
     }
 
 
-def _department(svc: HallService, code: str) -> dict[str, str] | None:
-    d = svc.catalogue.departments.get(code)
+def _department(ctx: HallContext, code: str) -> dict[str, str] | None:
+    d = ctx.catalogue.departments.get(code)
     return {"zh": d.name.zh, "en": d.name.en} if d else None
 
 
-def _window_name(svc: HallService, hall: str | None, number: int) -> str | None:
+def _window_name(ctx: HallContext, hall: str | None, number: int) -> str | None:
     """This hall's window names (another hall's windows are not configured here)."""
-    if hall != svc.store.hall:
+    if hall != ctx.hall:
         return None
-    w = svc.engine.windows.get(number)
+    w = ctx.engine.windows.get(number)
     return (w.defn.name or None) if w else None
 
 
@@ -91,14 +91,14 @@ def _date(body: dict[str, Any], name: str) -> date | None:
 
 
 def _period(
-    svc: HallService, body: dict[str, Any]
+    ctx: HallContext, body: dict[str, Any]
 ) -> tuple[date | None, date | None, float | None, float | None]:
     """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
     [start of since, start of the day after until) for the SQL reports."""
     since, until = _date(body, "since"), _date(body, "until")
     if since and until and since > until:
         raise bad_request("since is after until", "开始日期晚于结束日期", field="since")
-    tz = svc.engine.tz
+    tz = ctx.engine.tz
     since_s = datetime.combine(since, time(), tz).timestamp() if since else None
     until_s = datetime.combine(until + timedelta(days=1), time(), tz).timestamp() if until else None
     return since, until, since_s, until_s
@@ -106,12 +106,12 @@ def _period(
 
 # ------------------------------------------------------------------ requests
 @handler("report.dashboard", role="manager", desk=True)
-def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def report_dashboard(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""
-    today = today_at(svc, now)
-    since, until, since_s, until_s = _period(svc, body)
-    reports = CaseReports(svc.store.engine)
+    today = ctx.today(now)
+    since, until, since_s, until_s = _period(ctx, body)
+    reports = ctx.reports
     visits = reports.visit_shares(since_s, until_s)
     return {
         "today": today.isoformat(),
@@ -122,7 +122,7 @@ def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: 
         "tiers": {
             "order": [*TIER_ORDER, SLOW],
             "targets": {"343": dict(TIER_TARGET_343), "532": dict(TIER_TARGET_532)},
-            "catalogue": {**_tiers(catalogue_tiers(svc.catalogue)), "version": svc.catalogue_version},
+            "catalogue": {**_tiers(catalogue_tiers(ctx.catalogue)), "version": ctx.service.catalogue_version},
             "closed_cases": _tiers(reports.closed_case_tiers(since_s, until_s)),
         },
         "visits": {
@@ -131,15 +131,15 @@ def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: 
             "zero": round(visits.zero, 4),
         },
         "cards_by_department": [
-            {"department": dept, "name": _department(svc, dept), **cards}
+            {"department": dept, "name": _department(ctx, dept), **cards}
             for dept, cards in reports.cards_by_department(today).items()
         ],
         "ratings_by_window": [
-            {"hall": hall, "window": window, "name": _window_name(svc, hall, window), **_rating(s)}
+            {"hall": hall, "window": window, "name": _window_name(ctx, hall, window), **_rating(s)}
             for (hall, window), s in reports.ratings_by_window(since_s, until_s).items()
         ],
         "ratings_by_clerk": [
-            {"clerk": clerk_name(svc, clerk), **_rating(s)}
+            {"clerk": clerk_name(ctx, clerk), **_rating(s)}
             for clerk, s in reports.ratings_by_clerk(since_s, until_s).items()
         ],
         "labels": LABELS,

@@ -21,14 +21,15 @@ from .registry import handler
 from .views import issued_reply
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 @handler("ticket.issue", role="public", mutates=True)
-def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def ticket_issue(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     item = item_code(body)
     assert item is not None
-    if svc.catalogue.items.get(item) is None:
+    if ctx.catalogue.items.get(item) is None:
         raise not_found("service item", "事项", item)
     priority = code(body, "priority", inputs.WORD, required=False)
     if priority is not None and priority != Priority.GREEN.value:
@@ -37,12 +38,12 @@ def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
             "优先类型只能为绿色通道；预约请签到",
             field="priority",
         )
-    id_hash, cipher, masked = id_number(svc, body)
-    clerk = svc.returning_clerk(id_hash, now) if id_hash else None
-    events = svc.engine.issue(
+    id_hash, cipher, masked = id_number(ctx, body)
+    clerk = ctx.service.returning_clerk(id_hash, now) if id_hash else None
+    events = ctx.engine.issue(
         item,
         now,
-        svc.new_token(),
+        ctx.service.new_token(),
         id_hash=id_hash,
         id_masked=masked,
         priority=priority,
@@ -50,35 +51,35 @@ def ticket_issue(svc: HallService, body: dict[str, Any], actor: Actor, now: floa
     )
     if cipher:
         events[0].data["id_cipher"] = cipher
-    svc.emit(events)
-    return issued_reply(svc, events[0].data["ticket"])
+    ctx.service.emit(events)
+    return issued_reply(ctx, events[0].data["ticket"])
 
 
-def _check_ticket_token(svc: HallService, body: dict[str, Any], actor: Actor, t: Any) -> None:
+def _check_ticket_token(ctx: HallContext, body: dict[str, Any], actor: Actor, t: Any) -> None:
     """The slip's token (its QR code) proves the holder; a wrong one is counted against the
     client (``throttle``) and looks like no such ticket, so nobody learns another's."""
     ok = same_secret(body.get("token"), t.token)
-    throttle.check(svc, actor, ok)
+    throttle.check(ctx.budget, actor, ok)
     if not ok:
         raise not_found("live ticket", "在办票号", t.id)
 
 
 @handler("ticket.status")
-def ticket_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def ticket_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_id(body)
     code(body, "token", inputs.TOKEN, required=False)
-    t = svc.engine.tickets.get(tid)
+    t = ctx.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
     if not actor.at_least("clerk"):  # staff see the live queue; the public only its own ticket
-        _check_ticket_token(svc, body, actor, t)
-    return ticket_view(svc.engine, t)
+        _check_ticket_token(ctx, body, actor, t)
+    return ticket_view(ctx.engine, t)
 
 
-def _waits_for(svc: HallService, t: Any, clerk: str | None) -> bool:
+def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:
     """Whether a waiting ticket is the clerk's at their window: transferred to it, or a
     returning visitor reserved for them (首问负责)."""
-    window = signed_in_window(svc, clerk)
+    window = signed_in_window(ctx, clerk)
     if window is None:
         return False
     if t.transfer is not None and t.transfer.to_window == window:
@@ -87,17 +88,17 @@ def _waits_for(svc: HallService, t: Any, clerk: str | None) -> bool:
 
 
 @handler("ticket.cancel", role="public", mutates=True)
-def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
     slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
     window; a call pad or a kiosk never without the token."""
     tid = ticket_id(body)
     code(body, "token", inputs.TOKEN, required=False)
-    t = svc.engine.ticket(tid)
+    t = ctx.engine.ticket(tid)
     if actor.at_least("manager") or actor.kind == "system":
         reason = "clerk"
     elif actor.role == "clerk" and body.get("token") is None:
-        if not _waits_for(svc, t, actor.clerk):
+        if not _waits_for(ctx, t, actor.clerk):
             raise EngineError(
                 "forbidden",
                 "a clerk cancels only a ticket waiting for their own window; the visitor cancels with the slip",
@@ -106,54 +107,54 @@ def ticket_cancel(svc: HallService, body: dict[str, Any], actor: Actor, now: flo
             )
         reason = "clerk"
     else:
-        _check_ticket_token(svc, body, actor, t)
+        _check_ticket_token(ctx, body, actor, t)
         reason = "visitor"
-    svc.emit(svc.engine.cancel(tid, now, reason))
+    ctx.service.emit(ctx.engine.cancel(tid, now, reason))
     return {"ticket": tid, "state": "cancelled"}
 
 
 # ---- tickets at a window
-def _ticket_reply(svc: HallService, tid: str, state: str | None = None) -> dict[str, Any]:
-    t = svc.engine.tickets.get(tid)
+def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[str, Any]:
+    t = ctx.engine.tickets.get(tid)
     if t is None:
         return {"id": tid, "state": state}
-    return ticket_view(svc.engine, t)
+    return ticket_view(ctx.engine, t)
 
 
 @handler("ticket.recall", role="callpad", mutates=True)
-def ticket_recall(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(svc, body, actor)
-    events = svc.emit(svc.engine.recall(tid, now))
-    return _ticket_reply(svc, tid, "no_show" if events[0].type == "ticket.no_show" else None)
+def ticket_recall(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    events = ctx.service.emit(ctx.engine.recall(tid, now))
+    return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
 
 
 @handler("ticket.start", role="callpad", mutates=True)
-def ticket_start(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(svc, body, actor)
-    svc.emit(svc.engine.start(tid, now))
-    return _ticket_reply(svc, tid)
+def ticket_start(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.start(tid, now))
+    return _ticket_reply(ctx, tid)
 
 
 @handler("ticket.no_show", role="callpad", mutates=True)
-def ticket_no_show(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(svc, body, actor)
-    svc.emit(svc.engine.no_show(tid, now))
+def ticket_no_show(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.no_show(tid, now))
     return {"id": tid, "state": "no_show"}
 
 
 @handler("ticket.complete", role="callpad", mutates=True)
-def ticket_complete(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(svc, body, actor)
+def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
     outcome = code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
-    svc.emit(svc.engine.complete(tid, now, outcome))
+    ctx.service.emit(ctx.engine.complete(tid, now, outcome))
     return {"id": tid, "state": "done", "outcome": outcome}
 
 
 @handler("ticket.transfer", role="callpad", mutates=True)
-def ticket_transfer(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(svc, body, actor)
-    svc.emit(
-        svc.engine.transfer(
+def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(
+        ctx.engine.transfer(
             tid,
             now,
             to_window=window_number(body, "to_window", required=False),
@@ -161,12 +162,12 @@ def ticket_transfer(svc: HallService, body: dict[str, Any], actor: Actor, now: f
             note=text(body, "note", required=False, max_len=500, multiline=True) or "",
         )
     )
-    return _ticket_reply(svc, tid)
+    return _ticket_reply(ctx, tid)
 
 
 # ---- 好差评 of a window's service
 @handler("ticket.rate", role="public", mutates=True, desk=True)
-def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
     (with the token printed on the slip, or at a kiosk the ID card the ticket was taken with).
@@ -175,11 +176,11 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
     tid = ticket_id(body)
     level, comment = rating_level(body), rating_comment(body)
     code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
-    id_hash = kiosk_id_hash(svc, body, actor)  # the ID card read at a kiosk stands for the slip
-    with svc.store.engine.connect() as c:
+    id_hash = kiosk_id_hash(ctx, body, actor)  # the ID card read at a kiosk stands for the slip
+    with ctx.db.connect() as c:
         t = c.execute(
             select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at, TicketRow.id_hash).where(
-                TicketRow.id == tid, TicketRow.hall == svc.store.hall
+                TicketRow.id == tid, TicketRow.hall == ctx.hall
             )
         ).first()
     if t is None:
@@ -197,7 +198,7 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
             ok = same_secret(id_hash, t.id_hash or "")
         else:
             ok = same_secret(body.get("token"), t.token)
-        throttle.check(svc, actor, ok)
+        throttle.check(ctx.budget, actor, ok)
         if not ok:
             raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
     if t.called_at is None or t.window is None:
@@ -205,14 +206,14 @@ def ticket_rate(svc: HallService, body: dict[str, Any], actor: Actor, now: float
             "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid
         )
     reply = rate(
-        svc,
+        ctx,
         comment,
         actor,
         now,
         Subject("ticket", tid),
         f"window-{t.window}@{t.called_at:.3f}",
         level,
-        hall=svc.store.hall,
+        hall=ctx.hall,
         window=t.window,
         clerk=t.clerk,
     )

@@ -3,17 +3,17 @@ just issued, cases, case summaries, certificates, deadlines."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..appfields import fields_view, open_fields
 from ..cases import Case, Certificate
 from ..store.casestore import CaseSummary
 from .codes import check_code
-from .stores import case_store
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 LEVEL_EN = {
     5: "Very satisfied",
@@ -24,22 +24,17 @@ LEVEL_EN = {
 }
 
 
-def item_name(svc: HallService, code: str) -> dict[str, str] | None:
+def item_name(ctx: HallContext, code: str) -> dict[str, str] | None:
     """A service item's name in Chinese and English, as replies carry it."""
-    item = svc.catalogue.items.get(code)
+    item = ctx.catalogue.items.get(code)
     return {"zh": item.name.zh, "en": item.name.en} if item else None
 
 
-def today_at(svc: HallService, now: float) -> date:
-    """The hall's local date at ``now``."""
-    return datetime.fromtimestamp(now, svc.engine.tz).date()
-
-
-def clerk_name(svc: HallService, clerk: str | None) -> dict[str, Any] | None:
+def clerk_name(ctx: HallContext, clerk: str | None) -> dict[str, Any] | None:
     """A staff member as replies show them: id and name (staff names are on the window screens)."""
     if clerk is None:
         return None
-    info = svc.engine.clerks.get(clerk)
+    info = ctx.engine.clerks.get(clerk)
     return {"id": clerk, "name": info.name if info else None}
 
 
@@ -48,29 +43,29 @@ def acted_by(actor: Actor) -> str:
     return actor.clerk or actor.name
 
 
-def overdue(svc: HallService, due: date | None, today: date) -> dict[str, Any]:
+def overdue(ctx: HallContext, due: date | None, today: date) -> dict[str, Any]:
     """Overdue as the core counts it (``Feedback.overdue``): past the due day, late by working days."""
     if due is None or today <= due:
         return {"overdue": False, "days_late": 0}
-    return {"overdue": True, "days_late": case_store(svc).calendar.workdays_between(due, today)}
+    return {"overdue": True, "days_late": ctx.cases.calendar.workdays_between(due, today)}
 
 
-def issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
+def issued_reply(ctx: HallContext, ticket_id: str) -> dict[str, Any]:
     """What a kiosk prints and the online hall shows. Kept small: it is also the stored
     answer for retries, one per ticket of the day."""
-    t = svc.engine.tickets[ticket_id]
-    ahead = svc.engine.position(t)
+    t = ctx.engine.tickets[ticket_id]
+    ahead = ctx.engine.position(t)
     reply: dict[str, Any] = {
         "id": t.id,
         "number": t.number,
         "token": t.token,
-        "hall": svc.store.hall,
+        "hall": ctx.hall,
         "item_code": t.item,
-        "item_name": item_name(svc, t.item),
+        "item_name": item_name(ctx, t.item),
         "stream": t.stream,
         "state": t.state.value,
         "position": ahead,
-        "estimated_wait_s": svc.engine.estimated_wait_s(t.stream, ahead),
+        "estimated_wait_s": ctx.engine.estimated_wait_s(t.stream, ahead),
         "issued_at": t.issued_at,
     }
     optional = {
@@ -87,18 +82,18 @@ def issued_reply(svc: HallService, ticket_id: str) -> dict[str, Any]:
 def _card(m: Any, today: date) -> str:
     return m.card(today).value
 
-def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
+def case_view(ctx: HallContext, k: Case, today: date) -> dict[str, Any]:
     """The full case for clerks (no ID data: masked names only)."""
-    store = case_store(svc)
+    store = ctx.cases
     cal, rule = store.calendar, store.card_rule
     m = k.milestones(cal, rule)
     open_ = k.completed_on is None and not k.closed
-    officer = svc.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
+    officer = ctx.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     return {
         "id": k.id,
-        "check_code": check_code(svc, k.id),
+        "check_code": check_code(ctx, k.id),
         "item_code": k.item.code,
-        "item_name": item_name(svc, k.item.code),
+        "item_name": item_name(ctx, k.item.code),
         "department": k.item.department,
         "co_departments": list(k.item.co_departments),
         "state": k.state.value,
@@ -166,7 +161,7 @@ def case_view(svc: HallService, k: Case, today: date) -> dict[str, Any]:
         "paused": k.clock().is_paused(),
         "verification": _verification_view(store.verification(k.id)) if k.commitment else None,
         # The application's typed fields, decrypted for staff, phones masked.
-        "fields": fields_view(svc.catalogue.items.get(k.item.code), open_fields(svc.privacy, k.fields_cipher)),
+        "fields": fields_view(ctx.catalogue.items.get(k.item.code), open_fields(ctx.privacy, k.fields_cipher)),
     }
 
 

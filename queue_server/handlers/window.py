@@ -13,28 +13,29 @@ from .registry import handler
 from .views import item_name
 
 if TYPE_CHECKING:
-    from ..service import Actor, HallService
+    from ..service import Actor
+    from .context import HallContext
 
 
 @handler("window.call_next", role="callpad", mutates=True)
-def window_call_next(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(svc, body, actor)
-    events = svc.emit(svc.engine.call_next(number, now))
+def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, body, actor)
+    events = ctx.service.emit(ctx.engine.call_next(number, now))
     called = next((e for e in events if e.type == "ticket.called"), None)
     if called is None:
         return {"ticket": None, "window": number}
-    view = ticket_view(svc.engine, svc.engine.tickets[called.data["ticket"]])
-    view["item_name"] = item_name(svc, view["item_code"])
+    view = ticket_view(ctx.engine, ctx.engine.tickets[called.data["ticket"]])
+    view["item_name"] = item_name(ctx, view["item_code"])
     return {"ticket": view, "window": number}
 
 
 @handler("window.sign_in", role="callpad", mutates=True)
-def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_number(body)
     assert number is not None
-    svc.engine.window(number)
+    ctx.engine.window(number)
     if actor.role == "callpad":
-        check_window_actor(svc, number, actor)  # a call pad signs in only at its own window
+        check_window_actor(ctx, number, actor)  # a call pad signs in only at its own window
     if actor.role == "clerk":
         # A clerk signs in as themselves only (the window is free: that is what signing in is).
         named = code(body, "clerk", inputs.CLERK_ID, required=False)
@@ -49,27 +50,27 @@ def window_sign_in(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
     else:
         clerk = code(body, "clerk", inputs.CLERK_ID)
     assert clerk is not None
-    svc.emit(svc.engine.sign_in(number, clerk, now))
-    return {"window": number, "clerk": clerk, "status": svc.engine.windows[number].status.value}
+    ctx.service.emit(ctx.engine.sign_in(number, clerk, now))
+    return {"window": number, "clerk": clerk, "status": ctx.engine.windows[number].status.value}
 
 
 @handler("window.sign_out", role="callpad", mutates=True)
-def window_sign_out(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(svc, body, actor)
-    svc.emit(svc.engine.sign_out(number, now))
-    return {"window": number, "status": svc.engine.windows[number].status.value}
+def window_sign_out(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.sign_out(number, now))
+    return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
 @handler("window.pause", role="callpad", mutates=True)
-def window_pause(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(svc, body, actor)
+def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, body, actor)
     reason = text(body, "reason", required=False, max_len=200) or ""  # one line on the window's screen
-    svc.emit(svc.engine.pause(number, now, reason))
-    return {"window": number, "status": svc.engine.windows[number].status.value}
+    ctx.service.emit(ctx.engine.pause(number, now, reason))
+    return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
 @handler("window.resume", role="callpad", mutates=True)
-def window_resume(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(svc, body, actor)
-    svc.emit(svc.engine.resume(number, now))
-    return {"window": number, "status": svc.engine.windows[number].status.value}
+def window_resume(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.resume(number, now))
+    return {"window": number, "status": ctx.engine.windows[number].status.value}

@@ -16,7 +16,6 @@ from flask import Blueprint, Response, current_app, g
 
 from .. import inputs
 from ..handlers.access import check_page_reader
-from ..handlers.stores import page_store
 from ..inputs import CASE_ID, checked_code
 from ..service import Actor
 from .auth import requires
@@ -39,8 +38,8 @@ def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
     case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
     service = current_app.extensions["hall_loop"].service
     actor: Actor = g.actor
-    check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
-    found = page_store(service).page_data(case_id, number)
+    check_page_reader(service.context, actor, case_id)  # before the page: nothing leaks to others
+    found = service.context.pages.page_data(case_id, number)
     if found is None:
         raise ApiError(
             404,
