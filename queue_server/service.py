@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from .auth import AccessRole, Actor
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
@@ -40,33 +41,11 @@ CHECKPOINT_MAX_LIVE = 500
 #: Fields of event data that never leave the server on the PUB socket.
 PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
 
-#: Devices (rank 1) hold no authority of a person: a call pad or a kiosk is below every
-#: member of staff, so ``at_least("clerk")`` always means staff. Staff rank above every device
-#: and may do what any device does (a clerk's console calls numbers like the window's pad).
-ROLE_RANK = {"public": 0, "display": 0, "kiosk": 1, "callpad": 1, "clerk": 2, "manager": 3, "admin": 4}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    kind: str  # device / token / anonymous / system
-    name: str
-    role: str
-    clerk: str | None = None
-    window: int | None = None
-
-    def at_least(self, role: str) -> bool:
-        mine, need = ROLE_RANK.get(self.role, -1), ROLE_RANK[role]
-        # Devices of one rank stand side by side, not in for each other: a call pad is no kiosk
-        # (it reads no ID card and prints nothing), a kiosk no call pad (it calls nobody). At
-        # rank 0 nothing is held, so a display and the public are alike.
-        return mine > need or (mine == need and (self.role == role or need == 0))
-
-
 #: Anonymous callers without a client of their own (the hall's health and catalogue reads).
 #: Requests that check a code or a token carry a per-client actor instead (``kind ==
 #: "anonymous"``, e.g. ``ip:203.0.113.9`` over HTTP): failures are counted per client.
-ANONYMOUS = Actor("anonymous", "anonymous", "public")
-SYSTEM = Actor("system", "system", "admin")
+ANONYMOUS = Actor("anonymous", "anonymous", AccessRole.PUBLIC)
+SYSTEM = Actor("system", "system", AccessRole.ADMIN)
 
 
 @dataclass(slots=True)

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 from .engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from .auth import Actor
+    from .service import HallService
 
 CAPACITY = 10
 REFILL_S = 30.0

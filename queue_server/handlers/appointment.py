@@ -6,6 +6,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs, throttle
+from ..auth import AccessRole
 from ..engine.errors import bad_request, conflict
 from ..throttle import same_secret
 from .bodies import code, day, id_number, item_code, masked_name
@@ -14,7 +15,7 @@ from .registry import handler
 from .views import issued_reply
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
@@ -26,7 +27,7 @@ def appointment_slots(ctx: HallContext, body: dict[str, Any], actor: Actor, now:
     return {"item_code": item, "day": on, "slots": ctx.engine.slots(item, on, now)}
 
 
-@handler("appointment.book", role="public", mutates=True)
+@handler("appointment.book", role=AccessRole.PUBLIC, mutates=True)
 def appointment_book(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     item = item_code(body)
     on = day(body)
@@ -44,22 +45,22 @@ def appointment_book(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
 
 
-@handler("appointment.check_in", role="public", mutates=True)
+@handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True)
 def appointment_check_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     booking = code(body, "code", inputs.APPOINTMENT_CODE)
     assert booking is not None
-    if not actor.at_least("clerk"):
+    if not actor.at_least(AccessRole.CLERK):
         # The code alone opens the booking: an unknown one is counted like a wrong check code.
         throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
     events = ctx.service.emit(ctx.engine.check_in(booking, now, ctx.service.new_token()))
     return issued_reply(ctx, events[0].data["ticket"])
 
 
-@handler("appointment.cancel", role="public", mutates=True)
+@handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True)
 def appointment_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     booking = code(body, "code", inputs.APPOINTMENT_CODE)
     assert booking is not None
-    if not actor.at_least("clerk"):
+    if not actor.at_least(AccessRole.CLERK):
         # Code and ID number together prove the booking; either wrong is counted.
         id_hash, _, _ = id_number(ctx, body)
         booked = ctx.engine.appointments.get(booking)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from .. import inputs
 from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
-from ..case_access import department_of, handles
+from ..auth import AccessRole
 from ..cases import Case, CaseItem, Certificate, Channel, Party, Role, Subject, Where
 from ..cases.certificates import certificate_number
 from ..engine.errors import EngineError, bad_request, not_found
@@ -33,6 +33,8 @@ from .access import (
     check_code_of,
     check_department,
     check_page_reader,
+    department_of,
+    handles,
     is_party,
     kiosk_id_hash,
     signed_in_window,
@@ -63,7 +65,7 @@ from .registry import REQUEST_KEY, handler
 from .views import case_view, certificate_view, clerk_name, item_name, summary_view
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
@@ -119,7 +121,7 @@ def _clerk_where(
     clerk (a manager's, say) takes none. At a window the clerk must be signed in there; any
     clerk may then act for the visitor in front of them (首问负责: the officer may be away).
     Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
-    lead or co-departments (``case_access.handles``). A submit has no case yet: the clerk
+    lead or co-departments (``access.handles``). A submit has no case yet: the clerk
     submitting becomes its first-inquiry officer. ``case`` reads the case, only when it is
     needed, after the body's own fields have been checked."""
     channel_s = code(body, "channel", inputs.WORD, required=False)
@@ -254,7 +256,7 @@ def _submit(
 
 
 # ------------------------------------------------------------------ submit
-@handler("case.submit", role="clerk", mutates=True, desk=True)
+@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True)
 def case_submit(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """At a window, by the clerk (who becomes the first-inquiry officer)."""
     return _submit(
@@ -262,7 +264,7 @@ def case_submit(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
     )
 
 
-@handler("case.submit_online", role="public", mutates=True, desk=True)
+@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_submit_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The online hall (no trip: not a visit)."""
     return _submit(
@@ -274,7 +276,7 @@ def case_submit_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now
     )
 
 
-@handler("case.submit_kiosk", role="kiosk", mutates=True, desk=True)
+@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True)
 def case_submit_kiosk(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
     names material codes in ``materials`` and its captured pages in ``pages: [{material,
@@ -320,7 +322,7 @@ def _step_args(command: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
-    @handler(type_, role="clerk", mutates=True, desk=True)
+    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True)
     def step(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         case_id = case_number(body)
         args = _step_args(command, body)
@@ -399,18 +401,18 @@ def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Cert
 
 
 # ------------------------------------------------------------------ clerk and manager views
-@handler("case.get", role="clerk", desk=True)
+@handler("case.get", role=AccessRole.CLERK, desk=True)
 def case_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return _reply(ctx, case_number(body), now)
 
 
-@handler("case.mine", role="clerk", desk=True)
+@handler("case.mine", role=AccessRole.CLERK, desk=True)
 def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
     # A clerk sees their own cases only (a clerk token naming no clerk has none).
     clerk = (
         actor.clerk
-        if not actor.at_least("manager")
+        if not actor.at_least(AccessRole.MANAGER)
         else code(body, "clerk", inputs.CLERK_ID, required=False) or actor.clerk
     )
     if not clerk:
@@ -420,12 +422,12 @@ def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
     return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
 
 
-@handler("case.tasks", role="clerk", desk=True)
+@handler("case.tasks", role=AccessRole.CLERK, desk=True)
 def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
     and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
     department = department_of(ctx, actor)
-    if actor.at_least("manager"):
+    if actor.at_least(AccessRole.MANAGER):
         department = code(body, "department", inputs.DEPARTMENT, required=False) or department
     if not department:
         raise bad_request(
@@ -472,7 +474,7 @@ def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float)
     }
 
 
-@handler("case.supervision", role="manager", desk=True)
+@handler("case.supervision", role=AccessRole.MANAGER, desk=True)
 def case_supervision(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
     limit = integer(body, "limit", required=False, min=1, max=1000) or 100
@@ -542,7 +544,7 @@ def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     return _progress(ctx, case_id, now)
 
 
-@handler("case.supplement_online", role="public", mutates=True, desk=True)
+@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_supplement_online(
     ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
 ) -> dict[str, Any]:
@@ -555,7 +557,7 @@ def case_supplement_online(
     return _progress(ctx, case_id, now)
 
 
-@handler("case.withdraw_online", role="public", mutates=True, desk=True)
+@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_withdraw_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
     case_id = visitor_case(ctx, body, actor)
@@ -570,7 +572,7 @@ def case_notice_slip(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
     requested = integer(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
-    case_id = case_number(body) if actor.at_least("clerk") else visitor_case(ctx, body, actor)
+    case_id = case_number(body) if actor.at_least(AccessRole.CLERK) else visitor_case(ctx, body, actor)
     k = ctx.cases.load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
@@ -625,7 +627,7 @@ def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
     }
 
 
-@handler("case.rate", role="public", mutates=True, desk=True)
+@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     visitor_rates(actor)
@@ -652,7 +654,7 @@ def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
 MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlikely to be wanted
 
 
-@handler("case.prefill", role="kiosk", desk=True)
+@handler("case.prefill", role=AccessRole.KIOSK, desk=True)
 def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """What this visitor (the ID card just read) answered before for the item's fields, from
     their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
@@ -685,7 +687,7 @@ def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: floa
 
 
 # ------------------------------------------------------------------ captured pages
-@handler("case.pages", role="clerk", desk=True)
+@handler("case.pages", role=AccessRole.CLERK, desk=True)
 def case_pages(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The captured pages of a case, without image data."""
     case_id = case_number(body)
@@ -703,7 +705,7 @@ def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[
     return [{"code": c, "name": names.get(c)} for c in codes]
 
 
-@handler("case.flagged_notices", role="manager", desk=True)
+@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True)
 def case_flagged_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
     newest first, with who issued them and which materials were new."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..auth import AccessRole
 from ..engine.errors import bad_request
 from .bodies import integer
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
@@ -21,7 +22,7 @@ def catalogue_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     return {"version": ctx.service.catalogue_version, "unchanged": False, "catalogue": ctx.service.catalogue_document}
 
 
-@handler("catalogue.publish", role="admin", mutates=True)
+@handler("catalogue.publish", role=AccessRole.ADMIN, mutates=True)
 def catalogue_publish(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     doc = body.get("document")
     if not isinstance(doc, dict):

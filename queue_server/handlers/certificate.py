@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs, throttle
+from ..auth import AccessRole
 from ..cases import CaseState, Certificate, Channel, Role, Where
 from ..engine.errors import EngineError, bad_request, not_found
 from ..privacy import mask
@@ -16,11 +17,11 @@ from .registry import handler
 from .views import certificate_view
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
-@handler("certificate.list", role="kiosk", desk=True)
+@handler("certificate.list", role=AccessRole.KIOSK, desk=True)
 def certificate_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The holder's valid certificates (ID card read at the kiosk)."""
     id_hash, _, masked = id_number(ctx, body)
@@ -30,7 +31,7 @@ def certificate_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return {"holder": masked, "certificates": [certificate_view(c) for c in certs]}
 
 
-@handler("certificate.print", role="kiosk", mutates=True, desk=True)
+@handler("certificate.print", role=AccessRole.KIOSK, mutates=True, desk=True)
 def certificate_print(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A self-print of the holder's certificate (counted); with the verification code for the QR."""
     number = code(body, "number", inputs.CERTIFICATE_NUMBER)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import inputs
 from ..appfields import masked_phone
+from ..auth import AccessRole
 from ..cases import Complaint, ComplaintCategory, ComplaintState, Source, Subject
 from ..cases.evaluation import complaint_category
 from ..engine.errors import EngineError, bad_request
@@ -25,7 +26,7 @@ from .registry import handler
 from .views import acted_by, clerk_name, overdue
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 COMPLAINT_STATE_LABEL = {
@@ -92,7 +93,7 @@ def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
         ) from None
 
 
-@handler("complaint.list", role="manager", desk=True)
+@handler("complaint.list", role=AccessRole.MANAGER, desk=True)
 def complaint_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Complaints by state (default: all), oldest first; ``overdue=true`` for those past their deadline."""
     today = ctx.today(now)
@@ -111,7 +112,7 @@ def complaint_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
 
 def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
     """Managers see every complaint; a clerk only those they were named to handle."""
-    if actor.at_least("manager") or actor.kind == "system":
+    if actor.at_least(AccessRole.MANAGER) or actor.kind == "system":
         return
     if actor.role == "clerk" and actor.clerk is not None and actor.clerk == co.handler:
         return
@@ -123,14 +124,14 @@ def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
     )
 
 
-@handler("complaint.get", role="clerk", desk=True)
+@handler("complaint.get", role=AccessRole.CLERK, desk=True)
 def complaint_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     co = ctx.cases.complaint(_complaint_id(body))
     _may_see(ctx, co, actor)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.accept", role="manager", mutates=True, desk=True)
+@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True)
 def complaint_accept(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """受理: the manager names the clerk who will answer; the answer deadline starts."""
     cid = _complaint_id(body)
@@ -145,7 +146,7 @@ def complaint_accept(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.answer", role="clerk", mutates=True, desk=True)
+@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True)
 def complaint_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """答复 by the named handler or a manager."""
     cid = _complaint_id(body)
@@ -157,14 +158,14 @@ def complaint_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.close", role="manager", mutates=True, desk=True)
+@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True)
 def complaint_close(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """办结 after the answer."""
     co = ctx.cases.close_complaint(_complaint_id(body), acted_by(actor), now)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.file", role="public", mutates=True, desk=True)
+@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def complaint_file(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A complaint from the kiosk or the web; about a case when its number and check code are given.
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
+from ..auth import AccessRole
 from ..engine import EngineError
 from ..engine.errors import bad_request
 from ..engine.views import device_health_view
@@ -13,14 +14,14 @@ from .bodies import code, text
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 #: Device names and kinds as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``).
 DEVICE_NAME = inputs.pattern(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", "a device name like printer-1", "设备名称，如 printer-1")
 
 
-@handler("device.health", role="display", mutates=True)  # kiosks and displays: checked inside
+@handler("device.health", role=AccessRole.DISPLAY, mutates=True)  # kiosks and displays: checked inside
 def device_health(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A kiosk's or a display's device changed health (``devices.health.HealthChanged.to_message()``):
     the newest status per (reporting device, device) is kept and shown to staff."""
@@ -46,6 +47,6 @@ def device_health(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     return {"reporter": actor.name, "device": name, "status": status, "stored": True}
 
 
-@handler("device.health_table", role="manager")
+@handler("device.health_table", role=AccessRole.MANAGER)
 def device_health_table(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {"devices": device_health_view(ctx.engine)}

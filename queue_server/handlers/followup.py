@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
+from ..auth import AccessRole
 from ..cases import Evaluation
 from ..engine.errors import bad_request
 from .bodies import code, flag, list_limit, text
@@ -13,7 +14,7 @@ from .registry import handler
 from .views import LEVEL_EN, acted_by, clerk_name, overdue
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
@@ -40,7 +41,7 @@ def follow_up_view(ctx: HallContext, ev: Evaluation, today: date) -> dict[str, A
     }
 
 
-@handler("followup.list", role="manager", desk=True)
+@handler("followup.list", role=AccessRole.MANAGER, desk=True)
 def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Follow-ups of bad ratings: open ones by default (``state``: open, answered, all), earliest
     deadline first; ``overdue=true`` for those past it."""
@@ -63,7 +64,7 @@ def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     }
 
 
-@handler("followup.answer", role="manager", mutates=True, desk=True)
+@handler("followup.answer", role=AccessRole.MANAGER, mutates=True, desk=True)
 def followup_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """整改回复 of a bad rating (once)."""
     eid = code(body, "evaluation", inputs.EVALUATION_ID)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
+from ..auth import AccessRole
 from ..engine.errors import bad_request
 from ..engine.hall import MAX_NOTICES
 from ..engine.views import help_call_view
@@ -14,7 +15,7 @@ from .registry import handler
 from .views import item_name
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
@@ -29,7 +30,7 @@ def ping(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> di
     }
 
 
-@handler("hall.set_notices", role="manager", mutates=True)
+@handler("hall.set_notices", role=AccessRole.MANAGER, mutates=True)
 def hall_set_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     ctx.service.emit(ctx.engine.set_notices(_notices(body), now))
     return {"notices": list(ctx.engine.notices)}
@@ -81,7 +82,7 @@ def hall_info(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
     }
 
 
-@handler("hall.help_answered", role="manager", mutates=True)
+@handler("hall.help_answered", role=AccessRole.MANAGER, mutates=True)
 def hall_help_answered(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     help_id = integer(body, "help_id", min=1)
     assert help_id is not None
@@ -89,6 +90,6 @@ def hall_help_answered(ctx: HallContext, body: dict[str, Any], actor: Actor, now
     return {"id": help_id, "kiosk": events[0].data["kiosk"], "answered_by": actor.name, "state": "answered"}
 
 
-@handler("hall.help_calls", role="manager")
+@handler("hall.help_calls", role=AccessRole.MANAGER)
 def hall_help_calls(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {"help_calls": [help_call_view(ctx.engine, h) for h in ctx.engine.help_calls.values()]}

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..auth import AccessRole
 from ..engine.views import help_call_view
 from .bodies import text
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 HELP_REASON_MAX = 100  # a few words typed or chosen on the kiosk
 
 
-@handler("kiosk.help", role="kiosk", mutates=True)
+@handler("kiosk.help", role=AccessRole.KIOSK, mutates=True)
 def kiosk_help(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """呼叫工作人员 at a kiosk: one open call per kiosk (pressing again answers the open one)."""
     reason = text(body, "reason", required=False, max_len=HELP_REASON_MAX) or ""

@@ -26,14 +26,15 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
+from ..auth import AccessRole
 from ..engine.errors import EngineError, bad_request, not_found
 from ..store.pagestore import MAX_CHUNK_BYTES, CasePage, UploadState
 from .bodies import code, integer, item_code
 from .registry import handler
 
 if TYPE_CHECKING:
+    from ..auth import Actor
     from ..catalogue.model import ServiceItem
-    from ..service import Actor
     from .context import HallContext
 
 log = logging.getLogger("queue_server.pages")
@@ -75,7 +76,7 @@ def _reply(state: UploadState) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ kiosk: upload
-@handler("page.upload", role="kiosk", mutates=True, desk=True)
+@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True)
 def page_upload(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
     mime = code(body, "mime", inputs.MIME)
@@ -96,7 +97,7 @@ def page_upload(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
     return _reply(state)
 
 
-@handler("page.status", role="kiosk", desk=True)
+@handler("page.status", role=AccessRole.KIOSK, desk=True)
 def page_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
     state = ctx.pages.status(sha, now)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..auth import AccessRole
 from ..engine.views import device_health_view, hall_view
 from .bodies import integer
 from .registry import handler
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 MAX_WAITING_LISTED = 5000
 
 
-@handler("queue.snapshot", role="display")
+@handler("queue.snapshot", role=AccessRole.DISPLAY)
 def queue_snapshot(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     return {
         "hall": ctx.hall,
@@ -28,7 +29,7 @@ def queue_snapshot(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
 @handler("queue.state")
 def queue_state(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     view = hall_view(ctx.engine, waiting_limit=_waiting_limit(body, "limit", 200))
-    if actor.at_least("clerk"):  # which kiosk's printer is out is the floor staff's business
+    if actor.at_least(AccessRole.CLERK):  # which kiosk's printer is out is the floor staff's business
         view["device_health"] = device_health_view(ctx.engine)
     return view
 

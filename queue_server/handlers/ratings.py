@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..cases import Case, Role, Source, Subject
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 

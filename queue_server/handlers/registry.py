@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..auth import AccessRole
 from ..engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 HandlerFn = Callable[["HallContext", dict[str, Any], "Actor", float], dict[str, Any]]
@@ -30,7 +31,7 @@ log = logging.getLogger("queue_server.cases")
 @dataclass(frozen=True, slots=True)
 class Handler:
     fn: HandlerFn
-    role: str
+    role: AccessRole
     mutates: bool
     #: Handled by the case desk beside the hall loop (it writes the case database itself and
     #: never emits hall events), so its disk writes never hold the queue.
@@ -45,7 +46,7 @@ REQUEST_KEY: ContextVar[str | None] = ContextVar("request_key", default=None)
 
 
 def handler(
-    type_: str, role: str = "public", mutates: bool = False, *, desk: bool = False
+    type_: str, role: AccessRole = AccessRole.PUBLIC, mutates: bool = False, *, desk: bool = False
 ) -> Callable[[HandlerFn], HandlerFn]:
     """Register ``fn`` as the handler of ``type_``. With ``desk=True`` it runs on the case
     desk, guarded: database failures become 'unavailable' and anything unexpected

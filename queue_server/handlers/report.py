@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ..auth import AccessRole
 from ..cases import Level
 from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
 from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
@@ -23,7 +24,7 @@ from .registry import handler
 from .views import LEVEL_EN, clerk_name
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 TIER_LABEL = {
@@ -105,7 +106,7 @@ def _period(
 
 
 # ------------------------------------------------------------------ requests
-@handler("report.dashboard", role="manager", desk=True)
+@handler("report.dashboard", role=AccessRole.MANAGER, desk=True)
 def report_dashboard(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""

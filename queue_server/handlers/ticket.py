@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import inputs, throttle
+from ..auth import AccessRole
 from ..cases import Subject
 from ..engine import EngineError, Outcome, Priority
 from ..engine.errors import bad_request, not_found
@@ -21,11 +22,11 @@ from .registry import handler
 from .views import issued_reply
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
-@handler("ticket.issue", role="public", mutates=True)
+@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True)
 def ticket_issue(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     item = item_code(body)
     assert item is not None
@@ -71,7 +72,7 @@ def ticket_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     t = ctx.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
-    if not actor.at_least("clerk"):  # staff see the live queue; the public only its own ticket
+    if not actor.at_least(AccessRole.CLERK):  # staff see the live queue; the public only its own ticket
         _check_ticket_token(ctx, body, actor, t)
     return ticket_view(ctx.engine, t)
 
@@ -87,7 +88,7 @@ def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:
     return t.reserved_until is not None and t.first_inquiry_clerk == clerk
 
 
-@handler("ticket.cancel", role="public", mutates=True)
+@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True)
 def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
     slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
@@ -95,7 +96,7 @@ def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     tid = ticket_id(body)
     code(body, "token", inputs.TOKEN, required=False)
     t = ctx.engine.ticket(tid)
-    if actor.at_least("manager") or actor.kind == "system":
+    if actor.at_least(AccessRole.MANAGER) or actor.kind == "system":
         reason = "clerk"
     elif actor.role == "clerk" and body.get("token") is None:
         if not _waits_for(ctx, t, actor.clerk):
@@ -121,28 +122,28 @@ def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[
     return ticket_view(ctx.engine, t)
 
 
-@handler("ticket.recall", role="callpad", mutates=True)
+@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True)
 def ticket_recall(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, body, actor)
     events = ctx.service.emit(ctx.engine.recall(tid, now))
     return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
 
 
-@handler("ticket.start", role="callpad", mutates=True)
+@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True)
 def ticket_start(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, body, actor)
     ctx.service.emit(ctx.engine.start(tid, now))
     return _ticket_reply(ctx, tid)
 
 
-@handler("ticket.no_show", role="callpad", mutates=True)
+@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True)
 def ticket_no_show(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, body, actor)
     ctx.service.emit(ctx.engine.no_show(tid, now))
     return {"id": tid, "state": "no_show"}
 
 
-@handler("ticket.complete", role="callpad", mutates=True)
+@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True)
 def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, body, actor)
     outcome = code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
@@ -150,7 +151,7 @@ def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: f
     return {"id": tid, "state": "done", "outcome": outcome}
 
 
-@handler("ticket.transfer", role="callpad", mutates=True)
+@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True)
 def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, body, actor)
     ctx.service.emit(
@@ -166,7 +167,7 @@ def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: f
 
 
 # ---- 好差评 of a window's service
-@handler("ticket.rate", role="public", mutates=True, desk=True)
+@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web

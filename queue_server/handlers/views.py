@@ -12,7 +12,7 @@ from ..store.casestore import CaseSummary
 from .codes import check_code
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 LEVEL_EN = {

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from protocol.idnumber import validate
 
+from ..auth import AccessRole
 from ..cases import CaseState
 from ..engine import AppointmentState
 from ..engine.errors import bad_request
@@ -30,7 +31,7 @@ from .registry import handler
 from .views import certificate_view, item_name, summary_view
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 ELDER_AGE = 60  # 老年人: the kiosk's elder mode (长辈版) and the care it offers
@@ -159,7 +160,7 @@ def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[di
     return out[:MAX_TO_RATE]
 
 
-@handler("visitor.lookup", role="kiosk", desk=True)
+@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True)
 def visitor_lookup(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     raw = id_value(ctx, body)
     if raw is None:

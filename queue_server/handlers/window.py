@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
+from ..auth import AccessRole
 from ..engine import EngineError
 from ..engine.views import ticket_view
 from .access import check_window_actor, window_for
@@ -13,11 +14,11 @@ from .registry import handler
 from .views import item_name
 
 if TYPE_CHECKING:
-    from ..service import Actor
+    from ..auth import Actor
     from .context import HallContext
 
 
-@handler("window.call_next", role="callpad", mutates=True)
+@handler("window.call_next", role=AccessRole.CALLPAD, mutates=True)
 def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, body, actor)
     events = ctx.service.emit(ctx.engine.call_next(number, now))
@@ -29,7 +30,7 @@ def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return {"ticket": view, "window": number}
 
 
-@handler("window.sign_in", role="callpad", mutates=True)
+@handler("window.sign_in", role=AccessRole.CALLPAD, mutates=True)
 def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_number(body)
     assert number is not None
@@ -54,14 +55,14 @@ def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
     return {"window": number, "clerk": clerk, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.sign_out", role="callpad", mutates=True)
+@handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True)
 def window_sign_out(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, body, actor)
     ctx.service.emit(ctx.engine.sign_out(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.pause", role="callpad", mutates=True)
+@handler("window.pause", role=AccessRole.CALLPAD, mutates=True)
 def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, body, actor)
     reason = text(body, "reason", required=False, max_len=200) or ""  # one line on the window's screen
@@ -69,7 +70,7 @@ def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: floa
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.resume", role="callpad", mutates=True)
+@handler("window.resume", role=AccessRole.CALLPAD, mutates=True)
 def window_resume(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, body, actor)
     ctx.service.emit(ctx.engine.resume(number, now))

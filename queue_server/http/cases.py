@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from .. import inputs
+from ..auth import AccessRole
 from .auth import current_actor, requires
 from .common import call, json_body, request_actor
 from .docs import (
@@ -103,7 +104,7 @@ for _path, _type in CLERK_ACTIONS.items():
 def case_supplement(case_id: str):  # type: ignore[no-untyped-def]
     """A clerk at the window (token), or the applicant online (check code)."""
     actor = current_actor()
-    type_ = "case.supplement" if actor.at_least("clerk") else "case.supplement_online"
+    type_ = "case.supplement" if actor.at_least(AccessRole.CLERK) else "case.supplement_online"
     return call(type_, _with("case", case_id), actor)
 
 
@@ -111,7 +112,7 @@ def case_supplement(case_id: str):  # type: ignore[no-untyped-def]
 def case_withdraw(case_id: str):  # type: ignore[no-untyped-def]
     """A clerk at the window for the applicant (token), or the applicant online (check code)."""
     actor = current_actor()
-    type_ = "case.withdraw" if actor.at_least("clerk") else "case.withdraw_online"
+    type_ = "case.withdraw" if actor.at_least(AccessRole.CLERK) else "case.withdraw_online"
     return call(type_, _with("case", case_id), actor)
 
 

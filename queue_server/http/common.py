@@ -9,8 +9,8 @@ from flask import Response, current_app, g, jsonify, request
 
 from protocol.messages import MAX_NESTING, NotUtf8, is_valid_key, loads_strict
 
+from ..auth import Actor
 from ..endpoint import HallLoop
-from ..service import Actor
 from .auth import current_actor
 from .errors import ApiError, outcome_response
 

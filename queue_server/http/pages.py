@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g
 
 from .. import inputs
+from ..auth import Actor
 from ..handlers.access import check_page_reader
 from ..inputs import CASE_ID, checked_code
-from ..service import Actor
 from .auth import requires
 from .common import call, request_actor
 from .docs import code_schema, operation, path_param

@@ -21,12 +21,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from queue_server.auth import Actor
 from queue_server.endpoint import EndpointConfig, HallLoop
 from queue_server.handlers import HANDLERS, Handler
 from queue_server.handlers.context import HallContext
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import Actor, HallService, Outcome, Pending, StoreUnavailable, request_key
+from queue_server.service import HallService, Outcome, Pending, StoreUnavailable, request_key
 from queue_server.store import make_engine
 from tests.support.hall import free_port
 

@@ -17,12 +17,13 @@ from werkzeug.routing import Map, Rule
 
 from protocol.idnumber import check_char
 from queue_server import handlers
+from queue_server.auth import Actor
 from queue_server.engine import EngineError
 from queue_server.handlers.context import HallContext
 from queue_server.http.converters import AsciiIntConverter
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import SYSTEM, Actor, HallService, Outcome, Pending
+from queue_server.service import SYSTEM, HallService, Outcome, Pending
 from queue_server.store import make_engine
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")
