@@ -117,7 +117,7 @@ def qr_matrix(data: bytes | str, ec: str = "M") -> tuple[bytearray, ...]:
     try:
         from segno import consts, encoder
 
-        best, symbol = _best_mask(np.array(first.matrix, dtype=np.uint8))
+        best, symbol = best_mask(np.array(first.matrix, dtype=np.uint8))
         if best == 0:
             return first.matrix
         rows = [bytearray(row) for row in symbol.tolist()]
@@ -154,7 +154,7 @@ def _mask_layers(n: int) -> np.ndarray:
     return (patterns & region).astype(np.uint8)
 
 
-def _best_mask(masked0: np.ndarray) -> tuple[int, np.ndarray]:
+def best_mask(masked0: np.ndarray) -> tuple[int, np.ndarray]:
     n = masked0.shape[0]
     layers = _mask_layers(n)
     symbols = (masked0 ^ layers[0])[None] ^ layers  # all eight candidates, shape (8, n, n)

@@ -1,12 +1,15 @@
 """Who may talk to the hall: enrolled devices (CURVE keys, checked by ZAP) and bearer tokens
-(roles clerk, manager, admin) for HTTP."""
+(roles clerk, manager, admin) for HTTP; who they are once they talk (``Actor``) and what
+their role allows (``AccessRole``, ``Actor.at_least``)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import zmq
 from sqlalchemy import Engine, insert, select, update
@@ -16,11 +19,56 @@ from zmq.auth.thread import ThreadAuthenticator
 from protocol.keys import generate_keypair, load_public_key
 
 from .paths import Paths
-from .service import Actor
 from .store.models import ApiToken, AuditEntry, Device
 
-ROLES = ("clerk", "manager", "admin")
-DEVICE_KINDS = ("kiosk", "display", "callpad")
+
+class AccessRole(StrEnum):
+    """What a caller may ask of the hall: the public, a device (display, kiosk, call pad) or a
+    member of staff. Not a case step's role (``cases.Role``: applicant, agent, clerk,
+    department), which says in what capacity a step was taken."""
+
+    PUBLIC = "public"
+    DISPLAY = "display"
+    KIOSK = "kiosk"
+    CALLPAD = "callpad"
+    CLERK = "clerk"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+#: Devices (rank 1) hold no authority of a person: a call pad or a kiosk is below every
+#: member of staff, so ``at_least(CLERK)`` always means staff. Staff rank above every device
+#: and may do what any device does (a clerk's console calls numbers like the window's pad).
+ROLE_RANK: dict[str, int] = {
+    AccessRole.PUBLIC: 0,
+    AccessRole.DISPLAY: 0,
+    AccessRole.KIOSK: 1,
+    AccessRole.CALLPAD: 1,
+    AccessRole.CLERK: 2,
+    AccessRole.MANAGER: 3,
+    AccessRole.ADMIN: 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: str  # device / token / anonymous / system
+    name: str
+    role: str
+    clerk: str | None = None
+    window: int | None = None
+
+    def at_least(self, role: AccessRole) -> bool:
+        mine, need = ROLE_RANK.get(self.role, -1), ROLE_RANK[role]
+        # Devices of one rank stand side by side, not in for each other: a call pad is no kiosk
+        # (it reads no ID card and prints nothing), a kiosk no call pad (it calls nobody). At
+        # rank 0 nothing is held, so a display and the public are alike.
+        return mine > need or (mine == need and (self.role == role or need == 0))
+
+
+#: Roles of API tokens, and kinds of enrolled devices (a device's kind is its role).
+ROLES = (AccessRole.CLERK, AccessRole.MANAGER, AccessRole.ADMIN)
+DEVICE_KINDS = (AccessRole.KIOSK, AccessRole.DISPLAY, AccessRole.CALLPAD)
 ZAP_DOMAIN = "hall"
 
 

@@ -46,9 +46,6 @@ class CaseDesk:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="case-desk")
         self._lock = threading.Lock()
         self._running: dict[str, list[Pending]] = {}  # key → retries waiting for its answer
-        from .case_handlers import case_store
-
-        case_store(service)  # made here, not lazily by two workers at once
 
     @staticmethod
     def takes(p: Pending) -> bool:

@@ -41,11 +41,10 @@ from protocol.messages import (
     hall_topic,
 )
 
-from .auth import ZAP_DOMAIN, DeviceRegistry, start_authenticator
+from .auth import ZAP_DOMAIN, Actor, DeviceRegistry, start_authenticator
 from .casedesk import CaseDesk
 from .service import (
     ANONYMOUS,
-    Actor,
     Commit,
     HallService,
     Outcome,

@@ -26,11 +26,13 @@ from pydantic import ValidationError
 from protocol.fields import field_error
 from protocol.models import Spec, spec_of
 
+from .auth import AccessRole, Actor
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
 from .hallconfig import CaseRules
 from .handlers import HANDLERS, REQUEST_KEY, Handler
+from .handlers.context import HallContext
 from .inputs import refusal
 from .privacy import Privacy
 from .replies import RecentReplies
@@ -49,33 +51,11 @@ PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
 #: nothing new). A reply that breaks its model is a bug: answered ``internal``, logged.
 CHECK_REPLIES = os.environ.get("HALL_CHECK_REPLIES") == "1"
 
-#: Devices (rank 1) hold no authority of a person: a call pad or a kiosk is below every
-#: member of staff, so ``at_least("clerk")`` always means staff. Staff rank above every device
-#: and may do what any device does (a clerk's console calls numbers like the window's pad).
-ROLE_RANK = {"public": 0, "display": 0, "kiosk": 1, "callpad": 1, "clerk": 2, "manager": 3, "admin": 4}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    kind: str  # device / token / anonymous / system
-    name: str
-    role: str
-    clerk: str | None = None
-    window: int | None = None
-
-    def at_least(self, role: str) -> bool:
-        mine, need = ROLE_RANK.get(self.role, -1), ROLE_RANK[role]
-        # Devices of one rank stand side by side, not in for each other: a call pad is no kiosk
-        # (it reads no ID card and prints nothing), a kiosk no call pad (it calls nobody). At
-        # rank 0 nothing is held, so a display and the public are alike.
-        return mine > need or (mine == need and (self.role == role or need == 0))
-
-
 #: Anonymous callers without a client of their own (the hall's health and catalogue reads).
 #: Requests that check a code or a token carry a per-client actor instead (``kind ==
 #: "anonymous"``, e.g. ``ip:203.0.113.9`` over HTTP): failures are counted per client.
-ANONYMOUS = Actor("anonymous", "anonymous", "public")
-SYSTEM = Actor("system", "system", "admin")
+ANONYMOUS = Actor("anonymous", "anonymous", AccessRole.PUBLIC)
+SYSTEM = Actor("system", "system", AccessRole.ADMIN)
 
 
 @dataclass(slots=True)
@@ -192,6 +172,9 @@ class HallService:
         self._forget_replies_before = 0.0
         #: Why the last commit failed (set by the committer thread, read after its hand-over).
         self.last_store_error: BaseException | None = None
+        #: What the handlers reach (stores, the failure budget, ...), made once, here: before
+        #: the hall loop and the case desk's threads run any handler.
+        self.context = HallContext(self)
 
     # --------------------------------------------------------------- recovery
     def recover(self) -> int:
@@ -428,7 +411,7 @@ class HallService:
             spec = spec_of(p.type)
             if spec is not None:
                 self.checked_body(spec, p.body, now)
-            reply = handler.fn(self, p.body, p.actor, now)
+            reply = handler.fn(self.context, p.body, p.actor, now)
             if CHECK_REPLIES and spec is not None:
                 check_reply(spec, p.type, reply)
             return Outcome(True, reply)

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 from .engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from .auth import Actor
+    from .service import HallService
 
 CAPACITY = 10
 REFILL_S = 30.0
@@ -115,24 +116,10 @@ class FailureBudget:
 
 
 # ------------------------------------------------------------------ the hall's budget
-_lock = threading.Lock()
-
-
-def budget_of(svc: HallService) -> FailureBudget:
-    """The service's budget, made once (the loop and the desk's threads may ask at once)."""
-    budget = getattr(svc, "_failure_budget", None)
-    if budget is None:
-        with _lock:
-            budget = getattr(svc, "_failure_budget", None)
-            if budget is None:
-                budget = FailureBudget()
-                install(svc, budget)
-    return budget
-
-
-def install(svc: HallService, budget: FailureBudget) -> None:
-    """Use this budget for the service (tests give one with their own clock)."""
-    svc._failure_budget = budget  # type: ignore[attr-defined]
+def install(service: HallService, budget: FailureBudget) -> None:
+    """Use this budget for the service's handlers (tests give one with their own clock); the
+    hall's own is made with its ``HallContext``."""
+    service.context.budget = budget
 
 
 def client_of(actor: Actor) -> str:
@@ -159,10 +146,11 @@ def same_secret(given: object, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
-def check(svc: HallService, actor: Actor, ok: bool) -> None:
-    """Count one check of a code, token or ID match; refuse the request if the client's
-    budget is spent. The caller then answers a failed check as it always did."""
-    wait = budget_of(svc).record(client_of(actor), ok)
+def check(budget: FailureBudget, actor: Actor, ok: bool) -> None:
+    """Count one check of a code, token or ID match against the hall's ``budget``; refuse the
+    request if the client's budget is spent. The caller then answers a failed check as it
+    always did."""
+    wait = budget.record(client_of(actor), ok)
     if wait is not None:
         raise too_many_requests(wait)
 

@@ -10,8 +10,7 @@ from typing import Any
 from flask import current_app, g, request
 from sqlalchemy import Engine
 
-from ..auth import actor_for_token
-from ..service import Actor
+from ..auth import Actor, actor_for_token
 from .errors import ApiError
 
 CACHE_S = 30.0

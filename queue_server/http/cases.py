@@ -1,6 +1,6 @@
 """REST for cases (办件): clerks and departments, managers, the online hall and the public
-progress page (issue 5, item 10). Each view turns into a hall-loop request of
-``queue_server/case_handlers.py``; ``case_paths()`` is their part of the OpenAPI document."""
+progress page. Each view turns into a hall-loop request of ``queue_server/handlers/case.py``
+(or ``certificate.py``, ``complaint.py``, ``ticket.py``); ``case_paths()`` is their part of the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -8,8 +8,22 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .api import _actor, _body, _call
+from .. import inputs
+from ..auth import AccessRole
 from .auth import current_actor, requires
+from .common import call, json_body, request_actor
+from .docs import (
+    COMPLAINT_CATEGORY,
+    ID_NUMBER,
+    ITEM,
+    MASKED_PHONE,
+    OBJ,
+    WINDOW,
+    code_schema,
+    operation,
+    path_param,
+    query_param,
+)
 
 cases_api = Blueprint("cases", __name__)
 
@@ -28,7 +42,7 @@ CLERK_ACTIONS = {
 
 
 def _with(name: str, value: Any) -> dict[str, Any]:
-    body = _body()
+    body = json_body()
     body[name] = value
     return body
 
@@ -42,37 +56,37 @@ def _limit() -> str | None:
 @cases_api.post("/cases")
 @requires("clerk")
 def case_submit():  # type: ignore[no-untyped-def]
-    return _call("case.submit", _body(), _actor(), status=201)
+    return call("case.submit", json_body(), request_actor(), status=201)
 
 
 @cases_api.get("/cases/mine")
 @requires("clerk")
 def case_mine():  # type: ignore[no-untyped-def]
     body = {"clerk": request.args.get("clerk"), "include_closed": request.args.get("include_closed")}
-    return _call("case.mine", body, _actor())
+    return call("case.mine", body, request_actor())
 
 
 @cases_api.get("/cases/tasks")
 @requires("clerk")
 def case_tasks():  # type: ignore[no-untyped-def]
-    return _call("case.tasks", {"department": request.args.get("department")}, _actor())
+    return call("case.tasks", {"department": request.args.get("department")}, request_actor())
 
 
 @cases_api.get("/cases/supervision")
 @requires("manager")
 def case_supervision():  # type: ignore[no-untyped-def]
-    return _call("case.supervision", {"limit": _limit()}, _actor())
+    return call("case.supervision", {"limit": _limit()}, request_actor())
 
 
 @cases_api.get("/cases/<case_id>")
 @requires("clerk")
 def case_get(case_id: str):  # type: ignore[no-untyped-def]
-    return _call("case.get", {"case": case_id}, _actor())
+    return call("case.get", {"case": case_id}, request_actor())
 
 
 def _clerk_action(type_: str):  # type: ignore[no-untyped-def]
     def view(case_id: str):  # type: ignore[no-untyped-def]
-        return _call(type_, _with("case", case_id), _actor())
+        return call(type_, _with("case", case_id), request_actor())
 
     return view
 
@@ -90,16 +104,16 @@ for _path, _type in CLERK_ACTIONS.items():
 def case_supplement(case_id: str):  # type: ignore[no-untyped-def]
     """A clerk at the window (token), or the applicant online (check code)."""
     actor = current_actor()
-    type_ = "case.supplement" if actor.at_least("clerk") else "case.supplement_online"
-    return _call(type_, _with("case", case_id), actor)
+    type_ = "case.supplement" if actor.at_least(AccessRole.CLERK) else "case.supplement_online"
+    return call(type_, _with("case", case_id), actor)
 
 
 @cases_api.post("/cases/<case_id>/withdraw")
 def case_withdraw(case_id: str):  # type: ignore[no-untyped-def]
     """A clerk at the window for the applicant (token), or the applicant online (check code)."""
     actor = current_actor()
-    type_ = "case.withdraw" if actor.at_least("clerk") else "case.withdraw_online"
-    return _call(type_, _with("case", case_id), actor)
+    type_ = "case.withdraw" if actor.at_least(AccessRole.CLERK) else "case.withdraw_online"
+    return call(type_, _with("case", case_id), actor)
 
 
 @cases_api.get("/cases/<case_id>/notice-slip")
@@ -108,55 +122,50 @@ def case_notice_slip(case_id: str):  # type: ignore[no-untyped-def]
     body: dict[str, Any] = {"case": case_id, "code": request.args.get("code")}
     if request.args.get("notice"):
         body["notice"] = request.args["notice"]
-    return _call("case.notice_slip", body, current_actor())
+    return call("case.notice_slip", body, current_actor())
 
 
 # ------------------------------------------------------------------ the public
 @cases_api.post("/cases/online")
 def case_submit_online():  # type: ignore[no-untyped-def]
-    return _call("case.submit_online", _body(), current_actor(), status=201)
+    return call("case.submit_online", json_body(), current_actor(), status=201)
 
 
 @cases_api.get("/cases/<case_id>/progress")
 def case_progress(case_id: str):  # type: ignore[no-untyped-def]
-    return _call("case.progress", {"case": case_id, "code": request.args.get("code")}, current_actor())
+    return call("case.progress", {"case": case_id, "code": request.args.get("code")}, current_actor())
 
 
 @cases_api.post("/cases/<case_id>/rate")
 def case_rate(case_id: str):  # type: ignore[no-untyped-def]
-    return _call("case.rate", _with("case", case_id), current_actor(), status=201)
+    return call("case.rate", _with("case", case_id), current_actor(), status=201)
 
 
 @cases_api.post("/tickets/<ticket>/rate")
 def ticket_rate(ticket: str):  # type: ignore[no-untyped-def]
-    return _call("ticket.rate", _with("ticket", ticket), current_actor(), status=201)
+    return call("ticket.rate", _with("ticket", ticket), current_actor(), status=201)
 
 
 @cases_api.post("/complaints")
 def complaint_file():  # type: ignore[no-untyped-def]
-    return _call("complaint.file", _body(), current_actor(), status=201)
+    return call("complaint.file", json_body(), current_actor(), status=201)
 
 
 @cases_api.get("/certificates/<number>")
 def certificate_verify(number: str):  # type: ignore[no-untyped-def]
-    return _call("certificate.verify", {"number": number, "code": request.args.get("code")}, current_actor())
+    return call("certificate.verify", {"number": number, "code": request.args.get("code")}, current_actor())
 
 
 # ------------------------------------------------------------------ OpenAPI
 def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the case endpoints for ``openapi_document()``."""
-    from .. import inputs
-    from .openapi import COMPLAINT_CATEGORY as complaint_category
-    from .openapi import ID_NUMBER, ITEM, OBJ, WINDOW, _op, _path_param, _query, code_schema
-    from .openapi import MASKED_PHONE as masked_phone
-
     case = {"$ref": "#/components/schemas/Case"}
     progress = {"$ref": "#/components/schemas/CaseProgress"}
     # Checked against a code or token: a client with too many wrong ones gets 429 (``throttle``).
     gated = (400, 403, 404, 409, 429, 503)  # 403: a staff token where only the visitor may act
-    case_id = _path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
+    case_id = path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
     check = code_schema(inputs.CHECK_CODE)
-    code = _query("code", check, required=True)
+    code = query_param("code", check, required=True)
     materials = {
         "type": "array",
         "items": code_schema(inputs.MATERIAL),
@@ -323,7 +332,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     }
     paths: dict[str, Any] = {
         "/cases": {
-            "post": _op(
+            "post": operation(
                 "Submit a case at a window (clerk; becomes the first-inquiry officer)",
                 case,
                 status=201,
@@ -333,7 +342,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/online": {
-            "post": _op(
+            "post": operation(
                 "Submit a case from the online hall (no visit)",
                 case,
                 status=201,
@@ -342,33 +351,33 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/mine": {
-            "get": _op(
+            "get": operation(
                 "The signed-in clerk's cases (首问负责; a manager gives clerk=)",
                 OBJ,
                 auth=True,
-                params=[_query("clerk", code_schema(inputs.CLERK_ID)), _query("include_closed", {"type": "boolean"})],
+                params=[query_param("clerk", code_schema(inputs.CLERK_ID)), query_param("include_closed", {"type": "boolean"})],
             )
         },
         "/cases/tasks": {
-            "get": _op(
+            "get": operation(
                 "A department's tasks waiting for its decision (并联办理), earliest due first, with cards: "
                 "the reviewer's own department (a manager gives department=)",
                 OBJ,
                 auth=True,
-                params=[_query("department", code_schema(inputs.DEPARTMENT))],
+                params=[query_param("department", code_schema(inputs.DEPARTMENT))],
             )
         },
         "/cases/supervision": {
-            "get": _op(
+            "get": operation(
                 "Supervision list: yellow and red cards of cases and department tasks (manager)",
                 OBJ,
                 auth=True,
-                params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
+                params=[query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
             )
         },
-        "/cases/{case_id}": {"get": _op("The full case (clerk)", case, auth=True, params=[case_id])},
+        "/cases/{case_id}": {"get": operation("The full case (clerk)", case, auth=True, params=[case_id])},
         "/cases/{case_id}/progress": {
-            "get": _op(
+            "get": operation(
                 "Public progress page: steps, handling officer's name and phone, deadline, card; "
                 "a wrong check code answers 404",
                 progress,
@@ -377,7 +386,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/{case_id}/supplement": {
-            "post": _op(
+            "post": operation(
                 "Supplement materials (补正): a clerk with a token, or the applicant online with the check code",
                 progress,
                 errors=gated,
@@ -391,7 +400,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/{case_id}/rate": {
-            "post": _op(
+            "post": operation(
                 "Rate the latest service of the case (好差评, 1-5; 1-2 open a follow-up)",
                 OBJ,
                 errors=gated,
@@ -410,13 +419,13 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/tickets/{ticket}/rate": {
-            "post": _op(
+            "post": operation(
                 "Rate a window's service where no case exists (好差评 keyed to the ticket; 1-2 open a follow-up); "
                 "with the token printed on the slip",
                 OBJ,
                 errors=gated,
                 status=201,
-                params=[_path_param("ticket", code_schema(inputs.TICKET_ID))],
+                params=[path_param("ticket", code_schema(inputs.TICKET_ID))],
                 idempotent=True,
                 body={
                     "type": "object",
@@ -430,7 +439,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/complaints": {
-            "post": _op(
+            "post": operation(
                 "File a complaint (about a case with its number and check code), with its category "
                 "and the phone number to answer on (required from a kiosk; stored encrypted, shown masked)",
                 {
@@ -441,9 +450,9 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                         "state": {"type": "string", "enum": ["filed"]},
                         "accept_due": {"type": "string", "format": "date"},
                         "case": {"type": ["string", "null"]},
-                        "category": complaint_category,
+                        "category": COMPLAINT_CATEGORY,
                         "category_label": {"$ref": "#/components/schemas/Label"},
-                        "phone": masked_phone,
+                        "phone": MASKED_PHONE,
                     },
                 },
                 errors=gated,
@@ -454,7 +463,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                     "required": ["text"],
                     "properties": {
                         "text": {"type": "string", "minLength": 1, "maxLength": 2000},
-                        "category": {**complaint_category, "default": "other"},
+                        "category": {**COMPLAINT_CATEGORY, "default": "other"},
                         "phone": code_schema(inputs.PHONE, examples=["13812345678", "0755-26010101"]),
                         "case": {"type": "string"},
                         "code": {"type": "string"},
@@ -463,7 +472,7 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/{case_id}/withdraw": {
-            "post": _op(
+            "post": operation(
                 "Withdraw the application (撤回): a clerk for the applicant, or the applicant online with the check code",
                 OBJ,
                 errors=gated,
@@ -473,32 +482,32 @@ def case_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/cases/{case_id}/notice-slip": {
-            "get": _op(
+            "get": operation(
                 "A one-time notice (一次性告知) as printed: materials with names and notes, where, by when, "
                 "the officer (staff, or the check code)",
                 OBJ,
                 errors=gated,
                 params=[
                     case_id,
-                    _query("code", check),
-                    _query("notice", {"type": "integer", "minimum": 1, "maximum": inputs.INT_MAX}),
+                    query_param("code", check),
+                    query_param("notice", {"type": "integer", "minimum": 1, "maximum": inputs.INT_MAX}),
                 ],
             )
         },
         "/certificates/{number}": {
-            "get": _op(
+            "get": operation(
                 "Verify a certificate (the page its QR code opens)",
                 OBJ,
                 errors=gated,
                 params=[
-                    _path_param("number", code_schema(inputs.CERTIFICATE_NUMBER)),
-                    _query("code", check, required=True),
+                    path_param("number", code_schema(inputs.CERTIFICATE_NUMBER)),
+                    query_param("code", check, required=True),
                 ],
             )
         },
     }
     for action, (summary, body) in action_bodies.items():
         paths[f"/cases/{{case_id}}/{action}"] = {
-            "post": _op(summary, case, auth=True, params=[case_id], body=body, idempotent=True)
+            "post": operation(summary, case, auth=True, params=[case_id], body=body, idempotent=True)
         }
     return paths, schemas

@@ -61,7 +61,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(EngineError)
     def _refused(e: EngineError):  # type: ignore[no-untyped-def]
-        # A shared check or rule (inputs, case_access) run in a view beside the hall loop.
+        # A shared check or rule (inputs, handlers.access) run in a view beside the hall loop.
         return outcome_response(Outcome(False, code=e.code, message=e.message, message_zh=e.message_zh, details=dict(e.details)))
 
     @app.errorhandler(HTTPException)

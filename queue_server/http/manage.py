@@ -1,7 +1,6 @@
-"""REST for the hall's managers (issue 5, items 3, 8, 11): complaints from acceptance to
-closing, follow-ups of bad ratings, flagged one-time notices and the dashboard's reports.
-Each view turns into a hall-loop request of ``feedback_handlers.py`` or ``report_handlers.py``
-(the handlers check the finer rules, e.g. that only the named clerk answers a complaint);
+"""REST for the hall's managers: complaints from acceptance to closing, follow-ups of bad
+ratings, flagged one-time notices and the dashboard's reports. Each view turns into a
+hall-loop request of ``handlers/complaint.py``, ``followup.py``, ``case.py`` or ``report.py`` (the handlers check the finer rules, e.g. that only the named clerk answers a complaint);
 ``manage_paths()`` is their part of the OpenAPI document."""
 
 from __future__ import annotations
@@ -10,8 +9,19 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .api import _actor, _body, _call
+from .. import inputs
 from .auth import requires
+from .common import call, json_body, request_actor
+from .docs import (
+    BLANK,
+    COMPLAINT_CATEGORY,
+    MASKED_PHONE,
+    OBJ,
+    code_schema,
+    operation,
+    path_param,
+    query_param,
+)
 
 manage_api = Blueprint("manage", __name__)
 
@@ -21,7 +31,7 @@ def _args(*names: str) -> dict[str, Any]:
 
 
 def _with(name: str, value: str) -> dict[str, Any]:
-    body = _body()
+    body = json_body()
     body[name] = value
     return body
 
@@ -30,85 +40,82 @@ def _with(name: str, value: str) -> dict[str, Any]:
 @manage_api.get("/complaints")
 @requires("manager")
 def complaint_list():  # type: ignore[no-untyped-def]
-    return _call("complaint.list", _args("state", "overdue", "limit"), _actor())
+    return call("complaint.list", _args("state", "overdue", "limit"), request_actor())
 
 
 @manage_api.get("/complaints/<complaint_id>")
 @requires("clerk")
 def complaint_get(complaint_id: str):  # type: ignore[no-untyped-def]
-    return _call("complaint.get", {"complaint": complaint_id}, _actor())
+    return call("complaint.get", {"complaint": complaint_id}, request_actor())
 
 
 @manage_api.post("/complaints/<complaint_id>/accept")
 @requires("manager")
 def complaint_accept(complaint_id: str):  # type: ignore[no-untyped-def]
-    return _call("complaint.accept", _with("complaint", complaint_id), _actor())
+    return call("complaint.accept", _with("complaint", complaint_id), request_actor())
 
 
 @manage_api.post("/complaints/<complaint_id>/answer")
 @requires("clerk")
 def complaint_answer(complaint_id: str):  # type: ignore[no-untyped-def]
-    return _call("complaint.answer", _with("complaint", complaint_id), _actor())
+    return call("complaint.answer", _with("complaint", complaint_id), request_actor())
 
 
 @manage_api.post("/complaints/<complaint_id>/close")
 @requires("manager")
 def complaint_close(complaint_id: str):  # type: ignore[no-untyped-def]
-    return _call("complaint.close", _with("complaint", complaint_id), _actor())
+    return call("complaint.close", _with("complaint", complaint_id), request_actor())
 
 
 # ------------------------------------------------------------------ follow-ups
 @manage_api.get("/follow-ups")
 @requires("manager")
 def followup_list():  # type: ignore[no-untyped-def]
-    return _call("followup.list", _args("state", "overdue", "limit"), _actor())
+    return call("followup.list", _args("state", "overdue", "limit"), request_actor())
 
 
 @manage_api.post("/follow-ups/<evaluation_id>/answer")
 @requires("manager")
 def followup_answer(evaluation_id: str):  # type: ignore[no-untyped-def]
-    return _call("followup.answer", _with("evaluation", evaluation_id), _actor())
+    return call("followup.answer", _with("evaluation", evaluation_id), request_actor())
 
 
 # ------------------------------------------------------------------ notices and reports
 @manage_api.get("/cases/flagged-notices")
 @requires("manager")
 def flagged_notices():  # type: ignore[no-untyped-def]
-    return _call("case.flagged_notices", _args("limit"), _actor())
+    return call("case.flagged_notices", _args("limit"), request_actor())
 
 
 @manage_api.get("/reports/dashboard")
 @requires("manager")
 def report_dashboard():  # type: ignore[no-untyped-def]
-    return _call("report.dashboard", _args("since", "until"), _actor())
+    return call("report.dashboard", _args("since", "until"), request_actor())
 
 
 # ------------------------------------------------------------------ the hall floor
 @manage_api.get("/help-calls")
 @requires("manager")
 def help_calls():  # type: ignore[no-untyped-def]
-    return _call("hall.help_calls", {}, _actor())
+    return call("hall.help_calls", {}, request_actor())
 
 
 @manage_api.post("/help-calls/<int(min=1):help_id>/answer")
 @requires("manager")
 def help_call_answer(help_id: int):  # type: ignore[no-untyped-def]
-    return _call("hall.help_answered", {"help_id": help_id}, _actor())
+    return call("hall.help_answered", {"help_id": help_id}, request_actor())
 
 
 @manage_api.get("/devices/health")
 @requires("manager")
 def devices_health():  # type: ignore[no-untyped-def]
-    return _call("device.health_table", {}, _actor())
+    return call("device.health_table", {}, request_actor())
 
 
 # ------------------------------------------------------------------ OpenAPI
 def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the manager endpoints for ``openapi_document()``. ``/complaints``
     also has the public POST of ``case_paths()``: the caller merges per method."""
-    from .. import inputs
-    from .openapi import BLANK, COMPLAINT_CATEGORY, MASKED_PHONE, OBJ, _op, _path_param, _query, code_schema
-
     complaint = {"$ref": "#/components/schemas/Complaint"}
     follow_up = {"$ref": "#/components/schemas/FollowUp"}
     label = {"$ref": "#/components/schemas/Label"}
@@ -125,9 +132,9 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
         },
     }
     day = {"type": ["string", "null"], "format": "date"}
-    complaint_id = _path_param("complaint_id", code_schema(inputs.COMPLAINT_ID, examples=["TS-20261126-1A2B3C4D"]))
-    limit = _query("limit", {"type": "integer", "minimum": 1, "maximum": 500})
-    overdue = _query("overdue", {"type": "boolean", "description": "only those past their deadline"})
+    complaint_id = path_param("complaint_id", code_schema(inputs.COMPLAINT_ID, examples=["TS-20261126-1A2B3C4D"]))
+    limit = query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500})
+    overdue = query_param("overdue", {"type": "boolean", "description": "only those past their deadline"})
     answer = {
         "type": "object",
         "required": ["answer"],
@@ -199,7 +206,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     manager_list_errors = (400, 503)
     paths: dict[str, Any] = {
         "/complaints": {
-            "get": _op(
+            "get": operation(
                 "Complaints (manager): by state (open = not closed), overdue ones marked, oldest first",
                 {
                     "type": "object",
@@ -213,7 +220,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 auth=True,
                 errors=manager_list_errors,
                 params=[
-                    _query(
+                    query_param(
                         "state",
                         {
                             "type": "string",
@@ -226,7 +233,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/complaints/{complaint_id}": {
-            "get": _op(
+            "get": operation(
                 "One complaint with its deadlines (manager, or the clerk named to handle it)",
                 complaint,
                 auth=True,
@@ -234,7 +241,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/complaints/{complaint_id}/accept": {
-            "post": _op(
+            "post": operation(
                 "Accept a filed complaint (受理, manager), naming the clerk who answers; the answer deadline starts",
                 complaint,
                 auth=True,
@@ -248,7 +255,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/complaints/{complaint_id}/answer": {
-            "post": _op(
+            "post": operation(
                 "Answer an accepted complaint (答复): the named clerk or a manager",
                 complaint,
                 auth=True,
@@ -258,7 +265,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/complaints/{complaint_id}/close": {
-            "post": _op(
+            "post": operation(
                 "Close an answered complaint (办结, manager)",
                 complaint,
                 auth=True,
@@ -268,7 +275,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/follow-ups": {
-            "get": _op(
+            "get": operation(
                 "Follow-ups of bad ratings (差评整改, manager): open by default, earliest deadline first",
                 {
                     "type": "object",
@@ -281,24 +288,24 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 auth=True,
                 errors=manager_list_errors,
                 params=[
-                    _query("state", {"type": "string", "enum": ["open", "answered", "all"]}),
+                    query_param("state", {"type": "string", "enum": ["open", "answered", "all"]}),
                     overdue,
                     limit,
                 ],
             )
         },
         "/follow-ups/{evaluation_id}/answer": {
-            "post": _op(
+            "post": operation(
                 "Answer the follow-up of a bad rating (manager; once)",
                 follow_up,
                 auth=True,
-                params=[_path_param("evaluation_id", code_schema(inputs.EVALUATION_ID))],
+                params=[path_param("evaluation_id", code_schema(inputs.EVALUATION_ID))],
                 idempotent=True,
                 body=answer,
             )
         },
         "/cases/flagged-notices": {
-            "get": _op(
+            "get": operation(
                 "Later one-time notices that asked for materials the first did not list (manager), newest first",
                 {
                     "type": "object",
@@ -314,7 +321,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/reports/dashboard": {
-            "get": _op(
+            "get": operation(
                 "The manager dashboard: 三四三/五三二 of the catalogue and of closed cases, visit shares, "
                 "cards by department, ratings by window and clerk, with Chinese and English labels",
                 {
@@ -340,11 +347,11 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                 auth=True,
                 errors=manager_list_errors,
                 params=[
-                    _query(
+                    query_param(
                         "since",
                         {"anyOf": [{"type": "string", "format": "date"}, BLANK], "description": "first day, included"},
                     ),
-                    _query(
+                    query_param(
                         "until",
                         {"anyOf": [{"type": "string", "format": "date"}, BLANK], "description": "last day, included"},
                     ),
@@ -352,7 +359,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/help-calls": {
-            "get": _op(
+            "get": operation(
                 "Open help calls from the kiosks (呼叫工作人员), oldest first (manager)",
                 {"type": "object", "required": ["help_calls"], "properties": {"help_calls": {"type": "array", "items": help_call}}},
                 auth=True,
@@ -360,7 +367,7 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             )
         },
         "/help-calls/{help_id}/answer": {
-            "post": _op(
+            "post": operation(
                 "A manager went to the kiosk: the help call ends (manager)",
                 {
                     "type": "object",
@@ -373,12 +380,12 @@ def manage_paths() -> tuple[dict[str, Any], dict[str, Any]]:
                     },
                 },
                 auth=True,
-                params=[_path_param("help_id", {"type": "integer", "minimum": 1})],
+                params=[path_param("help_id", {"type": "integer", "minimum": 1})],
                 idempotent=True,
             )
         },
         "/devices/health": {
-            "get": _op(
+            "get": operation(
                 "The newest health of every device the kiosks and displays reported, worst first (manager)",
                 {"type": "object", "required": ["devices"], "properties": {"devices": {"type": "array", "items": OBJ}}},
                 auth=True,

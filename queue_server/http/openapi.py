@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document of /api/v1, written beside the views it describes."""
+"""The OpenAPI 3.1 document of /api/v1, assembled from the parts written beside the views
+they describe (``docs.py`` holds the pieces they share)."""
 
 from __future__ import annotations
 
@@ -6,98 +7,23 @@ from functools import cache
 from typing import Any
 
 from .. import inputs
-from ..cases.evaluation import COMPLAINT_CATEGORY_LABEL
-
-ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    words = {
-        400: "bad input",
-        401: "no or unknown token",
-        403: "role not allowed",
-        404: "not found",
-        409: "the state does not allow it",
-        429: "too many wrong codes from this client: wait Retry-After seconds",
-        503: "the hall cannot take requests now (busy, or its database failing: error.details.problem says "
-        "why); retry with the same Idempotency-Key",
-    }
-    return {str(c): _json(ERROR, words[c]) for c in codes}
-
-
-def _op(
-    summary: str,
-    ok: dict[str, Any],
-    *,
-    status: int = 200,
-    body: dict[str, Any] | None = None,
-    auth: bool = False,
-    errors: tuple[int, ...] = (400, 404, 409, 503),
-    params: list[dict[str, Any]] | None = None,
-    extra: dict[str, Any] | None = None,
-    idempotent: bool = False,
-) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {str(status): _json(ok, "success"), **_errors(*errors)}}
-    if auth:
-        op["security"] = [{"bearer": []}]
-        op["responses"].update(_errors(401, 403))
-    if body is not None:
-        # A body with no required field may be left out altogether.
-        needed = bool(body.get("required")) or "$ref" in body
-        op["requestBody"] = {"required": needed, "content": {"application/json": {"schema": body}}}
-    parameters = list(params or [])
-    if idempotent:
-        parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
-    if parameters:
-        op["parameters"] = parameters
-    if extra:
-        op["responses"].update(extra)
-    return op
-
-
-def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema}
-
-
-def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": schema}
-
-
-def code_schema(p: inputs.Pattern, **extra: Any) -> dict[str, Any]:
-    """A code's schema from the pattern the handlers check it against (``inputs``), so the
-    document says what is accepted (the handlers also take lower case where ``p.upper``)."""
-    return {"type": "string", "pattern": f"^(?:{p.regex.pattern})$", "maxLength": p.max_len, **extra}
-
-
-#: What an empty query parameter means (a form's blank field): as if it were not given.
-BLANK = {"const": ""}
-
-OBJ = {"type": "object"}
-#: A complaint's category (``cases.ComplaintCategory``), and a phone number as replies show it.
-COMPLAINT_CATEGORY = {
-    "type": "string",
-    "enum": [c.value for c in COMPLAINT_CATEGORY_LABEL],
-    "description": ", ".join(f"{c.value}: {lb['zh']} ({lb['en']})" for c, lb in COMPLAINT_CATEGORY_LABEL.items()),
-}
-MASKED_PHONE = {"type": ["string", "null"], "description": "masked: 138****5678", "examples": ["138****5678"]}
-TICKET = {"$ref": "#/components/schemas/Ticket"}
-WINDOW = {"type": "integer", "minimum": inputs.WINDOW_MIN, "maximum": inputs.WINDOW_MAX}
-WINDOW_N = _path_param("number", WINDOW)
-TICKET_ID = _path_param("ticket", code_schema(inputs.TICKET_ID, examples=["H01-20261126-A012"]))
-APPT = _path_param("code", code_schema(inputs.APPOINTMENT_CODE))
-ITEM = code_schema(inputs.ITEM_CODE, examples=["C-SB-001"])
-ID_NUMBER = {
-    "type": "string",
-    # What a pattern can say of GB 11643: a region not starting 0, born 1880-2099 on a day that
-    # can exist in some month; the real date, province and check character are checked too.
-    "pattern": "^[1-9][0-9]{5}(18[89]|19[0-9]|20[0-9])[0-9](0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$",
-    "description": "resident ID number (GB 11643: region, real birth date, check character); stored "
-    "encrypted, shown masked",
-}
+from .cases import case_paths
+from .docs import (
+    APPT,
+    ID_NUMBER,
+    ITEM,
+    OBJ,
+    TICKET,
+    TICKET_ID,
+    WINDOW_N,
+    code_schema,
+    json_content,
+    operation,
+    path_param,
+    query_param,
+)
+from .manage import manage_paths
+from .pages import page_paths
 
 
 @cache
@@ -245,7 +171,7 @@ def openapi_document() -> dict[str, Any]:
     }
     paths: dict[str, Any] = {
         "/health": {
-            "get": _op(
+            "get": operation(
                 "200 when the hall answers and its database can be read and written; 503 saying what is wrong "
                 "(error.details.problem: database_unreachable, disk_full, disk_error, read_only, database_busy, "
                 "database_error; since, recovery_attempts)",
@@ -253,9 +179,9 @@ def openapi_document() -> dict[str, Any]:
                 errors=(503,),
             )
         },
-        "/openapi.json": {"get": _op("This document", OBJ, errors=())},
+        "/openapi.json": {"get": operation("This document", OBJ, errors=())},
         "/hall": {
-            "get": _op(
+            "get": operation(
                 "The hall for a kiosk's first screen: name, today's opening hours, open now, next opening "
                 "(ISO, null when open or always open), and the walk-in numbers left today of items with a daily cap",
                 {
@@ -296,30 +222,30 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/catalogue": {
-            "get": _op(
+            "get": operation(
                 "The published catalogue (ETag = version; have_version returns unchanged)",
                 {"oneOf": [{"$ref": "#/components/schemas/Catalogue"}, {"$ref": "#/components/schemas/CatalogueUnchanged"}]},
-                params=[_query("have_version", {"type": "integer", "minimum": 0, "maximum": inputs.INT_MAX})],
+                params=[query_param("have_version", {"type": "integer", "minimum": 0, "maximum": inputs.INT_MAX})],
                 errors=(400,),
                 extra={"304": {"description": "not modified"}},
             ),
-            "post": _op(
+            "post": operation(
                 "Publish a new catalogue version (admin)",
                 {"type": "object", "properties": {"version": {"type": "integer"}, "created": {"type": "boolean"}}},
                 status=201,
                 body=OBJ,
                 auth=True,
                 errors=(400,),
-                extra={"200": _json(OBJ, "same content as the newest version")},
+                extra={"200": json_content(OBJ, "same content as the newest version")},
             ),
         },
         "/catalogue/items/{code}": {
-            "get": _op(
-                "One service item with its guide", OBJ, params=[_path_param("code", ITEM)], errors=(400, 404)
+            "get": operation(
+                "One service item with its guide", OBJ, params=[path_param("code", ITEM)], errors=(400, 404)
             )
         },
         "/tickets": {
-            "post": _op(
+            "post": operation(
                 "Issue a ticket (public, like the kiosk). 409 hall_closed outside opening hours (details: "
                 "next_open, hours_today); 409 cap_reached when the item's numbers for today are taken (details: "
                 "item, cap, next_slot {day, start, end, available} or null)",
@@ -330,15 +256,15 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/tickets/{ticket}": {
-            "get": _op(
+            "get": operation(
                 "A live ticket's position (needs the token from the slip, or a clerk)",
                 TICKET,
-                params=[TICKET_ID, _query("token", code_schema(inputs.TOKEN))],
+                params=[TICKET_ID, query_param("token", code_schema(inputs.TOKEN))],
                 errors=(400, 404, 429),
             )
         },
         "/tickets/{ticket}/cancel": {
-            "post": _op(
+            "post": operation(
                 "Cancel a waiting ticket: its holder with the slip's token, a manager, or a clerk for a "
                 "ticket waiting for their own window",
                 {"$ref": "#/components/schemas/TicketCancelled"},
@@ -349,15 +275,15 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/queue": {
-            "get": _op(
+            "get": operation(
                 "The live queue: windows and the head of the waiting line",
                 {"$ref": "#/components/schemas/Queue"},
-                params=[_query("limit", {"type": "integer", "minimum": 0, "maximum": 5000})],
+                params=[query_param("limit", {"type": "integer", "minimum": 0, "maximum": 5000})],
                 errors=(400,),
             )
         },
         "/windows/{number}/call-next": {
-            "post": _op(
+            "post": operation(
                 "Call the next visitor at a window",
                 {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET, "window": {"type": "integer"}}},
                 auth=True,
@@ -367,7 +293,7 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/notices": {
-            "post": _op(
+            "post": operation(
                 "Set the hall board's scrolling notices (manager)",
                 {"type": "object", "properties": {"notices": {"type": "array", "items": text}}},
                 auth=True,
@@ -377,15 +303,15 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/appointments/slots": {
-            "get": _op(
+            "get": operation(
                 "Appointment slots of an item on a day, with what is left",
                 OBJ,
-                params=[_query("item_code", ITEM, True), _query("day", {"type": "string", "format": "date"})],
+                params=[query_param("item_code", ITEM, True), query_param("day", {"type": "string", "format": "date"})],
                 errors=(400, 404),
             )
         },
         "/appointments": {
-            "post": _op(
+            "post": operation(
                 "Book an appointment",
                 {"$ref": "#/components/schemas/Appointment"},
                 status=201,
@@ -404,7 +330,7 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/appointments/{code}/check-in": {
-            "post": _op(
+            "post": operation(
                 "Check in on the day: issues a ticket (priority when on time)",
                 TICKET,
                 status=201,
@@ -414,7 +340,7 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/appointments/{code}/cancel": {
-            "post": _op(
+            "post": operation(
                 "Cancel an appointment (with the applicant's id_number, or a clerk)",
                 OBJ,
                 params=[APPT],
@@ -431,24 +357,19 @@ def openapi_document() -> dict[str, Any]:
         ("sign-out", "Sign the clerk out"),
     ):
         paths[f"/windows/{{number}}/{action}"] = {
-            "post": _op(summary, OBJ, auth=True, params=[WINDOW_N], body=OBJ, idempotent=True)
+            "post": operation(summary, OBJ, auth=True, params=[WINDOW_N], body=OBJ, idempotent=True)
         }
     for action, (summary, body) in ticket_actions.items():
         paths[f"/tickets/{{ticket}}/{action}"] = {
-            "post": _op(summary, OBJ, auth=True, params=[TICKET_ID], body=body or OBJ, idempotent=True)
+            "post": operation(summary, OBJ, auth=True, params=[TICKET_ID], body=body or OBJ, idempotent=True)
         }
-    from .cases import case_paths  # here: http/cases.py imports this module
-
     more_paths, more_schemas = case_paths()
     paths.update(more_paths)
     schemas.update(more_schemas)
-    from .pages import page_paths  # captured pages of kiosk applications
-
     page_more, page_schemas = page_paths()
     paths.update(page_more)
     schemas.update(page_schemas)
-    from .manage import manage_paths  # the manager's; /complaints shares its path: merge by method
-
+    # The manager's; /complaints shares its path: merge by method.
     manager_paths, manager_schemas = manage_paths()
     for path, ops in manager_paths.items():
         paths.setdefault(path, {}).update(ops)

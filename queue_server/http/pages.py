@@ -4,7 +4,7 @@ The list is the hall request ``case.pages``; the image is read here, beside the 
 that megabytes of image never pass through it. Pages show ID cards and other personal
 documents: only the staff handling the case read them (its first-inquiry clerk, staff of its
 lead and co-departments, a clerk who served it at their window or serves its visitor now:
-``page_handlers.check_page_reader``; not managers, call pads or kiosks), every image read is
+``handlers.access.check_page_reader``; not managers, call pads or kiosks), every image read is
 in the audit log, and nothing is cached by browsers or proxies. ``page_paths()`` is their part of the OpenAPI document.
 """
 
@@ -14,10 +14,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
+from .. import inputs
+from ..auth import Actor
+from ..handlers.access import check_page_reader
 from ..inputs import CASE_ID, checked_code
-from ..service import Actor
-from .api import _actor, _call
 from .auth import requires
+from .common import call, request_actor
+from .docs import code_schema, operation, path_param
 from .errors import ApiError
 
 pages_api = Blueprint("pages", __name__)
@@ -26,7 +29,7 @@ pages_api = Blueprint("pages", __name__)
 @pages_api.get("/cases/<case_id>/pages")
 @requires("clerk")
 def case_pages(case_id: str):  # type: ignore[no-untyped-def]
-    return _call("case.pages", {"case": case_id}, _actor())
+    return call("case.pages", {"case": case_id}, request_actor())
 
 
 @pages_api.get("/cases/<case_id>/pages/<int:number>")
@@ -34,11 +37,9 @@ def case_pages(case_id: str):  # type: ignore[no-untyped-def]
 def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
     case_id = checked_code(case_id, "case", CASE_ID)  # refused without quoting it
     service = current_app.extensions["hall_loop"].service
-    from ..page_handlers import check_page_reader, page_store  # the service's, made once
-
     actor: Actor = g.actor
-    check_page_reader(service, actor, case_id)  # before the page: nothing leaks to others
-    found = page_store(service).page_data(case_id, number)
+    check_page_reader(service.context, actor, case_id)  # before the page: nothing leaks to others
+    found = service.context.pages.page_data(case_id, number)
     if found is None:
         raise ApiError(
             404,
@@ -67,11 +68,8 @@ def case_page(case_id: str, number: int):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ OpenAPI
 def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the page endpoints for ``openapi_document()``."""
-    from .. import inputs
-    from .openapi import _op, _path_param, code_schema
-
-    case_id = _path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
-    number = _path_param("number", {"type": "integer", "minimum": 1, "maximum": 999_999_999})
+    case_id = path_param("case_id", code_schema(inputs.CASE_ID, examples=["NS-20261126-000001"]))
+    number = path_param("number", {"type": "integer", "minimum": 1, "maximum": 999_999_999})
     page = {"$ref": "#/components/schemas/CasePage"}
     schemas = {
         "CasePage": {
@@ -100,7 +98,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
             "properties": {"case": {"type": "string"}, "pages": {"type": "array", "items": page}},
         },
     }
-    image = _op(
+    image = operation(
         "One captured page's image (the staff handling the case; every read is audited)",
         {},
         auth=True,
@@ -116,7 +114,7 @@ def page_paths() -> tuple[dict[str, Any], dict[str, Any]]:
     }
     paths = {
         "/cases/{case_id}/pages": {
-            "get": _op(
+            "get": operation(
                 "The pages captured for the case at a kiosk: number, material, type and size (no image data)",
                 {"$ref": "#/components/schemas/CasePages"},
                 auth=True,

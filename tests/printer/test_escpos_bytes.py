@@ -157,13 +157,13 @@ def test_fast_mask_choice_builds_exactly_the_symbol_segno_makes_with_that_mask()
     import numpy as np
     import segno
 
-    from printer.glyphs import _best_mask
+    from printer.glyphs import best_mask
 
     same_choice = 0
     urls = [f"https://hall.example.gov.cn/t/A{i:03d}-{i * 7919:08x}" for i in range(60)]
     for url in urls:
         first = segno.make_qr(url, error="m", boost_error=False, mask=0)
-        best, _ = _best_mask(np.array(first.matrix, dtype=np.uint8))
+        best, _ = best_mask(np.array(first.matrix, dtype=np.uint8))
         assert qr_matrix(url) == segno.make_qr(url, error="m", boost_error=False, mask=best).matrix
         same_choice += qr_matrix(url) == segno.make_qr(url, error="m", boost_error=False).matrix
     # segno scores before adding format information, we after: the choice agrees most of the time

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from queue_server.auth import Actor
 from queue_server.hallconfig import DEFAULT_HALL_CONFIG, HallConfigError
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import Actor, Pending
+from queue_server.service import Pending
 from queue_server.store import make_engine
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")

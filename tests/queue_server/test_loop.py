@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from queue_server.auth import Actor
 from queue_server.endpoint import EndpointConfig, HallLoop
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import Actor
 from queue_server.store import make_engine
 from tests.support.hall import free_port
 from tests.support.wait import wait_for

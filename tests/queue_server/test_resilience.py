@@ -21,11 +21,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from queue_server.auth import Actor
 from queue_server.endpoint import EndpointConfig, HallLoop
 from queue_server.handlers import HANDLERS, Handler
+from queue_server.handlers.context import HallContext
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import Actor, HallService, Outcome, Pending, StoreUnavailable, request_key
+from queue_server.service import HallService, Outcome, Pending, StoreUnavailable, request_key
 from queue_server.store import make_engine
 from tests.support.hall import free_port
 from tests.support.wait import wait_for
@@ -34,17 +36,17 @@ KIOSK = Actor("device", "kiosk-1", "kiosk")
 MANAGER = Actor("token", "manager", "manager")
 
 
-def _broken(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+def _broken(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """A handler with a defect: it changes the hall, then fails in one of several ways."""
     how = body["how"]
     if how == "bad_event":  # an event whose data cannot be stored (a lone surrogate)
-        svc.emit(svc.engine.set_notices([{"zh": "\ud800", "en": "x"}], now))
+        ctx.service.emit(ctx.engine.set_notices([{"zh": "\ud800", "en": "x"}], now))
         return {"ok": True}
-    svc.emit(svc.engine.issue(body["item_code"], now, svc.new_token()))
+    ctx.service.emit(ctx.engine.issue(body["item_code"], now, ctx.service.new_token()))
     if how == "raise":
         raise RuntimeError("a defect after the ticket was issued")
     if how == "refuse":  # an engine refusal after changing the hall breaks "emit last"
-        svc.engine.ticket("no-such-ticket")
+        ctx.engine.ticket("no-such-ticket")
     return {"text": "\ud800"}  # how == "bad_answer": an answer that cannot be encoded
 
 

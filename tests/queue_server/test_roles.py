@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.service import ROLE_RANK, Actor
+from queue_server.auth import ROLE_RANK, Actor
 
 #: (role of the actor, role a request needs) -> allowed
 CASES = {

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from queue_server.auth import Actor
 from queue_server.engine.state import dump_state
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import SYSTEM, Actor, Outcome, Pending
+from queue_server.service import SYSTEM, Outcome, Pending
 from queue_server.store import make_engine
 from queue_server.store.models import DailyCounter, HallEventRow, TicketRow
 

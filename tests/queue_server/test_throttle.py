@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from queue_server.auth import Actor
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import SYSTEM, Actor, HallService, Outcome, Pending
+from queue_server.service import SYSTEM, HallService, Outcome, Pending
 from queue_server.store import make_engine
 from queue_server.throttle import FailureBudget, client_of, install, same_secret
 

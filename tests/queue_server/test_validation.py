@@ -17,12 +17,13 @@ from werkzeug.routing import Map, Rule
 
 from protocol.idnumber import check_char
 from queue_server import handlers
-from queue_server.case_handlers import case_store
+from queue_server.auth import Actor
 from queue_server.engine import EngineError
+from queue_server.handlers.context import HallContext
 from queue_server.http.converters import AsciiIntConverter
 from queue_server.paths import Paths
 from queue_server.runtime import init_hall, open_hall
-from queue_server.service import SYSTEM, Actor, HallService, Outcome, Pending
+from queue_server.service import SYSTEM, HallService, Outcome, Pending
 from queue_server.store import make_engine
 
 KIOSK = Actor("device", "kiosk-1", "kiosk")
@@ -98,7 +99,7 @@ def test_emoji_cjk_and_line_breaks_of_multi_line_text_are_kept(svc: HallService)
     text = "窗口服务很好👍 👨\u200d👩\u200d👧 ❤️\n第二行\t有制表符\r\n第三行"
     out = run(svc, "complaint.file", {"text": text, "category": "other", "phone": "13812345678"})
     assert out.ok, out
-    stored = case_store(svc).complaint(out.body["id"]).text  # type: ignore[index]
+    stored = svc.context.cases.complaint(out.body["id"]).text  # type: ignore[index]
     assert stored == text.replace("\r\n", "\n")  # one line end, \n; otherwise exactly as typed (no NFC)
     notices = [{"zh": "今日🎉16:30停止取号", "en": "No new numbers after 16:30"}]
     assert run(svc, "hall.set_notices", {"notices": notices}, SYSTEM).ok
@@ -136,7 +137,7 @@ def test_a_complaint_keeps_its_category_and_its_phone_encrypted(svc: HallService
     out = run(svc, "complaint.file", {"text": "态度差", "category": " attitude ", "phone": " 0755-26010101 "})
     assert out.ok and out.body["category_label"] == {"zh": "服务态度", "en": "Service attitude"}, out  # type: ignore[index]
     assert out.body["phone"] == "0755-****0101"  # type: ignore[index]
-    co = case_store(svc).complaint(out.body["id"])  # type: ignore[index]
+    co = svc.context.cases.complaint(out.body["id"])  # type: ignore[index]
     assert co.category.value == "attitude" and co.phone_cipher and "26010101" not in co.phone_cipher
     assert svc.privacy.decrypt(co.phone_cipher) == "0755-26010101"
 
@@ -272,7 +273,7 @@ def test_engine_errors_mask_anything_that_looks_like_an_id_number() -> None:
 def test_an_unexpected_exception_is_logged_and_answered_internal_without_its_text(
     svc: HallService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    def broken(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
         raise TypeError("comparing strings with non-ASCII characters is not supported")
 
     monkeypatch.setitem(handlers.HANDLERS, "test.broken", handlers.Handler(broken, "public", False))

@@ -1,5 +1,4 @@
-"""Requests for the manager dashboard (issue 5, item 11) and the manager's list of flagged
-one-time notices (item 3).
+"""``report.*``: the manager dashboard.
 
 ``report.dashboard`` gathers in one reply what the dashboard charts: 三四三/五三二 of the
 published catalogue (pure, ``cases.reports.catalogue_tiers``) and of real closed cases, the
@@ -15,17 +14,18 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .case_handlers import _today, case_handler
-from .cases import Level
-from .cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
-from .catalogue.model import TIER_TARGET_343, TIER_TARGET_532
-from .engine.errors import bad_request
-from .feedback_handlers import LEVEL_EN, _clerk_name, _limit, feedback_store
-from .handlers import _day, item_name
-from .store.casereports import CaseReports
+from ..auth import AccessRole
+from ..cases import Level
+from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
+from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
+from ..engine.errors import bad_request
+from .bodies import day
+from .registry import handler
+from .views import LEVEL_EN, clerk_name
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from ..auth import Actor
+    from .context import HallContext
 
 TIER_LABEL = {
     "on_the_spot": {"zh": "即办", "en": "On the spot"},
@@ -73,46 +73,46 @@ def _rating(s: RatingStats) -> dict[str, Any]:
     }
 
 
-def _department(svc: HallService, code: str) -> dict[str, str] | None:
-    d = svc.catalogue.departments.get(code)
+def _department(ctx: HallContext, code: str) -> dict[str, str] | None:
+    d = ctx.catalogue.departments.get(code)
     return {"zh": d.name.zh, "en": d.name.en} if d else None
 
 
-def _window_name(svc: HallService, hall: str | None, number: int) -> str | None:
+def _window_name(ctx: HallContext, hall: str | None, number: int) -> str | None:
     """This hall's window names (another hall's windows are not configured here)."""
-    if hall != svc.store.hall:
+    if hall != ctx.hall:
         return None
-    w = svc.engine.windows.get(number)
+    w = ctx.engine.windows.get(number)
     return (w.defn.name or None) if w else None
 
 
 def _date(body: dict[str, Any], name: str) -> date | None:
-    raw = _day(body, name, required=False)
+    raw = day(body, name, required=False)
     return date.fromisoformat(raw) if raw is not None else None
 
 
 def _period(
-    svc: HallService, body: dict[str, Any]
+    ctx: HallContext, body: dict[str, Any]
 ) -> tuple[date | None, date | None, float | None, float | None]:
     """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
     [start of since, start of the day after until) for the SQL reports."""
     since, until = _date(body, "since"), _date(body, "until")
     if since and until and since > until:
         raise bad_request("since is after until", "开始日期晚于结束日期", field="since")
-    tz = svc.engine.tz
+    tz = ctx.engine.tz
     since_s = datetime.combine(since, time(), tz).timestamp() if since else None
     until_s = datetime.combine(until + timedelta(days=1), time(), tz).timestamp() if until else None
     return since, until, since_s, until_s
 
 
 # ------------------------------------------------------------------ requests
-@case_handler("report.dashboard", role="manager")
-def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("report.dashboard", role=AccessRole.MANAGER, desk=True)
+def report_dashboard(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""
-    today = _today(svc, now)
-    since, until, since_s, until_s = _period(svc, body)
-    reports = CaseReports(svc.store.engine)
+    today = ctx.today(now)
+    since, until, since_s, until_s = _period(ctx, body)
+    reports = ctx.reports
     visits = reports.visit_shares(since_s, until_s)
     return {
         "today": today.isoformat(),
@@ -123,7 +123,7 @@ def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: 
         "tiers": {
             "order": [*TIER_ORDER, SLOW],
             "targets": {"343": dict(TIER_TARGET_343), "532": dict(TIER_TARGET_532)},
-            "catalogue": {**_tiers(catalogue_tiers(svc.catalogue)), "version": svc.catalogue_version},
+            "catalogue": {**_tiers(catalogue_tiers(ctx.catalogue)), "version": ctx.service.catalogue_version},
             "closed_cases": _tiers(reports.closed_case_tiers(since_s, until_s)),
         },
         "visits": {
@@ -132,52 +132,16 @@ def report_dashboard(svc: HallService, body: dict[str, Any], actor: Actor, now: 
             "zero": round(visits.zero, 4),
         },
         "cards_by_department": [
-            {"department": dept, "name": _department(svc, dept), **cards}
+            {"department": dept, "name": _department(ctx, dept), **cards}
             for dept, cards in reports.cards_by_department(today).items()
         ],
         "ratings_by_window": [
-            {"hall": hall, "window": window, "name": _window_name(svc, hall, window), **_rating(s)}
+            {"hall": hall, "window": window, "name": _window_name(ctx, hall, window), **_rating(s)}
             for (hall, window), s in reports.ratings_by_window(since_s, until_s).items()
         ],
         "ratings_by_clerk": [
-            {"clerk": _clerk_name(svc, clerk), **_rating(s)}
+            {"clerk": clerk_name(ctx, clerk), **_rating(s)}
             for clerk, s in reports.ratings_by_clerk(since_s, until_s).items()
         ],
         "labels": LABELS,
-    }
-
-
-def _materials(svc: HallService, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
-    """Material codes with their names from the catalogue's guide (None when no longer listed)."""
-    item = svc.catalogue.items.get(item_code)
-    names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
-    return [{"code": c, "name": names.get(c)} for c in codes]
-
-
-@case_handler("case.flagged_notices", role="manager")
-def case_flagged_notices(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
-    newest first, with who issued them and which materials were new."""
-    found, total = feedback_store(svc).flagged_notices(limit=_limit(body))
-    return {
-        "notices": [
-            {
-                "case": n.case,
-                "notice": n.number,
-                "item_code": n.item_code,
-                "item_name": item_name(svc, n.item_code),
-                "department": n.department,
-                "hall": n.hall,
-                "issued_at": n.at,
-                "clerk": _clerk_name(svc, n.by),
-                "materials": _materials(svc, n.item_code, n.materials),
-                "new_materials": _materials(svc, n.item_code, n.new),
-            }
-            for n in found
-        ],
-        "total": total,
-        "label": {
-            "zh": "补正告知中出现首次告知未列明的材料",
-            "en": "A later notice asked for materials the first notice did not list",
-        },
     }

@@ -1,4 +1,4 @@
-"""What the hall knows of the visitor whose ID card was just read at a kiosk (``visitor.lookup``).
+"""``visitor.*``: what the hall knows of the visitor whose ID card was just read at a kiosk (``visitor.lookup``).
 
 One answer with everything the kiosk can offer at once: age and the green channel, today's
 appointments, open cases and who handles them, the clerk a new ticket would go back to
@@ -18,23 +18,21 @@ from sqlalchemy import select
 
 from protocol.idnumber import validate
 
-from .case_handlers import (
-    _today,
-    case_handler,
-    case_store,
-    certificate_view,
-    rated_step,
-    summary_view,
-)
-from .cases import CaseState
-from .engine import AppointmentState
-from .engine.errors import bad_request
-from .handlers import _id_value, item_name, signed_in_window
-from .privacy import mask
-from .store.models import EvaluationRow, TicketRow
+from ..auth import AccessRole
+from ..cases import CaseState
+from ..engine import AppointmentState
+from ..engine.errors import bad_request
+from ..privacy import mask
+from ..store.models import EvaluationRow, TicketRow
+from .access import signed_in_window
+from .bodies import id_value
+from .ratings import rated_step
+from .registry import handler
+from .views import certificate_view, item_name, summary_view
 
 if TYPE_CHECKING:
-    from .service import Actor, HallService
+    from ..auth import Actor
+    from .context import HallContext
 
 ELDER_AGE = 60  # 老年人: the kiosk's elder mode (长辈版) and the care it offers
 MAX_CASES = 20  # newest first; a kiosk screen shows a few
@@ -45,16 +43,16 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _officer(svc: HallService, clerk: str | None) -> dict[str, Any] | None:
+def _officer(ctx: HallContext, clerk: str | None) -> dict[str, Any] | None:
     """A clerk's name and the window they are signed in at now (None when not at one)."""
-    info = svc.engine.clerks.get(clerk) if clerk else None
+    info = ctx.engine.clerks.get(clerk) if clerk else None
     if info is None:
         return None
-    return {"id": info.id, "name": info.name, "window": signed_in_window(svc, info.id)}
+    return {"id": info.id, "name": info.name, "window": signed_in_window(ctx, info.id)}
 
 
-def _appointments_today(svc: HallService, id_hash: str, now: float) -> list[dict[str, Any]]:
-    e = svc.engine
+def _appointments_today(ctx: HallContext, id_hash: str, now: float) -> list[dict[str, Any]]:
+    e = ctx.engine
     today = e.local_day(now)
     out = []
     for a in list(e.appointments.values()):  # a copy: the hall loop may book meanwhile
@@ -65,7 +63,7 @@ def _appointments_today(svc: HallService, id_hash: str, now: float) -> list[dict
             {
                 "code": a.code,
                 "item_code": a.item,
-                "item_name": item_name(svc, a.item),
+                "item_name": item_name(ctx, a.item),
                 "slot": {
                     "start": datetime.fromtimestamp(a.slot_start, e.tz).strftime("%H:%M"),
                     "end": datetime.fromtimestamp(a.slot_end, e.tz).strftime("%H:%M"),
@@ -76,27 +74,27 @@ def _appointments_today(svc: HallService, id_hash: str, now: float) -> list[dict
     return sorted(out, key=lambda x: x["slot"]["start"])
 
 
-def _open_cases(svc: HallService, id_hash: str, today: date) -> list[dict[str, Any]]:
+def _open_cases(ctx: HallContext, id_hash: str, today: date) -> list[dict[str, Any]]:
     out = []
-    for s in case_store(svc).cases_of(id_hash)[:MAX_CASES]:
+    for s in ctx.cases.cases_of(id_hash)[:MAX_CASES]:
         view = summary_view(s, today)
         out.append(
             {
                 "case": s.id,
                 "item_code": s.item_code,
-                "item_name": item_name(svc, s.item_code),
+                "item_name": item_name(ctx, s.item_code),
                 "state": view["state"],
                 "state_zh": view["state_zh"],
                 "due": view["due"],
                 "card": view["card"],
-                "officer": _officer(svc, s.first_inquiry_clerk),
+                "officer": _officer(ctx, s.first_inquiry_clerk),
             }
         )
     return out
 
 
-def _certificates(svc: HallService, id_hash: str, today: date) -> list[dict[str, Any]]:
-    store = case_store(svc)
+def _certificates(ctx: HallContext, id_hash: str, today: date) -> list[dict[str, Any]]:
+    store = ctx.cases
     out = []
     for c in store.certificates_of(id_hash, today):
         waiting = store.summary(c.case).state is CaseState.RESULT_READY
@@ -105,8 +103,8 @@ def _certificates(svc: HallService, id_hash: str, today: date) -> list[dict[str,
     return out
 
 
-def _rated(svc: HallService, kind: str, subject: str) -> set[str]:
-    with svc.store.engine.connect() as c:
+def _rated(ctx: HallContext, kind: str, subject: str) -> set[str]:
+    with ctx.db.connect() as c:
         rows = c.execute(
             select(EvaluationRow.service_event).where(
                 EvaluationRow.subject_kind == kind, EvaluationRow.subject_id == subject
@@ -115,16 +113,16 @@ def _rated(svc: HallService, kind: str, subject: str) -> set[str]:
         return set(rows)
 
 
-def _to_rate(svc: HallService, id_hash: str, now: float, today: date) -> list[dict[str, Any]]:
+def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[dict[str, Any]]:
     """Today's services of this visitor with no 好差评 yet: tickets served at a window of this
     hall (``ticket.rate``, by id_number at the kiosk) and cases handed out today (``case.rate``)."""
     out: list[dict[str, Any]] = []
-    with svc.store.engine.connect() as c:
+    with ctx.db.connect() as c:
         tickets = c.execute(
             select(TicketRow.id, TicketRow.number, TicketRow.item_code, TicketRow.window, TicketRow.called_at)
             .where(
                 TicketRow.id_hash == id_hash,
-                TicketRow.hall == svc.store.hall,
+                TicketRow.hall == ctx.hall,
                 TicketRow.day == today.isoformat(),
                 TicketRow.state == "done",
             )
@@ -133,7 +131,7 @@ def _to_rate(svc: HallService, id_hash: str, now: float, today: date) -> list[di
     for t in tickets:
         if t.called_at is None or t.window is None:
             continue
-        if f"window-{t.window}@{t.called_at:.3f}" in _rated(svc, "ticket", t.id):
+        if f"window-{t.window}@{t.called_at:.3f}" in _rated(ctx, "ticket", t.id):
             continue
         out.append(
             {
@@ -141,37 +139,37 @@ def _to_rate(svc: HallService, id_hash: str, now: float, today: date) -> list[di
                 "ticket": t.id,
                 "number": t.number,
                 "item_code": t.item_code,
-                "item_name": item_name(svc, t.item_code),
+                "item_name": item_name(ctx, t.item_code),
                 "window": t.window,
             }
         )
-    store = case_store(svc)
+    store = ctx.cases
     for s in store.cases_of(id_hash, include_closed=True)[:MAX_CASES]:
         if s.state not in (CaseState.HANDED_OUT, CaseState.CLOSED) or s.hall_handed_out is None:
             continue
         k = store.load(s.id)
         handed = next((st for st in reversed(k.steps) if st.action == "hand_out"), None)
-        if handed is None or datetime.fromtimestamp(handed.at, svc.engine.tz).date() != today:
+        if handed is None or datetime.fromtimestamp(handed.at, ctx.engine.tz).date() != today:
             continue
         n, step = rated_step(k)
-        if f"step-{n}:{step.action}" in _rated(svc, "case", k.id):
+        if f"step-{n}:{step.action}" in _rated(ctx, "case", k.id):
             continue
         out.append(
-            {"kind": "case", "case": k.id, "item_code": k.item.code, "item_name": item_name(svc, k.item.code)}
+            {"kind": "case", "case": k.id, "item_code": k.item.code, "item_name": item_name(ctx, k.item.code)}
         )
     return out[:MAX_TO_RATE]
 
 
-@case_handler("visitor.lookup", role="kiosk")
-def visitor_lookup(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    raw = _id_value(svc, body)
+@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True)
+def visitor_lookup(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    raw = id_value(ctx, body)
     if raw is None:
         raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
-    id_hash = svc.privacy.lookup_hash(raw)
-    today = _today(svc, now)
+    id_hash = ctx.privacy.lookup_hash(raw)
+    today = ctx.today(now)
     age = age_on(validate(raw, today=today).birth, today)
-    returning = svc.returning_clerk(id_hash, now)
-    officer = _officer(svc, returning)
+    returning = ctx.service.returning_clerk(id_hash, now)
+    officer = _officer(ctx, returning)
     if officer is not None:
         # A new ticket is reserved for them only while they are at a window (首问负责).
         officer["reserved"] = officer["window"] is not None
@@ -179,14 +177,12 @@ def visitor_lookup(svc: HallService, body: dict[str, Any], actor: Actor, now: fl
         "id_masked": mask(raw),
         "age": age,
         "elder": age >= ELDER_AGE,
-        "green_channel": age >= svc.engine.rules.green_channel_age,
-        "green_channel_age": svc.engine.rules.green_channel_age,
-        "appointments_today": _appointments_today(svc, id_hash, now),
-        "open_cases": _open_cases(svc, id_hash, today),
+        "green_channel": age >= ctx.engine.rules.green_channel_age,
+        "green_channel_age": ctx.engine.rules.green_channel_age,
+        "appointments_today": _appointments_today(ctx, id_hash, now),
+        "open_cases": _open_cases(ctx, id_hash, today),
         "returning_clerk": officer,
-        "certificates_ready": _certificates(svc, id_hash, today),
-        "to_rate": _to_rate(svc, id_hash, now, today),
+        "certificates_ready": _certificates(ctx, id_hash, today),
+        "to_rate": _to_rate(ctx, id_hash, now, today),
     }
 
-
-__all__ = ["age_on"]

@@ -1,6 +1,6 @@
-"""Captured pages of a kiosk's self-service application (issue 5, item 10).
+"""``page.*``: captured pages of a kiosk's self-service application.
 
-Requests (registered like the other case requests, so they run on the case desk):
+Requests (run on the case desk, like the case requests):
 
 - ``page.upload`` (kiosk) ``{sha256, mime, size, index, count, data}``: one chunk, ``data`` in
   base64; chunks are ``L = ceil(size / count)`` bytes (the last one shorter), at most 48 KiB
@@ -9,11 +9,11 @@ Requests (registered like the other case requests, so they run on the case desk)
 - ``page.status`` (kiosk) ``{sha256}``: the same reply without sending anything, so a kiosk
   sends only what is missing (nothing for a page already here).
 - ``case.submit_kiosk`` takes ``pages: [{material, sha256}]`` (see ``check_pages`` and
-  ``link_pages``, called from ``case_handlers.case_submit_kiosk``).
-- ``case.pages`` (clerk) ``{case}``: the case's pages without image data; the image itself is
-  ``GET /api/v1/cases/<id>/pages/<n>`` (``http/pages.py``), read beside the hall loop so
-  megabytes never pass through it. Both only for the staff handling the case
-  (``check_page_reader``).
+  ``link_pages``, called from ``case.case_submit_kiosk``).
+- ``case.pages`` (clerk, in ``case.py``) ``{case}``: the case's pages without image data
+  (``page_view``); the image itself is ``GET /api/v1/cases/<id>/pages/<n>`` (``http/pages.py``),
+  read beside the hall loop so megabytes never pass through it. Both only for the staff
+  handling the case (``access.check_page_reader``).
 
 The rules of the bytes (types, sizes, hashes) live in ``store/pagestore.py``.
 """
@@ -23,19 +23,19 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
-from . import inputs
-from .case_access import may_see_pages
-from .case_handlers import _case_id, case_handler, case_store
-from .engine.errors import EngineError, bad_request, not_found
-from .handlers import _code, _int, _item_code
-from .store.pagestore import MAX_CHUNK_BYTES, CasePage, PageStore, UploadState
+from .. import inputs
+from ..auth import AccessRole
+from ..engine.errors import EngineError, bad_request, not_found
+from ..store.pagestore import MAX_CHUNK_BYTES, CasePage, UploadState
+from .bodies import code, integer, item_code
+from .registry import handler
 
 if TYPE_CHECKING:
-    from .catalogue.model import ServiceItem
-    from .service import Actor, HallService
+    from ..auth import Actor
+    from ..catalogue.model import ServiceItem
+    from .context import HallContext
 
 log = logging.getLogger("queue_server.pages")
 
@@ -50,28 +50,14 @@ _BASE64 = inputs.pattern(
 )
 PRUNE_EVERY_S = 3600.0
 
-_store_lock = threading.Lock()
 
-
-def page_store(svc: HallService) -> PageStore:
-    """The service's ``PageStore`` (same database engine as the hall), made once."""
-    store = getattr(svc, "_page_store", None)
-    if store is None:
-        with _store_lock:
-            store = getattr(svc, "_page_store", None)
-            if store is None:
-                store = PageStore(svc.store.engine, svc.privacy)
-                svc._page_store = store  # type: ignore[attr-defined]
-    return store
-
-
-def _maybe_prune(svc: HallService, now: float) -> None:
+def _maybe_prune(ctx: HallContext, now: float) -> None:
     """Unfinished uploads and pages no case took are dropped after a day; checked at most
     hourly, from the upload requests themselves (no timer thread to look after)."""
-    if now < getattr(svc, "_pages_prune_at", 0.0):
+    if now < ctx.pages_prune_at:
         return
-    svc._pages_prune_at = now + PRUNE_EVERY_S  # type: ignore[attr-defined]
-    uploads, pages = page_store(svc).prune(now)
+    ctx.pages_prune_at = now + PRUNE_EVERY_S
+    uploads, pages = ctx.pages.prune(now)
     if uploads or pages:
         log.info("pruned %d unfinished page uploads and %d unclaimed pages", uploads, pages)
 
@@ -80,7 +66,7 @@ def _sha(body: dict[str, Any], name: str = "sha256") -> str:
     raw = body.get(name)
     if isinstance(raw, str) and raw.isascii():
         raw = raw.lower()  # hex digits in either case, stored in lower case
-    sha = _code({name: raw}, name, inputs.SHA256)
+    sha = code({name: raw}, name, inputs.SHA256)
     assert sha is not None
     return sha
 
@@ -90,13 +76,13 @@ def _reply(state: UploadState) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ kiosk: upload
-@case_handler("page.upload", role="kiosk", mutates=True)
-def page_upload(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True)
+def page_upload(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
-    mime = _code(body, "mime", inputs.MIME)
+    mime = code(body, "mime", inputs.MIME)
     # Whole numbers here; the page store says which sizes, counts and indexes it takes.
-    size, count, index = _int(body, "size"), _int(body, "count"), _int(body, "index")
-    raw = _code(body, "data", _BASE64)
+    size, count, index = integer(body, "size"), integer(body, "count"), integer(body, "index")
+    raw = code(body, "data", _BASE64)
     assert (
         mime is not None and size is not None and count is not None and index is not None and raw is not None
     )
@@ -104,33 +90,33 @@ def page_upload(svc: HallService, body: dict[str, Any], actor: Actor, now: float
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise bad_request("data must be base64", "data 应为 base64 编码", field="data") from None
-    _maybe_prune(svc, now)
-    state = page_store(svc).put_chunk(
-        sha, mime.strip().lower(), size, count, index, data, hall=svc.store.hall, kiosk=actor.name, now=now
+    _maybe_prune(ctx, now)
+    state = ctx.pages.put_chunk(
+        sha, mime.strip().lower(), size, count, index, data, hall=ctx.hall, kiosk=actor.name, now=now
     )
     return _reply(state)
 
 
-@case_handler("page.status", role="kiosk")
-def page_status(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("page.status", role=AccessRole.KIOSK, desk=True)
+def page_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     sha = _sha(body)
-    state = page_store(svc).status(sha, now)
+    state = ctx.pages.status(sha, now)
     if state is None:
         return {"sha256": sha, "complete": False, "missing": None, "count": None}
     return _reply(state)
 
 
 # ------------------------------------------------------------------ kiosk: submit with pages
-def _item(svc: HallService, body: dict[str, Any]) -> ServiceItem:
-    code = _item_code(body)
+def _item(ctx: HallContext, body: dict[str, Any]) -> ServiceItem:
+    code = item_code(body)
     assert code is not None
-    item = svc.catalogue.items.get(code)
+    item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
     return item
 
 
-def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]:
+def check_pages(ctx: HallContext, body: dict[str, Any]) -> list[tuple[str, str]]:
     """``pages`` of a submit as ``(material, sha256)``, each a material of the item and a
     complete page; raises naming every page that is not (nothing is created then)."""
     raw = body.get("pages")
@@ -146,10 +132,10 @@ def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]
     for n, p in enumerate(raw, start=1):
         if not isinstance(p, dict):
             raise bad_request(f"page {n} must be {{material, sha256}}", f"第 {n} 页格式有误", field="pages")
-        material = _code(p, "material", inputs.MATERIAL)
+        material = code(p, "material", inputs.MATERIAL)
         assert material is not None
         pages.append((material, _sha(p)))
-    item = _item(svc, body)
+    item = _item(ctx, body)
     known = {m.code for m in item.guide.materials}
     unknown = sorted({m for m, _ in pages if m not in known})
     if unknown:
@@ -169,7 +155,7 @@ def check_pages(svc: HallService, body: dict[str, Any]) -> list[tuple[str, str]]
             field="pages",
             sha256=twice,
         )
-    store = page_store(svc)
+    store = ctx.pages
     stored = store.stored(shas)
     absent = [(n, m, s) for n, (m, s) in enumerate(pages, start=1) if s not in stored]
     if absent:
@@ -206,17 +192,17 @@ def materials_with_pages(body: dict[str, Any], pages: list[tuple[str, str]]) -> 
 
 
 def link_pages(
-    svc: HallService, case_id: str, pages: list[tuple[str, str]], actor: Actor, now: float, item_code: str
+    ctx: HallContext, case_id: str, pages: list[tuple[str, str]], actor: Actor, now: float, item_code: str
 ) -> list[dict[str, Any]]:
     """Attach the checked pages to the new case; returns their views."""
-    linked = page_store(svc).link(case_id, pages, hall=svc.store.hall, kiosk=actor.name, now=now)
-    return [page_view(svc, p, item_code) for p in linked]
+    linked = ctx.pages.link(case_id, pages, hall=ctx.hall, kiosk=actor.name, now=now)
+    return [page_view(ctx, p, item_code) for p in linked]
 
 
 # ------------------------------------------------------------------ clerks
-def page_view(svc: HallService, p: CasePage, item_code: str | None) -> dict[str, Any]:
+def page_view(ctx: HallContext, p: CasePage, item_code: str | None) -> dict[str, Any]:
     name = None
-    item = svc.catalogue.items.get(item_code) if item_code else None
+    item = ctx.catalogue.items.get(item_code) if item_code else None
     if item is not None:
         m = next((m for m in item.guide.materials if m.code == p.material), None)
         name = {"zh": m.name.zh, "en": m.name.en} if m else None
@@ -232,30 +218,3 @@ def page_view(svc: HallService, p: CasePage, item_code: str | None) -> dict[str,
         "kiosk": p.kiosk,
         "href": f"/api/v1/cases/{p.case_id}/pages/{p.number}",
     }
-
-
-def check_page_reader(svc: HallService, actor: Actor, case_id: str) -> None:
-    """Pages show ID cards: only the people handling the case see them (``case_access``);
-    the list and every image read ask here."""
-    k = case_store(svc).load(case_id)  # no such case: not_found
-    if not may_see_pages(svc, actor, k):
-        raise EngineError(
-            "forbidden",
-            f"the pages of case {case_id} are shown only to the staff handling it "
-            "(its first-inquiry clerk, its departments, a clerk serving it at a window)",
-            f"办件 {case_id} 的材料图片仅限经办人员查看（首问责任人、承办部门、当面办理的窗口工作人员）",
-            case=case_id,
-        )
-
-
-@case_handler("case.pages", role="clerk")
-def case_pages(svc: HallService, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    """The captured pages of a case, without image data."""
-    case_id = _case_id(body)
-    check_page_reader(svc, actor, case_id)
-    item_code = case_store(svc).summary(case_id).item_code
-    pages = page_store(svc).pages(case_id)
-    return {"case": case_id, "pages": [page_view(svc, p, item_code) for p in pages]}
-
-
-__all__ = ["check_pages", "link_pages", "materials_with_pages", "page_store"]

@@ -1,0 +1,734 @@
+"""``case.*``: cases (办件) from submitting to handing out, for clerks, departments, managers
+and the visitor, and the 好差评 of a case's service.
+
+Cases are city-wide and persisted by ``CaseStore`` in the hall's database with their own
+per-case event logs: a case command writes when the handler runs (``CaseStore`` has its own
+transactions and retries), not with the hall's batch, so these requests run on the case desk
+(``desk=True``); the handler's reply is still remembered for idempotent retries
+(``mutates=True``).
+
+Privacy: ID numbers become a keyed hash (lookups) and a mask; the public progress page needs
+the case number and its check code (an HMAC of the case number with the hall's data key, so
+nothing extra is stored) and shows no ID data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from .. import inputs
+from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
+from ..auth import AccessRole
+from ..cases import Case, CaseItem, Certificate, Channel, Party, Role, Subject, Where
+from ..cases.certificates import certificate_number
+from ..engine.errors import EngineError, bad_request, not_found
+from ..privacy import mask
+from ..store.models import CaseRow, CertificateRow
+from .access import (
+    check_code_of,
+    check_department,
+    check_page_reader,
+    department_of,
+    handles,
+    is_party,
+    kiosk_id_hash,
+    signed_in_window,
+    visitor_case,
+    visitor_rates,
+)
+from .bodies import (
+    case_number,
+    check_code_format,
+    code,
+    flag,
+    id_number,
+    id_value,
+    integer,
+    item_code,
+    list_limit,
+    masked_name,
+    material_codes,
+    rating_comment,
+    rating_level,
+    text,
+    window_number,
+)
+from .codes import certificate_code, check_code
+from .page import check_pages, link_pages, materials_with_pages, page_view
+from .ratings import rate, rated_step
+from .registry import REQUEST_KEY, handler
+from .views import case_view, certificate_view, clerk_name, item_name, summary_view
+
+if TYPE_CHECKING:
+    from ..auth import Actor
+    from .context import HallContext
+
+CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
+NEW_ID_TRIES = 8
+MAX_LIST = 200
+
+def _officers(ctx: HallContext) -> dict[str, tuple[str, str]]:
+    return {cid: (c.name, c.phone) for cid, c in ctx.engine.clerks.items()}
+
+
+MAX_LIMIT_DAYS = 10_000  # far above any statutory limit; the core checks the item's own
+
+
+def _limits(body: dict[str, Any]) -> dict[str, int] | None:
+    """Working days per department for a review (the core checks them against the item)."""
+    raw = body.get("limits")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or len(raw) > 50:
+        raise bad_request(
+            "limits maps departments to working days", "limits 应为部门到工作日数的映射", field="limits"
+        )
+    out: dict[str, int] = {}
+    for dept, days in raw.items():
+        key = inputs.checked_code(dept, "limits", inputs.DEPARTMENT)
+        out[key] = inputs.checked_int(days, f"limits.{key}", max=MAX_LIMIT_DAYS)
+    return out
+
+
+def _party(ctx: HallContext, body: dict[str, Any], *, required: bool) -> tuple[Party | None, str | None]:
+    """(party, masked ID) from ``id_number`` and ``name`` in the body."""
+    id_hash, _cipher, masked = id_number(ctx, body)
+    if id_hash is None:
+        if required:
+            raise bad_request(
+                "the applicant's id_number is required", "必须提供申请人身份证号码", field="id_number"
+            )
+        return None, None
+    return Party(id_hash, masked_name(body)), masked
+
+
+def _clerk_where(
+    ctx: HallContext,
+    body: dict[str, Any],
+    actor: Actor,
+    default: Channel,
+    role: Role = Role.CLERK,
+    case: Callable[[], Case] | None = None,
+) -> Where:
+    """A clerk's step: at their window (the visitor present) or in the back office / online.
+
+    Case steps are on record against a member of staff (``actor.clerk``): a token naming no
+    clerk (a manager's, say) takes none. At a window the clerk must be signed in there; any
+    clerk may then act for the visitor in front of them (首问负责: the officer may be away).
+    Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
+    lead or co-departments (``access.handles``). A submit has no case yet: the clerk
+    submitting becomes its first-inquiry officer. ``case`` reads the case, only when it is
+    needed, after the body's own fields have been checked."""
+    channel_s = code(body, "channel", inputs.WORD, required=False)
+    try:
+        channel = Channel(channel_s) if channel_s else default
+    except ValueError:
+        raise bad_request(
+            f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
+        ) from None
+    window = window_number(body, required=False)
+    system = actor.kind == "system"
+    if not system and not actor.clerk:
+        raise EngineError(
+            "forbidden",
+            "case steps are taken by a clerk: this token names none (managers supervise cases, they do not handle them)",
+            "办件须由工作人员经办：该令牌未关联工作人员（管理人员负责督办，不经办）",
+        )
+    who = actor.clerk or actor.name
+    if window is None and channel is Channel.WINDOW:
+        window = signed_in_window(ctx, who)
+        if window is None:
+            raise bad_request(
+                "give the window (the clerk is not signed in at one)",
+                "请提供窗口号（该工作人员未在窗口签到）",
+                field="window",
+            )
+    if window is not None:
+        ctx.engine.window(window)
+    if system:
+        pass  # the hall's own steps (start-up, tests) are not anybody's
+    elif channel is Channel.WINDOW:
+        assert window is not None
+        if ctx.engine.windows[window].clerk != actor.clerk:
+            raise EngineError(
+                "forbidden",
+                f"clerk {actor.clerk} is not signed in at window {window}: sign in there first",
+                f"您未在{window}号窗口签到，请先签到",
+                window=window,
+            )
+    elif case is not None and not handles(ctx, actor, k := case()):
+        raise EngineError(
+            "forbidden",
+            f"case {k.id} is handled by its first-inquiry clerk and its departments' staff; "
+            "at a window, with the visitor present, any clerk signed in there may act",
+            f"办件 {k.id} 由其首问责任人和承办部门办理；其他工作人员须在签到的窗口当面办理",
+            case=k.id,
+        )
+    hall = ctx.hall if channel is not Channel.ONLINE else None
+    return Where(who, role, channel, hall, window if channel is Channel.WINDOW else None)
+
+
+def _visitor_where(ctx: HallContext, actor: Actor, masked: str, agent: bool) -> Where:
+    """A visitor's own step: at a kiosk of this hall, or online."""
+    role = Role.AGENT if agent else Role.APPLICANT
+    if actor.role == "kiosk":
+        return Where(masked, role, Channel.KIOSK, ctx.hall)
+    return Where(masked, role, Channel.ONLINE)
+
+
+def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
+    view = case_view(ctx, ctx.cases.load(case_id), ctx.today(now))
+    view.update(extra)
+    return view
+
+
+# ------------------------------------------------------------------ case numbers
+def _new_case_id(ctx: HallContext, day: date) -> str:
+    prefix = f"{CASE_PREFIX}-{day:%Y%m%d}-"
+    with ctx.db.connect() as c:
+        last = c.execute(select(func.max(CaseRow.id)).where(CaseRow.id.like(prefix + "%"))).scalar_one()
+    n = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    return f"{prefix}{n:06d}"
+
+
+def _submit(
+    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
+) -> dict[str, Any]:
+    code = item_code(body)
+    assert code is not None
+    item = ctx.catalogue.items.get(code)
+    if item is None:
+        raise not_found("service item", "事项", code)
+    applicant, masked = _party(ctx, body, required=True)
+    assert applicant is not None and masked is not None
+    agent = None
+    raw_agent = body.get("agent")
+    if raw_agent is not None:
+        if not isinstance(raw_agent, dict):
+            raise bad_request(
+                "agent must be an object with id_number and name", "代办人信息有误", field="agent"
+            )
+        agent, agent_masked = _party(ctx, raw_agent, required=True)
+        masked = agent_masked or masked
+    materials = material_codes(body, "materials")
+    day = ctx.today(now)
+    where = where_of(masked, agent is not None)
+    fields = checked_fields(item, body, day, require=where.channel is not Channel.WINDOW)
+    store = ctx.cases
+    request_key = REQUEST_KEY.get()
+    case_id = store.case_for_request(request_key) if request_key else None
+    for _ in range(0 if case_id else NEW_ID_TRIES):
+        case_id = _new_case_id(ctx, day)
+        try:
+            store.submit(
+                case_id,
+                CaseItem.from_service_item(item),
+                applicant,
+                where,
+                now,
+                agent=agent,
+                materials=materials,
+                request_key=request_key,
+                fields_cipher=seal_fields(ctx.privacy, fields),
+            )
+            break
+        except EngineError as e:
+            if e.code == "duplicate":  # a retry of a submit whose answer was lost
+                case_id = e.details["case"]
+                break
+            if e.code != "conflict" or e.details.get("case") != case_id:
+                raise
+    else:
+        if case_id is None:
+            raise EngineError("conflict", "could not number the case; try again", "办件编号冲突，请重试")
+    assert case_id is not None
+    reply = _reply(ctx, case_id, now)
+    # A kiosk's or the online hall's applicant sees what they would on the progress page.
+    reply["materials_needed"] = [
+        m.code for m in store.materials_needed(item, applicant.id_hash, day).needed if m.code not in materials
+    ]
+    return reply
+
+
+# ------------------------------------------------------------------ submit
+@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True)
+def case_submit(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """At a window, by the clerk (who becomes the first-inquiry officer)."""
+    return _submit(
+        ctx, body, actor, now, lambda masked, agent: _clerk_where(ctx, body, actor, Channel.WINDOW)
+    )
+
+
+@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def case_submit_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The online hall (no trip: not a visit)."""
+    return _submit(
+        ctx,
+        body,
+        actor,
+        now,
+        lambda masked, agent: Where(masked, Role.AGENT if agent else Role.APPLICANT, Channel.ONLINE),
+    )
+
+
+@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True)
+def case_submit_kiosk(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
+    names material codes in ``materials`` and its captured pages in ``pages: [{material,
+    sha256}]`` (uploaded before with ``page.upload``); the pages' materials count as given."""
+    # Checked before the case exists: a page that is not here refuses the submit and makes nothing.
+    pages = check_pages(ctx, body)
+    if pages:
+        body = {**body, "materials": materials_with_pages(body, pages)}
+    reply = _submit(ctx, body, actor, now, lambda masked, agent: _visitor_where(ctx, actor, masked, agent))
+    if pages:
+        reply["pages"] = link_pages(ctx, reply["id"], pages, actor, now, reply["item_code"])
+    return reply
+
+
+# ------------------------------------------------------------------ clerk steps
+def _step_args(command: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The fields a clerk's step reads beside the case, place and actor: all checked before
+    the case is read, so a bad field is named whatever the case."""
+    if command == "accept":
+        return {"commitment": flag(body, "commitment")}
+    if command == "refuse":
+        return {"reason": text(body, "reason", max_len=500, multiline=True) or ""}
+    if command in ("issue_notice", "supplement"):
+        return {"materials": material_codes(body, "materials", required=True)}
+    if command == "start_review":
+        return {"limits": _limits(body)}
+    if command == "verify":
+        ok = body.get("ok")
+        if not isinstance(ok, bool):
+            raise bad_request(
+                "ok must be true (the commitment held) or false (with a note)",
+                "ok 应为 true（承诺属实）或 false（并说明情况）",
+                field="ok",
+            )
+        return {"ok": ok, "note": text(body, "note", required=False, max_len=500, multiline=True) or ""}
+    if command == "decide_task":
+        return {
+            "department": code(body, "department", inputs.DEPARTMENT, required=False),
+            "decision": code(body, "decision", inputs.WORD),
+            "reason": text(body, "reason", required=False, max_len=500, multiline=True) or "",
+        }
+    return {}
+
+
+def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
+    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True)
+    def step(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+        case_id = case_number(body)
+        args = _step_args(command, body)
+        store = ctx.cases
+        case = functools.cache(lambda: store.load(case_id))  # read once, and only if needed
+        where = _clerk_where(ctx, body, actor, default, role, case)
+        extra: dict[str, Any] = {}
+        if command == "accept":
+            store.accept(case_id, where, now, commitment=args["commitment"])
+        elif command == "refuse":
+            store.refuse(case_id, where, now, args["reason"])
+        elif command == "issue_notice":
+            store.issue_notice(case_id, where, now, args["materials"])
+        elif command == "supplement":
+            store.supplement(case_id, where, now, args["materials"])
+        elif command == "start_review":
+            store.start_review(case_id, where, now, limits=args["limits"])
+        elif command == "verify":
+            check_department(ctx, actor, case().item.department)
+            store.verify(case_id, where, now, ok=args["ok"], note=args["note"])
+        elif command == "decide_task":
+            department = args["department"] or case().item.department
+            check_department(ctx, actor, department)
+            store.decide_task(case_id, department, args["decision"], where, now, reason=args["reason"])
+        else:
+            store.act(case_id, command, where, now)
+        if command in ("accept", "decide_task"):
+            cert = _certificate_on_approval(ctx, case_id, now)
+            if cert is not None:
+                extra["certificate"] = certificate_view(cert)
+        return _reply(ctx, case_id, now, **extra)
+
+
+for _type, _command, _default, _role in (
+    ("case.accept", "accept", Channel.WINDOW, Role.CLERK),
+    ("case.refuse", "refuse", Channel.WINDOW, Role.CLERK),
+    ("case.notice", "issue_notice", Channel.WINDOW, Role.CLERK),
+    ("case.supplement", "supplement", Channel.WINDOW, Role.CLERK),
+    ("case.review", "start_review", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.decide", "decide_task", Channel.BACK_OFFICE, Role.DEPARTMENT),
+    ("case.result_ready", "result_ready", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.hand_out", "hand_out", Channel.WINDOW, Role.CLERK),
+    ("case.close", "close", Channel.BACK_OFFICE, Role.CLERK),
+    ("case.withdraw", "withdraw", Channel.WINDOW, Role.CLERK),
+    ("case.verify", "verify", Channel.BACK_OFFICE, Role.DEPARTMENT),
+):
+    _clerk_step(_type, _command, _default, _role)
+
+
+def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Certificate | None:
+    """An approved case of an item that yields a certificate registers one (once)."""
+    store = ctx.cases
+    k = store.load(case_id)
+    if not k.approved or not k.item.yields_certificate:
+        return None
+    with ctx.db.connect() as c:
+        if c.execute(select(CertificateRow.number).where(CertificateRow.case_id == case_id)).first():
+            return None
+    day = ctx.today(now)
+    prefix = certificate_number(k.item.yields_certificate, day, 0, ctx.hall).rsplit("-", 1)[0] + "-"
+    for _ in range(NEW_ID_TRIES):
+        with ctx.db.connect() as c:
+            last = c.execute(
+                select(func.max(CertificateRow.number)).where(CertificateRow.number.like(prefix + "%"))
+            ).scalar_one()
+        serial = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+        number = certificate_number(k.item.yields_certificate, day, serial, ctx.hall)
+        try:
+            return store.register_certificate(
+                case_id, number=number, code=certificate_code(ctx, number), issued_on=day, now=now
+            )
+        except EngineError as e:
+            if e.code != "conflict":
+                raise
+    raise EngineError("conflict", "could not number the certificate; try again", "证照编号冲突，请重试")
+
+
+# ------------------------------------------------------------------ clerk and manager views
+@handler("case.get", role=AccessRole.CLERK, desk=True)
+def case_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    return _reply(ctx, case_number(body), now)
+
+
+@handler("case.mine", role=AccessRole.CLERK, desk=True)
+def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
+    # A clerk sees their own cases only (a clerk token naming no clerk has none).
+    clerk = (
+        actor.clerk
+        if not actor.at_least(AccessRole.MANAGER)
+        else code(body, "clerk", inputs.CLERK_ID, required=False) or actor.clerk
+    )
+    if not clerk:
+        raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
+    today = ctx.today(now)
+    cases = ctx.cases.my_cases(clerk, include_closed=flag(body, "include_closed"))
+    return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
+
+
+@handler("case.tasks", role=AccessRole.CLERK, desk=True)
+def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
+    and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
+    department = department_of(ctx, actor)
+    if actor.at_least(AccessRole.MANAGER):
+        department = code(body, "department", inputs.DEPARTMENT, required=False) or department
+    if not department:
+        raise bad_request(
+            "which department? (a department reviewer's token, or department=...)",
+            "请指定部门（部门审批人员登录，或提供 department）",
+            field="department",
+        )
+    dept = ctx.catalogue.departments.get(department)
+    if dept is None:
+        raise not_found("department", "部门", department)
+    today = ctx.today(now)
+    store = ctx.cases
+    tasks = store.department_tasks(department)
+    checks = store.verifications_due(department)
+    return {
+        "department": department,
+        "department_name": {"zh": dept.name.zh, "en": dept.name.en},
+        # 告知承诺核查 the department owes: approved at once on the applicant's commitment
+        "verifications": [
+            {
+                "case": case,
+                "item_code": item,
+                "item_name": item_name(ctx, item),
+                "due": due.isoformat(),
+                "overdue": due < today,
+            }
+            for case, item, due in checks[:MAX_LIST]
+        ],
+        "total": len(tasks),
+        "tasks": [
+            {
+                "case": t.case,
+                "item_code": t.item_code,
+                "item_name": item_name(ctx, t.item_code),
+                "lead": t.lead,
+                "opened_on": t.opened_on.isoformat(),
+                "limit_days": t.limit_days,
+                "due": t.due.isoformat(),
+                "card": t.card(today).value,
+                "first_inquiry_clerk": t.first_inquiry_clerk,
+            }
+            for t in tasks[:MAX_LIST]
+        ],
+    }
+
+
+@handler("case.supervision", role=AccessRole.MANAGER, desk=True)
+def case_supervision(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
+    limit = integer(body, "limit", required=False, min=1, max=1000) or 100
+    today = ctx.today(now)
+    lines = ctx.cases.supervision_list(today, limit)
+    return {
+        "today": today.isoformat(),
+        "lines": [
+            {
+                "case": w.case,
+                "item_code": w.item,
+                "department": w.department,
+                "task": w.task,
+                "limit_days": w.limit_days,
+                "remaining": w.remaining,
+                "due": w.due.isoformat() if w.due else None,
+                "card": w.card.value,
+                "paused": w.paused,
+                "clerk": w.clerk,
+            }
+            for w in lines
+        ],
+    }
+
+
+
+# ------------------------------------------------------------------ the public
+def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
+    """办件进度 for the visitor: the timeline, the handling officer (name, phone, and the window
+    they sit at now), the deadline, and what is still owed under the one-time notice, named
+    as the printed notice names it (with the date it is due back)."""
+    store = ctx.cases
+    p = store.progress(case_id, ctx.today(now), _officers(ctx))
+    p["item_name"] = item_name(ctx, p["item"])
+    item = ctx.catalogue.items.get(p["item"])
+    p["statutory_days"] = item.limits.statutory_days if item else None
+    if p["handling_officer"] is not None:
+        p["handling_officer"]["window"] = signed_in_window(ctx, store.summary(case_id).first_inquiry_clerk)
+    p["one_time_notice"] = None
+    p["materials_owed"] = []
+    if any(s["action"] == "issue_notice" for s in p["steps"]):
+        k = store.load(case_id)
+        slip = notice_slip(ctx, k, len(k.notices))
+        owed = set(p["missing_materials"])
+        p["one_time_notice"] = {
+            "number": slip["notice"],
+            "issued_at": slip["issued_at"],
+            "deadline": slip["deadline"],
+            "materials": slip["materials"],
+            "where": slip["where"],
+        }
+        p["materials_owed"] = [m for m in slip["materials"] if m["code"] in owed]
+    return p
+
+
+@handler("case.progress", desk=True)
+def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
+    id_hash = kiosk_id_hash(ctx, body, actor)
+    if id_hash is not None and body.get("case") is None:
+        cases = ctx.cases.cases_of(id_hash)[:20]
+        return {"cases": [_progress(ctx, s.id, now) for s in cases]}
+    case_id = case_number(body)
+    check_code_format(body)
+    if id_hash is None or not is_party(ctx, case_id, id_hash):
+        check_code_of(ctx, body, case_id, actor)
+    return _progress(ctx, case_id, now)
+
+
+@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def case_supplement_online(
+    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
+) -> dict[str, Any]:
+    """补正 from the online hall (or a kiosk): the materials the one-time notice asked for."""
+    case_id = visitor_case(ctx, body, actor)
+    store = ctx.cases
+    k = store.load(case_id)
+    where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
+    store.supplement(case_id, where, now, material_codes(body, "materials", required=True))
+    return _progress(ctx, case_id, now)
+
+
+@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def case_withdraw_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
+    case_id = visitor_case(ctx, body, actor)
+    store = ctx.cases
+    k = store.load(case_id)
+    store.withdraw(case_id, _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False), now)
+    return _progress(ctx, case_id, now)
+
+
+@handler("case.notice_slip", desk=True)
+def case_notice_slip(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A one-time notice as printed (the printer's one-time notice layout): the latest, or
+    ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
+    requested = integer(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
+    case_id = case_number(body) if actor.at_least(AccessRole.CLERK) else visitor_case(ctx, body, actor)
+    k = ctx.cases.load(case_id)
+    if not k.notices:
+        raise not_found("one-time notice", "一次性告知", case_id)
+    number = requested or len(k.notices)
+    if not 1 <= number <= len(k.notices):
+        raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
+    return notice_slip(ctx, k, number)
+
+
+def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
+    n = k.notices[number - 1]
+    item = ctx.catalogue.items.get(k.item.code)
+    guide = {m.code: m for m in item.guide.materials} if item else {}
+
+    def material(code: str) -> dict[str, Any]:
+        m = guide.get(code)
+        if m is None:
+            return {"code": code, "name": {"zh": code, "en": code}, "note": None}
+        copies = {
+            "zh": ("原件" if m.original else "") + (f"复印件{m.copies}份" if m.copies else ""),
+            "en": ("original" if m.original else "")
+            + (" and " if m.original and m.copies else "")
+            + (f"{m.copies} cop{'y' if m.copies == 1 else 'ies'}" if m.copies else ""),
+        }
+        note = {"zh": "；".join(x for x in (copies["zh"], m.note.zh if m.note else "") if x),
+                "en": "; ".join(x for x in (copies["en"], m.note.en if m.note else "") if x)}  # fmt: skip
+        return {"code": code, "name": {"zh": m.name.zh, "en": m.name.en}, "note": note}
+
+    step = next((s for s in reversed(k.steps) if s.action == "issue_notice" and s.at == n.at), None)
+    window = step.where.window if step else None
+    clerk = ctx.engine.clerks.get(n.by) or (
+        ctx.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
+    )
+    zh, en = ctx.hall_names()
+    where = (
+        {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
+        if window is not None
+        else {"zh": zh, "en": en}
+    )
+    deadline = ctx.cases.calendar.add_workdays(n.day, ctx.service.case_rules.supplement_days)
+    return {
+        "case": k.id,
+        "check_code": check_code(ctx, k.id),
+        "notice": n.number,
+        "item_name": item_name(ctx, k.item.code),
+        "materials": [material(code) for code in n.materials],
+        "where": where,
+        "deadline": deadline.isoformat(),
+        "officer": {"name": clerk.name, "phone": clerk.phone} if clerk else None,
+        "issued_at": datetime.fromtimestamp(n.at, ctx.engine.tz).isoformat(),
+        "flagged": n.flagged,
+    }
+
+
+@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """好差评 of the case's latest service (one per service: the latest clerk step)."""
+    visitor_rates(actor)
+    case_id = visitor_case(ctx, body, actor)
+    level, comment = rating_level(body), rating_comment(body)
+    k = ctx.cases.load(case_id)
+    n, step = rated_step(k)
+    reply = rate(
+        ctx,
+        comment,
+        actor,
+        now,
+        Subject("case", case_id),
+        f"step-{n}:{step.action}",
+        level,
+        hall=step.where.hall,
+        window=step.where.window,
+        clerk=step.where.actor if step.where.role is Role.CLERK else None,
+    )
+    return {**reply, "case": case_id}
+
+
+# ------------------------------------------------------------------ prefill
+MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlikely to be wanted
+
+
+@handler("case.prefill", role=AccessRole.KIOSK, desk=True)
+def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """What this visitor (the ID card just read) answered before for the item's fields, from
+    their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
+    ``value`` is for the form, ``shown`` for the screen (a phone masked)."""
+    raw = id_value(ctx, body)
+    if raw is None:
+        raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
+    code = item_code(body)
+    assert code is not None
+    item = ctx.catalogue.items.get(code)
+    if item is None:
+        raise not_found("service item", "事项", code)
+    wanted = {f.code: f for f in item.application_fields}
+    store = ctx.cases
+    id_hash = ctx.privacy.lookup_hash(raw)
+    found: dict[str, dict[str, Any]] = {}
+    for s in store.cases_of(id_hash, include_closed=True)[:MAX_PREFILL_CASES]:
+        if len(found) == len(wanted):
+            break
+        if s.applicant_hash != id_hash:
+            continue  # a case this person brought as an agent holds another's answers
+        k = store.load(s.id)
+        for fc, value in open_fields(ctx.privacy, k.fields_cipher).items():
+            f = wanted.get(fc)
+            if f is None or fc in found:
+                continue
+            shown = masked_phone(value) if f.type.value == "phone" else value
+            found[fc] = {"code": fc, "value": value, "shown": shown, "case": k.id}
+    return {"item_code": code, "id_masked": mask(raw), "fields": [found[c] for c in wanted if c in found]}
+
+
+# ------------------------------------------------------------------ captured pages
+@handler("case.pages", role=AccessRole.CLERK, desk=True)
+def case_pages(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """The captured pages of a case, without image data."""
+    case_id = case_number(body)
+    check_page_reader(ctx, actor, case_id)
+    item = ctx.cases.summary(case_id).item_code
+    pages = ctx.pages.pages(case_id)
+    return {"case": case_id, "pages": [page_view(ctx, p, item) for p in pages]}
+
+
+# ------------------------------------------------------------------ flagged one-time notices
+def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
+    """Material codes with their names from the catalogue's guide (None when no longer listed)."""
+    item = ctx.catalogue.items.get(item_code)
+    names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
+    return [{"code": c, "name": names.get(c)} for c in codes]
+
+
+@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True)
+def case_flagged_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
+    newest first, with who issued them and which materials were new."""
+    found, total = ctx.feedback.flagged_notices(limit=list_limit(body))
+    return {
+        "notices": [
+            {
+                "case": n.case,
+                "notice": n.number,
+                "item_code": n.item_code,
+                "item_name": item_name(ctx, n.item_code),
+                "department": n.department,
+                "hall": n.hall,
+                "issued_at": n.at,
+                "clerk": clerk_name(ctx, n.by),
+                "materials": _materials(ctx, n.item_code, n.materials),
+                "new_materials": _materials(ctx, n.item_code, n.new),
+            }
+            for n in found
+        ],
+        "total": total,
+        "label": {
+            "zh": "补正告知中出现首次告知未列明的材料",
+            "en": "A later notice asked for materials the first notice did not list",
+        },
+    }

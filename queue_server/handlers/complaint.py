@@ -1,0 +1,201 @@
+"""``complaint.*``: complaints (投诉) from filing, at a kiosk or on the web, to closing.
+
+The rules (which step may follow which, the working-day deadlines) are the pure core's
+(``cases/evaluation.py``) as ``CaseStore`` runs them; this module checks who may ask and shapes
+the replies: every deadline the core computed, the current one, and whether it is overdue.
+A complaint is accepted by a manager who names the handling clerk; the answer comes from that
+clerk or a manager; a manager closes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .. import inputs
+from ..appfields import masked_phone
+from ..auth import AccessRole
+from ..cases import Complaint, ComplaintCategory, ComplaintState, Source, Subject
+from ..cases.evaluation import complaint_category
+from ..engine.errors import EngineError, bad_request
+from .access import visitor_case
+from .bodies import code, flag, list_limit, text
+from .ratings import source_of
+from .registry import handler
+from .views import acted_by, clerk_name, overdue
+
+if TYPE_CHECKING:
+    from ..auth import Actor
+    from .context import HallContext
+
+COMPLAINT_STATE_LABEL = {
+    ComplaintState.FILED: {"zh": "待受理", "en": "Filed, awaiting acceptance"},
+    ComplaintState.ACCEPTED: {"zh": "办理中", "en": "Accepted, awaiting the answer"},
+    ComplaintState.ANSWERED: {"zh": "已答复", "en": "Answered"},
+    ComplaintState.CLOSED: {"zh": "已办结", "en": "Closed"},
+}
+DUE_LABEL = {
+    ComplaintState.FILED: {"zh": "受理期限", "en": "accept by"},
+    ComplaintState.ACCEPTED: {"zh": "答复期限", "en": "answer by"},
+}
+
+
+# ------------------------------------------------------------------ complaints
+def complaint_view(ctx: HallContext, co: Complaint, today: date) -> dict[str, Any]:
+    due = co.due()
+    return {
+        "id": co.id,
+        "state": co.state.value,
+        "state_label": COMPLAINT_STATE_LABEL[co.state],
+        "category": co.category.value,
+        "category_label": co.category.label,
+        "text": co.text,
+        # the number to answer on, masked as staff see an application's phone (appfields)
+        "phone": masked_phone(ctx.privacy.decrypt(co.phone_cipher)) if co.phone_cipher else None,
+        "source": co.source.value,
+        "case": co.subject.id if co.subject and co.subject.kind == "case" else None,
+        "ticket": co.subject.id if co.subject and co.subject.kind == "ticket" else None,
+        "filed_at": co.filed_at,
+        "filed_on": co.filed_on.isoformat(),
+        "accept_due": co.accept_due.isoformat(),
+        "handler": clerk_name(ctx, co.handler),
+        "answer_due": co.answer_due.isoformat() if co.answer_due else None,
+        "answer": co.answer,
+        "answered_on": co.answered_on.isoformat() if co.answered_on else None,
+        # the deadline that runs now (none once answered), and whether it has passed
+        "due": due.isoformat() if due else None,
+        "due_label": DUE_LABEL.get(co.state),
+        **overdue(ctx, due, today),
+        "history": [{"state": s.value, "at": at, "by": by or None} for s, at, by in co.history],
+    }
+
+
+def _complaint_id(body: dict[str, Any]) -> str:
+    cid = code(body, "complaint", inputs.COMPLAINT_ID)
+    assert cid is not None
+    return cid
+
+
+def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
+    raw = code(body, "state", inputs.WORD, required=False)
+    if raw is None or raw == "all":
+        return ()
+    if raw == "open":  # everything a manager still has to act on
+        return (ComplaintState.FILED, ComplaintState.ACCEPTED, ComplaintState.ANSWERED)
+    try:
+        return (ComplaintState(raw),)
+    except ValueError:
+        raise bad_request(
+            f"state is one of filed, accepted, answered, closed, open, all; not {raw!r}",
+            f"状态应为 filed、accepted、answered、closed、open 或 all，不能是 {raw!r}",
+            field="state",
+        ) from None
+
+
+@handler("complaint.list", role=AccessRole.MANAGER, desk=True)
+def complaint_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Complaints by state (default: all), oldest first; ``overdue=true`` for those past their deadline."""
+    today = ctx.today(now)
+    store = ctx.feedback
+    overdue = flag(body, "overdue")
+    found, total = store.complaints(
+        states=_states(body), overdue_on=today if overdue else None, limit=list_limit(body)
+    )
+    return {
+        "today": today.isoformat(),
+        "complaints": [complaint_view(ctx, co, today) for co in found],
+        "total": total,
+        "counts": store.complaint_counts(today),
+    }
+
+
+def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
+    """Managers see every complaint; a clerk only those they were named to handle."""
+    if actor.at_least(AccessRole.MANAGER) or actor.kind == "system":
+        return
+    if actor.role == "clerk" and actor.clerk is not None and actor.clerk == co.handler:
+        return
+    raise EngineError(
+        "forbidden",
+        f"complaint {co.id} is handled by another member of staff",
+        f"投诉 {co.id} 不由您办理",
+        complaint=co.id,
+    )
+
+
+@handler("complaint.get", role=AccessRole.CLERK, desk=True)
+def complaint_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    co = ctx.cases.complaint(_complaint_id(body))
+    _may_see(ctx, co, actor)
+    return complaint_view(ctx, co, ctx.today(now))
+
+
+@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True)
+def complaint_accept(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """受理: the manager names the clerk who will answer; the answer deadline starts."""
+    cid = _complaint_id(body)
+    handler_id = code(body, "handler", inputs.CLERK_ID)
+    assert handler_id is not None
+    if handler_id not in ctx.engine.clerks:
+        # The named clerk must be able to sign in and answer; a typo would leave it unanswered.
+        raise bad_request(
+            f"no clerk {handler_id!r} in this hall", f"本大厅没有工作人员 {handler_id!r}", field="handler"
+        )
+    co = ctx.cases.accept_complaint(cid, handler_id, now)
+    return complaint_view(ctx, co, ctx.today(now))
+
+
+@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True)
+def complaint_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """答复 by the named handler or a manager."""
+    cid = _complaint_id(body)
+    answer = text(body, "answer", max_len=4000, multiline=True)
+    assert answer is not None
+    store = ctx.cases
+    _may_see(ctx, store.complaint(cid), actor)
+    co = store.answer_complaint(cid, answer, acted_by(actor), now)
+    return complaint_view(ctx, co, ctx.today(now))
+
+
+@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True)
+def complaint_close(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """办结 after the answer."""
+    co = ctx.cases.close_complaint(_complaint_id(body), acted_by(actor), now)
+    return complaint_view(ctx, co, ctx.today(now))
+
+
+@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def complaint_file(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """A complaint from the kiosk or the web; about a case when its number and check code are given.
+
+    ``category`` is one of ``ComplaintCategory`` (default "other"); ``phone`` the number the hall
+    answers on: required at a kiosk (the visitor leaves no other way to be reached), optional
+    on the web. The phone is stored encrypted and shown masked, like an application's phone."""
+    words = text(body, "text", max_len=2000, multiline=True)
+    assert words is not None
+    raw = body.get("category")
+    category = ComplaintCategory.OTHER if raw is None or raw == "" else complaint_category(raw)
+    source = source_of(actor)
+    phone = code(body, "phone", inputs.PHONE, required=source is Source.KIOSK)
+    subject = Subject("case", visitor_case(ctx, body, actor)) if body.get("case") else None
+    complaint_id = f"TS-{ctx.today(now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    co = ctx.cases.file_complaint(
+        complaint_id,
+        words,
+        source,
+        now,
+        subject=subject,
+        category=category,
+        phone_cipher=ctx.privacy.encrypt_text(phone) if phone else None,
+    )
+    return {
+        "id": co.id,
+        "state": co.state.value,
+        "accept_due": co.accept_due.isoformat() if co.accept_due else None,
+        "case": subject.id if subject else None,
+        "category": co.category.value,
+        "category_label": co.category.label,
+        "phone": masked_phone(phone) if phone else None,
+    }
+

@@ -1,0 +1,221 @@
+"""``ticket.*``: issuing a ticket, its status, cancelling it, serving it at a window, and the
+好差评 of a window's service where no case exists (``ticket.rate``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .. import inputs, throttle
+from ..auth import AccessRole
+from ..cases import Subject
+from ..engine import EngineError, Outcome, Priority
+from ..engine.errors import bad_request, not_found
+from ..engine.views import ticket_view
+from ..store.models import TicketRow
+from ..throttle import same_secret
+from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
+from .bodies import code, id_number, item_code, rating_comment, rating_level, text, ticket_id, window_number
+from .ratings import rate
+from .registry import handler
+from .views import issued_reply
+
+if TYPE_CHECKING:
+    from ..auth import Actor
+    from .context import HallContext
+
+
+@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True)
+def ticket_issue(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    item = item_code(body)
+    assert item is not None
+    if ctx.catalogue.items.get(item) is None:
+        raise not_found("service item", "事项", item)
+    priority = code(body, "priority", inputs.WORD, required=False)
+    if priority is not None and priority != Priority.GREEN.value:
+        raise bad_request(
+            "priority may only be 'green' (green channel); appointments check in instead",
+            "优先类型只能为绿色通道；预约请签到",
+            field="priority",
+        )
+    id_hash, cipher, masked = id_number(ctx, body)
+    clerk = ctx.service.returning_clerk(id_hash, now) if id_hash else None
+    events = ctx.engine.issue(
+        item,
+        now,
+        ctx.service.new_token(),
+        id_hash=id_hash,
+        id_masked=masked,
+        priority=priority,
+        first_inquiry_clerk=clerk,
+    )
+    if cipher:
+        events[0].data["id_cipher"] = cipher
+    ctx.service.emit(events)
+    return issued_reply(ctx, events[0].data["ticket"])
+
+
+def _check_ticket_token(ctx: HallContext, body: dict[str, Any], actor: Actor, t: Any) -> None:
+    """The slip's token (its QR code) proves the holder; a wrong one is counted against the
+    client (``throttle``) and looks like no such ticket, so nobody learns another's."""
+    ok = same_secret(body.get("token"), t.token)
+    throttle.check(ctx.budget, actor, ok)
+    if not ok:
+        raise not_found("live ticket", "在办票号", t.id)
+
+
+@handler("ticket.status")
+def ticket_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_id(body)
+    code(body, "token", inputs.TOKEN, required=False)
+    t = ctx.engine.tickets.get(tid)
+    if t is None:
+        raise not_found("live ticket", "在办票号", tid)
+    if not actor.at_least(AccessRole.CLERK):  # staff see the live queue; the public only its own ticket
+        _check_ticket_token(ctx, body, actor, t)
+    return ticket_view(ctx.engine, t)
+
+
+def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:
+    """Whether a waiting ticket is the clerk's at their window: transferred to it, or a
+    returning visitor reserved for them (首问负责)."""
+    window = signed_in_window(ctx, clerk)
+    if window is None:
+        return False
+    if t.transfer is not None and t.transfer.to_window == window:
+        return True
+    return t.reserved_until is not None and t.first_inquiry_clerk == clerk
+
+
+@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True)
+def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
+    slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
+    window; a call pad or a kiosk never without the token."""
+    tid = ticket_id(body)
+    code(body, "token", inputs.TOKEN, required=False)
+    t = ctx.engine.ticket(tid)
+    if actor.at_least(AccessRole.MANAGER) or actor.kind == "system":
+        reason = "clerk"
+    elif actor.role == "clerk" and body.get("token") is None:
+        if not _waits_for(ctx, t, actor.clerk):
+            raise EngineError(
+                "forbidden",
+                "a clerk cancels only a ticket waiting for their own window; the visitor cancels with the slip",
+                "工作人员只能取消等候本窗口的票号；其他票号请办事人凭取号单取消",
+                ticket=tid,
+            )
+        reason = "clerk"
+    else:
+        _check_ticket_token(ctx, body, actor, t)
+        reason = "visitor"
+    ctx.service.emit(ctx.engine.cancel(tid, now, reason))
+    return {"ticket": tid, "state": "cancelled"}
+
+
+# ---- tickets at a window
+def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[str, Any]:
+    t = ctx.engine.tickets.get(tid)
+    if t is None:
+        return {"id": tid, "state": state}
+    return ticket_view(ctx.engine, t)
+
+
+@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True)
+def ticket_recall(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    events = ctx.service.emit(ctx.engine.recall(tid, now))
+    return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
+
+
+@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True)
+def ticket_start(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.start(tid, now))
+    return _ticket_reply(ctx, tid)
+
+
+@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True)
+def ticket_no_show(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(ctx.engine.no_show(tid, now))
+    return {"id": tid, "state": "no_show"}
+
+
+@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True)
+def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    outcome = code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
+    ctx.service.emit(ctx.engine.complete(tid, now, outcome))
+    return {"id": tid, "state": "done", "outcome": outcome}
+
+
+@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True)
+def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, body, actor)
+    ctx.service.emit(
+        ctx.engine.transfer(
+            tid,
+            now,
+            to_window=window_number(body, "to_window", required=False),
+            to_item=item_code(body, "to_item", required=False),
+            note=text(body, "note", required=False, max_len=500, multiline=True) or "",
+        )
+    )
+    return _ticket_reply(ctx, tid)
+
+
+# ---- 好差评 of a window's service
+@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
+def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
+    evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
+    (with the token printed on the slip, or at a kiosk the ID card the ticket was taken with).
+    One per service: a ticket transferred to a second
+    window can be rated for each."""
+    tid = ticket_id(body)
+    level, comment = rating_level(body), rating_comment(body)
+    code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
+    id_hash = kiosk_id_hash(ctx, body, actor)  # the ID card read at a kiosk stands for the slip
+    with ctx.db.connect() as c:
+        t = c.execute(
+            select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at, TicketRow.id_hash).where(
+                TicketRow.id == tid, TicketRow.hall == ctx.hall
+            )
+        ).first()
+    if t is None:
+        raise not_found("ticket", "票号", tid)
+    if actor.role == "callpad":
+        if actor.window is None or actor.window != t.window:
+            raise EngineError(
+                "forbidden",
+                "an evaluation pad rates only the service at its own window",
+                "评价器只能评价本窗口的服务",
+            )
+    else:
+        visitor_rates(actor)
+        if id_hash is not None and body.get("token") is None:
+            ok = same_secret(id_hash, t.id_hash or "")
+        else:
+            ok = same_secret(body.get("token"), t.token)
+        throttle.check(ctx.budget, actor, ok)
+        if not ok:
+            raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
+    if t.called_at is None or t.window is None:
+        raise EngineError(
+            "conflict", f"ticket {tid} has not been served yet", "该票号尚未办理，暂不能评价", ticket=tid
+        )
+    reply = rate(
+        ctx,
+        comment,
+        actor,
+        now,
+        Subject("ticket", tid),
+        f"window-{t.window}@{t.called_at:.3f}",
+        level,
+        hall=ctx.hall,
+        window=t.window,
+        clerk=t.clerk,
+    )
+    return {**reply, "ticket": tid, "window": t.window}
