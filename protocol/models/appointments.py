@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from protocol.fields import SLOT, AppointmentCode, Day, IdNumber, ItemCode, OptDay, code, text
+from protocol.fields import (
+    SLOT,
+    AppointmentCode,
+    Day,
+    IdNumber,
+    ItemCode,
+    OptDay,
+    also_required,
+    code,
+    required_id_number,
+    text,
+)
 from protocol.models.base import Answer, Body, Part, Spec
 from protocol.models.queue import IssuedTicket
 
@@ -46,10 +57,14 @@ class Slots(Answer):
 class AppointmentBook(Body):
     """Book a slot of a service item for a card holder (one booking per item and day)."""
 
+    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+
     item_code: ItemCode
     day: Day = Field(examples=["2026-11-26"])
     slot: code(SLOT, description="the slot's start", examples=["09:00"])
-    id_number: IdNumber = Field(None, description=_ID_FOR_BOOKING)
+    id_number: required_id_number("an appointment needs the applicant's id_number", "预约需提供身份证号码") = Field(
+        None, validate_default=True, description=_ID_FOR_BOOKING
+    )
     name: text(NAME_MAX_LEN, optional=True, description="the applicant's name; kept masked") = None
 
 

@@ -71,6 +71,7 @@ def requires(role: str):  # type: ignore[no-untyped-def]
             g.actor = actor
             return view(*args, **kwargs)
 
+        inner.required_role = role  # type: ignore[attr-defined]  # read by the OpenAPI document
         return inner
 
     return wrap

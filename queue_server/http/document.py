@@ -51,6 +51,9 @@ class Operation:
     summary: str
     #: The request type the view sends; its models give the body's and the reply's schemas.
     request: str | None = None
+    #: Other request types the same view sends for other callers (a clerk's supplement, the
+    #: applicant's online one): the body takes the fields of all, the answer is any of theirs.
+    also: tuple[str, ...] = ()
     status: int = 200
     #: Path parameters by the body field they fill (``{"number": "window"}``); a parameter
     #: named like its field needs no entry.
@@ -59,8 +62,12 @@ class Operation:
     query: tuple[str, ...] = ()
     #: Whether the view reads a JSON body (by default: a POST with a request type).
     body: bool | None = None
+    #: The body when the view wraps it into the request (``catalogue.publish``'s document).
+    body_model: type[BaseModel] | None = None
     #: The answer when it is not the request's reply model (HTTP reshapes a few).
     reply: type[BaseModel] | None = None
+    #: The answer's media types when it is not JSON (a page's image).
+    media: tuple[str, ...] = ()
     #: Further answers: status → description, or (description, model).
     responses: Mapping[int, str | tuple[str, type[BaseModel]]] = field(default_factory=dict)
     errors: tuple[int, ...] = DEFAULT_ERRORS
@@ -119,6 +126,27 @@ def _converter_schema(conv: str | None, args: str | None) -> dict[str, Any]:
     return {"type": "string"}
 
 
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind is None and not any(k in schema for k in ("anyOf", "oneOf", "enum", "const", "$ref")):
+        return True  # no type: anything goes
+    return kind == "null" or (isinstance(kind, list) and "null" in kind) or any(
+        b.get("type") == "null" for b in schema.get("anyOf", schema.get("oneOf", []))
+    )
+
+
+def _tidy(node: Any) -> Any:
+    """Drop ``"default": null`` where the schema takes no null (a field the model checks itself
+    with the handler's words, given as ``loose``): a document's defaults must fit their schema."""
+    if isinstance(node, dict):
+        if "default" in node and node["default"] is None and not _allows_null(node):
+            node = {k: v for k, v in node.items() if k != "default"}
+        return {k: _tidy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_tidy(v) for v in node]
+    return node
+
+
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     """A path segment or query parameter is never null: the non-null branch, no default."""
     branches = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
@@ -149,8 +177,12 @@ class _Builder:
 def _models(ops: list[Operation]) -> list[type[BaseModel]]:
     seen: dict[type[BaseModel], None] = {ErrorReply: None}
     for op in ops:
-        spec = REQUESTS.get(op.request) if op.request else None
-        for m in (spec.request if spec else None, op.reply or (spec.reply if spec else None)):
+        for type_ in (op.request, *op.also) if op.request else ():
+            spec = REQUESTS.get(type_)
+            if spec is None:
+                raise LookupError(f"{type_} has no models in protocol.models")
+            seen[spec.request] = seen[spec.reply] = None
+        for m in (op.reply, op.body_model):
             if m is not None:
                 seen[m] = None
         for extra in op.responses.values():
@@ -160,12 +192,17 @@ def _models(ops: list[Operation]) -> list[type[BaseModel]]:
 
 
 def _operation(b: _Builder, method: str, rule: Any, op: Operation, role: str | None) -> dict[str, Any]:
-    spec = REQUESTS.get(op.request) if op.request else None
-    if op.request is not None and spec is None:
-        raise LookupError(f"{rule.rule} serves {op.request}, which has no models in protocol.models")
-    request = b.definition(spec.request) if spec else {"properties": {}}
-    props: dict[str, Any] = request.get("properties", {})
-    required = set(request.get("required", []))
+    specs = [REQUESTS[t] for t in (op.request, *op.also)] if op.request else []
+    spec = specs[0] if specs else None
+    props: dict[str, Any] = {}
+    required: set[str] | None = None
+    for one in specs:
+        definition = b.definition(one.request)
+        props.update(definition.get("properties", {}))
+        mine = set(definition.get("required", []))
+        required = mine if required is None else required & mine
+    required = required or set()
+    request = b.definition(spec.request) if spec else {}
     params: list[dict[str, Any]] = []
     taken: set[str] = set()
     for m in _CONVERTER.finditer(rule.rule):
@@ -184,11 +221,15 @@ def _operation(b: _Builder, method: str, rule: Any, op: Operation, role: str | N
         out["description"] = op.description
     if op.request:
         out["x-request-type"] = op.request
+        if op.also:
+            out["x-also-request-types"] = list(op.also)
     reads_body = op.body if op.body is not None else (method == "post" and spec is not None)
-    if reads_body and spec is not None:
+    if op.body_model is not None:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": b.model(op.body_model)}}}
+    elif reads_body and spec is not None:
         rest = {k: v for k, v in props.items() if k not in taken}
         if rest:
-            if not taken:
+            if not taken and not op.also:
                 schema = b.model(spec.request)
             else:
                 schema = {k: v for k, v in request.items() if k not in ("properties", "required")}
@@ -204,8 +245,17 @@ def _operation(b: _Builder, method: str, rule: Any, op: Operation, role: str | N
         params.append({"$ref": "#/components/parameters/IdempotencyKey"})
     if params:
         out["parameters"] = params
-    reply = op.reply or (spec.reply if spec else None)
-    ok = _json(b.model(reply), "success") if reply is not None else {"description": "success"}
+    replies = list(dict.fromkeys(one.reply for one in specs))
+    reply = op.reply or (replies[0] if len(replies) == 1 else None)
+    if op.media:
+        binary = {"type": "string", "contentMediaType": "application/octet-stream"}
+        ok = {"description": "success", "content": {m: {"schema": binary} for m in op.media}}
+    elif reply is not None:
+        ok = _json(b.model(reply), "success")
+    elif replies:
+        ok = _json({"anyOf": [b.model(r) for r in replies]}, "success (the answer of the caller's request type)")
+    else:
+        ok = {"description": "success"}
     responses: dict[str, Any] = {str(op.status): ok}
     for status, extra in op.responses.items():
         responses[str(status)] = (
@@ -236,7 +286,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         ref_template="#/components/schemas/{model}",
         schema_generator=_Schema,
     )
-    b = _Builder(defs.get("$defs", {}), {m: ref for (m, _), ref in keys.items()})
+    b = _Builder(_tidy(defs.get("$defs", {})), {m: ref for (m, _), ref in keys.items()})
     paths: dict[str, dict[str, Any]] = {}
     for method, rule, op, role in sorted(views, key=lambda v: (openapi_path(v[1].rule), v[0])):
         paths.setdefault(openapi_path(rule.rule), {})[method] = _operation(b, method, rule, op, role)
