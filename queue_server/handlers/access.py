@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from .. import throttle
 from ..auth import AccessRole
 from ..cases import Case, Channel, Role
 from ..engine.errors import EngineError, not_found
-from ..store.models import Clerk
 from ..throttle import same_secret
 from .bodies import case_number, check_code_format, id_number, ticket_id, window_number
 from .codes import CHECK_LEN, CODE_ALPHABET, check_code
@@ -153,8 +150,7 @@ def department_of(ctx: HallContext, actor: Actor) -> str:
     """The department the acting clerk works for ("" for comprehensive-window clerks)."""
     if not actor.clerk:
         return ""
-    with ctx.db.connect() as c:
-        return c.execute(select(Clerk.department).where(Clerk.id == actor.clerk)).scalar() or ""
+    return ctx.service.store.clerk_department(actor.clerk)
 
 
 def departments(k: Case) -> tuple[str, ...]:

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from .. import inputs
 from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
 from ..auth import AccessRole
@@ -28,7 +26,6 @@ from ..cases import Case, CaseItem, Certificate, Channel, Party, Role, Subject, 
 from ..cases.certificates import certificate_number
 from ..engine.errors import EngineError, bad_request, not_found
 from ..privacy import mask
-from ..store.models import CaseRow, CertificateRow
 from .access import (
     check_code_of,
     check_department,
@@ -190,8 +187,7 @@ def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str
 # ------------------------------------------------------------------ case numbers
 def _new_case_id(ctx: HallContext, day: date) -> str:
     prefix = f"{CASE_PREFIX}-{day:%Y%m%d}-"
-    with ctx.db.connect() as c:
-        last = c.execute(select(func.max(CaseRow.id)).where(CaseRow.id.like(prefix + "%"))).scalar_one()
+    last = ctx.cases.last_case_id(prefix)
     n = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
     return f"{prefix}{n:06d}"
 
@@ -378,16 +374,12 @@ def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Cert
     k = store.load(case_id)
     if not k.approved or not k.item.yields_certificate:
         return None
-    with ctx.db.connect() as c:
-        if c.execute(select(CertificateRow.number).where(CertificateRow.case_id == case_id)).first():
-            return None
+    if store.certificate_number_of(case_id) is not None:
+        return None
     day = ctx.today(now)
     prefix = certificate_number(k.item.yields_certificate, day, 0, ctx.hall).rsplit("-", 1)[0] + "-"
     for _ in range(NEW_ID_TRIES):
-        with ctx.db.connect() as c:
-            last = c.execute(
-                select(func.max(CertificateRow.number)).where(CertificateRow.number.like(prefix + "%"))
-            ).scalar_one()
+        last = store.last_certificate_number(prefix)
         serial = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
         number = certificate_number(k.item.yields_certificate, day, serial, ctx.hall)
         try:

@@ -15,12 +15,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
-
 from ..store.casereports import CaseReports
 from ..store.casestore import CaseStore
 from ..store.feedbackstore import FeedbackStore
-from ..store.models import Hall
 from ..store.pagestore import PageStore
 from ..throttle import FailureBudget
 
@@ -74,11 +71,6 @@ class HallContext:
         """This hall's code."""
         return self.service.store.hall
 
-    @property
-    def db(self) -> Engine:
-        """The database engine the hall and its stores share."""
-        return self.service.store.engine
-
     # ------------------------------------------------------------ derived
     def today(self, now: float) -> date:
         """The hall's local date at ``now``."""
@@ -91,8 +83,5 @@ class HallContext:
             with self._names_lock:
                 names = self._hall_names
                 if names is None:
-                    with self.db.connect() as c:
-                        row = c.execute(select(Hall.name, Hall.name_en).where(Hall.code == self.hall)).first()
-                    names = (row.name, row.name_en or row.name) if row else (self.hall, self.hall)
-                    self._hall_names = names
+                    names = self._hall_names = self.service.store.names()
         return names

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from .. import inputs, throttle
 from ..auth import AccessRole
 from ..cases import Subject
 from ..engine import EngineError, Outcome, Priority
 from ..engine.errors import bad_request, not_found
 from ..engine.views import ticket_view
-from ..store.models import TicketRow
 from ..throttle import same_secret
 from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
 from .bodies import code, id_number, item_code, rating_comment, rating_level, text, ticket_id, window_number
@@ -178,12 +175,7 @@ def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
     level, comment = rating_level(body), rating_comment(body)
     code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
     id_hash = kiosk_id_hash(ctx, body, actor)  # the ID card read at a kiosk stands for the slip
-    with ctx.db.connect() as c:
-        t = c.execute(
-            select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at, TicketRow.id_hash).where(
-                TicketRow.id == tid, TicketRow.hall == ctx.hall
-            )
-        ).first()
+    t = ctx.service.store.served_ticket(tid)
     if t is None:
         raise not_found("ticket", "票号", tid)
     if actor.role == "callpad":

@@ -14,16 +14,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from protocol.idnumber import validate
 
 from ..auth import AccessRole
-from ..cases import CaseState
+from ..cases import CaseState, Subject
 from ..engine import AppointmentState
 from ..engine.errors import bad_request
 from ..privacy import mask
-from ..store.models import EvaluationRow, TicketRow
 from .access import signed_in_window
 from .bodies import id_value
 from .ratings import rated_step
@@ -103,35 +100,15 @@ def _certificates(ctx: HallContext, id_hash: str, today: date) -> list[dict[str,
     return out
 
 
-def _rated(ctx: HallContext, kind: str, subject: str) -> set[str]:
-    with ctx.db.connect() as c:
-        rows = c.execute(
-            select(EvaluationRow.service_event).where(
-                EvaluationRow.subject_kind == kind, EvaluationRow.subject_id == subject
-            )
-        ).scalars()
-        return set(rows)
-
-
 def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[dict[str, Any]]:
     """Today's services of this visitor with no 好差评 yet: tickets served at a window of this
     hall (``ticket.rate``, by id_number at the kiosk) and cases handed out today (``case.rate``)."""
     out: list[dict[str, Any]] = []
-    with ctx.db.connect() as c:
-        tickets = c.execute(
-            select(TicketRow.id, TicketRow.number, TicketRow.item_code, TicketRow.window, TicketRow.called_at)
-            .where(
-                TicketRow.id_hash == id_hash,
-                TicketRow.hall == ctx.hall,
-                TicketRow.day == today.isoformat(),
-                TicketRow.state == "done",
-            )
-            .order_by(TicketRow.issued_at)
-        ).all()
+    tickets = ctx.service.store.done_tickets_of(id_hash, today.isoformat())
     for t in tickets:
         if t.called_at is None or t.window is None:
             continue
-        if f"window-{t.window}@{t.called_at:.3f}" in _rated(ctx, "ticket", t.id):
+        if f"window-{t.window}@{t.called_at:.3f}" in ctx.cases.rated_services(Subject("ticket", t.id)):
             continue
         out.append(
             {
@@ -152,7 +129,7 @@ def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[di
         if handed is None or datetime.fromtimestamp(handed.at, ctx.engine.tz).date() != today:
             continue
         n, step = rated_step(k)
-        if f"step-{n}:{step.action}" in _rated(ctx, "case", k.id):
+        if f"step-{n}:{step.action}" in ctx.cases.rated_services(Subject("case", k.id)):
             continue
         out.append(
             {"kind": "case", "case": k.id, "item_code": k.item.code, "item_name": item_name(ctx, k.item.code)}

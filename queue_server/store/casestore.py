@@ -560,6 +560,11 @@ class CaseStore:
         with self.engine.connect() as c:
             return [(r.id, r.item_code, r.verify_due) for r in c.execute(q)]
 
+    def last_case_id(self, prefix: str) -> str | None:
+        """The highest case number starting with ``prefix`` (a day's numbers: ``NS-YYYYMMDD-``)."""
+        with self.engine.connect() as c:
+            return c.execute(select(func.max(_C.c.id)).where(_C.c.id.like(prefix + "%"))).scalar_one()
+
     def case_for_request(self, request_key: str) -> str | None:
         """The case a submit request with this key made, if any."""
         with self.engine.connect() as c:
@@ -800,6 +805,16 @@ class CaseStore:
             ) from None
         return cert
 
+    def certificate_number_of(self, case_id: str) -> str | None:
+        """The number of the certificate a case yielded, if it did."""
+        with self.engine.connect() as c:
+            return c.execute(select(_CERT.c.number).where(_CERT.c.case_id == case_id)).scalar()
+
+    def last_certificate_number(self, prefix: str) -> str | None:
+        """The highest certificate number starting with ``prefix``."""
+        with self.engine.connect() as c:
+            return c.execute(select(func.max(_CERT.c.number)).where(_CERT.c.number.like(prefix + "%"))).scalar_one()
+
     def certificate(self, number: str) -> Certificate:
         with self.engine.connect() as c:
             r = c.execute(select(_CERT).where(_CERT.c.number == number)).first()
@@ -930,6 +945,14 @@ class CaseStore:
                 .order_by(_EV.c.at, _EV.c.id)
             ).all()
         return [self._evaluation(r) for r in rows]
+
+    def rated_services(self, subject: Subject) -> set[str]:
+        """The services of a case or ticket already rated (their ``service_event``)."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(_EV.c.service_event).where(_EV.c.subject_kind == subject.kind, _EV.c.subject_id == subject.id)
+            ).scalars()
+            return set(rows)
 
     def answer_follow_up(self, evaluation_id: str, answer: str, by: str, now: float) -> None:
         fb = self._feedback()

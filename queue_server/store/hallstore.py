@@ -23,6 +23,7 @@ from .models import (
     AuditEntry,
     CatalogueVersion,
     Checkpoint,
+    Clerk,
     DailyCounter,
     Hall,
     HallEventRow,
@@ -225,6 +226,45 @@ class HallStore:
         issued with an ID card, where building the statements cost ten times the query."""
         with self.engine.connect() as c:
             return self._fast.first_inquiry(c, id_hash, self.hall, since)
+
+    # ---------------------------------------------------------------- reads for handlers
+    def names(self) -> tuple[str, str]:
+        """This hall's name in Chinese and English (its code when it has none)."""
+        with self.engine.connect() as c:
+            row = c.execute(select(Hall.name, Hall.name_en).where(Hall.code == self.hall)).first()
+        return (row.name, row.name_en or row.name) if row else (self.hall, self.hall)
+
+    def clerk_department(self, clerk: str) -> str:
+        """The department a clerk works for ("" for comprehensive-window clerks)."""
+        with self.engine.connect() as c:
+            return c.execute(select(Clerk.department).where(Clerk.id == clerk)).scalar() or ""
+
+    def served_ticket(self, ticket_id: str) -> Any:
+        """A ticket of this hall as its rating needs it (token, window, clerk, called_at,
+        id_hash), from the store: it may have left the live queue. None if there is none."""
+        with self.engine.connect() as c:
+            return c.execute(
+                select(TicketRow.token, TicketRow.window, TicketRow.clerk, TicketRow.called_at, TicketRow.id_hash).where(
+                    TicketRow.id == ticket_id, TicketRow.hall == self.hall
+                )
+            ).first()
+
+    def done_tickets_of(self, id_hash: str, day: str) -> list[Any]:
+        """The tickets of one visitor (ID number's hash) done at this hall on ``day``, oldest
+        first: (id, number, item_code, window, called_at)."""
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(TicketRow.id, TicketRow.number, TicketRow.item_code, TicketRow.window, TicketRow.called_at)
+                    .where(
+                        TicketRow.id_hash == id_hash,
+                        TicketRow.hall == self.hall,
+                        TicketRow.day == day,
+                        TicketRow.state == "done",
+                    )
+                    .order_by(TicketRow.issued_at)
+                ).all()
+            )
 
     def idempotent_reply(self, key: str) -> bytes | None:
         """The answer given to one key, if any (the case desk asks per request)."""

@@ -1,4 +1,4 @@
-"""The role model (issue 10): staff above every device, devices side by side."""
+"""The role model: staff above every device, devices side by side."""
 
 from __future__ import annotations
 

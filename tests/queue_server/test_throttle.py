@@ -1,4 +1,4 @@
-"""The failure budget for wrong codes and tokens (issue 10): the token bucket itself on an
+"""The failure budget for wrong codes and tokens: the token bucket itself on an
 injected clock, and the hall's handlers using it in-process (the clock moves, nobody waits)."""
 
 from __future__ import annotations

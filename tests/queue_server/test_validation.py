@@ -1,4 +1,4 @@
-"""Every input checked at the edge, by the handlers themselves (issue 10): text without
+"""Every input checked at the edge, by the handlers themselves: text without
 control or bidirectional characters, codes of their real formats, whole numbers in ASCII
 digits and in range, ID numbers by the shared rules, and errors that never quote personal
 data or internals. Runs the handlers through a real ``HallService`` on SQLite, in-process."""
