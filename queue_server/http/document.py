@@ -262,6 +262,8 @@ def _operation(b: _Builder, method: str, rule: Any, op: Operation, role: str | N
             {"description": extra} if isinstance(extra, str) else _json(b.model(extra[1]), extra[0])
         )
     errors = set(op.errors)
+    if "requestBody" in out:
+        errors.add(413)  # any body past the server's limit (MAX_BODY_BYTES)
     if role is not None:
         out["security"] = [{"bearer": []}]
         errors |= {401, 403}
