@@ -409,9 +409,8 @@ class HallService:
         token = REQUEST_KEY.set(p.key)
         try:
             spec = spec_of(p.type)
-            if spec is not None:
-                self.checked_body(spec, p.body, now)
-            reply = handler.fn(self.context, p.body, p.actor, now)
+            request = self.checked_body(spec, p.body, now) if spec is not None else None
+            reply = handler.fn(self.context, request if handler.typed else p.body, p.actor, now)
             if CHECK_REPLIES and spec is not None:
                 check_reply(spec, p.type, reply)
             return Outcome(True, reply)

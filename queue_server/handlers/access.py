@@ -23,7 +23,7 @@ from ..auth import AccessRole
 from ..cases import Case, Channel, Role
 from ..engine.errors import EngineError, not_found
 from ..throttle import same_secret
-from .bodies import case_number, check_code_format, id_number, ticket_id, window_number
+from .bodies import case_number, check_code_format, id_value
 from .codes import CHECK_LEN, CODE_ALPHABET, check_code
 
 if TYPE_CHECKING:
@@ -71,18 +71,15 @@ def check_window_actor(ctx: HallContext, number: int, actor: Actor) -> None:
     raise EngineError("forbidden", f"{actor.role} may not act at a window", "该设备无权在窗口操作", window=number)
 
 
-def window_for(ctx: HallContext, body: dict[str, Any], actor: Actor) -> int:
-    """The body's ``window``, which exists and at which ``actor`` may act."""
-    number = window_number(body)
-    assert number is not None
+def window_for(ctx: HallContext, number: int, actor: Actor) -> int:
+    """Window ``number``, which exists and at which ``actor`` may act."""
     ctx.engine.window(number)
     check_window_actor(ctx, number, actor)
     return number
 
 
-def ticket_for(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
-    """The body's live ``ticket``, which ``actor`` may act on at its window."""
-    tid = ticket_id(body)
+def ticket_for(ctx: HallContext, tid: str, actor: Actor) -> str:
+    """Live ticket ``tid``, which ``actor`` may act on at its window."""
     t = ctx.engine.ticket(tid)
     if t.window is not None:
         check_window_actor(ctx, t.window, actor)
@@ -98,23 +95,21 @@ def visitor_rates(actor: Actor) -> None:
         )
 
 
-def kiosk_id_hash(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str | None:
-    """The ID number read at a kiosk (a kiosk or staff only: over the web an ID number alone
-    must not open anyone's cases)."""
-    if body.get("id_number") is None:
+def kiosk_id_hash(ctx: HallContext, id_number: str | None, actor: Actor) -> str | None:
+    """The hash of the ID number read at a kiosk (a checked one, or None when there is none;
+    a kiosk or staff only: over the web an ID number alone must not open anyone's cases)."""
+    if id_number is None:
         return None
     if not actor.at_least(AccessRole.KIOSK):
         raise EngineError(
             "forbidden", "looking up by ID number needs a kiosk", "按身份证查询须在自助终端办理"
         )
-    id_hash, _, _ = id_number(ctx, body)
-    return id_hash
+    return ctx.privacy.lookup_hash(id_number)
 
 
-def check_code_of(ctx: HallContext, body: dict[str, Any], case_id: str, actor: Actor) -> None:
+def check_code_of(ctx: HallContext, code: str | None, case_id: str, actor: Actor) -> None:
     """A wrong or missing check code looks like no such case, and is counted against the
     client (``throttle``): anything that is not six letters of the code alphabet is wrong."""
-    code = body.get("code")
     given = code.strip().upper() if isinstance(code, str) else ""
     ok = (
         len(given) == CHECK_LEN
@@ -135,14 +130,19 @@ def is_party(ctx: HallContext, case_id: str, id_hash: str) -> bool:
     return id_hash in (s.applicant_hash, s.agent_hash)
 
 
-def visitor_case(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
-    """A case the caller may act on as the visitor: check code, or ID number at a kiosk."""
-    case_id = case_number(body)
-    check_code_format(body)
-    id_hash = kiosk_id_hash(ctx, body, actor)
+def visitor_case(ctx: HallContext, case_id: str, code: str | None, id_number: str | None, actor: Actor) -> str:
+    """``case_id`` if the caller may act on it as the visitor: with its check code, or as its
+    applicant or agent by the ID card read at a kiosk (both already checked for their form)."""
+    id_hash = kiosk_id_hash(ctx, id_number, actor)
     if id_hash is None or not is_party(ctx, case_id, id_hash):
-        check_code_of(ctx, body, case_id, actor)
+        check_code_of(ctx, code, case_id, actor)
     return case_id
+
+
+def visitor_case_of_body(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
+    """:func:`visitor_case` of a body read by hand (until its handler reads its model)."""
+    check_code_format(body)
+    return visitor_case(ctx, case_number(body), body.get("code"), id_value(ctx, body), actor)
 
 
 # ------------------------------------------------------------------ staff

@@ -35,7 +35,7 @@ from .access import (
     is_party,
     kiosk_id_hash,
     signed_in_window,
-    visitor_case,
+    visitor_case_of_body,
     visitor_rates,
 )
 from .bodies import (
@@ -525,14 +525,14 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
 @handler("case.progress", desk=True)
 def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
-    id_hash = kiosk_id_hash(ctx, body, actor)
+    id_hash = kiosk_id_hash(ctx, id_value(ctx, body), actor)
     if id_hash is not None and body.get("case") is None:
         cases = ctx.cases.cases_of(id_hash)[:20]
         return {"cases": [_progress(ctx, s.id, now) for s in cases]}
     case_id = case_number(body)
     check_code_format(body)
     if id_hash is None or not is_party(ctx, case_id, id_hash):
-        check_code_of(ctx, body, case_id, actor)
+        check_code_of(ctx, body.get("code"), case_id, actor)
     return _progress(ctx, case_id, now)
 
 
@@ -541,7 +541,7 @@ def case_supplement_online(
     ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
 ) -> dict[str, Any]:
     """补正 from the online hall (or a kiosk): the materials the one-time notice asked for."""
-    case_id = visitor_case(ctx, body, actor)
+    case_id = visitor_case_of_body(ctx, body, actor)
     store = ctx.cases
     k = store.load(case_id)
     where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
@@ -552,7 +552,7 @@ def case_supplement_online(
 @handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_withdraw_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
-    case_id = visitor_case(ctx, body, actor)
+    case_id = visitor_case_of_body(ctx, body, actor)
     store = ctx.cases
     k = store.load(case_id)
     store.withdraw(case_id, _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False), now)
@@ -564,7 +564,7 @@ def case_notice_slip(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
     requested = integer(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
-    case_id = case_number(body) if actor.at_least(AccessRole.CLERK) else visitor_case(ctx, body, actor)
+    case_id = case_number(body) if actor.at_least(AccessRole.CLERK) else visitor_case_of_body(ctx, body, actor)
     k = ctx.cases.load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
@@ -623,7 +623,7 @@ def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
 def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     visitor_rates(actor)
-    case_id = visitor_case(ctx, body, actor)
+    case_id = visitor_case_of_body(ctx, body, actor)
     level, comment = rating_level(body), rating_comment(body)
     k = ctx.cases.load(case_id)
     n, step = rated_step(k)

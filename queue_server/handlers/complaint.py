@@ -19,7 +19,7 @@ from ..auth import AccessRole
 from ..cases import Complaint, ComplaintCategory, ComplaintState, Source, Subject
 from ..cases.evaluation import complaint_category
 from ..engine.errors import EngineError, bad_request
-from .access import visitor_case
+from .access import visitor_case_of_body
 from .bodies import code, flag, list_limit, text
 from .ratings import source_of
 from .registry import handler
@@ -178,7 +178,7 @@ def complaint_file(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
     category = ComplaintCategory.OTHER if raw is None or raw == "" else complaint_category(raw)
     source = source_of(actor)
     phone = code(body, "phone", inputs.PHONE, required=source is Source.KIOSK)
-    subject = Subject("case", visitor_case(ctx, body, actor)) if body.get("case") else None
+    subject = Subject("case", visitor_case_of_body(ctx, body, actor)) if body.get("case") else None
     complaint_id = f"TS-{ctx.today(now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
     co = ctx.cases.file_complaint(
         complaint_id,

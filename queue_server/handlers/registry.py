@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
 
-HandlerFn = Callable[["HallContext", dict[str, Any], "Actor", float], dict[str, Any]]
+#: (context, the request: its model, or the raw body for a handler not yet typed, actor, now)
+HandlerFn = Callable[["HallContext", Any, "Actor", float], dict[str, Any]]
 
 log = logging.getLogger("queue_server.cases")
 
@@ -36,6 +37,8 @@ class Handler:
     #: Handled by the case desk beside the hall loop (it writes the case database itself and
     #: never emits hall events), so its disk writes never hold the queue.
     desk: bool = False
+    #: Takes its request model (``protocol.models``), checked, rather than the raw body.
+    typed: bool = False
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -46,14 +49,19 @@ REQUEST_KEY: ContextVar[str | None] = ContextVar("request_key", default=None)
 
 
 def handler(
-    type_: str, role: AccessRole = AccessRole.PUBLIC, mutates: bool = False, *, desk: bool = False
+    type_: str,
+    role: AccessRole = AccessRole.PUBLIC,
+    mutates: bool = False,
+    *,
+    desk: bool = False,
+    typed: bool = False,
 ) -> Callable[[HandlerFn], HandlerFn]:
     """Register ``fn`` as the handler of ``type_``. With ``desk=True`` it runs on the case
     desk, guarded: database failures become 'unavailable' and anything unexpected
     'internal', so that a case request can never stop the hall loop."""
 
     def register(fn: HandlerFn) -> HandlerFn:
-        HANDLERS[type_] = Handler(_guarded(type_, fn) if desk else fn, role, mutates, desk)
+        HANDLERS[type_] = Handler(_guarded(type_, fn) if desk else fn, role, mutates, desk, typed)
         return fn
 
     return register
@@ -61,7 +69,7 @@ def handler(
 
 def _guarded(type_: str, fn: HandlerFn) -> HandlerFn:
     @wraps(fn)
-    def guarded(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+    def guarded(ctx: HallContext, body: Any, actor: Actor, now: float) -> dict[str, Any]:
         try:
             return fn(ctx, body, actor, now)
         except (EngineError, KeyError, TypeError, ValueError):

@@ -13,7 +13,17 @@ from ..engine.errors import bad_request, not_found
 from ..engine.views import ticket_view
 from ..throttle import same_secret
 from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
-from .bodies import code, id_number, item_code, rating_comment, rating_level, text, ticket_id, window_number
+from .bodies import (
+    code,
+    id_number,
+    id_value,
+    item_code,
+    rating_comment,
+    rating_level,
+    text,
+    ticket_id,
+    window_number,
+)
 from .ratings import rate
 from .registry import handler
 from .views import issued_reply
@@ -121,28 +131,28 @@ def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[
 
 @handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True)
 def ticket_recall(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, body, actor)
+    tid = ticket_for(ctx, ticket_id(body), actor)
     events = ctx.service.emit(ctx.engine.recall(tid, now))
     return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
 
 
 @handler("ticket.start", role=AccessRole.CALLPAD, mutates=True)
 def ticket_start(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, body, actor)
+    tid = ticket_for(ctx, ticket_id(body), actor)
     ctx.service.emit(ctx.engine.start(tid, now))
     return _ticket_reply(ctx, tid)
 
 
 @handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True)
 def ticket_no_show(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, body, actor)
+    tid = ticket_for(ctx, ticket_id(body), actor)
     ctx.service.emit(ctx.engine.no_show(tid, now))
     return {"id": tid, "state": "no_show"}
 
 
 @handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True)
 def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, body, actor)
+    tid = ticket_for(ctx, ticket_id(body), actor)
     outcome = code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
     ctx.service.emit(ctx.engine.complete(tid, now, outcome))
     return {"id": tid, "state": "done", "outcome": outcome}
@@ -150,7 +160,7 @@ def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: f
 
 @handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True)
 def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, body, actor)
+    tid = ticket_for(ctx, ticket_id(body), actor)
     ctx.service.emit(
         ctx.engine.transfer(
             tid,
@@ -174,7 +184,7 @@ def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
     tid = ticket_id(body)
     level, comment = rating_level(body), rating_comment(body)
     code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
-    id_hash = kiosk_id_hash(ctx, body, actor)  # the ID card read at a kiosk stands for the slip
+    id_hash = kiosk_id_hash(ctx, id_value(ctx, body), actor)  # the ID card read at a kiosk stands for the slip
     t = ctx.service.store.served_ticket(tid)
     if t is None:
         raise not_found("ticket", "票号", tid)

@@ -13,6 +13,12 @@ from .bodies import code, text, window_number
 from .registry import handler
 from .views import item_name
 
+
+def _window(body: dict[str, Any]) -> int:
+    number = window_number(body)
+    assert number is not None
+    return number
+
 if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
@@ -20,7 +26,7 @@ if TYPE_CHECKING:
 
 @handler("window.call_next", role=AccessRole.CALLPAD, mutates=True)
 def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, body, actor)
+    number = window_for(ctx, _window(body), actor)
     events = ctx.service.emit(ctx.engine.call_next(number, now))
     called = next((e for e in events if e.type == "ticket.called"), None)
     if called is None:
@@ -57,14 +63,14 @@ def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
 
 @handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True)
 def window_sign_out(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, body, actor)
+    number = window_for(ctx, _window(body), actor)
     ctx.service.emit(ctx.engine.sign_out(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
 @handler("window.pause", role=AccessRole.CALLPAD, mutates=True)
 def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, body, actor)
+    number = window_for(ctx, _window(body), actor)
     reason = text(body, "reason", required=False, max_len=200) or ""  # one line on the window's screen
     ctx.service.emit(ctx.engine.pause(number, now, reason))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
@@ -72,6 +78,6 @@ def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: floa
 
 @handler("window.resume", role=AccessRole.CALLPAD, mutates=True)
 def window_resume(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, body, actor)
+    number = window_for(ctx, _window(body), actor)
     ctx.service.emit(ctx.engine.resume(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
