@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs
+from protocol.fields import required
+from protocol.models.windows import AtWindow, WindowPause, WindowSignIn
+
 from ..auth import AccessRole
 from ..engine import EngineError
 from ..engine.views import ticket_view
+from ..inputs import refusal
 from .access import check_window_actor, window_for
-from .bodies import code, text, window_number
 from .registry import handler
 from .views import item_name
-
-
-def _window(body: dict[str, Any]) -> int:
-    number = window_number(body)
-    assert number is not None
-    return number
 
 if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
 
 
-@handler("window.call_next", role=AccessRole.CALLPAD, mutates=True)
-def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, _window(body), actor)
+@handler("window.call_next", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def window_call_next(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, req.window, actor)
     events = ctx.service.emit(ctx.engine.call_next(number, now))
     called = next((e for e in events if e.type == "ticket.called"), None)
     if called is None:
@@ -36,17 +32,15 @@ def window_call_next(ctx: HallContext, body: dict[str, Any], actor: Actor, now: 
     return {"ticket": view, "window": number}
 
 
-@handler("window.sign_in", role=AccessRole.CALLPAD, mutates=True)
-def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_number(body)
-    assert number is not None
+@handler("window.sign_in", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def window_sign_in(ctx: HallContext, req: WindowSignIn, actor: Actor, now: float) -> dict[str, Any]:
+    number = req.window
     ctx.engine.window(number)
     if actor.role == "callpad":
         check_window_actor(ctx, number, actor)  # a call pad signs in only at its own window
     if actor.role == "clerk":
         # A clerk signs in as themselves only (the window is free: that is what signing in is).
-        named = code(body, "clerk", inputs.CLERK_ID, required=False)
-        if actor.clerk is None or named not in (None, actor.clerk):
+        if actor.clerk is None or req.clerk not in (None, actor.clerk):
             raise EngineError(
                 "forbidden",
                 "a clerk token signs in only its own clerk",
@@ -54,30 +48,30 @@ def window_sign_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: fl
                 window=number,
             )
         clerk = actor.clerk
+    elif req.clerk is None:
+        raise refusal(required("clerk"))
     else:
-        clerk = code(body, "clerk", inputs.CLERK_ID)
-    assert clerk is not None
+        clerk = req.clerk
     ctx.service.emit(ctx.engine.sign_in(number, clerk, now))
     return {"window": number, "clerk": clerk, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True)
-def window_sign_out(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, _window(body), actor)
+@handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def window_sign_out(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.sign_out(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.pause", role=AccessRole.CALLPAD, mutates=True)
-def window_pause(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, _window(body), actor)
-    reason = text(body, "reason", required=False, max_len=200) or ""  # one line on the window's screen
-    ctx.service.emit(ctx.engine.pause(number, now, reason))
+@handler("window.pause", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def window_pause(ctx: HallContext, req: WindowPause, actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, req.window, actor)
+    ctx.service.emit(ctx.engine.pause(number, now, req.reason))  # one line on the window's screen
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.resume", role=AccessRole.CALLPAD, mutates=True)
-def window_resume(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    number = window_for(ctx, _window(body), actor)
+@handler("window.resume", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def window_resume(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
+    number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.resume(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
