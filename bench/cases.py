@@ -1,4 +1,4 @@
-"""Case reports benchmark (issue 5): the supervision list, 三四三 of real closed cases and the
+"""Case reports benchmark: the supervision list, 三四三 of real closed cases and the
 open-case cards by department over a city's history, on SQLite and on PostgreSQL.
 
 The projection tables (``cases``, ``case_tasks``) are filled straight away (no event log):

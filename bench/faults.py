@@ -2,7 +2,7 @@
 quickly it said so), how soon after the fault ended it served again, and what was lost.
 
 The same scenarios as tests/queue_server/test_faults.py (tests/support/faults.py), with the
-faults of issue 10 at full length: PostgreSQL stopped for 10 s, the database's disk full for
+faults the hall must survive, at full length: PostgreSQL stopped for 10 s, the database's disk full for
 10 s, five kill -9 at random moments. Baseline: the median answer time of acknowledged
 requests on the healthy hall in the same run; the refusals' answer time is also given as a
 multiple of it.

@@ -48,7 +48,7 @@ from protocol.idnumber import looks_like_id_number, problem
 
 INT_MAX = 2**31 - 1
 MAX_INT_DIGITS = 10
-#: Window numbers, as ``hallconfig.WindowConfig`` allows them.
+#: Window numbers, as ``queue_server.hallconfig.WindowConfig`` allows them.
 WINDOW_MIN, WINDOW_MAX = 1, 999
 
 # Characters no text field takes. Built from code points so that this file itself holds none.
@@ -97,28 +97,28 @@ _p = pattern
 
 
 # The real formats, as the code that makes them writes them.
-#: catalogue/model.py ``_ITEM_CODE``: C or E, 2 to 6 capital letters, 3 digits.
+#: queue_server/catalogue/model.py ``_ITEM_CODE``: C or E, 2 to 6 capital letters, 3 digits.
 ITEM_CODE = _p(r"[CE]-[A-Z]{2,6}-[0-9]{3}", "a service item code like C-SB-001", "事项编码，如 C-SB-001")
-#: engine/hall.py ``issue``: hall code (hallconfig: [A-Z0-9]{2,16}), day, prefix letter, counter.
+#: queue_server/engine/hall.py ``issue``: hall code (hallconfig: [A-Z0-9]{2,16}), day, prefix letter, counter.
 TICKET_ID = _p(
     r"[A-Z0-9]{2,16}-[0-9]{8}-[A-Z][0-9]{3,9}", "a ticket id like H01-20261126-A012", "票号ID，如 H01-20261126-A012"
 )
-#: case_handlers.py ``_new_case_id``: NS-YYYYMMDD-NNNNNN.
+#: queue_server/handlers/case.py (new case numbers): NS-YYYYMMDD-NNNNNN.
 CASE_ID = _p(r"NS-[0-9]{8}-[0-9]{6,9}", "a case number like NS-20261126-000001", "办件编号，如 NS-20261126-000001", upper=True)
-#: case_handlers.py ``complaint_file``: TS-YYYYMMDD- and 8 hex digits.
+#: queue_server/handlers/complaint.py (new complaints): TS-YYYYMMDD- and 8 hex digits.
 COMPLAINT_ID = _p(
     r"TS-[0-9]{8}-[0-9A-Z]{8}", "a complaint number like TS-20261126-1A2B3C4D", "投诉编号，如 TS-20261126-1A2B3C4D", upper=True
 )
 #: Evaluations made here are uuid4 hex; imported ones (and the seeded tests) have other ids.
 EVALUATION_ID = _p(r"[A-Za-z0-9_-]{1,64}", "an evaluation id (letters, digits, - and _)", "评价编号（字母、数字、- 或 _）")
-#: handlers.py ``CODE_ALPHABET``: 6 characters without 0/O and 1/I.
+#: queue_server/handlers/codes.py ``CODE_ALPHABET``: 6 characters without 0/O and 1/I.
 APPOINTMENT_CODE = _p(r"[A-HJ-NP-Z2-9]{6}", "a 6-character appointment code", "6位预约号", upper=True)
-#: hallconfig.py ``ClerkConfig.id``.
+#: queue_server/hallconfig.py ``ClerkConfig.id``.
 CLERK_ID = _p(r"[A-Za-z0-9_-]{1,32}", "a staff id like c01", "工作人员编号，如 c01")
-#: catalogue/model.py ``Slug``: departments and material codes.
+#: queue_server/catalogue/model.py ``Slug``: departments and material codes.
 DEPARTMENT = _p(r"[a-z][a-z0-9_]{0,39}", "a department code like hrss", "部门编码，如 hrss")
 MATERIAL = _p(r"[a-z][a-z0-9_]{0,63}", "material codes like id_card", "材料编码，如 id_card")
-#: cases/certificates.py ``certificate_number``: TYPE[-HALL]-YYYYMMDD-NNNNNN.
+#: queue_server/cases/certificates.py ``certificate_number``: TYPE[-HALL]-YYYYMMDD-NNNNNN.
 CERTIFICATE_NUMBER = _p(
     r"[A-Z][A-Z0-9_]{0,39}(?:-[A-Z0-9]{2,16})?-[0-9]{8}-[0-9]{6,9}",
     "a certificate number like PHYSICIAN_LICENCE-H01-20261126-000001",

@@ -1,4 +1,4 @@
-"""Cases (办件) and what hangs on them: the pure core of issue 5 (no database, sockets or clock).
+"""Cases (办件) and what hangs on them: the pure core (no database, sockets or clock).
 
 - ``workdays``: the Chinese working-day calendar plus a hall's closed days;
 - ``lifecycle``: the case state machine (``CaseBook``), one-time notices, parallel tasks, visits;

@@ -1,4 +1,4 @@
-"""Reports of the manager dashboard computed in the database (issue 5, item 11).
+"""Reports of the manager dashboard computed in the database.
 
 The pure functions of ``queue_server.cases.reports`` take every case or rating; over a city's
 million closed cases the database does the counting and returns a handful of numbers, which

@@ -1,4 +1,4 @@
-"""The manager's lists over ratings, complaints and one-time notices (issue 5, items 3, 8, 11).
+"""The manager's lists over ratings, complaints and one-time notices.
 
 ``CaseStore`` changes these rows one at a time; the manager needs them as lists: complaints by
 state, bad ratings whose follow-up is still open, later notices that asked for something the

@@ -191,7 +191,7 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-# ---------------------------------------------------------------- cases (issue 5)
+# ---------------------------------------------------------------- cases
 # Cases are city-wide (同城通办): several halls' servers write them, so each case's log is
 # appended with optimistic concurrency on (case_id, n); the other tables are projections
 # updated in the same transaction (see ``casestore.py``).
@@ -404,7 +404,7 @@ Index(
 )
 
 
-# ---------------------------------------------------------------- captured pages (issue 5, item 10)
+# ---------------------------------------------------------------- captured pages
 # A kiosk's camera pages arrive in chunks that fit one ZeroMQ frame. They are addressed by their
 # SHA-256, so a retried or repeated chunk, or the same page sent again, stores nothing twice.
 # See ``pagestore.py``.

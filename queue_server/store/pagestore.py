@@ -1,4 +1,4 @@
-"""Captured pages (issue 5, item 10): a kiosk's camera pages, uploaded in chunks, kept by SHA-256.
+"""Captured pages: a kiosk's camera pages, uploaded in chunks, kept by SHA-256.
 
 A page is bigger than one ZeroMQ frame (64 KiB), so a kiosk sends it in ``count`` chunks of
 equal length ``L = ceil(size / count)`` (the last one shorter), each request naming the page's

@@ -1,4 +1,4 @@
-"""The regression corpus of bad inputs (issue 10, "The hall never goes down").
+"""The regression corpus of bad inputs ("the hall never goes down").
 
 Every request a tester broke the hall with, and their kin, as data: one ``BadInput`` each,
 with the HTTP request and the ZeroMQ request that carry it. ``test_bad_inputs.py`` sends

@@ -1,4 +1,4 @@
-"""Who may do what, through a real server process (issue 10): clerks only at the window they
+"""Who may do what, through a real server process: clerks only at the window they
 are signed in at, back-office case steps only by the people handling the case, call pads
 only at their own window and never as staff, and who cancels a visitor's ticket. Over REST
 with bearer tokens and over ZeroMQ with enrolled CURVE device keys."""

@@ -1,6 +1,6 @@
 """Captured pages of a kiosk's self-service application through a real server process: an
 enrolled kiosk uploads camera pages in chunks over ZeroMQ (CURVE) with the kiosk's own helper,
-submits a case naming them, and a clerk lists and downloads them over REST (issue 5, item 10)."""
+submits a case naming them, and a clerk lists and downloads them over REST."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Case steps beyond the main line, through a real server (issue 5, items 1 and 3): the
+"""Case steps beyond the main line, through a real server: the
 one-time notice printed at a kiosk on the ESC/POS simulator, withdrawal by the applicant
 online, and the later verification of a commitment-based approval (告知承诺)."""
 

@@ -1,5 +1,5 @@
 """Cases (办件) through a real server process: REST for clerks, managers and the online hall,
-ZeroMQ for an enrolled kiosk (CURVE), and the OpenAPI document (issue 5, item 10)."""
+ZeroMQ for an enrolled kiosk (CURVE), and the OpenAPI document."""
 
 from __future__ import annotations
 

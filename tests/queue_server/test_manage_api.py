@@ -1,4 +1,4 @@
-"""The managers' endpoints through a real server process (issue 5, items 3, 8, 11): complaints
+"""The managers' endpoints through a real server process: complaints
 from filing to closing, follow-ups of bad ratings, flagged one-time notices, the dashboard's
 reports; with roles, refusals in Chinese and English, and the OpenAPI document.
 

@@ -1,4 +1,4 @@
-"""Guessing codes and tokens through a real server process (issue 10): after ten wrong ones a
+"""Guessing codes and tokens through a real server process: after ten wrong ones a
 client is refused with 429 and Retry-After, even with the right code, while other clients
 (another address over HTTP, another enrolled kiosk over ZeroMQ) carry on. Its own server: the
 spent budget of 127.0.0.1 must not reach other test modules."""
