@@ -44,7 +44,7 @@ def build_app(s: KioskSettings, *, mode: str | None = None, portrait: bool = Fal
     link = ServerLink(router, curve=curve, post=post)
     catalogue = KioskCatalogue(
         CatalogueCache(s.state_dir),
-        lambda: HallClient(router, curve=curve, timeout=2.0, retries=1),
+        lambda: HallClient(router, curve=curve, timeout=2.0, retries=1, checked=True),
     )
     return KioskApp(
         link=link,

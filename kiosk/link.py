@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol import CurveClientKeys, HallClient, RequestFailed, ServerUnavailable, new_key
+from protocol import CurveClientKeys, HallClient, RefusedHere, RequestFailed, ServerUnavailable, new_key
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,10 @@ class ServerLink:
 
     # ------------------------------------------------------------------ worker
     def _run(self) -> None:
-        with HallClient(self.router, curve=self.curve, timeout=self.timeout, retries=self.retries) as client:
+        # checked: a body its model refuses is refused here, in the server's words, unsent
+        with HallClient(
+            self.router, curve=self.curve, timeout=self.timeout, retries=self.retries, checked=True
+        ) as client:
             next_watch = 0.0
             while not self._stop.is_set():
                 wait = max(0.0, next_watch - time.monotonic())
@@ -187,6 +190,8 @@ class ServerLink:
     def _send(self, client: HallClient, type: str, body: dict[str, Any], key: str) -> Answer:
         try:
             answer = Answer(type, body=client.request(type, body, key=key))
+        except RefusedHere as e:  # never sent: says nothing of the server
+            return Answer(type, error=e)
         except RequestFailed as e:
             answer = Answer(type, error=e)
         except Exception as e:  # a defect must not kill the link: say so, keep going

@@ -6,7 +6,7 @@
 - :mod:`protocol.keys`: CURVE key pairs and client socket set-up.
 """
 
-from protocol.client import HallClient, PendingRequest, RequestFailed, ServerUnavailable
+from protocol.client import HallClient, PendingRequest, RefusedHere, RequestFailed, ServerUnavailable
 from protocol.keys import (
     CurveClientKeys,
     KeyPairPaths,
@@ -60,6 +60,7 @@ __all__ = [
     "KeyPairPaths",
     "PendingRequest",
     "ProtocolError",
+    "RefusedHere",
     "Reply",
     "Request",
     "RequestFailed",

@@ -29,8 +29,10 @@ from typing import Any
 
 import zmq
 
+from protocol.fields import FieldError
 from protocol.keys import CurveClientKeys, apply_client
 from protocol.messages import ErrorCode, ProtocolError, decode_reply, encode_request, new_key
+from protocol.models import Body, request_body
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,11 @@ class RequestFailed(Exception):
         self.message = message
         self.message_zh = message_zh
         self.details = details
+
+
+class RefusedHere(RequestFailed):
+    """A body its request model refuses, refused before it was sent (``HallClient(checked=True)``):
+    ``bad_request`` in the server's own words; the server was not asked."""
 
 
 class ServerUnavailable(RequestFailed):
@@ -220,7 +227,11 @@ class HallClient:
         timeout: float = 2.5,
         retries: int = 3,
         context: zmq.Context | None = None,
+        checked: bool = False,
     ) -> None:
+        """``checked``: every body is checked by its request model before it is sent (a bad one
+        raises RequestFailed ``bad_request`` in the server's words, and nothing travels); the
+        kiosk and the displays check theirs. Bodies given as a model are always sent as built."""
         if timeout <= 0 or retries < 1:
             raise ValueError("timeout must be > 0 and retries >= 1")
         self.endpoint = endpoint
@@ -232,8 +243,9 @@ class HallClient:
         self._pending: PendingRequest | None = None
         self._busy = threading.Lock()
         self._closed = False
+        self.checked = checked
 
-    def request(self, type: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> dict[str, Any]:
+    def request(self, type: str, body: Body | dict[str, Any] | None = None, *, key: str | None = None) -> dict[str, Any]:
         """Send a request and return the reply body.
 
         Raises RequestFailed (error reply), ServerUnavailable (no answer after all attempts)
@@ -251,12 +263,19 @@ class HallClient:
         finally:
             self._busy.release()
 
-    def begin(self, type: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> PendingRequest:
+    def begin(
+        self, type: str, body: Body | dict[str, Any] | None = None, *, key: str | None = None
+    ) -> PendingRequest:
         """Start a request without blocking; see PendingRequest."""
         if self._closed:
             raise RuntimeError("HallClient is closed")
         if self._pending is not None:
             raise RuntimeError("a request is already in flight on this HallClient")
+        if isinstance(body, Body) or self.checked:
+            try:
+                body = request_body(type, body)
+            except FieldError as e:  # as the server would have answered it
+                raise RefusedHere(ErrorCode.BAD_REQUEST, e.message, e.message_zh, {"field": e.field}) from None
         key = key or new_key()
         payload = encode_request(type, key, body)
         self._pending = PendingRequest(self, type, key, payload)

@@ -72,7 +72,7 @@ class DisplayLink:
         self.upcoming: deque[tuple[str, str]] = deque(maxlen=500)
         curve = endpoints.curve()
         self._curve = curve
-        self.client = HallClient(endpoints.router, curve=curve, timeout=1.0, retries=2)
+        self.client = HallClient(endpoints.router, curve=curve, timeout=1.0, retries=2, checked=True)
         self.subscriber = CloneSubscriber(
             endpoints.pub,
             self.client,
@@ -146,7 +146,7 @@ class DisplayLink:
 
     def _fetch_catalogue(self) -> None:
         delay = 0.5
-        with HallClient(self.endpoints.router, curve=self._curve, timeout=2.0, retries=1) as client:
+        with HallClient(self.endpoints.router, curve=self._curve, timeout=2.0, retries=1, checked=True) as client:
             while not self._catalogue_stop.is_set():
                 try:
                     body = client.request("catalogue.get", {})

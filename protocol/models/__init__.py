@@ -9,6 +9,12 @@ from them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from protocol.fields import field_error
 from protocol.models.base import Answer, Body, NoBody, Part, Spec
 
 #: request type → its models. Filled by the domain modules' own ``REQUESTS``.
@@ -40,4 +46,23 @@ def spec_of(type_: str) -> Spec | None:
     return REQUESTS.get(type_)
 
 
-__all__ = ["REQUESTS", "Answer", "Body", "NoBody", "Part", "Spec", "spec_of"]
+def request_body(type_: str, body: Body | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The JSON body of a ``type_`` request, checked by its model on the sender's side: a
+    model instance as it was built, or a dict validated now and given back normalised (codes
+    upper-cased, blanks dropped), only with the fields it had. A body the model refuses raises
+    :class:`protocol.fields.FieldError` in the server's own words, before anything is sent.
+    A type without a model is sent as it is (the server answers ``unknown_type``)."""
+    spec = REQUESTS.get(type_)
+    if isinstance(body, Body):
+        if spec is not None and not isinstance(body, spec.request):
+            raise TypeError(f"{type_} takes a {spec.request.__name__}, not a {type(body).__name__}")
+        return body.model_dump(mode="json", exclude_unset=True)
+    if spec is None:
+        return dict(body or {})
+    try:
+        return spec.request.model_validate(body or {}).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as e:
+        raise field_error(e) from None
+
+
+__all__ = ["REQUESTS", "Answer", "Body", "NoBody", "Part", "Spec", "request_body", "spec_of"]

@@ -196,3 +196,17 @@ def test_closed_client_refuses_requests(echo: str) -> None:
     client.close()
     with pytest.raises(RuntimeError):
         client.request("a.b")
+
+
+def test_a_checked_client_refuses_a_bad_body_in_the_servers_words_without_sending_it() -> None:
+    from protocol.client import RefusedHere
+    from protocol.models.queue import TicketIssue
+
+    # Nothing listens here: a body refused before sending never needs the server.
+    with HallClient("tcp://127.0.0.1:9", timeout=0.2, retries=1, checked=True) as client:
+        with pytest.raises(RefusedHere) as refused:
+            client.request("ticket.issue", {"item_code": "SI-12"})
+        assert refused.value.code == "bad_request" and refused.value.details == {"field": "item_code"}
+        assert refused.value.message_zh == "item_code 应为事项编码，如 C-SB-001"
+        with pytest.raises(TypeError):  # a model of another request type
+            client.request("ticket.status", TicketIssue(item_code="C-SB-001"))
