@@ -17,6 +17,13 @@ Engines:
 
 from __future__ import annotations
 
+import os
+
+# Every reply the suite sees is checked against its model (protocol.models), in this process
+# and in every hall process a test starts (they inherit the environment). Set here, not in
+# tests/__init__.py: the benchmarks import tests.support and must measure without the checks.
+os.environ["HALL_CHECK_REPLIES"] = "1"
+
 from collections.abc import Iterator
 
 import pytest
