@@ -15,8 +15,9 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 from protocol.fields import MIME, SHA256, Bilingual, CaseId, code, integer, pattern
 from protocol.models.base import Answer, Body, Part, Spec
 
-#: The page store's limits (``store/pagestore.py``): decoded bytes per chunk, bytes per page,
-#: chunks per page, and the image types it takes.
+#: The limits the page store (``queue_server/store/pagestore.py``) enforces, which imports them
+#: from here: decoded bytes per chunk, bytes per page, chunks per page, and the image types it
+#: takes (its ``MAGIC`` knows how each starts; a test checks the two agree).
 MAX_CHUNK_BYTES = 48 * 1024
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 MAX_CHUNKS = 1024
@@ -24,7 +25,7 @@ MIME_TYPES = ["image/jpeg", "image/png"]
 #: base64 characters of a chunk of at most MAX_CHUNK_BYTES bytes.
 MAX_DATA_CHARS = -(-MAX_CHUNK_BYTES // 3) * 4
 
-#: A chunk's ``data``: standard base64 (``page_handlers._BASE64``).
+#: A chunk's ``data``: standard base64 characters (the handler decodes it, refusing bad padding).
 BASE64 = pattern(
     r"[A-Za-z0-9+/]*={0,2}",
     f"base64 of at most {MAX_CHUNK_BYTES} bytes",
@@ -34,7 +35,8 @@ BASE64 = pattern(
 
 
 def _lower_hex(v: object) -> object:
-    """Hex digits are taken in either case and stored in lower case (``page_handlers._sha``)."""
+    """Hex digits are taken in either case and stored in lower case (as ``handlers.page`` reads
+    the pages named in a submit)."""
     return v.lower() if isinstance(v, str) and v.isascii() else v
 
 

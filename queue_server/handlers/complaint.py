@@ -13,14 +13,21 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs
+from protocol.fields import required
+from protocol.models.feedback import (
+    ComplaintAccept,
+    ComplaintAnswer,
+    ComplaintFile,
+    ComplaintList,
+    ComplaintRef,
+)
+
 from ..appfields import masked_phone
 from ..auth import AccessRole
 from ..cases import Complaint, ComplaintCategory, ComplaintState, Source, Subject
-from ..cases.evaluation import complaint_category
 from ..engine.errors import EngineError, bad_request
-from .access import visitor_case_of_body
-from .bodies import code, flag, list_limit, text
+from ..inputs import refusal
+from .access import visitor_case
 from .ratings import source_of
 from .registry import handler
 from .views import acted_by, clerk_name, overdue
@@ -71,14 +78,8 @@ def complaint_view(ctx: HallContext, co: Complaint, today: date) -> dict[str, An
     }
 
 
-def _complaint_id(body: dict[str, Any]) -> str:
-    cid = code(body, "complaint", inputs.COMPLAINT_ID)
-    assert cid is not None
-    return cid
-
-
-def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
-    raw = code(body, "state", inputs.WORD, required=False)
+def _states(raw: str | None) -> tuple[ComplaintState, ...]:
+    """The states a list asks for (``state``: a word the model has checked for its form)."""
     if raw is None or raw == "all":
         return ()
     if raw == "open":  # everything a manager still has to act on
@@ -93,14 +94,13 @@ def _states(body: dict[str, Any]) -> tuple[ComplaintState, ...]:
         ) from None
 
 
-@handler("complaint.list", role=AccessRole.MANAGER, desk=True)
-def complaint_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("complaint.list", role=AccessRole.MANAGER, desk=True, typed=True)
+def complaint_list(ctx: HallContext, req: ComplaintList, actor: Actor, now: float) -> dict[str, Any]:
     """Complaints by state (default: all), oldest first; ``overdue=true`` for those past their deadline."""
     today = ctx.today(now)
     store = ctx.feedback
-    overdue = flag(body, "overdue")
     found, total = store.complaints(
-        states=_states(body), overdue_on=today if overdue else None, limit=list_limit(body)
+        states=_states(req.state), overdue_on=today if req.overdue else None, limit=req.limit
     )
     return {
         "today": today.isoformat(),
@@ -124,69 +124,64 @@ def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
     )
 
 
-@handler("complaint.get", role=AccessRole.CLERK, desk=True)
-def complaint_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    co = ctx.cases.complaint(_complaint_id(body))
+@handler("complaint.get", role=AccessRole.CLERK, desk=True, typed=True)
+def complaint_get(ctx: HallContext, req: ComplaintRef, actor: Actor, now: float) -> dict[str, Any]:
+    co = ctx.cases.complaint(req.complaint)
     _may_see(ctx, co, actor)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True)
-def complaint_accept(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+def complaint_accept(ctx: HallContext, req: ComplaintAccept, actor: Actor, now: float) -> dict[str, Any]:
     """受理: the manager names the clerk who will answer; the answer deadline starts."""
-    cid = _complaint_id(body)
-    handler_id = code(body, "handler", inputs.CLERK_ID)
-    assert handler_id is not None
+    handler_id = req.handler
     if handler_id not in ctx.engine.clerks:
         # The named clerk must be able to sign in and answer; a typo would leave it unanswered.
         raise bad_request(
             f"no clerk {handler_id!r} in this hall", f"本大厅没有工作人员 {handler_id!r}", field="handler"
         )
-    co = ctx.cases.accept_complaint(cid, handler_id, now)
+    co = ctx.cases.accept_complaint(req.complaint, handler_id, now)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True)
-def complaint_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+def complaint_answer(ctx: HallContext, req: ComplaintAnswer, actor: Actor, now: float) -> dict[str, Any]:
     """答复 by the named handler or a manager."""
-    cid = _complaint_id(body)
-    answer = text(body, "answer", max_len=4000, multiline=True)
-    assert answer is not None
     store = ctx.cases
-    _may_see(ctx, store.complaint(cid), actor)
-    co = store.answer_complaint(cid, answer, acted_by(actor), now)
+    _may_see(ctx, store.complaint(req.complaint), actor)
+    co = store.answer_complaint(req.complaint, req.answer, acted_by(actor), now)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True)
-def complaint_close(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+def complaint_close(ctx: HallContext, req: ComplaintRef, actor: Actor, now: float) -> dict[str, Any]:
     """办结 after the answer."""
-    co = ctx.cases.close_complaint(_complaint_id(body), acted_by(actor), now)
+    co = ctx.cases.close_complaint(req.complaint, acted_by(actor), now)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True)
-def complaint_file(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+def complaint_file(ctx: HallContext, req: ComplaintFile, actor: Actor, now: float) -> dict[str, Any]:
     """A complaint from the kiosk or the web; about a case when its number and check code are given.
 
     ``category`` is one of ``ComplaintCategory`` (default "other"); ``phone`` the number the hall
     answers on: required at a kiosk (the visitor leaves no other way to be reached), optional
     on the web. The phone is stored encrypted and shown masked, like an application's phone."""
-    words = text(body, "text", max_len=2000, multiline=True)
-    assert words is not None
-    raw = body.get("category")
-    category = ComplaintCategory.OTHER if raw is None or raw == "" else complaint_category(raw)
     source = source_of(actor)
-    phone = code(body, "phone", inputs.PHONE, required=source is Source.KIOSK)
-    subject = Subject("case", visitor_case_of_body(ctx, body, actor)) if body.get("case") else None
+    phone = req.phone
+    if phone is None and source is Source.KIOSK:
+        raise refusal(required("phone"))
+    subject: Subject | None = None
+    if req.case is not None:
+        subject = Subject("case", visitor_case(ctx, req.case, req.code, req.id_number, actor))
     complaint_id = f"TS-{ctx.today(now):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
     co = ctx.cases.file_complaint(
         complaint_id,
-        words,
+        req.text,
         source,
         now,
         subject=subject,
-        category=category,
+        category=ComplaintCategory(req.category),
         phone_cipher=ctx.privacy.encrypt_text(phone) if phone else None,
     )
     return {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs
+from protocol.models.feedback import FollowUpAnswer, FollowUpList
+
 from ..auth import AccessRole
 from ..cases import Evaluation
 from ..engine.errors import bad_request
-from .bodies import code, flag, list_limit, text
 from .registry import handler
 from .views import LEVEL_EN, acted_by, clerk_name, overdue
 
@@ -41,11 +41,11 @@ def follow_up_view(ctx: HallContext, ev: Evaluation, today: date) -> dict[str, A
     }
 
 
-@handler("followup.list", role=AccessRole.MANAGER, desk=True)
-def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("followup.list", role=AccessRole.MANAGER, desk=True, typed=True)
+def followup_list(ctx: HallContext, req: FollowUpList, actor: Actor, now: float) -> dict[str, Any]:
     """Follow-ups of bad ratings: open ones by default (``state``: open, answered, all), earliest
     deadline first; ``overdue=true`` for those past it."""
-    state = code(body, "state", inputs.WORD, required=False) or "open"
+    state = req.state
     answered = {"open": False, "answered": True, "all": None}
     if state not in answered:
         raise bad_request(
@@ -55,7 +55,7 @@ def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
         )
     today = ctx.today(now)
     found, total = ctx.feedback.follow_ups(
-        answered=answered[state], overdue_on=today if flag(body, "overdue") else None, limit=list_limit(body)
+        answered=answered[state], overdue_on=today if req.overdue else None, limit=req.limit
     )
     return {
         "today": today.isoformat(),
@@ -64,12 +64,9 @@ def followup_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     }
 
 
-@handler("followup.answer", role=AccessRole.MANAGER, mutates=True, desk=True)
-def followup_answer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("followup.answer", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+def followup_answer(ctx: HallContext, req: FollowUpAnswer, actor: Actor, now: float) -> dict[str, Any]:
     """整改回复 of a bad rating (once)."""
-    eid = code(body, "evaluation", inputs.EVALUATION_ID)
-    answer = text(body, "answer", max_len=4000, multiline=True)
-    assert eid is not None and answer is not None
     store = ctx.cases
-    store.answer_follow_up(eid, answer, acted_by(actor), now)
-    return follow_up_view(ctx, store.evaluation(eid), ctx.today(now))
+    store.answer_follow_up(req.evaluation, req.answer, acted_by(actor), now)
+    return follow_up_view(ctx, store.evaluation(req.evaluation), ctx.today(now))

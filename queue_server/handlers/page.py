@@ -25,11 +25,13 @@ import binascii
 import logging
 from typing import TYPE_CHECKING, Any
 
+from protocol.models.cases import MAX_PAGES
+from protocol.models.pages import PageStatus, PageUpload
+
 from .. import inputs
 from ..auth import AccessRole
 from ..engine.errors import EngineError, bad_request, not_found
-from ..store.pagestore import MAX_CHUNK_BYTES, CasePage, UploadState
-from .bodies import code, integer, item_code
+from ..store.pagestore import CasePage, UploadState
 from .registry import handler
 
 if TYPE_CHECKING:
@@ -39,15 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("queue_server.pages")
 
-MAX_PAGES_PER_SUBMIT = 60
-MAX_DATA_CHARS = -(-MAX_CHUNK_BYTES // 3) * 4
-#: A chunk's ``data``: standard base64, at most MAX_DATA_CHARS characters.
-_BASE64 = inputs.pattern(
-    r"[A-Za-z0-9+/]*={0,2}",
-    f"base64 of at most {MAX_CHUNK_BYTES} bytes",
-    f"不超过 {MAX_CHUNK_BYTES} 字节的 base64 数据",
-    max_len=MAX_DATA_CHARS,
-)
 PRUNE_EVERY_S = 3600.0
 
 
@@ -62,11 +55,12 @@ def _maybe_prune(ctx: HallContext, now: float) -> None:
         log.info("pruned %d unfinished page uploads and %d unclaimed pages", uploads, pages)
 
 
-def _sha(body: dict[str, Any], name: str = "sha256") -> str:
-    raw = body.get(name)
+def _sha(raw: object, name: str = "sha256") -> str:
+    """A page's SHA-256 named in a submit's ``pages`` (which its model leaves to this module):
+    hex digits in either case, stored in lower case (as ``protocol.models.pages.Sha256``)."""
     if isinstance(raw, str) and raw.isascii():
-        raw = raw.lower()  # hex digits in either case, stored in lower case
-    sha = code({name: raw}, name, inputs.SHA256)
+        raw = raw.lower()
+    sha = inputs.code({name: raw}, name, inputs.SHA256)
     assert sha is not None
     return sha
 
@@ -76,30 +70,24 @@ def _reply(state: UploadState) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ kiosk: upload
-@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True)
-def page_upload(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    sha = _sha(body)
-    mime = code(body, "mime", inputs.MIME)
-    # Whole numbers here; the page store says which sizes, counts and indexes it takes.
-    size, count, index = integer(body, "size"), integer(body, "count"), integer(body, "index")
-    raw = code(body, "data", _BASE64)
-    assert (
-        mime is not None and size is not None and count is not None and index is not None and raw is not None
-    )
+@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+def page_upload(ctx: HallContext, req: PageUpload, actor: Actor, now: float) -> dict[str, Any]:
+    # The model took whole numbers and base64 characters; the page store says which sizes,
+    # counts and indexes it takes, and the padding is checked by decoding.
     try:
-        data = base64.b64decode(raw, validate=True)
+        data = base64.b64decode(req.data, validate=True)
     except (binascii.Error, ValueError):
         raise bad_request("data must be base64", "data 应为 base64 编码", field="data") from None
     _maybe_prune(ctx, now)
     state = ctx.pages.put_chunk(
-        sha, mime.strip().lower(), size, count, index, data, hall=ctx.hall, kiosk=actor.name, now=now
+        req.sha256, req.mime, req.size, req.count, req.index, data, hall=ctx.hall, kiosk=actor.name, now=now
     )
     return _reply(state)
 
 
-@handler("page.status", role=AccessRole.KIOSK, desk=True)
-def page_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    sha = _sha(body)
+@handler("page.status", role=AccessRole.KIOSK, desk=True, typed=True)
+def page_status(ctx: HallContext, req: PageStatus, actor: Actor, now: float) -> dict[str, Any]:
+    sha = req.sha256
     state = ctx.pages.status(sha, now)
     if state is None:
         return {"sha256": sha, "complete": False, "missing": None, "count": None}
@@ -107,9 +95,7 @@ def page_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
 
 
 # ------------------------------------------------------------------ kiosk: submit with pages
-def _item(ctx: HallContext, body: dict[str, Any]) -> ServiceItem:
-    code = item_code(body)
-    assert code is not None
+def _item(ctx: HallContext, code: str) -> ServiceItem:
     item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
@@ -117,25 +103,33 @@ def _item(ctx: HallContext, body: dict[str, Any]) -> ServiceItem:
 
 
 def check_pages(ctx: HallContext, body: dict[str, Any]) -> list[tuple[str, str]]:
-    """``pages`` of a submit as ``(material, sha256)``, each a material of the item and a
-    complete page; raises naming every page that is not (nothing is created then)."""
-    raw = body.get("pages")
+    """:func:`checked_pages` of a submit's body read by hand (until ``case.submit_kiosk``
+    reads its model)."""
+    code = inputs.code(body, "item_code", inputs.ITEM_CODE)
+    assert code is not None
+    return checked_pages(ctx, body.get("pages"), code)
+
+
+def checked_pages(ctx: HallContext, raw: object, item_code: str) -> list[tuple[str, str]]:
+    """A submit's ``pages`` (as sent: its model leaves them to this module) as ``(material,
+    sha256)``, each a material of item ``item_code`` and a complete page; raises naming every
+    page that is not (nothing is created then)."""
     if raw is None or raw == []:
         return []
-    if not isinstance(raw, list) or len(raw) > MAX_PAGES_PER_SUBMIT:
+    if not isinstance(raw, list) or len(raw) > MAX_PAGES:
         raise bad_request(
-            f"pages must be a list of at most {MAX_PAGES_PER_SUBMIT} {{material, sha256}}",
-            f"pages 应为最多 {MAX_PAGES_PER_SUBMIT} 项的 {{material, sha256}} 列表",
+            f"pages must be a list of at most {MAX_PAGES} {{material, sha256}}",
+            f"pages 应为最多 {MAX_PAGES} 项的 {{material, sha256}} 列表",
             field="pages",
         )
     pages: list[tuple[str, str]] = []
     for n, p in enumerate(raw, start=1):
         if not isinstance(p, dict):
             raise bad_request(f"page {n} must be {{material, sha256}}", f"第 {n} 页格式有误", field="pages")
-        material = code(p, "material", inputs.MATERIAL)
+        material = inputs.code(p, "material", inputs.MATERIAL)
         assert material is not None
-        pages.append((material, _sha(p)))
-    item = _item(ctx, body)
+        pages.append((material, _sha(p.get("sha256"))))
+    item = _item(ctx, item_code)
     known = {m.code for m in item.guide.materials}
     unknown = sorted({m for m, _ in pages if m not in known})
     if unknown:
@@ -187,8 +181,12 @@ def materials_with_pages(body: dict[str, Any], pages: list[tuple[str, str]]) -> 
     listed = body.get("materials")
     if listed is not None and not isinstance(listed, list):
         return listed  # the submit refuses it with its own message
-    out = list(listed or [])
-    return out + [m for m in dict.fromkeys(m for m, _ in pages) if m not in out]
+    return with_page_materials(list(listed or []), pages)
+
+
+def with_page_materials(listed: list[str], pages: list[tuple[str, str]]) -> list[str]:
+    """The material codes ``listed``, then those the pages show that are not listed."""
+    return listed + [m for m in dict.fromkeys(m for m, _ in pages) if m not in listed]
 
 
 def link_pages(

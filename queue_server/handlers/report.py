@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from protocol.models.reports import ReportDashboard
+
 from ..auth import AccessRole
 from ..cases import Level
 from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
 from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
 from ..engine.errors import bad_request
-from .bodies import day
 from .registry import handler
 from .views import LEVEL_EN, clerk_name
 
@@ -86,17 +87,16 @@ def _window_name(ctx: HallContext, hall: str | None, number: int) -> str | None:
     return (w.defn.name or None) if w else None
 
 
-def _date(body: dict[str, Any], name: str) -> date | None:
-    raw = day(body, name, required=False)
+def _date(raw: str | None) -> date | None:
     return date.fromisoformat(raw) if raw is not None else None
 
 
 def _period(
-    ctx: HallContext, body: dict[str, Any]
+    ctx: HallContext, req: ReportDashboard
 ) -> tuple[date | None, date | None, float | None, float | None]:
     """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
     [start of since, start of the day after until) for the SQL reports."""
-    since, until = _date(body, "since"), _date(body, "until")
+    since, until = _date(req.since), _date(req.until)
     if since and until and since > until:
         raise bad_request("since is after until", "开始日期晚于结束日期", field="since")
     tz = ctx.engine.tz
@@ -106,12 +106,12 @@ def _period(
 
 
 # ------------------------------------------------------------------ requests
-@handler("report.dashboard", role=AccessRole.MANAGER, desk=True)
-def report_dashboard(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("report.dashboard", role=AccessRole.MANAGER, desk=True, typed=True)
+def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""
     today = ctx.today(now)
-    since, until, since_s, until_s = _period(ctx, body)
+    since, until, since_s, until_s = _period(ctx, req)
     reports = ctx.reports
     visits = reports.visit_shares(since_s, until_s)
     return {

@@ -31,19 +31,22 @@ from sqlalchemy import Engine, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from protocol.models.pages import MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_PAGE_BYTES
+
 from ..engine.errors import bad_request, conflict, not_found
 from .models import CasePageRow, PageBlob, PageChunk, PageUpload
 
-MAX_PAGE_BYTES = 4 * 1024 * 1024
-#: Decoded bytes per chunk: base64 of 48 KiB is 64 KiB, the whole frame, so real chunks are
-#: smaller (the kiosk sends 45 KiB); this only bounds what a chunk may claim.
-MAX_CHUNK_BYTES = 48 * 1024
-MAX_CHUNKS = 1024
+# The limits are the protocol's (``protocol.models.pages``, which documents them):
+# MAX_PAGE_BYTES per page, MAX_CHUNKS chunks, MAX_CHUNK_BYTES decoded bytes per chunk (base64
+# of 48 KiB is 64 KiB, the whole frame, so real chunks are smaller: the kiosk sends 45 KiB;
+# this only bounds what a chunk may claim).
+
 #: Unfinished uploads one kiosk may have open: a broken kiosk cannot fill the disk.
 MAX_OPEN_UPLOADS = 64
 STALE_AFTER_S = 24 * 3600.0
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+#: How each image type of the protocol's ``MIME_TYPES`` starts (a test checks they agree).
 MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 MIME_TYPES = tuple(MAGIC)
 
@@ -477,6 +480,7 @@ def _case_page(r: Any) -> CasePage:
 
 
 __all__ = [
+    "MAX_CHUNKS",
     "MAX_CHUNK_BYTES",
     "MAX_PAGE_BYTES",
     "CasePage",

@@ -124,3 +124,65 @@ def test_every_model_has_a_json_schema(type_: str) -> None:
     for model in (spec.request, spec.reply):
         schema = model.model_json_schema()
         assert schema["type"] == "object" and schema.get("description"), model.__name__
+
+
+# ------------------------------------------------------------------ tables kept twice
+# The protocol imports nothing of the queue server, whose pure core keeps its own tables:
+# where both must say the same, these tests say so.
+
+
+def test_the_complaint_categories_are_the_cores() -> None:
+    from typing import get_args
+
+    from queue_server.cases.evaluation import COMPLAINT_CATEGORY_LABEL, ComplaintCategory
+
+    assert list(feedback.CATEGORY_LABEL) == [c.value for c in ComplaintCategory]
+    assert {c: lb.model_dump() for c, lb in feedback.CATEGORY_LABEL.items()} == {
+        c.value: lb for c, lb in COMPLAINT_CATEGORY_LABEL.items()
+    }
+    assert set(get_args(feedback.Category)) == set(feedback.CATEGORY_LABEL)
+
+
+def test_the_complaint_states_and_sources_are_the_cores() -> None:
+    from typing import get_args
+
+    from queue_server.cases.evaluation import ComplaintState, Source
+
+    assert set(get_args(feedback.ComplaintState)) == {s.value for s in ComplaintState}
+    assert set(get_args(feedback.Source)) == {s.value for s in Source}
+
+
+def test_the_page_limits_are_the_page_stores() -> None:
+    from typing import get_args
+
+    from queue_server.store import pagestore
+
+    assert (pagestore.MAX_PAGE_BYTES, pagestore.MAX_CHUNK_BYTES, pagestore.MAX_CHUNKS) == (
+        pages.MAX_PAGE_BYTES,
+        pages.MAX_CHUNK_BYTES,
+        pages.MAX_CHUNKS,
+    )
+    assert list(pagestore.MIME_TYPES) == pages.MIME_TYPES
+    for answer in (pages.PageUploadState, pages.PageState, pages.CasePage):
+        mime = answer.model_fields["mime"].annotation
+        literal = next(a for a in (mime, *get_args(mime)) if get_args(a) and isinstance(get_args(a)[0], str))
+        assert list(get_args(literal)) == pages.MIME_TYPES, answer.__name__
+
+
+def test_a_blank_limit_is_refused_as_the_lists_always_did() -> None:
+    for model in (feedback.ComplaintList, feedback.FollowUpList, reports.FlaggedNotices):
+        assert model.model_validate({}).limit == model.model_validate({"limit": None}).limit == 100
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate({"limit": ""})
+        err = field_error(caught.value)
+        assert (err.field, err.message) == ("limit", "limit must be a whole number")
+
+
+def test_the_dashboards_tiers_and_levels_are_the_cores() -> None:
+    from typing import get_args
+
+    from queue_server.cases import Level
+    from queue_server.cases.reports import SLOW, TIER_ORDER
+
+    assert list(get_args(reports.Tier)) == [*TIER_ORDER, SLOW]
+    assert set(get_args(reports.LevelKey)) == {str(int(lvl)) for lvl in Level}
