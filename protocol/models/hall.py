@@ -24,10 +24,9 @@ from protocol.models.base import Answer, Body, NoBody, Part, Spec
 #: The notices a hall board scrolls at most (``engine.hall.MAX_NOTICES``).
 MAX_NOTICES = 10
 NOTICE_MAX_LEN = 200
-#: A help call's few words, typed or chosen on the kiosk (``handlers.HELP_REASON_MAX``).
+#: A help call's few words, typed or chosen on the kiosk (``kiosk.help``).
 HELP_REASON_MAX = 100
-#: Device names and kinds as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``):
-#: ``handlers.DEVICE_NAME``.
+#: Device names as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``).
 DEVICE_NAME = pattern(
     r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", "a device name like printer-1", "设备名称，如 printer-1"
 )
