@@ -32,6 +32,12 @@ DEVICE_NAME = pattern(
 )
 #: The health of a device (``engine.hall.HEALTH_STATUSES``), worst last.
 HEALTH_STATUSES = ["ok", "degraded", "missing"]
+#: 老年人: from this age the kiosk offers its elder mode (长辈版) and the care it gives.
+ELDER_AGE = 60
+#: What ``visitor.lookup`` lists at most: open cases (newest first; a kiosk screen shows a
+#: few) and today's services not rated yet.
+LOOKUP_MAX_CASES = 20
+LOOKUP_MAX_TO_RATE = 10
 
 HealthStatus = Literal["ok", "degraded", "missing"]
 CaseStateName = Literal[
@@ -338,15 +344,15 @@ class Visitor(Answer):
         examples=["1101**********002X"],
     )
     age: int
-    elder: bool = Field(description="60 or older: the kiosk's elder mode (长辈版)")
+    elder: bool = Field(description=f"{ELDER_AGE} or older: the kiosk's elder mode (长辈版)")
     green_channel: bool
     green_channel_age: int
     appointments_today: list[AppointmentToday]
-    open_cases: list[OpenCase] = Field(description="newest first, at most 20")
+    open_cases: list[OpenCase] = Field(description=f"newest first, at most {LOOKUP_MAX_CASES}")
     returning_clerk: ReturningClerk | None
     certificates_ready: list[CertificateReady]
     to_rate: list[Annotated[TicketToRate | CaseToRate, Field(discriminator="kind")]] = Field(
-        description="today's services not rated yet, at most 10"
+        description=f"today's services not rated yet, at most {LOOKUP_MAX_TO_RATE}"
     )
 
 
