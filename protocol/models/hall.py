@@ -24,15 +24,20 @@ from protocol.models.base import Answer, Body, NoBody, Part, Spec
 #: The notices a hall board scrolls at most (``engine.hall.MAX_NOTICES``).
 MAX_NOTICES = 10
 NOTICE_MAX_LEN = 200
-#: A help call's few words, typed or chosen on the kiosk (``handlers.HELP_REASON_MAX``).
+#: A help call's few words, typed or chosen on the kiosk (``kiosk.help``).
 HELP_REASON_MAX = 100
-#: Device names and kinds as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``):
-#: ``handlers.DEVICE_NAME``.
+#: Device names as ``devices/`` writes them (``printer``, ``idcard-1``, ``camera``).
 DEVICE_NAME = pattern(
     r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", "a device name like printer-1", "设备名称，如 printer-1"
 )
 #: The health of a device (``engine.hall.HEALTH_STATUSES``), worst last.
 HEALTH_STATUSES = ["ok", "degraded", "missing"]
+#: 老年人: from this age the kiosk offers its elder mode (长辈版) and the care it gives.
+ELDER_AGE = 60
+#: What ``visitor.lookup`` lists at most: open cases (newest first; a kiosk screen shows a
+#: few) and today's services not rated yet.
+LOOKUP_MAX_CASES = 20
+LOOKUP_MAX_TO_RATE = 10
 
 HealthStatus = Literal["ok", "degraded", "missing"]
 CaseStateName = Literal[
@@ -339,15 +344,15 @@ class Visitor(Answer):
         examples=["1101**********002X"],
     )
     age: int
-    elder: bool = Field(description="60 or older: the kiosk's elder mode (长辈版)")
+    elder: bool = Field(description=f"{ELDER_AGE} or older: the kiosk's elder mode (长辈版)")
     green_channel: bool
     green_channel_age: int
     appointments_today: list[AppointmentToday]
-    open_cases: list[OpenCase] = Field(description="newest first, at most 20")
+    open_cases: list[OpenCase] = Field(description=f"newest first, at most {LOOKUP_MAX_CASES}")
     returning_clerk: ReturningClerk | None
     certificates_ready: list[CertificateReady]
     to_rate: list[Annotated[TicketToRate | CaseToRate, Field(discriminator="kind")]] = Field(
-        description="today's services not rated yet, at most 10"
+        description=f"today's services not rated yet, at most {LOOKUP_MAX_TO_RATE}"
     )
 
 

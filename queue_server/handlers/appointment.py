@@ -5,11 +5,18 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs, throttle
+from protocol.models.appointments import (
+    AppointmentBook,
+    AppointmentCancel,
+    AppointmentCheckIn,
+    AppointmentSlots,
+)
+
+from .. import throttle
 from ..auth import AccessRole
-from ..engine.errors import bad_request, conflict
+from ..engine.errors import conflict
+from ..privacy import mask
 from ..throttle import same_secret
-from .bodies import code, day, id_number, item_code, masked_name
 from .codes import CODE_ALPHABET
 from .registry import handler
 from .views import issued_reply
@@ -19,36 +26,33 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("appointment.slots")
-def appointment_slots(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    item = item_code(body)
-    on = day(body, required=False) or ctx.engine.local_day(now)
-    assert item is not None
+@handler("appointment.slots", typed=True)
+def appointment_slots(ctx: HallContext, req: AppointmentSlots, actor: Actor, now: float) -> dict[str, Any]:
+    item = req.item_code
+    on = req.day or ctx.engine.local_day(now)
     return {"item_code": item, "day": on, "slots": ctx.engine.slots(item, on, now)}
 
 
-@handler("appointment.book", role=AccessRole.PUBLIC, mutates=True)
-def appointment_book(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    item = item_code(body)
-    on = day(body)
-    slot = code(body, "slot", inputs.SLOT)
-    assert item and on and slot
-    id_hash, cipher, masked = id_number(ctx, body)
-    if id_hash is None:
-        raise bad_request("an appointment needs the applicant's id_number", "预约需提供身份证号码", field="id_number")
-    name_masked = masked_name(body)
+@handler("appointment.book", role=AccessRole.PUBLIC, mutates=True, typed=True)
+def appointment_book(ctx: HallContext, req: AppointmentBook, actor: Actor, now: float) -> dict[str, Any]:
+    item, on, slot = req.item_code, req.day, req.slot
+    id_hash = ctx.privacy.lookup_hash(req.id_number)  # required: the model refuses a booking without it
     appointment_code = _new_appointment_code(ctx)
-    events = ctx.engine.book(item, on, slot, now, appointment_code, id_hash=id_hash, name_masked=name_masked)
-    events[0].data["id_cipher"] = cipher
+    events = ctx.engine.book(
+        item, on, slot, now, appointment_code, id_hash=id_hash, name_masked=_masked_name(req.name)
+    )
+    events[0].data["id_cipher"] = ctx.privacy.encrypt(req.id_number)
     ctx.service.emit(events)
     a = ctx.engine.appointments[appointment_code]
+    masked = mask(req.id_number)
     return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
 
 
-@handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True)
-def appointment_check_in(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    booking = code(body, "code", inputs.APPOINTMENT_CODE)
-    assert booking is not None
+@handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True, typed=True)
+def appointment_check_in(
+    ctx: HallContext, req: AppointmentCheckIn, actor: Actor, now: float
+) -> dict[str, Any]:
+    booking = req.code
     if not actor.at_least(AccessRole.CLERK):
         # The code alone opens the booking: an unknown one is counted like a wrong check code.
         throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
@@ -56,13 +60,12 @@ def appointment_check_in(ctx: HallContext, body: dict[str, Any], actor: Actor, n
     return issued_reply(ctx, events[0].data["ticket"])
 
 
-@handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True)
-def appointment_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    booking = code(body, "code", inputs.APPOINTMENT_CODE)
-    assert booking is not None
+@handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True, typed=True)
+def appointment_cancel(ctx: HallContext, req: AppointmentCancel, actor: Actor, now: float) -> dict[str, Any]:
+    booking = req.code
     if not actor.at_least(AccessRole.CLERK):
         # Code and ID number together prove the booking; either wrong is counted.
-        id_hash, _, _ = id_number(ctx, body)
+        id_hash = ctx.privacy.lookup_hash(req.id_number) if req.id_number is not None else None
         booked = ctx.engine.appointments.get(booking)
         ok = booked is not None and id_hash is not None and same_secret(id_hash, booked.id_hash or "")
         throttle.check(ctx.budget, actor, ok)
@@ -71,6 +74,14 @@ def appointment_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now
     a = ctx.engine.appointment(booking)
     ctx.service.emit(ctx.engine.cancel_appointment(a.code, now))
     return {"code": a.code, "state": "cancelled"}
+
+
+def _masked_name(name: str | None) -> str:
+    """A booking's name as it is kept: its first character, then stars ("" when none is given)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
 
 
 def _new_appointment_code(ctx: HallContext) -> str:

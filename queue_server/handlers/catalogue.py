@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from protocol.models.catalogue import CatalogueGet, CataloguePublish
+
 from ..auth import AccessRole
-from ..engine.errors import bad_request
-from .bodies import integer
 from .registry import handler
 
 if TYPE_CHECKING:
@@ -14,18 +14,15 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("catalogue.get")
-def catalogue_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    have = integer(body, "have_version", required=False)
-    if have == ctx.service.catalogue_version:
+@handler("catalogue.get", typed=True)
+def catalogue_get(ctx: HallContext, req: CatalogueGet, actor: Actor, now: float) -> dict[str, Any]:
+    if req.have_version == ctx.service.catalogue_version:
         return {"version": ctx.service.catalogue_version, "unchanged": True}
     return {"version": ctx.service.catalogue_version, "unchanged": False, "catalogue": ctx.service.catalogue_document}
 
 
-@handler("catalogue.publish", role=AccessRole.ADMIN, mutates=True)
-def catalogue_publish(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    doc = body.get("document")
-    if not isinstance(doc, dict):
-        raise bad_request("document must be a catalogue object", "缺少事项目录内容")
-    version, created = ctx.service.replace_catalogue(doc, actor.name)
+@handler("catalogue.publish", role=AccessRole.ADMIN, mutates=True, typed=True)
+def catalogue_publish(ctx: HallContext, req: CataloguePublish, actor: Actor, now: float) -> dict[str, Any]:
+    """The document is an object (the model); the catalogue's loader checks it whole."""
+    version, created = ctx.service.replace_catalogue(req.document, actor.name)
     return {"version": version, "created": created}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs
+from protocol.models.base import NoBody
+from protocol.models.hall import HelpAnswered, SetNotices
+
 from ..auth import AccessRole
-from ..engine.errors import bad_request
-from ..engine.hall import MAX_NOTICES
 from ..engine.views import help_call_view
-from .bodies import integer
 from .registry import handler
 from .views import item_name
 
@@ -19,8 +18,8 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("hall.ping")
-def ping(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("hall.ping", typed=True)
+def ping(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {
         "hall": ctx.hall,
         "epoch": ctx.service.epoch,
@@ -30,31 +29,17 @@ def ping(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> di
     }
 
 
-@handler("hall.set_notices", role=AccessRole.MANAGER, mutates=True)
-def hall_set_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    ctx.service.emit(ctx.engine.set_notices(_notices(body), now))
+@handler("hall.set_notices", role=AccessRole.MANAGER, mutates=True, typed=True)
+def hall_set_notices(ctx: HallContext, req: SetNotices, actor: Actor, now: float) -> dict[str, Any]:
+    """The board's notices, checked by the model (number, lengths, one line each, no control
+    or bidirectional characters); the engine drops their surrounding spaces."""
+    notices = [{"zh": n.zh, "en": n.en} for n in req.notices]
+    ctx.service.emit(ctx.engine.set_notices(notices, now))
     return {"notices": list(ctx.engine.notices)}
 
 
-def _notices(body: dict[str, Any]) -> list[dict[str, str]]:
-    """The board's notices: the engine checks their number and lengths; each text is
-    checked here like every other (one line each, no control or bidirectional characters)."""
-    raw = body.get("notices")
-    if not isinstance(raw, list) or len(raw) > MAX_NOTICES:
-        raise bad_request(
-            f"notices: a list of at most {MAX_NOTICES}", f"公告最多{MAX_NOTICES}条", field="notices"
-        )
-    for i, n in enumerate(raw):
-        if not isinstance(n, dict):
-            raise bad_request(f"notices[{i}] needs non-empty zh and en texts", f"第{i + 1}条公告须有中文和英文")
-        for lang in ("zh", "en"):
-            if isinstance(n.get(lang), str):
-                inputs.checked_text(n[lang], f"notices[{i}].{lang}")
-    return raw
-
-
-@handler("hall.info")
-def hall_info(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("hall.info", typed=True)
+def hall_info(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     """What a kiosk shows before a visitor takes a number: the hall's name, today's hours,
     whether it is open, when it opens next, and the numbers left today of items with a cap."""
     e = ctx.engine
@@ -82,14 +67,13 @@ def hall_info(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
     }
 
 
-@handler("hall.help_answered", role=AccessRole.MANAGER, mutates=True)
-def hall_help_answered(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    help_id = integer(body, "help_id", min=1)
-    assert help_id is not None
+@handler("hall.help_answered", role=AccessRole.MANAGER, mutates=True, typed=True)
+def hall_help_answered(ctx: HallContext, req: HelpAnswered, actor: Actor, now: float) -> dict[str, Any]:
+    help_id = req.help_id
     events = ctx.service.emit(ctx.engine.answer_help(help_id, now, actor.name))
     return {"id": help_id, "kiosk": events[0].data["kiosk"], "answered_by": actor.name, "state": "answered"}
 
 
-@handler("hall.help_calls", role=AccessRole.MANAGER)
-def hall_help_calls(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("hall.help_calls", role=AccessRole.MANAGER, typed=True)
+def hall_help_calls(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {"help_calls": [help_call_view(ctx.engine, h) for h in ctx.engine.help_calls.values()]}

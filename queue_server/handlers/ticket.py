@@ -5,25 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs, throttle
+from protocol.models.feedback import TicketRate
+from protocol.models.queue import (
+    TicketAction,
+    TicketCancel,
+    TicketComplete,
+    TicketIssue,
+    TicketStatus,
+    TicketTransfer,
+)
+
+from .. import throttle
 from ..auth import AccessRole
 from ..cases import Subject
-from ..engine import EngineError, Outcome, Priority
+from ..engine import EngineError, Priority
 from ..engine.errors import bad_request, not_found
 from ..engine.views import ticket_view
+from ..privacy import mask
 from ..throttle import same_secret
 from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
-from .bodies import (
-    code,
-    id_number,
-    id_value,
-    item_code,
-    rating_comment,
-    rating_level,
-    text,
-    ticket_id,
-    window_number,
-)
 from .ratings import rate
 from .registry import handler
 from .views import issued_reply
@@ -33,20 +33,23 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True)
-def ticket_issue(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    item = item_code(body)
-    assert item is not None
+@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True, typed=True)
+def ticket_issue(ctx: HallContext, req: TicketIssue, actor: Actor, now: float) -> dict[str, Any]:
+    item = req.item_code
     if ctx.catalogue.items.get(item) is None:
         raise not_found("service item", "事项", item)
-    priority = code(body, "priority", inputs.WORD, required=False)
+    priority = req.priority
     if priority is not None and priority != Priority.GREEN.value:
         raise bad_request(
             "priority may only be 'green' (green channel); appointments check in instead",
             "优先类型只能为绿色通道；预约请签到",
             field="priority",
         )
-    id_hash, cipher, masked = id_number(ctx, body)
+    id_hash: str | None = None
+    cipher = masked = None
+    if req.id_number is not None:  # the visitor's card: a returning visitor goes back to their clerk
+        id_hash = ctx.privacy.lookup_hash(req.id_number)
+        cipher, masked = ctx.privacy.encrypt(req.id_number), mask(req.id_number)
     clerk = ctx.service.returning_clerk(id_hash, now) if id_hash else None
     events = ctx.engine.issue(
         item,
@@ -63,24 +66,23 @@ def ticket_issue(ctx: HallContext, body: dict[str, Any], actor: Actor, now: floa
     return issued_reply(ctx, events[0].data["ticket"])
 
 
-def _check_ticket_token(ctx: HallContext, body: dict[str, Any], actor: Actor, t: Any) -> None:
+def _check_ticket_token(ctx: HallContext, token: str | None, actor: Actor, t: Any) -> None:
     """The slip's token (its QR code) proves the holder; a wrong one is counted against the
     client (``throttle``) and looks like no such ticket, so nobody learns another's."""
-    ok = same_secret(body.get("token"), t.token)
+    ok = same_secret(token, t.token)
     throttle.check(ctx.budget, actor, ok)
     if not ok:
         raise not_found("live ticket", "在办票号", t.id)
 
 
-@handler("ticket.status")
-def ticket_status(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_id(body)
-    code(body, "token", inputs.TOKEN, required=False)
+@handler("ticket.status", typed=True)
+def ticket_status(ctx: HallContext, req: TicketStatus, actor: Actor, now: float) -> dict[str, Any]:
+    tid = req.ticket
     t = ctx.engine.tickets.get(tid)
     if t is None:
         raise not_found("live ticket", "在办票号", tid)
     if not actor.at_least(AccessRole.CLERK):  # staff see the live queue; the public only its own ticket
-        _check_ticket_token(ctx, body, actor, t)
+        _check_ticket_token(ctx, req.token, actor, t)
     return ticket_view(ctx.engine, t)
 
 
@@ -95,17 +97,16 @@ def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:
     return t.reserved_until is not None and t.first_inquiry_clerk == clerk
 
 
-@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True)
-def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True, typed=True)
+def ticket_cancel(ctx: HallContext, req: TicketCancel, actor: Actor, now: float) -> dict[str, Any]:
     """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
     slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
     window; a call pad or a kiosk never without the token."""
-    tid = ticket_id(body)
-    code(body, "token", inputs.TOKEN, required=False)
+    tid = req.ticket
     t = ctx.engine.ticket(tid)
     if actor.at_least(AccessRole.MANAGER) or actor.kind == "system":
         reason = "clerk"
-    elif actor.role == "clerk" and body.get("token") is None:
+    elif actor.role == "clerk" and req.token is None:
         if not _waits_for(ctx, t, actor.clerk):
             raise EngineError(
                 "forbidden",
@@ -115,7 +116,7 @@ def ticket_cancel(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
             )
         reason = "clerk"
     else:
-        _check_ticket_token(ctx, body, actor, t)
+        _check_ticket_token(ctx, req.token, actor, t)
         reason = "visitor"
     ctx.service.emit(ctx.engine.cancel(tid, now, reason))
     return {"ticket": tid, "state": "cancelled"}
@@ -129,62 +130,54 @@ def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[
     return ticket_view(ctx.engine, t)
 
 
-@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True)
-def ticket_recall(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, ticket_id(body), actor)
+@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def ticket_recall(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, req.ticket, actor)
     events = ctx.service.emit(ctx.engine.recall(tid, now))
     return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
 
 
-@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True)
-def ticket_start(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, ticket_id(body), actor)
+@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def ticket_start(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(ctx.engine.start(tid, now))
     return _ticket_reply(ctx, tid)
 
 
-@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True)
-def ticket_no_show(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, ticket_id(body), actor)
+@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def ticket_no_show(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(ctx.engine.no_show(tid, now))
     return {"id": tid, "state": "no_show"}
 
 
-@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True)
-def ticket_complete(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, ticket_id(body), actor)
-    outcome = code(body, "outcome", inputs.WORD, required=False) or Outcome.HANDLED.value
+@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def ticket_complete(ctx: HallContext, req: TicketComplete, actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, req.ticket, actor)
+    outcome = req.outcome  # "handled" when not given; the engine refuses an unknown one
     ctx.service.emit(ctx.engine.complete(tid, now, outcome))
     return {"id": tid, "state": "done", "outcome": outcome}
 
 
-@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True)
-def ticket_transfer(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    tid = ticket_for(ctx, ticket_id(body), actor)
+@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True, typed=True)
+def ticket_transfer(ctx: HallContext, req: TicketTransfer, actor: Actor, now: float) -> dict[str, Any]:
+    tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(
-        ctx.engine.transfer(
-            tid,
-            now,
-            to_window=window_number(body, "to_window", required=False),
-            to_item=item_code(body, "to_item", required=False),
-            note=text(body, "note", required=False, max_len=500, multiline=True) or "",
-        )
+        ctx.engine.transfer(tid, now, to_window=req.to_window, to_item=req.to_item, note=req.note)
     )
     return _ticket_reply(ctx, tid)
 
 
 # ---- 好差评 of a window's service
-@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
-def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+def ticket_rate(ctx: HallContext, req: TicketRate, actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web
     (with the token printed on the slip, or at a kiosk the ID card the ticket was taken with).
     One per service: a ticket transferred to a second
     window can be rated for each."""
-    tid = ticket_id(body)
-    level, comment = rating_level(body), rating_comment(body)
-    code(body, "token", inputs.TOKEN, required=False)  # ASCII before compare_digest, which raises on other text
-    id_hash = kiosk_id_hash(ctx, id_value(ctx, body), actor)  # the ID card read at a kiosk stands for the slip
+    tid = req.ticket
+    id_hash = kiosk_id_hash(ctx, req.id_number, actor)  # the ID card read at a kiosk stands for the slip
     t = ctx.service.store.served_ticket(tid)
     if t is None:
         raise not_found("ticket", "票号", tid)
@@ -197,10 +190,10 @@ def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
             )
     else:
         visitor_rates(actor)
-        if id_hash is not None and body.get("token") is None:
+        if id_hash is not None and req.token is None:
             ok = same_secret(id_hash, t.id_hash or "")
         else:
-            ok = same_secret(body.get("token"), t.token)
+            ok = same_secret(req.token, t.token)
         throttle.check(ctx.budget, actor, ok)
         if not ok:
             raise not_found("ticket", "票号", tid)  # without the slip's token: as if none
@@ -210,12 +203,12 @@ def ticket_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
         )
     reply = rate(
         ctx,
-        comment,
+        req.comment,
         actor,
         now,
         Subject("ticket", tid),
         f"window-{t.window}@{t.called_at:.3f}",
-        level,
+        req.level,
         hall=ctx.hall,
         window=t.window,
         clerk=t.clerk,

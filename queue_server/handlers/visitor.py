@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from protocol.idnumber import validate
+from protocol.models.hall import ELDER_AGE, LOOKUP_MAX_CASES, LOOKUP_MAX_TO_RATE, VisitorLookup
 
 from ..auth import AccessRole
 from ..cases import CaseState, Subject
@@ -22,7 +23,6 @@ from ..engine import AppointmentState
 from ..engine.errors import bad_request
 from ..privacy import mask
 from .access import signed_in_window
-from .bodies import id_value
 from .ratings import rated_step
 from .registry import handler
 from .views import certificate_view, item_name, summary_view
@@ -30,10 +30,6 @@ from .views import certificate_view, item_name, summary_view
 if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
-
-ELDER_AGE = 60  # 老年人: the kiosk's elder mode (长辈版) and the care it offers
-MAX_CASES = 20  # newest first; a kiosk screen shows a few
-MAX_TO_RATE = 10
 
 
 def age_on(birth: date, today: date) -> int:
@@ -73,7 +69,7 @@ def _appointments_today(ctx: HallContext, id_hash: str, now: float) -> list[dict
 
 def _open_cases(ctx: HallContext, id_hash: str, today: date) -> list[dict[str, Any]]:
     out = []
-    for s in ctx.cases.cases_of(id_hash)[:MAX_CASES]:
+    for s in ctx.cases.cases_of(id_hash)[:LOOKUP_MAX_CASES]:
         view = summary_view(s, today)
         out.append(
             {
@@ -121,7 +117,7 @@ def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[di
             }
         )
     store = ctx.cases
-    for s in store.cases_of(id_hash, include_closed=True)[:MAX_CASES]:
+    for s in store.cases_of(id_hash, include_closed=True)[:LOOKUP_MAX_CASES]:
         if s.state not in (CaseState.HANDED_OUT, CaseState.CLOSED) or s.hall_handed_out is None:
             continue
         k = store.load(s.id)
@@ -134,12 +130,12 @@ def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[di
         out.append(
             {"kind": "case", "case": k.id, "item_code": k.item.code, "item_name": item_name(ctx, k.item.code)}
         )
-    return out[:MAX_TO_RATE]
+    return out[:LOOKUP_MAX_TO_RATE]
 
 
-@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True)
-def visitor_lookup(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    raw = id_value(ctx, body)
+@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True, typed=True)
+def visitor_lookup(ctx: HallContext, req: VisitorLookup, actor: Actor, now: float) -> dict[str, Any]:
+    raw = req.id_number
     if raw is None:
         raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
     id_hash = ctx.privacy.lookup_hash(raw)

@@ -50,6 +50,7 @@ BAD = [
     ("device.health", {"device": "打印机", "kind": "printer", "status": "ok"}, "device", "a device name", "设备名称"),
     ("visitor.lookup", {"id_number": MONTH_13}, "id_number", "is not valid", "身份证号码无效"),
     ("catalogue.get", {"have_version": "\u00b2"}, "have_version", "a whole number", "应为整数"),
+    ("catalogue.get", {"have_version": ""}, "have_version", "a whole number", "应为整数"),  # blank: no number
     ("catalogue.publish", {"document": []}, "document", "a catalogue object", "缺少事项目录内容"),
     ("appointment.slots", {"item_code": "C-SB-001", "day": "2026-02-30"}, "day", "not a real date", "不是有效日期"),
     ("appointment.book", {**BOOKING, "name": "张\x00三"}, "name", "U+0000", "不允许的字符"),

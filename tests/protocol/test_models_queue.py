@@ -54,6 +54,10 @@ def test_minimal_body_is_taken(type_: str, body: dict[str, Any], expect: dict[st
         ("ticket.transfer", {"ticket": TID, "note": "x" * 501}, "note", "note is longer than 500", "note 过长"),
         ("queue.snapshot", {"waiting_limit": 2**31}, "waiting_limit", "waiting_limit must be between 0 and 5000", "waiting_limit 应在 0 到 5000 之间"),
         ("queue.state", {"limit": "\u0663"}, "limit", "limit must be a whole number", "limit 应为整数"),  # Arabic-Indic 3
+        # A blank is no number (``?limit=``), as the handlers' readers always refused it.
+        ("queue.state", {"limit": ""}, "limit", "limit must be a whole number", "limit 应为整数"),
+        ("queue.snapshot", {"waiting_limit": ""}, "waiting_limit", "waiting_limit must be a whole number", "waiting_limit 应为整数"),
+        ("ticket.transfer", {"ticket": TID, "to_window": ""}, "to_window", "to_window must be a whole number", "to_window 应为整数"),
         ("window.call_next", {"window": 0}, "window", "window must be between 1 and 999", "window 应在 1 到 999 之间"),
         ("window.sign_in", {"window": 3, "clerk": "c 01"}, "clerk", "clerk must be a staff id", "clerk 应为工作人员编号"),
         ("window.sign_out", {"window": True}, "window", "window must be a whole number", "window 应为整数"),
