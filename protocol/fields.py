@@ -286,11 +286,16 @@ def _schema(schema: dict[str, Any], optional: bool) -> WithJsonSchema:
 
 
 def _field(
-    check: Callable[[object, str], Any], schema: dict[str, Any], base: Any, *, optional: bool
+    check: Callable[[object, str], Any],
+    schema: dict[str, Any],
+    base: Any,
+    *,
+    optional: bool,
+    blank_is_absent: bool = True,
 ) -> Any:
     def validate(v: object, info: ValidationInfo) -> Any:
         name = _name(info)
-        if absent(v):
+        if v is None or (blank_is_absent and v == ""):
             if optional:
                 return None
             raise required(name)
@@ -337,12 +342,14 @@ def codes(p: Pattern, *, max_items: int = 100, **schema: Any) -> Any:
 
 def integer(min: int = 0, max: int = INT_MAX, *, optional: bool = False, **schema: Any) -> Any:
     """A whole number in ``min..max``: a JSON integer, or ASCII digits in a string (from a path
-    or a query string)."""
+    or a query string). A blank is no number (``?limit=`` is refused, not the default): only
+    left out or null is not given."""
     return _field(
         lambda v, n: checked_int(v, n, min=min, max=max),
         {"type": "integer", "minimum": min, "maximum": max, **schema},
         int,
         optional=optional,
+        blank_is_absent=False,
     )
 
 

@@ -14,7 +14,6 @@ from pydantic import Field, model_validator
 
 from protocol.fields import Bilingual, FieldError, integer
 from protocol.models.base import Answer, Body, Part, Spec
-from protocol.models.queue import blank_refused
 
 Tier = Literal["on_the_spot", "within_5_days", "halved"]
 FieldKind = Literal["text", "phone", "date", "choice", "address"]
@@ -162,7 +161,7 @@ class CatalogueDocument(Part):
 class CatalogueGet(Body):
     """The published catalogue; a client that has a version asks with it and is told it is unchanged."""
 
-    have_version: blank_refused(integer(optional=True, description="the version the client holds")) = None
+    have_version: integer(optional=True, description="the version the client holds") = None
 
 
 class CatalogueReply(Answer):

@@ -26,7 +26,6 @@ from protocol.fields import (
     OptToken,
     TicketId,
     absent,
-    checked_int,
     code,
     defaulted,
     integer,
@@ -91,30 +90,11 @@ EvaluationId = code(EVALUATION_ID, description="an evaluation's id (from followu
 MAX_LISTED, LISTED = 500, 100
 
 
-def _limit(v: object, info: ValidationInfo) -> int:
-    """``limit``: left out or null is the default; a blank is refused as not a whole number,
-    as the lists always did (unlike other optional numbers, a blank is no default here)."""
-    return LISTED if v is None else checked_int(v, info.field_name or "limit", min=1, max=MAX_LISTED)
-
-
 #: ``limit`` of the manager's lists: 1..500, more is refused, not cut; default 100.
-Limit = Annotated[
-    int,
-    BeforeValidator(_limit),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_LISTED,
-                    "description": f"at most this many (default {LISTED}; more is refused, not cut)",
-                },
-                {"type": "null"},
-            ]
-        }
-    ),
-]
+Limit = defaulted(
+    integer(1, MAX_LISTED, optional=True, description=f"at most this many (default {LISTED}; more is refused, not cut)"),
+    LISTED,
+)
 Overdue = Field(False, description="only those past their deadline")
 ComplaintText = text(2000, multiline=True, description="what happened")
 OptCaseId = code(

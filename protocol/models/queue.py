@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, RootModel, ValidationInfo
+from pydantic import Field, RootModel
 
 from protocol.fields import (
     WORD,
     Bilingual,
-    FieldError,
     IdNumber,
     ItemCode,
     OptItemCode,
@@ -35,20 +34,6 @@ WindowKind = Literal["comprehensive", "dedicated", "enterprise", "green_channel"
 
 #: The most waiting tickets a view of the live queue lists (``queue.snapshot``, ``queue.state``).
 MAX_WAITING_LISTED = 5000
-
-
-def blank_refused(field_type: Any) -> Any:
-    """An optional whole number that takes null as not given but refuses a blank (``?limit=``)
-    as no number, as the handlers' readers always did (``inputs.integer``): the ``integer``
-    field types read "" as not given."""
-
-    def refuse(v: object, info: ValidationInfo) -> object:
-        if v == "":
-            name = info.field_name or "value"
-            raise FieldError(name, f"{name} must be a whole number", f"{name} 应为整数")
-        return v
-
-    return Annotated[field_type, BeforeValidator(refuse)]
 
 
 # ------------------------------------------------------------------ ticket.issue
@@ -179,7 +164,7 @@ class TicketTransfer(Body):
     """Send the called ticket on: to another window, to another item, or both, with a note."""
 
     ticket: TicketId
-    to_window: blank_refused(OptWindowNumber) = None
+    to_window: OptWindowNumber = None
     to_item: OptItemCode = None
     note: defaulted(text(500, multiline=True, optional=True), "") = ""
 
@@ -273,7 +258,7 @@ class HallState(Part):
 class QueueSnapshot(Body):
     """The live queue for a display (re)joining the event stream."""
 
-    waiting_limit: blank_refused(defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 50)) = 50
+    waiting_limit: defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 50) = 50
 
 
 class Snapshot(Answer):
@@ -289,7 +274,7 @@ class Snapshot(Answer):
 class QueueState(Body):
     """The live queue (``GET /api/v1/queue``)."""
 
-    limit: blank_refused(defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 200)) = 200
+    limit: defaulted(integer(0, MAX_WAITING_LISTED, optional=True), 200) = 200
 
 
 class QueueView(HallState):
