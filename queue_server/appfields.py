@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from protocol.models.cases import MAX_FIELDS
+
 from . import inputs
 from .catalogue.model import ApplicationField, FieldType, Prefill, ServiceItem
 from .engine.errors import bad_request
@@ -21,7 +23,6 @@ from .privacy import Privacy
 MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 #: 区号 (3 or 4 digits from 0), a hyphen or not, 7 or 8 digits, an optional extension.
 LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?", re.ASCII)
-MAX_FIELDS = 50
 
 
 def _refuse(f: ApplicationField, en: str, zh: str) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from protocol.models.cases import MAX_LIMIT_DAYS, MAX_LIMIT_DEPARTMENTS, MAX_LISTED, MAX_VISITOR_CASES
+
 from .. import inputs
 from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
 from ..auth import AccessRole
@@ -67,13 +69,10 @@ if TYPE_CHECKING:
 
 CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
 NEW_ID_TRIES = 8
-MAX_LIST = 200
+
 
 def _officers(ctx: HallContext) -> dict[str, tuple[str, str]]:
     return {cid: (c.name, c.phone) for cid, c in ctx.engine.clerks.items()}
-
-
-MAX_LIMIT_DAYS = 10_000  # far above any statutory limit; the core checks the item's own
 
 
 def _limits(body: dict[str, Any]) -> dict[str, int] | None:
@@ -81,7 +80,7 @@ def _limits(body: dict[str, Any]) -> dict[str, int] | None:
     raw = body.get("limits")
     if raw is None:
         return None
-    if not isinstance(raw, dict) or len(raw) > 50:
+    if not isinstance(raw, dict) or len(raw) > MAX_LIMIT_DEPARTMENTS:
         raise bad_request(
             "limits maps departments to working days", "limits 应为部门到工作日数的映射", field="limits"
         )
@@ -411,7 +410,11 @@ def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
         raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
     today = ctx.today(now)
     cases = ctx.cases.my_cases(clerk, include_closed=flag(body, "include_closed"))
-    return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
+    return {
+        "clerk": clerk,
+        "cases": [summary_view(s, today) for s in cases[:MAX_LISTED]],
+        "total": len(cases),
+    }
 
 
 @handler("case.tasks", role=AccessRole.CLERK, desk=True)
@@ -446,7 +449,7 @@ def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float)
                 "due": due.isoformat(),
                 "overdue": due < today,
             }
-            for case, item, due in checks[:MAX_LIST]
+            for case, item, due in checks[:MAX_LISTED]
         ],
         "total": len(tasks),
         "tasks": [
@@ -461,7 +464,7 @@ def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float)
                 "card": t.card(today).value,
                 "first_inquiry_clerk": t.first_inquiry_clerk,
             }
-            for t in tasks[:MAX_LIST]
+            for t in tasks[:MAX_LISTED]
         ],
     }
 
@@ -527,7 +530,7 @@ def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: flo
     """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
     id_hash = kiosk_id_hash(ctx, id_value(ctx, body), actor)
     if id_hash is not None and body.get("case") is None:
-        cases = ctx.cases.cases_of(id_hash)[:20]
+        cases = ctx.cases.cases_of(id_hash)[:MAX_VISITOR_CASES]
         return {"cases": [_progress(ctx, s.id, now) for s in cases]}
     case_id = case_number(body)
     check_code_format(body)
