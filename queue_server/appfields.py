@@ -59,11 +59,11 @@ def _check(f: ApplicationField, value: object, today: date) -> str:
     return v
 
 
-def checked_fields(item: ServiceItem, body: dict[str, Any], today: date, *, require: bool = True) -> dict[str, str]:
-    """The body's ``fields`` ({code: value}) checked against the item: required ones present
-    (``require``), each of its type, no field the item does not have. Empty values count as
-    absent. At a window the clerk has the paper form: fields given are checked, none required."""
-    raw = body.get("fields")
+def checked_fields(item: ServiceItem, raw: Any, today: date, *, require: bool = True) -> dict[str, str]:
+    """A submit's ``fields`` ({code: value}, as given: the request model leaves them to this
+    check) checked against the item: required ones present (``require``), each of its type,
+    no field the item does not have. Empty values count as absent. At a window the clerk has
+    the paper form: fields given are checked, none required."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict) or len(raw) > MAX_FIELDS:

@@ -35,6 +35,7 @@ from protocol.fields import (
     also_required,
     code,
     code_schema,
+    defaulted,
     flag,
     integer,
     loose,
@@ -314,7 +315,9 @@ class CaseTasks(Body):
 class CaseSupervision(Body):
     """The supervision list: yellow and red cards of cases and department tasks."""
 
-    limit: integer(1, 1000, optional=True) = Field(100, description="at most this many lines (default 100)")
+    limit: defaulted(integer(1, 1000, optional=True), 100) = Field(
+        100, description="at most this many lines (default 100)"
+    )
 
 
 # ------------------------------------------------------------------ the visitor
