@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from protocol.models.cases import MAX_FIELDS
+
 from . import inputs
 from .catalogue.model import ApplicationField, FieldType, Prefill, ServiceItem
 from .engine.errors import bad_request
@@ -21,7 +23,6 @@ from .privacy import Privacy
 MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 #: 区号 (3 or 4 digits from 0), a hyphen or not, 7 or 8 digits, an optional extension.
 LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?", re.ASCII)
-MAX_FIELDS = 50
 
 
 def _refuse(f: ApplicationField, en: str, zh: str) -> None:
@@ -58,11 +59,11 @@ def _check(f: ApplicationField, value: object, today: date) -> str:
     return v
 
 
-def checked_fields(item: ServiceItem, body: dict[str, Any], today: date, *, require: bool = True) -> dict[str, str]:
-    """The body's ``fields`` ({code: value}) checked against the item: required ones present
-    (``require``), each of its type, no field the item does not have. Empty values count as
-    absent. At a window the clerk has the paper form: fields given are checked, none required."""
-    raw = body.get("fields")
+def checked_fields(item: ServiceItem, raw: Any, today: date, *, require: bool = True) -> dict[str, str]:
+    """A submit's ``fields`` ({code: value}, as given: the request model leaves them to this
+    check) checked against the item: required ones present (``require``), each of its type,
+    no field the item does not have. Empty values count as absent. At a window the clerk has
+    the paper form: fields given are checked, none required."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict) or len(raw) > MAX_FIELDS:

@@ -35,6 +35,7 @@ from protocol.fields import (
     also_required,
     code,
     code_schema,
+    defaulted,
     flag,
     integer,
     loose,
@@ -67,10 +68,16 @@ DECISIONS = ["approved", "rejected"]
 
 #: Working days of a review limit: far above any statutory limit; the core checks the item's own.
 MAX_LIMIT_DAYS = 10_000
-#: ``page_handlers.MAX_PAGES_PER_SUBMIT``.
+#: Departments a review's ``limits`` may name.
+MAX_LIMIT_DEPARTMENTS = 50
+#: ``queue_server.handlers.page.MAX_PAGES_PER_SUBMIT``.
 MAX_PAGES = 60
-#: ``appfields.MAX_FIELDS``.
+#: Application fields a submit may give (checked by ``queue_server.appfields``).
 MAX_FIELDS = 50
+#: Cases and tasks a clerk's or a department's list shows at most (with the total).
+MAX_LISTED = 200
+#: A visitor's open cases the progress page shows at most, by ID card at a kiosk.
+MAX_VISITOR_CASES = 20
 
 
 # ------------------------------------------------------------------ local field types
@@ -218,7 +225,7 @@ class _Limits(Body):
     limits: loose(
         {
             "type": "object",
-            "maxProperties": 50,
+            "maxProperties": MAX_LIMIT_DEPARTMENTS,
             "propertyNames": code_schema(DEPARTMENT),
             "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT_DAYS},
             "description": "working days per department (default: the item's own); checked against the item",
@@ -308,7 +315,9 @@ class CaseTasks(Body):
 class CaseSupervision(Body):
     """The supervision list: yellow and red cards of cases and department tasks."""
 
-    limit: integer(1, 1000, optional=True) = Field(100, description="at most this many lines (default 100)")
+    limit: defaulted(integer(1, 1000, optional=True), 100) = Field(
+        100, description="at most this many lines (default 100)"
+    )
 
 
 # ------------------------------------------------------------------ the visitor

@@ -19,12 +19,48 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from protocol.fields import required
+from protocol.models.cases import (
+    MAX_LIMIT_DAYS,
+    MAX_LIMIT_DEPARTMENTS,
+    MAX_LISTED,
+    MAX_VISITOR_CASES,
+    Agent,
+    CaseAccept,
+    CaseClose,
+    CaseDecide,
+    CaseGet,
+    CaseHandOut,
+    CaseMine,
+    CaseNotice,
+    CaseNoticeSlip,
+    CasePrefill,
+    CaseProgressQuery,
+    CaseRefuse,
+    CaseResultReady,
+    CaseReview,
+    CaseSubmit,
+    CaseSubmitKiosk,
+    CaseSubmitOnline,
+    CaseSupervision,
+    CaseSupplement,
+    CaseSupplementOnline,
+    CaseTasks,
+    CaseVerify,
+    CaseWithdraw,
+    CaseWithdrawOnline,
+)
+from protocol.models.feedback import CaseRate
+from protocol.models.pages import CasePages
+from protocol.models.reports import FlaggedNotices
+
 from .. import inputs
 from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
 from ..auth import AccessRole
 from ..cases import Case, CaseItem, Certificate, Channel, Party, Role, Subject, Where
 from ..cases.certificates import certificate_number
 from ..engine.errors import EngineError, bad_request, not_found
+from ..inputs import refusal
 from ..privacy import mask
 from .access import (
     check_code_of,
@@ -35,25 +71,8 @@ from .access import (
     is_party,
     kiosk_id_hash,
     signed_in_window,
-    visitor_case_of_body,
+    visitor_case,
     visitor_rates,
-)
-from .bodies import (
-    case_number,
-    check_code_format,
-    code,
-    flag,
-    id_number,
-    id_value,
-    integer,
-    item_code,
-    list_limit,
-    masked_name,
-    material_codes,
-    rating_comment,
-    rating_level,
-    text,
-    window_number,
 )
 from .codes import certificate_code, check_code
 from .page import check_pages, link_pages, materials_with_pages, page_view
@@ -67,21 +86,18 @@ if TYPE_CHECKING:
 
 CASE_PREFIX = "NS"  # case numbers: NS-YYYYMMDD-NNNNNN (unique city-wide: the database decides)
 NEW_ID_TRIES = 8
-MAX_LIST = 200
+
 
 def _officers(ctx: HallContext) -> dict[str, tuple[str, str]]:
     return {cid: (c.name, c.phone) for cid, c in ctx.engine.clerks.items()}
 
 
-MAX_LIMIT_DAYS = 10_000  # far above any statutory limit; the core checks the item's own
-
-
-def _limits(body: dict[str, Any]) -> dict[str, int] | None:
-    """Working days per department for a review (the core checks them against the item)."""
-    raw = body.get("limits")
+def _limits(raw: Any) -> dict[str, int] | None:
+    """Working days per department for a review (the core checks them against the item):
+    ``limits`` as given (the model leaves it to this check, for its words)."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or len(raw) > 50:
+    if not isinstance(raw, dict) or len(raw) > MAX_LIMIT_DEPARTMENTS:
         raise bad_request(
             "limits maps departments to working days", "limits 应为部门到工作日数的映射", field="limits"
         )
@@ -92,21 +108,23 @@ def _limits(body: dict[str, Any]) -> dict[str, int] | None:
     return out
 
 
-def _party(ctx: HallContext, body: dict[str, Any], *, required: bool) -> tuple[Party | None, str | None]:
-    """(party, masked ID) from ``id_number`` and ``name`` in the body."""
-    id_hash, _cipher, masked = id_number(ctx, body)
-    if id_hash is None:
-        if required:
-            raise bad_request(
-                "the applicant's id_number is required", "必须提供申请人身份证号码", field="id_number"
-            )
-        return None, None
-    return Party(id_hash, masked_name(body)), masked
+def _masked_name(name: str | None) -> str:
+    """A name as it is kept: its first character, then stars ("" when none was given)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def _party(ctx: HallContext, id_number: str, name: str | None) -> tuple[Party, str]:
+    """(party, masked ID) of a checked ID number and the optional name given with it."""
+    return Party(ctx.privacy.lookup_hash(id_number), _masked_name(name)), mask(id_number)
 
 
 def _clerk_where(
     ctx: HallContext,
-    body: dict[str, Any],
+    channel_s: str | None,
+    window: int | None,
     actor: Actor,
     default: Channel,
     role: Role = Role.CLERK,
@@ -119,16 +137,14 @@ def _clerk_where(
     clerk may then act for the visitor in front of them (首问负责: the officer may be away).
     Elsewhere only the people handling the case act: its first-inquiry clerk or staff of its
     lead or co-departments (``access.handles``). A submit has no case yet: the clerk
-    submitting becomes its first-inquiry officer. ``case`` reads the case, only when it is
-    needed, after the body's own fields have been checked."""
-    channel_s = code(body, "channel", inputs.WORD, required=False)
+    submitting becomes its first-inquiry officer. ``channel_s`` and ``window`` are the
+    request's (checked for their form); ``case`` reads the case, only when it is needed."""
     try:
         channel = Channel(channel_s) if channel_s else default
     except ValueError:
         raise bad_request(
             f"unknown channel {channel_s!r}", f"未知的办理渠道 {channel_s!r}", field="channel"
         ) from None
-    window = window_number(body, required=False)
     system = actor.kind == "system"
     if not system and not actor.clerk:
         raise EngineError(
@@ -193,28 +209,25 @@ def _new_case_id(ctx: HallContext, day: date) -> str:
 
 
 def _submit(
-    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float, where_of: Callable[..., Where]
+    ctx: HallContext,
+    req: CaseSubmit | CaseSubmitOnline | CaseSubmitKiosk,
+    actor: Actor,
+    now: float,
+    where_of: Callable[..., Where],
+    materials: list[str],
 ) -> dict[str, Any]:
-    code = item_code(body)
-    assert code is not None
-    item = ctx.catalogue.items.get(code)
+    """``materials``: those handed in (a kiosk's: with the materials its pages show)."""
+    item = ctx.catalogue.items.get(req.item_code)
     if item is None:
-        raise not_found("service item", "事项", code)
-    applicant, masked = _party(ctx, body, required=True)
-    assert applicant is not None and masked is not None
+        raise not_found("service item", "事项", req.item_code)
+    applicant, masked = _party(ctx, req.id_number, req.name)
     agent = None
-    raw_agent = body.get("agent")
-    if raw_agent is not None:
-        if not isinstance(raw_agent, dict):
-            raise bad_request(
-                "agent must be an object with id_number and name", "代办人信息有误", field="agent"
-            )
-        agent, agent_masked = _party(ctx, raw_agent, required=True)
-        masked = agent_masked or masked
-    materials = material_codes(body, "materials")
+    agent_of: Agent | None = req.agent
+    if agent_of is not None:
+        agent, masked = _party(ctx, agent_of.id_number, agent_of.name)
     day = ctx.today(now)
     where = where_of(masked, agent is not None)
-    fields = checked_fields(item, body, day, require=where.channel is not Channel.WINDOW)
+    fields = checked_fields(item, req.fields, day, require=where.channel is not Channel.WINDOW)
     store = ctx.cases
     request_key = REQUEST_KEY.get()
     case_id = store.case_for_request(request_key) if request_key else None
@@ -252,97 +265,94 @@ def _submit(
 
 
 # ------------------------------------------------------------------ submit
-@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True)
-def case_submit(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+def case_submit(ctx: HallContext, req: CaseSubmit, actor: Actor, now: float) -> dict[str, Any]:
     """At a window, by the clerk (who becomes the first-inquiry officer)."""
     return _submit(
-        ctx, body, actor, now, lambda masked, agent: _clerk_where(ctx, body, actor, Channel.WINDOW)
+        ctx,
+        req,
+        actor,
+        now,
+        lambda masked, agent: _clerk_where(ctx, req.channel, req.window, actor, Channel.WINDOW),
+        req.materials,
     )
 
 
-@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
-def case_submit_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+def case_submit_online(ctx: HallContext, req: CaseSubmitOnline, actor: Actor, now: float) -> dict[str, Any]:
     """The online hall (no trip: not a visit)."""
     return _submit(
         ctx,
-        body,
+        req,
         actor,
         now,
         lambda masked, agent: Where(masked, Role.AGENT if agent else Role.APPLICANT, Channel.ONLINE),
+        req.materials,
     )
 
 
-@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True)
-def case_submit_kiosk(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+def case_submit_kiosk(ctx: HallContext, req: CaseSubmitKiosk, actor: Actor, now: float) -> dict[str, Any]:
     """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
     names material codes in ``materials`` and its captured pages in ``pages: [{material,
     sha256}]`` (uploaded before with ``page.upload``); the pages' materials count as given."""
     # Checked before the case exists: a page that is not here refuses the submit and makes nothing.
-    pages = check_pages(ctx, body)
-    if pages:
-        body = {**body, "materials": materials_with_pages(body, pages)}
-    reply = _submit(ctx, body, actor, now, lambda masked, agent: _visitor_where(ctx, actor, masked, agent))
+    # (The page module still reads a body: it gets the two fields it reads.)
+    pages = check_pages(ctx, {"pages": req.pages, "item_code": req.item_code})
+    materials = materials_with_pages({"materials": req.materials}, pages) if pages else req.materials
+    reply = _submit(
+        ctx, req, actor, now, lambda masked, agent: _visitor_where(ctx, actor, masked, agent), materials
+    )
     if pages:
         reply["pages"] = link_pages(ctx, reply["id"], pages, actor, now, reply["item_code"])
     return reply
 
 
 # ------------------------------------------------------------------ clerk steps
-def _step_args(command: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The fields a clerk's step reads beside the case, place and actor: all checked before
-    the case is read, so a bad field is named whatever the case."""
-    if command == "accept":
-        return {"commitment": flag(body, "commitment")}
-    if command == "refuse":
-        return {"reason": text(body, "reason", max_len=500, multiline=True) or ""}
-    if command in ("issue_notice", "supplement"):
-        return {"materials": material_codes(body, "materials", required=True)}
-    if command == "start_review":
-        return {"limits": _limits(body)}
-    if command == "verify":
-        ok = body.get("ok")
-        if not isinstance(ok, bool):
-            raise bad_request(
-                "ok must be true (the commitment held) or false (with a note)",
-                "ok 应为 true（承诺属实）或 false（并说明情况）",
-                field="ok",
-            )
-        return {"ok": ok, "note": text(body, "note", required=False, max_len=500, multiline=True) or ""}
-    if command == "decide_task":
-        return {
-            "department": code(body, "department", inputs.DEPARTMENT, required=False),
-            "decision": code(body, "decision", inputs.WORD),
-            "reason": text(body, "reason", required=False, max_len=500, multiline=True) or "",
-        }
-    return {}
+#: The request models of a clerk's (or a department's) step on a case.
+ClerkStep = (
+    CaseAccept
+    | CaseRefuse
+    | CaseNotice
+    | CaseSupplement
+    | CaseReview
+    | CaseDecide
+    | CaseResultReady
+    | CaseHandOut
+    | CaseClose
+    | CaseWithdraw
+    | CaseVerify
+)
 
 
 def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
-    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True)
-    def step(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-        case_id = case_number(body)
-        args = _step_args(command, body)
+    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+    def step(ctx: HallContext, req: ClerkStep, actor: Actor, now: float) -> dict[str, Any]:
+        case_id = req.case
+        # The model leaves a review's limits to this check: made before the case is read, so
+        # a bad one is named whatever the case.
+        limits = _limits(req.limits) if isinstance(req, CaseReview) else None
         store = ctx.cases
         case = functools.cache(lambda: store.load(case_id))  # read once, and only if needed
-        where = _clerk_where(ctx, body, actor, default, role, case)
+        where = _clerk_where(ctx, req.channel, req.window, actor, default, role, case)
         extra: dict[str, Any] = {}
-        if command == "accept":
-            store.accept(case_id, where, now, commitment=args["commitment"])
-        elif command == "refuse":
-            store.refuse(case_id, where, now, args["reason"])
-        elif command == "issue_notice":
-            store.issue_notice(case_id, where, now, args["materials"])
-        elif command == "supplement":
-            store.supplement(case_id, where, now, args["materials"])
-        elif command == "start_review":
-            store.start_review(case_id, where, now, limits=args["limits"])
-        elif command == "verify":
+        if isinstance(req, CaseAccept):
+            store.accept(case_id, where, now, commitment=req.commitment)
+        elif isinstance(req, CaseRefuse):
+            store.refuse(case_id, where, now, req.reason)
+        elif isinstance(req, CaseNotice):
+            store.issue_notice(case_id, where, now, req.materials)
+        elif isinstance(req, CaseSupplement):
+            store.supplement(case_id, where, now, req.materials)
+        elif isinstance(req, CaseReview):
+            store.start_review(case_id, where, now, limits=limits)
+        elif isinstance(req, CaseVerify):
             check_department(ctx, actor, case().item.department)
-            store.verify(case_id, where, now, ok=args["ok"], note=args["note"])
-        elif command == "decide_task":
-            department = args["department"] or case().item.department
+            store.verify(case_id, where, now, ok=req.ok, note=req.note or "")
+        elif isinstance(req, CaseDecide):
+            department = req.department or case().item.department
             check_department(ctx, actor, department)
-            store.decide_task(case_id, department, args["decision"], where, now, reason=args["reason"])
+            store.decide_task(case_id, department, req.decision, where, now, reason=req.reason or "")
         else:
             store.act(case_id, command, where, now)
         if command in ("accept", "decide_task"):
@@ -393,34 +403,34 @@ def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Cert
 
 
 # ------------------------------------------------------------------ clerk and manager views
-@handler("case.get", role=AccessRole.CLERK, desk=True)
-def case_get(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
-    return _reply(ctx, case_number(body), now)
+@handler("case.get", role=AccessRole.CLERK, desk=True, typed=True)
+def case_get(ctx: HallContext, req: CaseGet, actor: Actor, now: float) -> dict[str, Any]:
+    return _reply(ctx, req.case, now)
 
 
-@handler("case.mine", role=AccessRole.CLERK, desk=True)
-def case_mine(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.mine", role=AccessRole.CLERK, desk=True, typed=True)
+def case_mine(ctx: HallContext, req: CaseMine, actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
     # A clerk sees their own cases only (a clerk token naming no clerk has none).
-    clerk = (
-        actor.clerk
-        if not actor.at_least(AccessRole.MANAGER)
-        else code(body, "clerk", inputs.CLERK_ID, required=False) or actor.clerk
-    )
+    clerk = actor.clerk if not actor.at_least(AccessRole.MANAGER) else req.clerk or actor.clerk
     if not clerk:
         raise bad_request("which clerk? (a clerk token, or clerk=...)", "请指定工作人员", field="clerk")
     today = ctx.today(now)
-    cases = ctx.cases.my_cases(clerk, include_closed=flag(body, "include_closed"))
-    return {"clerk": clerk, "cases": [summary_view(s, today) for s in cases[:MAX_LIST]], "total": len(cases)}
+    cases = ctx.cases.my_cases(clerk, include_closed=req.include_closed)
+    return {
+        "clerk": clerk,
+        "cases": [summary_view(s, today) for s in cases[:MAX_LISTED]],
+        "total": len(cases),
+    }
 
 
-@handler("case.tasks", role=AccessRole.CLERK, desk=True)
-def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.tasks", role=AccessRole.CLERK, desk=True, typed=True)
+def case_tasks(ctx: HallContext, req: CaseTasks, actor: Actor, now: float) -> dict[str, Any]:
     """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
     and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
     department = department_of(ctx, actor)
     if actor.at_least(AccessRole.MANAGER):
-        department = code(body, "department", inputs.DEPARTMENT, required=False) or department
+        department = req.department or department
     if not department:
         raise bad_request(
             "which department? (a department reviewer's token, or department=...)",
@@ -446,7 +456,7 @@ def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float)
                 "due": due.isoformat(),
                 "overdue": due < today,
             }
-            for case, item, due in checks[:MAX_LIST]
+            for case, item, due in checks[:MAX_LISTED]
         ],
         "total": len(tasks),
         "tasks": [
@@ -461,17 +471,16 @@ def case_tasks(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float)
                 "card": t.card(today).value,
                 "first_inquiry_clerk": t.first_inquiry_clerk,
             }
-            for t in tasks[:MAX_LIST]
+            for t in tasks[:MAX_LISTED]
         ],
     }
 
 
-@handler("case.supervision", role=AccessRole.MANAGER, desk=True)
-def case_supervision(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.supervision", role=AccessRole.MANAGER, desk=True, typed=True)
+def case_supervision(ctx: HallContext, req: CaseSupervision, actor: Actor, now: float) -> dict[str, Any]:
     """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
-    limit = integer(body, "limit", required=False, min=1, max=1000) or 100
     today = ctx.today(now)
-    lines = ctx.cases.supervision_list(today, limit)
+    lines = ctx.cases.supervision_list(today, req.limit)
     return {
         "today": today.isoformat(),
         "lines": [
@@ -522,49 +531,56 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     return p
 
 
-@handler("case.progress", desk=True)
-def case_progress(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.progress", desk=True, typed=True)
+def case_progress(ctx: HallContext, req: CaseProgressQuery, actor: Actor, now: float) -> dict[str, Any]:
     """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
-    id_hash = kiosk_id_hash(ctx, id_value(ctx, body), actor)
-    if id_hash is not None and body.get("case") is None:
-        cases = ctx.cases.cases_of(id_hash)[:20]
+    id_hash = kiosk_id_hash(ctx, req.id_number, actor)
+    if id_hash is not None and req.case is None:
+        cases = ctx.cases.cases_of(id_hash)[:MAX_VISITOR_CASES]
         return {"cases": [_progress(ctx, s.id, now) for s in cases]}
-    case_id = case_number(body)
-    check_code_format(body)
+    if req.case is None:
+        raise refusal(required("case"))  # the model leaves it open: not needed with an ID card
+    case_id = req.case
     if id_hash is None or not is_party(ctx, case_id, id_hash):
-        check_code_of(ctx, body.get("code"), case_id, actor)
+        check_code_of(ctx, req.code, case_id, actor)
     return _progress(ctx, case_id, now)
 
 
-@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
+@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
 def case_supplement_online(
-    ctx: HallContext, body: dict[str, Any], actor: Actor, now: float
+    ctx: HallContext, req: CaseSupplementOnline, actor: Actor, now: float
 ) -> dict[str, Any]:
     """补正 from the online hall (or a kiosk): the materials the one-time notice asked for."""
-    case_id = visitor_case_of_body(ctx, body, actor)
+    case_id = visitor_case(ctx, req.case, req.code, req.id_number, actor)
     store = ctx.cases
     k = store.load(case_id)
     where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
-    store.supplement(case_id, where, now, material_codes(body, "materials", required=True))
+    store.supplement(case_id, where, now, req.materials)
     return _progress(ctx, case_id, now)
 
 
-@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
-def case_withdraw_online(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+def case_withdraw_online(
+    ctx: HallContext, req: CaseWithdrawOnline, actor: Actor, now: float
+) -> dict[str, Any]:
     """The applicant withdraws (撤回申请) online with the check code, or at a kiosk with the ID card."""
-    case_id = visitor_case_of_body(ctx, body, actor)
+    case_id = visitor_case(ctx, req.case, req.code, req.id_number, actor)
     store = ctx.cases
     k = store.load(case_id)
     store.withdraw(case_id, _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False), now)
     return _progress(ctx, case_id, now)
 
 
-@handler("case.notice_slip", desk=True)
-def case_notice_slip(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.notice_slip", desk=True, typed=True)
+def case_notice_slip(ctx: HallContext, req: CaseNoticeSlip, actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
-    requested = integer(body, "notice", required=False, min=1)  # read first: a bad one is refused as such
-    case_id = case_number(body) if actor.at_least(AccessRole.CLERK) else visitor_case_of_body(ctx, body, actor)
+    requested = req.notice
+    case_id = (
+        req.case
+        if actor.at_least(AccessRole.CLERK)
+        else visitor_case(ctx, req.case, req.code, req.id_number, actor)
+    )
     k = ctx.cases.load(case_id)
     if not k.notices:
         raise not_found("one-time notice", "一次性告知", case_id)
@@ -619,12 +635,12 @@ def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
     }
 
 
-@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
-def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+def case_rate(ctx: HallContext, req: CaseRate, actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     visitor_rates(actor)
-    case_id = visitor_case_of_body(ctx, body, actor)
-    level, comment = rating_level(body), rating_comment(body)
+    case_id = visitor_case(ctx, req.case, req.code, req.id_number, actor)
+    level, comment = req.level, req.comment
     k = ctx.cases.load(case_id)
     n, step = rated_step(k)
     reply = rate(
@@ -646,16 +662,12 @@ def case_rate(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) 
 MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlikely to be wanted
 
 
-@handler("case.prefill", role=AccessRole.KIOSK, desk=True)
-def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.prefill", role=AccessRole.KIOSK, desk=True, typed=True)
+def case_prefill(ctx: HallContext, req: CasePrefill, actor: Actor, now: float) -> dict[str, Any]:
     """What this visitor (the ID card just read) answered before for the item's fields, from
     their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
     ``value`` is for the form, ``shown`` for the screen (a phone masked)."""
-    raw = id_value(ctx, body)
-    if raw is None:
-        raise bad_request("id_number is required (the card just read)", "必须提供身份证号码", field="id_number")
-    code = item_code(body)
-    assert code is not None
+    raw, code = req.id_number, req.item_code
     item = ctx.catalogue.items.get(code)
     if item is None:
         raise not_found("service item", "事项", code)
@@ -679,10 +691,10 @@ def case_prefill(ctx: HallContext, body: dict[str, Any], actor: Actor, now: floa
 
 
 # ------------------------------------------------------------------ captured pages
-@handler("case.pages", role=AccessRole.CLERK, desk=True)
-def case_pages(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.pages", role=AccessRole.CLERK, desk=True, typed=True)
+def case_pages(ctx: HallContext, req: CasePages, actor: Actor, now: float) -> dict[str, Any]:
     """The captured pages of a case, without image data."""
-    case_id = case_number(body)
+    case_id = req.case
     check_page_reader(ctx, actor, case_id)
     item = ctx.cases.summary(case_id).item_code
     pages = ctx.pages.pages(case_id)
@@ -697,11 +709,11 @@ def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[
     return [{"code": c, "name": names.get(c)} for c in codes]
 
 
-@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True)
-def case_flagged_notices(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True, typed=True)
+def case_flagged_notices(ctx: HallContext, req: FlaggedNotices, actor: Actor, now: float) -> dict[str, Any]:
     """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
     newest first, with who issued them and which materials were new."""
-    found, total = ctx.feedback.flagged_notices(limit=list_limit(body))
+    found, total = ctx.feedback.flagged_notices(limit=req.limit)
     return {
         "notices": [
             {

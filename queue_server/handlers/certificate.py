@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import inputs, throttle
+from protocol.models.certificates import CertificateList, CertificatePrint, CertificateVerify
+
+from .. import throttle
 from ..auth import AccessRole
 from ..cases import CaseState, Certificate, Channel, Role, Where
-from ..engine.errors import EngineError, bad_request, not_found
+from ..engine.errors import EngineError, not_found
 from ..privacy import mask
 from ..throttle import same_secret
-from .bodies import code, id_number, id_value
 from .codes import certificate_code
 from .registry import handler
 from .views import certificate_view
@@ -21,24 +22,17 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("certificate.list", role=AccessRole.KIOSK, desk=True)
-def certificate_list(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("certificate.list", role=AccessRole.KIOSK, desk=True, typed=True)
+def certificate_list(ctx: HallContext, req: CertificateList, actor: Actor, now: float) -> dict[str, Any]:
     """The holder's valid certificates (ID card read at the kiosk)."""
-    id_hash, _, masked = id_number(ctx, body)
-    if id_hash is None:
-        raise bad_request("id_number is required", "必须提供身份证号码", field="id_number")
-    certs = ctx.cases.certificates_of(id_hash, ctx.today(now))
-    return {"holder": masked, "certificates": [certificate_view(c) for c in certs]}
+    certs = ctx.cases.certificates_of(ctx.privacy.lookup_hash(req.id_number), ctx.today(now))
+    return {"holder": mask(req.id_number), "certificates": [certificate_view(c) for c in certs]}
 
 
-@handler("certificate.print", role=AccessRole.KIOSK, mutates=True, desk=True)
-def certificate_print(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("certificate.print", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+def certificate_print(ctx: HallContext, req: CertificatePrint, actor: Actor, now: float) -> dict[str, Any]:
     """A self-print of the holder's certificate (counted); with the verification code for the QR."""
-    number = code(body, "number", inputs.CERTIFICATE_NUMBER)
-    assert number is not None
-    raw = id_value(ctx, body)
-    if raw is None:
-        raise bad_request("the holder's id_number is required", "必须提供持证人身份证号码", field="id_number")
+    number, raw = req.number, req.id_number
     store = ctx.cases
     try:
         found: Certificate | None = store.certificate(number)
@@ -69,12 +63,10 @@ def certificate_print(ctx: HallContext, body: dict[str, Any], actor: Actor, now:
     }
 
 
-@handler("certificate.verify", desk=True)
-def certificate_verify(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+@handler("certificate.verify", desk=True, typed=True)
+def certificate_verify(ctx: HallContext, req: CertificateVerify, actor: Actor, now: float) -> dict[str, Any]:
     """The page a certificate's QR code opens: number plus verification code."""
-    number = code(body, "number", inputs.CERTIFICATE_NUMBER)
-    given = code(body, "code", inputs.CHECK_CODE)
-    assert number is not None and given is not None
+    number, given = req.number, req.code
     try:
         cert: Certificate | None = ctx.cases.verify_certificate(number, given)
     except EngineError as e:
