@@ -16,14 +16,13 @@ is only read here, never changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import throttle
 from ..auth import AccessRole
 from ..cases import Case, Channel, Role
 from ..engine.errors import EngineError, not_found
 from ..throttle import same_secret
-from .bodies import case_number, check_code_format, id_value
 from .codes import CHECK_LEN, CODE_ALPHABET, check_code
 
 if TYPE_CHECKING:
@@ -138,11 +137,6 @@ def visitor_case(ctx: HallContext, case_id: str, code: str | None, id_number: st
         check_code_of(ctx, code, case_id, actor)
     return case_id
 
-
-def visitor_case_of_body(ctx: HallContext, body: dict[str, Any], actor: Actor) -> str:
-    """:func:`visitor_case` of a body read by hand (until its handler reads its model)."""
-    check_code_format(body)
-    return visitor_case(ctx, case_number(body), body.get("code"), id_value(ctx, body), actor)
 
 
 # ------------------------------------------------------------------ staff

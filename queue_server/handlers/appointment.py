@@ -26,14 +26,14 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("appointment.slots", typed=True)
+@handler("appointment.slots")
 def appointment_slots(ctx: HallContext, req: AppointmentSlots, actor: Actor, now: float) -> dict[str, Any]:
     item = req.item_code
     on = req.day or ctx.engine.local_day(now)
     return {"item_code": item, "day": on, "slots": ctx.engine.slots(item, on, now)}
 
 
-@handler("appointment.book", role=AccessRole.PUBLIC, mutates=True, typed=True)
+@handler("appointment.book", role=AccessRole.PUBLIC, mutates=True)
 def appointment_book(ctx: HallContext, req: AppointmentBook, actor: Actor, now: float) -> dict[str, Any]:
     item, on, slot = req.item_code, req.day, req.slot
     id_hash = ctx.privacy.lookup_hash(req.id_number)  # required: the model refuses a booking without it
@@ -48,7 +48,7 @@ def appointment_book(ctx: HallContext, req: AppointmentBook, actor: Actor, now: 
     return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
 
 
-@handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True, typed=True)
+@handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True)
 def appointment_check_in(
     ctx: HallContext, req: AppointmentCheckIn, actor: Actor, now: float
 ) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def appointment_check_in(
     return issued_reply(ctx, events[0].data["ticket"])
 
 
-@handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True, typed=True)
+@handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True)
 def appointment_cancel(ctx: HallContext, req: AppointmentCancel, actor: Actor, now: float) -> dict[str, Any]:
     booking = req.code
     if not actor.at_least(AccessRole.CLERK):

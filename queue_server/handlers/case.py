@@ -75,7 +75,7 @@ from .access import (
     visitor_rates,
 )
 from .codes import certificate_code, check_code
-from .page import check_pages, link_pages, materials_with_pages, page_view
+from .page import checked_pages, link_pages, page_view, with_page_materials
 from .ratings import rate, rated_step
 from .registry import REQUEST_KEY, handler
 from .views import case_view, certificate_view, clerk_name, item_name, summary_view
@@ -265,7 +265,7 @@ def _submit(
 
 
 # ------------------------------------------------------------------ submit
-@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+@handler("case.submit", role=AccessRole.CLERK, mutates=True, desk=True)
 def case_submit(ctx: HallContext, req: CaseSubmit, actor: Actor, now: float) -> dict[str, Any]:
     """At a window, by the clerk (who becomes the first-inquiry officer)."""
     return _submit(
@@ -278,7 +278,7 @@ def case_submit(ctx: HallContext, req: CaseSubmit, actor: Actor, now: float) -> 
     )
 
 
-@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("case.submit_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_submit_online(ctx: HallContext, req: CaseSubmitOnline, actor: Actor, now: float) -> dict[str, Any]:
     """The online hall (no trip: not a visit)."""
     return _submit(
@@ -291,15 +291,15 @@ def case_submit_online(ctx: HallContext, req: CaseSubmitOnline, actor: Actor, no
     )
 
 
-@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+@handler("case.submit_kiosk", role=AccessRole.KIOSK, mutates=True, desk=True)
 def case_submit_kiosk(ctx: HallContext, req: CaseSubmitKiosk, actor: Actor, now: float) -> dict[str, Any]:
     """A self-service application at a kiosk (the visitor is in the hall: a visit). The kiosk
     names material codes in ``materials`` and its captured pages in ``pages: [{material,
     sha256}]`` (uploaded before with ``page.upload``); the pages' materials count as given."""
     # Checked before the case exists: a page that is not here refuses the submit and makes nothing.
     # (The page module still reads a body: it gets the two fields it reads.)
-    pages = check_pages(ctx, {"pages": req.pages, "item_code": req.item_code})
-    materials = materials_with_pages({"materials": req.materials}, pages) if pages else req.materials
+    pages = checked_pages(ctx, req.pages, req.item_code)
+    materials = with_page_materials(list(req.materials), pages) if pages else req.materials
     reply = _submit(
         ctx, req, actor, now, lambda masked, agent: _visitor_where(ctx, actor, masked, agent), materials
     )
@@ -326,7 +326,7 @@ ClerkStep = (
 
 
 def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CLERK) -> None:
-    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+    @handler(type_, role=AccessRole.CLERK, mutates=True, desk=True)
     def step(ctx: HallContext, req: ClerkStep, actor: Actor, now: float) -> dict[str, Any]:
         case_id = req.case
         # The model leaves a review's limits to this check: made before the case is read, so
@@ -403,12 +403,12 @@ def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Cert
 
 
 # ------------------------------------------------------------------ clerk and manager views
-@handler("case.get", role=AccessRole.CLERK, desk=True, typed=True)
+@handler("case.get", role=AccessRole.CLERK, desk=True)
 def case_get(ctx: HallContext, req: CaseGet, actor: Actor, now: float) -> dict[str, Any]:
     return _reply(ctx, req.case, now)
 
 
-@handler("case.mine", role=AccessRole.CLERK, desk=True, typed=True)
+@handler("case.mine", role=AccessRole.CLERK, desk=True)
 def case_mine(ctx: HallContext, req: CaseMine, actor: Actor, now: float) -> dict[str, Any]:
     """The cases the signed-in clerk is first-inquiry officer of (a manager names the clerk)."""
     # A clerk sees their own cases only (a clerk token naming no clerk has none).
@@ -424,7 +424,7 @@ def case_mine(ctx: HallContext, req: CaseMine, actor: Actor, now: float) -> dict
     }
 
 
-@handler("case.tasks", role=AccessRole.CLERK, desk=True, typed=True)
+@handler("case.tasks", role=AccessRole.CLERK, desk=True)
 def case_tasks(ctx: HallContext, req: CaseTasks, actor: Actor, now: float) -> dict[str, Any]:
     """A department's tasks waiting for a decision (并联办理), earliest due first, with cards,
     and the 告知承诺 checks it owes: the signed-in reviewer's own department (a manager names one)."""
@@ -476,7 +476,7 @@ def case_tasks(ctx: HallContext, req: CaseTasks, actor: Actor, now: float) -> di
     }
 
 
-@handler("case.supervision", role=AccessRole.MANAGER, desk=True, typed=True)
+@handler("case.supervision", role=AccessRole.MANAGER, desk=True)
 def case_supervision(ctx: HallContext, req: CaseSupervision, actor: Actor, now: float) -> dict[str, Any]:
     """Yellow and red cards of cases and department tasks: red first, fewest days left first."""
     today = ctx.today(now)
@@ -531,7 +531,7 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     return p
 
 
-@handler("case.progress", desk=True, typed=True)
+@handler("case.progress", desk=True)
 def case_progress(ctx: HallContext, req: CaseProgressQuery, actor: Actor, now: float) -> dict[str, Any]:
     """By case number and check code (anyone); by ID number (kiosk): the visitor's open cases."""
     id_hash = kiosk_id_hash(ctx, req.id_number, actor)
@@ -546,7 +546,7 @@ def case_progress(ctx: HallContext, req: CaseProgressQuery, actor: Actor, now: f
     return _progress(ctx, case_id, now)
 
 
-@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("case.supplement_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_supplement_online(
     ctx: HallContext, req: CaseSupplementOnline, actor: Actor, now: float
 ) -> dict[str, Any]:
@@ -559,7 +559,7 @@ def case_supplement_online(
     return _progress(ctx, case_id, now)
 
 
-@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("case.withdraw_online", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_withdraw_online(
     ctx: HallContext, req: CaseWithdrawOnline, actor: Actor, now: float
 ) -> dict[str, Any]:
@@ -571,7 +571,7 @@ def case_withdraw_online(
     return _progress(ctx, case_id, now)
 
 
-@handler("case.notice_slip", desk=True, typed=True)
+@handler("case.notice_slip", desk=True)
 def case_notice_slip(ctx: HallContext, req: CaseNoticeSlip, actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
     ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
@@ -635,7 +635,7 @@ def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
     }
 
 
-@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("case.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def case_rate(ctx: HallContext, req: CaseRate, actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of the case's latest service (one per service: the latest clerk step)."""
     visitor_rates(actor)
@@ -662,7 +662,7 @@ def case_rate(ctx: HallContext, req: CaseRate, actor: Actor, now: float) -> dict
 MAX_PREFILL_CASES = 20  # the newest: an answer a visitor gave long ago is unlikely to be wanted
 
 
-@handler("case.prefill", role=AccessRole.KIOSK, desk=True, typed=True)
+@handler("case.prefill", role=AccessRole.KIOSK, desk=True)
 def case_prefill(ctx: HallContext, req: CasePrefill, actor: Actor, now: float) -> dict[str, Any]:
     """What this visitor (the ID card just read) answered before for the item's fields, from
     their newest earlier cases first: the kiosk fills the form in, the visitor corrects it.
@@ -691,7 +691,7 @@ def case_prefill(ctx: HallContext, req: CasePrefill, actor: Actor, now: float) -
 
 
 # ------------------------------------------------------------------ captured pages
-@handler("case.pages", role=AccessRole.CLERK, desk=True, typed=True)
+@handler("case.pages", role=AccessRole.CLERK, desk=True)
 def case_pages(ctx: HallContext, req: CasePages, actor: Actor, now: float) -> dict[str, Any]:
     """The captured pages of a case, without image data."""
     case_id = req.case
@@ -709,7 +709,7 @@ def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[
     return [{"code": c, "name": names.get(c)} for c in codes]
 
 
-@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True, typed=True)
+@handler("case.flagged_notices", role=AccessRole.MANAGER, desk=True)
 def case_flagged_notices(ctx: HallContext, req: FlaggedNotices, actor: Actor, now: float) -> dict[str, Any]:
     """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
     newest first, with who issued them and which materials were new."""

@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("certificate.list", role=AccessRole.KIOSK, desk=True, typed=True)
+@handler("certificate.list", role=AccessRole.KIOSK, desk=True)
 def certificate_list(ctx: HallContext, req: CertificateList, actor: Actor, now: float) -> dict[str, Any]:
     """The holder's valid certificates (ID card read at the kiosk)."""
     certs = ctx.cases.certificates_of(ctx.privacy.lookup_hash(req.id_number), ctx.today(now))
     return {"holder": mask(req.id_number), "certificates": [certificate_view(c) for c in certs]}
 
 
-@handler("certificate.print", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+@handler("certificate.print", role=AccessRole.KIOSK, mutates=True, desk=True)
 def certificate_print(ctx: HallContext, req: CertificatePrint, actor: Actor, now: float) -> dict[str, Any]:
     """A self-print of the holder's certificate (counted); with the verification code for the QR."""
     number, raw = req.number, req.id_number
@@ -63,7 +63,7 @@ def certificate_print(ctx: HallContext, req: CertificatePrint, actor: Actor, now
     }
 
 
-@handler("certificate.verify", desk=True, typed=True)
+@handler("certificate.verify", desk=True)
 def certificate_verify(ctx: HallContext, req: CertificateVerify, actor: Actor, now: float) -> dict[str, Any]:
     """The page a certificate's QR code opens: number plus verification code."""
     number, given = req.number, req.code

@@ -94,7 +94,7 @@ def _states(raw: str | None) -> tuple[ComplaintState, ...]:
         ) from None
 
 
-@handler("complaint.list", role=AccessRole.MANAGER, desk=True, typed=True)
+@handler("complaint.list", role=AccessRole.MANAGER, desk=True)
 def complaint_list(ctx: HallContext, req: ComplaintList, actor: Actor, now: float) -> dict[str, Any]:
     """Complaints by state (default: all), oldest first; ``overdue=true`` for those past their deadline."""
     today = ctx.today(now)
@@ -124,14 +124,14 @@ def _may_see(ctx: HallContext, co: Complaint, actor: Actor) -> None:
     )
 
 
-@handler("complaint.get", role=AccessRole.CLERK, desk=True, typed=True)
+@handler("complaint.get", role=AccessRole.CLERK, desk=True)
 def complaint_get(ctx: HallContext, req: ComplaintRef, actor: Actor, now: float) -> dict[str, Any]:
     co = ctx.cases.complaint(req.complaint)
     _may_see(ctx, co, actor)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+@handler("complaint.accept", role=AccessRole.MANAGER, mutates=True, desk=True)
 def complaint_accept(ctx: HallContext, req: ComplaintAccept, actor: Actor, now: float) -> dict[str, Any]:
     """受理: the manager names the clerk who will answer; the answer deadline starts."""
     handler_id = req.handler
@@ -144,7 +144,7 @@ def complaint_accept(ctx: HallContext, req: ComplaintAccept, actor: Actor, now: 
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True, typed=True)
+@handler("complaint.answer", role=AccessRole.CLERK, mutates=True, desk=True)
 def complaint_answer(ctx: HallContext, req: ComplaintAnswer, actor: Actor, now: float) -> dict[str, Any]:
     """答复 by the named handler or a manager."""
     store = ctx.cases
@@ -153,14 +153,14 @@ def complaint_answer(ctx: HallContext, req: ComplaintAnswer, actor: Actor, now: 
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+@handler("complaint.close", role=AccessRole.MANAGER, mutates=True, desk=True)
 def complaint_close(ctx: HallContext, req: ComplaintRef, actor: Actor, now: float) -> dict[str, Any]:
     """办结 after the answer."""
     co = ctx.cases.close_complaint(req.complaint, acted_by(actor), now)
     return complaint_view(ctx, co, ctx.today(now))
 
 
-@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("complaint.file", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def complaint_file(ctx: HallContext, req: ComplaintFile, actor: Actor, now: float) -> dict[str, Any]:
     """A complaint from the kiosk or the web; about a case when its number and check code are given.
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 # Kiosks and displays: the role is checked inside.
-@handler("device.health", role=AccessRole.DISPLAY, mutates=True, typed=True)
+@handler("device.health", role=AccessRole.DISPLAY, mutates=True)
 def device_health(ctx: HallContext, req: DeviceHealth, actor: Actor, now: float) -> dict[str, Any]:
     """A kiosk's or a display's device changed health (``devices.health.HealthChanged.to_message()``):
     the newest status per (reporting device, device) is kept and shown to staff."""
@@ -41,6 +41,6 @@ def device_health(ctx: HallContext, req: DeviceHealth, actor: Actor, now: float)
     return {"reporter": actor.name, "device": name, "status": status, "stored": True}
 
 
-@handler("device.health_table", role=AccessRole.MANAGER, typed=True)
+@handler("device.health_table", role=AccessRole.MANAGER)
 def device_health_table(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {"devices": device_health_view(ctx.engine)}

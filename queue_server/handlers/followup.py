@@ -41,7 +41,7 @@ def follow_up_view(ctx: HallContext, ev: Evaluation, today: date) -> dict[str, A
     }
 
 
-@handler("followup.list", role=AccessRole.MANAGER, desk=True, typed=True)
+@handler("followup.list", role=AccessRole.MANAGER, desk=True)
 def followup_list(ctx: HallContext, req: FollowUpList, actor: Actor, now: float) -> dict[str, Any]:
     """Follow-ups of bad ratings: open ones by default (``state``: open, answered, all), earliest
     deadline first; ``overdue=true`` for those past it."""
@@ -64,7 +64,7 @@ def followup_list(ctx: HallContext, req: FollowUpList, actor: Actor, now: float)
     }
 
 
-@handler("followup.answer", role=AccessRole.MANAGER, mutates=True, desk=True, typed=True)
+@handler("followup.answer", role=AccessRole.MANAGER, mutates=True, desk=True)
 def followup_answer(ctx: HallContext, req: FollowUpAnswer, actor: Actor, now: float) -> dict[str, Any]:
     """整改回复 of a bad rating (once)."""
     store = ctx.cases

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("hall.ping", typed=True)
+@handler("hall.ping")
 def ping(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {
         "hall": ctx.hall,
@@ -29,7 +29,7 @@ def ping(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, A
     }
 
 
-@handler("hall.set_notices", role=AccessRole.MANAGER, mutates=True, typed=True)
+@handler("hall.set_notices", role=AccessRole.MANAGER, mutates=True)
 def hall_set_notices(ctx: HallContext, req: SetNotices, actor: Actor, now: float) -> dict[str, Any]:
     """The board's notices, checked by the model (number, lengths, one line each, no control
     or bidirectional characters); the engine drops their surrounding spaces."""
@@ -38,7 +38,7 @@ def hall_set_notices(ctx: HallContext, req: SetNotices, actor: Actor, now: float
     return {"notices": list(ctx.engine.notices)}
 
 
-@handler("hall.info", typed=True)
+@handler("hall.info")
 def hall_info(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     """What a kiosk shows before a visitor takes a number: the hall's name, today's hours,
     whether it is open, when it opens next, and the numbers left today of items with a cap."""
@@ -67,13 +67,13 @@ def hall_info(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[s
     }
 
 
-@handler("hall.help_answered", role=AccessRole.MANAGER, mutates=True, typed=True)
+@handler("hall.help_answered", role=AccessRole.MANAGER, mutates=True)
 def hall_help_answered(ctx: HallContext, req: HelpAnswered, actor: Actor, now: float) -> dict[str, Any]:
     help_id = req.help_id
     events = ctx.service.emit(ctx.engine.answer_help(help_id, now, actor.name))
     return {"id": help_id, "kiosk": events[0].data["kiosk"], "answered_by": actor.name, "state": "answered"}
 
 
-@handler("hall.help_calls", role=AccessRole.MANAGER, typed=True)
+@handler("hall.help_calls", role=AccessRole.MANAGER)
 def hall_help_calls(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {"help_calls": [help_call_view(ctx.engine, h) for h in ctx.engine.help_calls.values()]}

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("kiosk.help", role=AccessRole.KIOSK, mutates=True, typed=True)
+@handler("kiosk.help", role=AccessRole.KIOSK, mutates=True)
 def kiosk_help(ctx: HallContext, req: KioskHelp, actor: Actor, now: float) -> dict[str, Any]:
     """呼叫工作人员 at a kiosk: one open call per kiosk (pressing again answers the open one).
     The visitor's few words are at most ``protocol.models.hall.HELP_REASON_MAX`` characters."""

@@ -70,7 +70,7 @@ def _reply(state: UploadState) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ kiosk: upload
-@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True, typed=True)
+@handler("page.upload", role=AccessRole.KIOSK, mutates=True, desk=True)
 def page_upload(ctx: HallContext, req: PageUpload, actor: Actor, now: float) -> dict[str, Any]:
     # The model took whole numbers and base64 characters; the page store says which sizes,
     # counts and indexes it takes, and the padding is checked by decoding.
@@ -85,7 +85,7 @@ def page_upload(ctx: HallContext, req: PageUpload, actor: Actor, now: float) -> 
     return _reply(state)
 
 
-@handler("page.status", role=AccessRole.KIOSK, desk=True, typed=True)
+@handler("page.status", role=AccessRole.KIOSK, desk=True)
 def page_status(ctx: HallContext, req: PageStatus, actor: Actor, now: float) -> dict[str, Any]:
     sha = req.sha256
     state = ctx.pages.status(sha, now)
@@ -101,13 +101,6 @@ def _item(ctx: HallContext, code: str) -> ServiceItem:
         raise not_found("service item", "事项", code)
     return item
 
-
-def check_pages(ctx: HallContext, body: dict[str, Any]) -> list[tuple[str, str]]:
-    """:func:`checked_pages` of a submit's body read by hand (until ``case.submit_kiosk``
-    reads its model)."""
-    code = inputs.code(body, "item_code", inputs.ITEM_CODE)
-    assert code is not None
-    return checked_pages(ctx, body.get("pages"), code)
 
 
 def checked_pages(ctx: HallContext, raw: object, item_code: str) -> list[tuple[str, str]]:
@@ -175,13 +168,6 @@ def checked_pages(ctx: HallContext, raw: object, item_code: str) -> list[tuple[s
         )
     return pages
 
-
-def materials_with_pages(body: dict[str, Any], pages: list[tuple[str, str]]) -> Any:
-    """The materials given: those listed in ``materials`` and those the pages show."""
-    listed = body.get("materials")
-    if listed is not None and not isinstance(listed, list):
-        return listed  # the submit refuses it with its own message
-    return with_page_materials(list(listed or []), pages)
 
 
 def with_page_materials(listed: list[str], pages: list[tuple[str, str]]) -> list[str]:

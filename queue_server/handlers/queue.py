@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("queue.snapshot", role=AccessRole.DISPLAY, typed=True)
+@handler("queue.snapshot", role=AccessRole.DISPLAY)
 def queue_snapshot(ctx: HallContext, req: QueueSnapshot, actor: Actor, now: float) -> dict[str, Any]:
     return {
         "hall": ctx.hall,
@@ -25,7 +25,7 @@ def queue_snapshot(ctx: HallContext, req: QueueSnapshot, actor: Actor, now: floa
     }
 
 
-@handler("queue.state", typed=True)
+@handler("queue.state")
 def queue_state(ctx: HallContext, req: QueueState, actor: Actor, now: float) -> dict[str, Any]:
     """The head of the waiting line (``limit``: 0..MAX_WAITING_LISTED); the counts are always whole."""
     view = hall_view(ctx.engine, waiting_limit=req.limit)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from protocol.models import REQUESTS
+
 from ..auth import AccessRole
 from ..engine.errors import EngineError
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
 
-#: (context, the request: its model, or the raw body for a handler not yet typed, actor, now)
+#: (context, the request as its model of ``protocol.models``, checked, actor, now) -> the reply
 HandlerFn = Callable[["HallContext", Any, "Actor", float], dict[str, Any]]
 
 log = logging.getLogger("queue_server.cases")
@@ -37,8 +39,6 @@ class Handler:
     #: Handled by the case desk beside the hall loop (it writes the case database itself and
     #: never emits hall events), so its disk writes never hold the queue.
     desk: bool = False
-    #: Takes its request model (``protocol.models``), checked, rather than the raw body.
-    typed: bool = False
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -54,14 +54,15 @@ def handler(
     mutates: bool = False,
     *,
     desk: bool = False,
-    typed: bool = False,
 ) -> Callable[[HandlerFn], HandlerFn]:
     """Register ``fn`` as the handler of ``type_``. With ``desk=True`` it runs on the case
     desk, guarded: database failures become 'unavailable' and anything unexpected
     'internal', so that a case request can never stop the hall loop."""
 
     def register(fn: HandlerFn) -> HandlerFn:
-        HANDLERS[type_] = Handler(_guarded(type_, fn) if desk else fn, role, mutates, desk, typed)
+        if type_ not in REQUESTS:  # every request has its models: the handler takes the request's
+            raise LookupError(f"{type_} has no models in protocol.models")
+        HANDLERS[type_] = Handler(_guarded(type_, fn) if desk else fn, role, mutates, desk)
         return fn
 
     return register
@@ -69,9 +70,9 @@ def handler(
 
 def _guarded(type_: str, fn: HandlerFn) -> HandlerFn:
     @wraps(fn)
-    def guarded(ctx: HallContext, body: Any, actor: Actor, now: float) -> dict[str, Any]:
+    def guarded(ctx: HallContext, req: Any, actor: Actor, now: float) -> dict[str, Any]:
         try:
-            return fn(ctx, body, actor, now)
+            return fn(ctx, req, actor, now)
         except (EngineError, KeyError, TypeError, ValueError):
             raise
         except SQLAlchemyError:

@@ -106,7 +106,7 @@ def _period(
 
 
 # ------------------------------------------------------------------ requests
-@handler("report.dashboard", role=AccessRole.MANAGER, desk=True, typed=True)
+@handler("report.dashboard", role=AccessRole.MANAGER, desk=True)
 def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: float) -> dict[str, Any]:
     """Everything the manager dashboard charts, for an optional period (closed cases by the
     day they closed, ratings by the day they were given; the catalogue and cards are as of now)."""

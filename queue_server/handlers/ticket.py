@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True, typed=True)
+@handler("ticket.issue", role=AccessRole.PUBLIC, mutates=True)
 def ticket_issue(ctx: HallContext, req: TicketIssue, actor: Actor, now: float) -> dict[str, Any]:
     item = req.item_code
     if ctx.catalogue.items.get(item) is None:
@@ -75,7 +75,7 @@ def _check_ticket_token(ctx: HallContext, token: str | None, actor: Actor, t: An
         raise not_found("live ticket", "在办票号", t.id)
 
 
-@handler("ticket.status", typed=True)
+@handler("ticket.status")
 def ticket_status(ctx: HallContext, req: TicketStatus, actor: Actor, now: float) -> dict[str, Any]:
     tid = req.ticket
     t = ctx.engine.tickets.get(tid)
@@ -97,7 +97,7 @@ def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:
     return t.reserved_until is not None and t.first_inquiry_clerk == clerk
 
 
-@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True, typed=True)
+@handler("ticket.cancel", role=AccessRole.PUBLIC, mutates=True)
 def ticket_cancel(ctx: HallContext, req: TicketCancel, actor: Actor, now: float) -> dict[str, Any]:
     """Cancelled by its holder (the slip's token: the phone, the web, a kiosk scanning the
     slip), by a manager (the floor desk), or by a clerk for a ticket waiting for their own
@@ -130,28 +130,28 @@ def _ticket_reply(ctx: HallContext, tid: str, state: str | None = None) -> dict[
     return ticket_view(ctx.engine, t)
 
 
-@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("ticket.recall", role=AccessRole.CALLPAD, mutates=True)
 def ticket_recall(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, req.ticket, actor)
     events = ctx.service.emit(ctx.engine.recall(tid, now))
     return _ticket_reply(ctx, tid, "no_show" if events[0].type == "ticket.no_show" else None)
 
 
-@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("ticket.start", role=AccessRole.CALLPAD, mutates=True)
 def ticket_start(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(ctx.engine.start(tid, now))
     return _ticket_reply(ctx, tid)
 
 
-@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("ticket.no_show", role=AccessRole.CALLPAD, mutates=True)
 def ticket_no_show(ctx: HallContext, req: TicketAction, actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(ctx.engine.no_show(tid, now))
     return {"id": tid, "state": "no_show"}
 
 
-@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("ticket.complete", role=AccessRole.CALLPAD, mutates=True)
 def ticket_complete(ctx: HallContext, req: TicketComplete, actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, req.ticket, actor)
     outcome = req.outcome  # "handled" when not given; the engine refuses an unknown one
@@ -159,7 +159,7 @@ def ticket_complete(ctx: HallContext, req: TicketComplete, actor: Actor, now: fl
     return {"id": tid, "state": "done", "outcome": outcome}
 
 
-@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("ticket.transfer", role=AccessRole.CALLPAD, mutates=True)
 def ticket_transfer(ctx: HallContext, req: TicketTransfer, actor: Actor, now: float) -> dict[str, Any]:
     tid = ticket_for(ctx, req.ticket, actor)
     ctx.service.emit(
@@ -169,7 +169,7 @@ def ticket_transfer(ctx: HallContext, req: TicketTransfer, actor: Actor, now: fl
 
 
 # ---- 好差评 of a window's service
-@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True, typed=True)
+@handler("ticket.rate", role=AccessRole.PUBLIC, mutates=True, desk=True)
 def ticket_rate(ctx: HallContext, req: TicketRate, actor: Actor, now: float) -> dict[str, Any]:
     """好差评 of a window's service where no case exists, keyed to the ticket: from the window's
     evaluation keypad (a call pad rates only its own window's service), a kiosk or the web

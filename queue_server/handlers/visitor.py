@@ -133,7 +133,7 @@ def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[di
     return out[:LOOKUP_MAX_TO_RATE]
 
 
-@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True, typed=True)
+@handler("visitor.lookup", role=AccessRole.KIOSK, desk=True)
 def visitor_lookup(ctx: HallContext, req: VisitorLookup, actor: Actor, now: float) -> dict[str, Any]:
     raw = req.id_number
     if raw is None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-@handler("window.call_next", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("window.call_next", role=AccessRole.CALLPAD, mutates=True)
 def window_call_next(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, req.window, actor)
     events = ctx.service.emit(ctx.engine.call_next(number, now))
@@ -32,7 +32,7 @@ def window_call_next(ctx: HallContext, req: AtWindow, actor: Actor, now: float) 
     return {"ticket": view, "window": number}
 
 
-@handler("window.sign_in", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("window.sign_in", role=AccessRole.CALLPAD, mutates=True)
 def window_sign_in(ctx: HallContext, req: WindowSignIn, actor: Actor, now: float) -> dict[str, Any]:
     number = req.window
     ctx.engine.window(number)
@@ -56,21 +56,21 @@ def window_sign_in(ctx: HallContext, req: WindowSignIn, actor: Actor, now: float
     return {"window": number, "clerk": clerk, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("window.sign_out", role=AccessRole.CALLPAD, mutates=True)
 def window_sign_out(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.sign_out(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.pause", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("window.pause", role=AccessRole.CALLPAD, mutates=True)
 def window_pause(ctx: HallContext, req: WindowPause, actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.pause(number, now, req.reason))  # one line on the window's screen
     return {"window": number, "status": ctx.engine.windows[number].status.value}
 
 
-@handler("window.resume", role=AccessRole.CALLPAD, mutates=True, typed=True)
+@handler("window.resume", role=AccessRole.CALLPAD, mutates=True)
 def window_resume(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
     number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.resume(number, now))

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from protocol.models import REQUESTS, Answer, Body, Spec
 from queue_server.auth import Actor
 from queue_server.endpoint import EndpointConfig, HallLoop
 from queue_server.handlers import HANDLERS, Handler
@@ -36,13 +38,22 @@ KIOSK = Actor("device", "kiosk-1", "kiosk")
 MANAGER = Actor("token", "manager", "manager")
 
 
-def _broken(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) -> dict[str, Any]:
+class BrokenRequest(Body):
+    how: str
+    item_code: str | None = None
+
+
+class AnyReply(Answer):
+    model_config = ConfigDict(extra="allow")
+
+
+def _broken(ctx: HallContext, req: BrokenRequest, actor: Actor, now: float) -> dict[str, Any]:
     """A handler with a defect: it changes the hall, then fails in one of several ways."""
-    how = body["how"]
+    how = req.how
     if how == "bad_event":  # an event whose data cannot be stored (a lone surrogate)
         ctx.service.emit(ctx.engine.set_notices([{"zh": "\ud800", "en": "x"}], now))
         return {"ok": True}
-    ctx.service.emit(ctx.engine.issue(body["item_code"], now, ctx.service.new_token()))
+    ctx.service.emit(ctx.engine.issue(req.item_code, now, ctx.service.new_token()))
     if how == "raise":
         raise RuntimeError("a defect after the ticket was issued")
     if how == "refuse":  # an engine refusal after changing the hall breaks "emit last"
@@ -53,8 +64,9 @@ def _broken(ctx: HallContext, body: dict[str, Any], actor: Actor, now: float) ->
 @pytest.fixture
 def broken_handler() -> Iterator[None]:
     HANDLERS["test.broken"] = Handler(_broken, "public", True)
+    REQUESTS["test.broken"] = Spec(BrokenRequest, AnyReply)
     yield
-    del HANDLERS["test.broken"]
+    del HANDLERS["test.broken"], REQUESTS["test.broken"]
 
 
 @pytest.fixture

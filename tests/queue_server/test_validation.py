@@ -16,6 +16,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
 from protocol.idnumber import check_char
+from protocol.models import REQUESTS, Answer, NoBody, Spec
 from queue_server import handlers
 from queue_server.auth import Actor
 from queue_server.engine import EngineError
@@ -277,6 +278,7 @@ def test_an_unexpected_exception_is_logged_and_answered_internal_without_its_tex
         raise TypeError("comparing strings with non-ASCII characters is not supported")
 
     monkeypatch.setitem(handlers.HANDLERS, "test.broken", handlers.Handler(broken, "public", False))
+    monkeypatch.setitem(REQUESTS, "test.broken", Spec(NoBody, Answer))
     with caplog.at_level(logging.ERROR, logger="queue_server.service"):
         out = run(svc, "test.broken", {})
     assert (out.code, out.message, out.message_zh) == ("internal", "internal server error", "服务器内部错误")
