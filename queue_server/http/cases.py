@@ -186,6 +186,7 @@ def case_submit_online():  # type: ignore[no-untyped-def]
     "case.progress",
     path={"case_id": "case"},
     query=("code",),
+    required_query=("code",),
     errors=GATED,
 )
 def case_progress(case_id: str):  # type: ignore[no-untyped-def]
@@ -233,6 +234,7 @@ def complaint_file():  # type: ignore[no-untyped-def]
     "Verify a certificate (the page its QR code opens)",
     "certificate.verify",
     query=("code",),
+    required_query=("code",),
     errors=GATED,
 )
 def certificate_verify(number: str):  # type: ignore[no-untyped-def]

@@ -60,6 +60,9 @@ class Operation:
     path: Mapping[str, str] = field(default_factory=dict)
     #: Body fields the view reads from the query string.
     query: tuple[str, ...] = ()
+    #: Query parameters required here though the request's model leaves them optional (a
+    #: kiosk proves itself by the ID card instead; over HTTP only the code can).
+    required_query: tuple[str, ...] = ()
     #: Whether the view reads a JSON body (by default: a POST with a request type).
     body: bool | None = None
     #: The body when the view wraps it into the request (``catalogue.publish``'s document).
@@ -215,7 +218,8 @@ def _operation(b: _Builder, method: str, rule: Any, op: Operation, role: str | N
         if name not in props:
             raise LookupError(f"{rule.rule}: query parameter {name} is not a field of {op.request}")
         taken.add(name)
-        params.append({"name": name, "in": "query", "required": name in required, "schema": _not_null(props[name])})
+        needed = name in required or name in op.required_query
+        params.append({"name": name, "in": "query", "required": needed, "schema": _not_null(props[name])})
     out: dict[str, Any] = {"summary": op.summary, "operationId": rule.endpoint.replace(".", "_")}
     if op.description:
         out["description"] = op.description
