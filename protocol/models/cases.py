@@ -45,6 +45,7 @@ from protocol.fields import (
 )
 from protocol.models.base import Answer, Body, Part, Spec
 from protocol.models.certificates import Certificate
+from protocol.models.pages import CasePage
 
 CaseStateName = Literal[
     "submitted",
@@ -446,19 +447,6 @@ class AppFieldView(Part):
     value: str = Field(description="a phone masked: 138****5678")
 
 
-class CasePage(Part):
-    """A captured page of the case (an image for staff handling it)."""
-
-    number: int
-    material: str
-    material_name: Bilingual | None
-    mime: str
-    size: int
-    sha256: str
-    captured_at: float
-    hall: str | None
-    kiosk: str
-    href: str = Field(examples=["/api/v1/cases/NS-20261126-000001/pages/1"])
 
 
 # ------------------------------------------------------------------ replies: the case

@@ -20,6 +20,7 @@ from protocol.fields import (
     text,
 )
 from protocol.models.base import Answer, Body, NoBody, Part, Spec
+from protocol.models.cases import CaseStateName
 
 #: The notices a hall board scrolls at most (``engine.hall.MAX_NOTICES``).
 MAX_NOTICES = 10
@@ -40,19 +41,6 @@ LOOKUP_MAX_CASES = 20
 LOOKUP_MAX_TO_RATE = 10
 
 HealthStatus = Literal["ok", "degraded", "missing"]
-CaseStateName = Literal[
-    "submitted",
-    "accepted",
-    "refused",
-    "waiting_materials",
-    "supplemented",
-    "in_review",
-    "approved",
-    "rejected",
-    "result_ready",
-    "handed_out",
-    "closed",
-]
 
 
 # ------------------------------------------------------------------ hall.ping
@@ -127,7 +115,7 @@ class Notices(Answer):
 
 
 # ------------------------------------------------------------------ hall.info
-class Period(Part):
+class OpenPeriod(Part):
     """An open period of a day, local time; a hall without hours is open 00:00-24:00."""
 
     start: str = Field(examples=["09:00"])
@@ -151,7 +139,7 @@ class HallInfo(Answer):
     today: str = Field(description="the hall's local date", examples=["2026-11-26"])
     timezone: str = Field(examples=["Asia/Shanghai"])
     always_open: bool = Field(description="the hall has no opening hours")
-    hours_today: list[Period] = Field(description="empty on a day the hall is closed")
+    hours_today: list[OpenPeriod] = Field(description="empty on a day the hall is closed")
     open_now: bool
     next_open: str | None = Field(description="when the hall opens next (ISO 8601, local); null while open")
     caps: list[DailyCap]

@@ -21,6 +21,7 @@ from protocol.fields import (
     text,
 )
 from protocol.models.base import Answer, Body, Part, Spec
+from protocol.models.hall import HelpCall
 
 Stream = Literal["citizen", "enterprise"]
 LiveState = Literal["waiting", "called", "serving"]
@@ -215,15 +216,6 @@ class WindowView(Part):
     recent: list[str] = Field(description="numbers called here, newest first")
 
 
-class HelpCall(Part):
-    """An open 呼叫工作人员 call from a kiosk: no personal data."""
-
-    id: int
-    kiosk: str
-    reason: str
-    screen: str
-    at: float
-    at_local: str = Field(description="ISO 8601 in the hall's time zone")
 
 
 class DeviceStatus(Part):

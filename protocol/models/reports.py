@@ -29,7 +29,7 @@ class ReportDashboard(Body):
     until: OptDay = Field(None, description="last day, included")
 
 
-class Period(Part):
+class ReportPeriod(Part):
     """The period asked for (null: open-ended)."""
 
     since: str | None
@@ -138,7 +138,7 @@ class Dashboard(Answer):
     """The manager dashboard's figures."""
 
     today: str
-    period: Period
+    period: ReportPeriod
     tiers: Tiers
     visits: Visits
     cards_by_department: list[DepartmentCards]
