@@ -194,8 +194,29 @@ def configure_logging(level: str | int) -> None:
     logmask.install()
 
 
+#: glibc's mallopt parameter for the number of malloc arenas.
+M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Fewer malloc arenas for the server's threads (hall loop, committer, case desk, HTTP):
+    glibc gives each thread its own up to 8 x cores, and their free space stays resident.
+    Measured with 100,000 waiting: 302 MB without, 274-280 MB with 2. Before any thread starts;
+    a no-op (False) where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False
+
+
 def serve(args: argparse.Namespace, paths: Paths) -> int:
     import os
+
+    limit_malloc_arenas()
 
     import waitress
     from sqlalchemy.exc import SQLAlchemyError
