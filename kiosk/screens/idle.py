@@ -7,6 +7,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.graphics import Color, RoundedRectangle
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
@@ -21,9 +22,23 @@ class Overlay(ModalView):
     would swallow the visitor's next tap."""
 
     def __init__(self, **kw: Any) -> None:
-        super().__init__(auto_dismiss=False, size_hint=(0.8, None), background_color=(0, 0, 0, 0.55), **kw)
+        # The screen behind is dimmed (overlay_color); the card itself is drawn by the box, on
+        # the CARD colour its texts are checked against (background_color would tint Kivy's
+        # own dark panel image, on which the questions could not be read).
+        super().__init__(
+            auto_dismiss=False,
+            size_hint=(0.8, None),
+            overlay_color=(0, 0, 0, 0.55),
+            background="",
+            background_color=(0, 0, 0, 0),
+            **kw,
+        )
         self.app = App.get_running_app()
         self.box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(16), size_hint_y=None)
+        with self.box.canvas.before:
+            Color(*theme.CARD)
+            card = RoundedRectangle(radius=[dp(12)])
+        self.box.bind(pos=lambda _w, p: setattr(card, "pos", p), size=lambda _w, sz: setattr(card, "size", sz))
         self.box.bind(minimum_height=self.box.setter("height"))
         self.box.bind(height=lambda _w, h: setattr(self, "height", h))
         self.add_widget(self.box)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from PIL import Image
 
 from protocol.idnumber import check_char
 from tests.kiosk.rig import KioskRig
@@ -259,7 +260,13 @@ def test_idle_clears_the_visitor_after_the_countdown(hall: HallProcess, tmp_path
         sign_in(rig, person("郑小雨", "32010219900303005", "1990-03-03"))
         rig.tap_text("办事指南")
         rig.pump(lambda: rig.shows("还需要更多时间吗"), timeout=10)
-        rig.screenshot("idle-countdown")
+        shot = rig.screenshot("idle-countdown")
+        # The question is drawn on the white card its contrast is checked against (it once
+        # sat on Kivy's own dark panel image, where it could not be read).
+        question = rig.overlays()[0].box.children[-1]
+        x, y = question.to_window(question.x + 4, question.center_y)
+        img = Image.open(shot).convert("RGB")
+        assert min(img.getpixel((int(x), img.height - int(y)))) > 240
         rig.pump(lambda: rig.app.visit.visitor is None and rig.screen.name == "home", timeout=10)
         rig.pump(lambda: not rig.overlays(), timeout=2)  # the countdown fades out
         assert rig.shows("请将身份证放在读卡区")
