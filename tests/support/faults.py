@@ -417,12 +417,13 @@ def tiny_filesystem(where: Path, megabytes: int) -> Iterator[Path | None]:
 def fill(folder: Path) -> Path:
     """Write the filler until the file system is full."""
     filler = folder / "filler"
-    with open(filler, "ab") as f:
+    # Unbuffered: a buffered file keeps the bytes a full disk refused and writes them again
+    # when it is closed, which fails the same way (now and then, as a partial write left some).
+    with open(filler, "ab", buffering=0) as f:
         chunk = b"\0" * (1 << 16)
         try:
             while True:
                 f.write(chunk)
-                f.flush()
         except OSError as e:
             if e.errno != errno.ENOSPC:
                 raise
