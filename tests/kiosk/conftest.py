@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from queue_server.catalogue.loader import load_catalogue
+from tests.support.hall import HallProcess
 
 # Kivy is configured before anything imports it: no screen, no command line, no log files.
 os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -21,6 +23,19 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "queue_server" / "catalogue" / "data" / "district_hall.yaml"
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
+    """A real queue server with the demo hall and an enrolled ``kiosk-1``, one per test module
+    (a module needing more, clerks' tokens say, defines its own)."""
+    var = tmp_path_factory.mktemp("hall")
+    h = HallProcess(var, f"sqlite:///{var}/hall.db")
+    h.init()
+    h.enroll("kiosk-1")
+    h.start()
+    yield h
+    h.stop()
 
 
 @pytest.fixture(scope="session")

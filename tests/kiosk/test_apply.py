@@ -44,15 +44,6 @@ def person(name: str, first17: str, address: str) -> IdCard:
 
 
 # ------------------------------------------------------------------ fixtures
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    var = tmp_path_factory.mktemp("hall")
-    h = HallProcess(var, f"sqlite:///{var}/hall.db")
-    h.init()
-    h.enroll("kiosk-1")
-    h.start()
-    yield h
-    h.stop()
 
 
 @pytest.fixture(scope="module")

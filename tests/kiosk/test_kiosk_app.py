@@ -14,17 +14,6 @@ from tests.kiosk.rig import KioskRig
 from tests.support.hall import HallProcess
 
 
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    var = tmp_path_factory.mktemp("hall")
-    h = HallProcess(var, f"sqlite:///{var}/hall.db")
-    h.init()
-    h.enroll("kiosk-1")
-    h.start()
-    yield h
-    h.stop()
-
-
 @pytest.fixture
 def rig(hall: HallProcess, tmp_path: Path) -> Iterator[KioskRig]:
     r = KioskRig(hall, tmp_path / "kiosk")
