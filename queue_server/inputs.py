@@ -2,7 +2,8 @@
 is a ``bad_request`` naming it, in English and Chinese, never quoting the value.
 
 Request bodies are checked by their models (:mod:`protocol.models`); these functions are
-for what arrives outside a body: path segments and query parameters the HTTP views read.
+for what arrives outside one (path segments the HTTP views read) and for the parts of a body
+a model leaves to its handler (captured pages, application fields, review limits).
 """
 
 from __future__ import annotations
@@ -68,20 +69,6 @@ def checked_int(v: object, name: str, *, min: int = 0, max: int = INT_MAX) -> in
         raise refusal(e) from None
 
 
-def text(
-    body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200, multiline: bool = False
-) -> str | None:
-    """A text field: a string of at most ``max_len`` characters (code points), checked."""
-    v = body.get(name)
-    try:
-        if absent(v):
-            if required:
-                raise fields.required(name)
-            return None
-        return fields.text_value(v, name, max_len=max_len, multiline=multiline)
-    except FieldError as e:
-        raise refusal(e) from None
-
 
 def code(body: dict[str, Any], name: str, pattern: Pattern, *, required: bool = True) -> str | None:
     v = body.get(name)
@@ -92,39 +79,7 @@ def code(body: dict[str, Any], name: str, pattern: Pattern, *, required: bool = 
     return checked_code(v, name, pattern)
 
 
-def codes(body: dict[str, Any], name: str, pattern: Pattern, *, required: bool = False, max_items: int = 100) -> list[str]:
-    """A list of codes (material codes of a guide)."""
-    v = body.get(name)
-    if v is None or v == []:
-        if required:
-            raise bad_request(f"{name} is required (a list of {pattern.en})", f"缺少必填项 {name}", field=name)
-        return []
-    try:
-        return fields.codes_value(v, name, pattern, max_items=max_items)
-    except FieldError as e:
-        raise refusal(e) from None
 
-
-def integer(
-    body: dict[str, Any], name: str, *, required: bool = True, min: int = 0, max: int = INT_MAX
-) -> int | None:
-    v = body.get(name)
-    if v is None:
-        if required:
-            raise refusal(fields.required(name))
-        return None
-    return checked_int(v, name, min=min, max=max)
-
-
-def flag(body: dict[str, Any], name: str, *, default: bool = False) -> bool:
-    """true or false: a JSON boolean, or (from a query string) "true"/"false"/"1"/"0"."""
-    v = body.get(name)
-    if absent(v):
-        return default
-    try:
-        return fields.checked_flag(v, name)
-    except FieldError as e:
-        raise refusal(e) from None
 
 
 __all__ = [
@@ -155,10 +110,6 @@ __all__ = [
     "checked_int",
     "checked_text",
     "code",
-    "codes",
-    "flag",
-    "integer",
     "pattern",
     "refusal",
-    "text",
 ]

@@ -430,7 +430,7 @@ class HallService:
         """The body as its request model, or the ``bad_request`` naming the first field it
         refuses. ID numbers' birth dates are checked against the hall's day."""
         try:
-            return spec.request.model_validate(body, context={"today": datetime.fromtimestamp(now, self.engine.tz).date()})
+            return spec.request.model_validate(body, context={"today": self.context.today(now)})
         except ValidationError as e:
             raise refusal(field_error(e)) from None
 
