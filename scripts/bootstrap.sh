@@ -23,6 +23,8 @@ DEB_PACKAGES=(
     cups poppler-utils
     # OpenGL/EGL and multitouch input for the kiosk UI
     libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1
+    # The README's commands: curl for the API, watch (procps) to follow the queue
+    curl procps
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -7,6 +7,9 @@ PY=.venv/bin/python
 VAR=${HALL_VAR:-var/demo}
 DB="sqlite:///$VAR/hall.db"
 HTTP=${HALL_HTTP:-127.0.0.1:8080}
+ROUTER=${HALL_ROUTER:-tcp://127.0.0.1:5570}
+PUB=${HALL_PUB:-tcp://127.0.0.1:5571}
+PRINTER_PORT=${HALL_PRINTER_PORT:-19100}
 mkdir -p "$VAR"
 
 $PY -m queue_server init --db "$DB" --var "$VAR"
@@ -21,11 +24,11 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" &
+$PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" --router "$ROUTER" --pub "$PUB" &
 pids+=($!)
-# A ticket printer: the ESC/POS simulator on TCP 19100 saves every printed page as a PNG.
+# A ticket printer: the ESC/POS simulator on TCP $PRINTER_PORT saves every printed page as a PNG.
 mkdir -p "$VAR/printer"
-$PY -m printer simulate --tcp 19100 --host 127.0.0.1 --out "$VAR/printer" >"$VAR/printer/simulator.log" 2>&1 &
+$PY -m printer simulate --tcp "$PRINTER_PORT" --host 127.0.0.1 --out "$VAR/printer" >"$VAR/printer/simulator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   $PY -c "import urllib.request; urllib.request.urlopen('http://$HTTP/api/v1/health', timeout=1)" 2>/dev/null && break
@@ -34,9 +37,9 @@ done
 
 # The hall board (speaks calls; without a sound card the playback is logged to $VAR/voice/playback.jsonl)
 # and the screen above window 1. With no DISPLAY they run offscreen.
-$PY -m window_display board --keys "$VAR/keys" --audio-dir "$VAR/voice" >"$VAR/board.log" 2>&1 &
+$PY -m window_display board --router "$ROUTER" --pub "$PUB" --keys "$VAR/keys" --audio-dir "$VAR/voice" >"$VAR/board.log" 2>&1 &
 pids+=($!)
-$PY -m window_display window --number 1 --keys "$VAR/keys" >"$VAR/window-1.log" 2>&1 &
+$PY -m window_display window --number 1 --router "$ROUTER" --pub "$PUB" --keys "$VAR/keys" >"$VAR/window-1.log" 2>&1 &
 pids+=($!)
 
 # The kiosk (Kivy; offscreen with no screen): simulated card reader, scanner and camera, its
@@ -47,13 +50,13 @@ id = "kiosk-1"
 hall = "H01"
 state_dir = "kiosk-state"
 [server]
-router = "tcp://127.0.0.1:5570"
-pub = "tcp://127.0.0.1:5571"
+router = "$ROUTER"
+pub = "$PUB"
 server_key = "keys/server.key"
 secret_key = "keys/devices/kiosk-1.key_secret"
 public_url = "http://$HTTP"
 [printer]
-target = "tcp://127.0.0.1:19100"
+target = "tcp://127.0.0.1:$PRINTER_PORT"
 [printer.a4]
 target = "folder:certificates"
 [devices.idcard]
@@ -69,7 +72,7 @@ TOML
 $PY -m kiosk --config "$VAR/kiosk.toml" >"$VAR/kiosk.log" 2>&1 &
 pids+=($!)
 
-export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP"
+export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP" HALL_ROUTER="$ROUTER" HALL_PRINTER="tcp://127.0.0.1:$PRINTER_PORT"
 $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
 cat <<MSG
@@ -83,7 +86,7 @@ cat <<MSG
   A case (办件)      curl -X POST http://$HTTP/api/v1/cases -H "Authorization: Bearer \$(cat $VAR/clerk.token)" -H 'Content-Type: application/json' -d '{"item_code": "C-WJ-002", "id_number": "11010519491231002X", "name": "张三"}'
                     then /cases/ID/accept and /review (clerk), /decide '{"decision": "approved"}' (health reviewer: $VAR/health.token)
   Manager           $VAR/manager.token: /api/v1/cases/supervision, /api/v1/reports/dashboard, /api/v1/complaints
-  Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ tcp://127.0.0.1:5570 / :5571, CURVE)
+  Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ $ROUTER / $PUB, CURVE)
   Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log; with no screen
                     see it: .venv/bin/python -m kiosk --config $VAR/kiosk.toml --screenshot $VAR/kiosk-home.png)
   Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)

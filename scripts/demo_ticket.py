@@ -29,7 +29,7 @@ def main() -> int:
     ap.add_argument("item", nargs="?", default="C-SB-001")
     ap.add_argument("--green", action="store_true", help="green channel (elderly, disabled, pregnant, servicemen)")
     ap.add_argument("--var", default=os.environ.get("HALL_VAR", "var/demo"))
-    ap.add_argument("--router", default="tcp://127.0.0.1:5570")
+    ap.add_argument("--router", default=os.environ.get("HALL_ROUTER", "tcp://127.0.0.1:5570"))
     ap.add_argument("--printer", default=os.environ.get("HALL_PRINTER", "tcp://127.0.0.1:19100"))
     ap.add_argument("--public-url", default=os.environ.get("HALL_PUBLIC_URL", "http://127.0.0.1:8080"))
     args = ap.parse_args()
