@@ -23,4 +23,5 @@ def ticket_slip(ticket: dict[str, Any], hall_name: str, url: str, tz: ZoneInfo) 
         issued_at=dt.datetime.fromtimestamp(ticket["issued_at"], tz).replace(tzinfo=None),
         url=url,
         advice=ADVICE,
+        priority=ticket.get("priority"),  # green / appointment: the slip marks the lane
     )

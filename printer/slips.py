@@ -23,6 +23,9 @@ class TicketSlip:
     issued_at: dt.datetime
     url: str  # the ticket's live page (position, calls), opened from the QR code
     advice: str = ""  # one line, "请留意叫号，过号需重新取号"
+    # The ticket's lane as the server gives it (``Priority``: "green" 绿色通道, "appointment"
+    # 预约); None for the walk-in lane. Printed as a band the visitor and the clerk see at once.
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class OneTimeNoticeSlip:
     officer_name: str
     officer_phone: str
     issued_at: dt.datetime | None = None
+    item_name: str = ""  # the service item the materials are for; "" when the server gives none
+    check_code: str = ""  # 查询码: with the case number, opens the case's progress
 
 
 @dataclass(frozen=True)
