@@ -129,10 +129,9 @@ def ticket(slip: TicketSlip, lang: Lang = "zh") -> Document:
         Row(label("ahead", lang), ahead),
         Row(label("wait", lang), _wait(slip.estimated_wait_min, lang)),
         Row(label("issued", lang), _time(slip.issued_at)),
-        Feed(1),
-        QR(slip.url),
-        Text(label("scan_live", lang, sep="\n"), align="center"),
     ]
+    if slip.url:  # a slip printed by hand (``python -m printer ticket``) may have no live page
+        blocks += [Feed(1), QR(slip.url), Text(label("scan_live", lang, sep="\n"), align="center")]
     if slip.advice:
         blocks += [Rule(), Text(label("advice", lang, sep="") + slip.advice)]
     blocks.append(Cut())
