@@ -15,6 +15,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from idcard.card import CardKind, IdCard
 from idcard.cardfile import SAMPLES_DIR, sample_cards
@@ -31,6 +32,9 @@ from idcard.errors import (
 )
 from idcard.idnumber import mask_short
 from idcard.protocol import BAUD_CODES
+
+if TYPE_CHECKING:
+    from idcard.simulator import IdCardReaderSimulator
 
 EXIT_OK, EXIT_USAGE, EXIT_NO_READER, EXIT_NO_CARD, EXIT_BAD_CARD = 0, 2, 3, 4, 5
 
@@ -142,14 +146,30 @@ def cmd_read(args: argparse.Namespace) -> int:
         reader.close()
 
 
-SIM_HELP = """commands on standard input:
-  place [N|FILE]   lay card N (0-based, as listed) or a JSON card on the reader
+SIM_HELP = """commands on standard input (the process ends when its input ends):
+  list             show the numbered cards again
+  place [N|FILE]   lay card N of the list (0 when no N) or a JSON card on the reader
   remove           lift the card
   unplug / replug  pull the USB cable out / plug it back (same path with --link)
   fault SPEC       inject a fault, e.g. checksum@read, slow=2, sam=66*0
   clear            remove all faults
   status           show the card, faults and commands served
+  help             this text and the list
   quit"""
+
+
+def card_list(sim: IdCardReaderSimulator) -> str:
+    """The cards ``place N`` refers to, numbered as it counts them; the one on the reader marked.
+    ID numbers masked: the list goes to a terminal others may see."""
+    lines = ["证件列表 / cards (place N):"]
+    for i, card in enumerate(sim.cards):
+        mark = "  ← 在读卡区 / on the reader" if card is sim.card else ""
+        kind = card.kind.label.split(" / ")[0]
+        status = STATUS_TEXT[card.status()].split(" / ")[1]
+        lines.append(f"  {i}  {kind}  {card.name}  {card.masked_id}  ({status}){mark}")
+    if not sim.cards:
+        lines.append("  （无 / none: place FILE lays a JSON card）")
+    return "\n".join(lines)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -177,17 +197,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     _say(f"模拟读卡器 / simulated reader on {path}, {args.baud} baud; cards: {len(sim.cards)}")
-    _say(SIM_HELP)
+    _say(card_list(sim))
+    if args.no_console:
+        _say("no console (--no-console): stop with Ctrl-C or SIGTERM")
+    else:
+        _say(SIM_HELP)
 
-    def console() -> None:
-        for line in sys.stdin:
-            if not _sim_command(sim, line.split()):
-                break
-        else:
-            return  # end of input: keep serving until a signal
-        done.set()
+        def console() -> None:
+            # The end of input ends the simulator too: started from a script whose stdin is
+            # closed, or by a test that closes it, it must not linger holding the pty.
+            for line in sys.stdin:
+                if not _sim_command(sim, line.split()):
+                    break
+            done.set()
 
-    threading.Thread(target=console, daemon=True).start()
+        threading.Thread(target=console, daemon=True).start()
     try:
         done.wait()
     finally:
@@ -195,10 +219,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sim_command(sim: object, words: list[str]) -> bool:
-    from idcard.simulator import IdCardReaderSimulator
+def _place(sim: IdCardReaderSimulator, target: str) -> None:
+    if target.lstrip("-").isdigit():
+        n = int(target)
+        if not 0 <= n < len(sim.cards):
+            last = f"0–{len(sim.cards) - 1}" if sim.cards else "none"
+            _say(f"没有第 {n} 张证件 / no card {n}: the list has {last} (type list)")
+            return
+        card = sim.place(n)
+    else:
+        card = sim.place(target)
+    _say(f"placed {card!r}")
 
-    assert isinstance(sim, IdCardReaderSimulator)
+
+def _sim_command(sim: IdCardReaderSimulator, words: list[str]) -> bool:
     if not words:
         return True
     verb, rest = words[0], words[1:]
@@ -206,9 +240,9 @@ def _sim_command(sim: object, words: list[str]) -> bool:
         if verb == "quit":
             return False
         if verb == "place":
-            target = rest[0] if rest else "0"
-            card = sim.place(int(target) if target.isdigit() else target)
-            _say(f"placed {card!r}")
+            _place(sim, rest[0] if rest else "0")
+        elif verb == "list":
+            _say(card_list(sim))
         elif verb == "remove":
             sim.remove()
         elif verb == "unplug":
@@ -223,6 +257,7 @@ def _sim_command(sim: object, words: list[str]) -> bool:
             _say(f"card={sim.card!r} faults={sim.faults} commands={dict(sim.commands)}")
         else:
             _say(SIM_HELP)
+            _say(card_list(sim))
     except (ValueError, IndexError, IdCardError, OSError) as exc:
         _say(f"error: {exc}")
     return True
@@ -258,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--time-scale", type=float, default=1.0, help="1 = real wire time, 0 = no pacing")
     sim.add_argument("--cycle", type=float, help="seconds each card stays before the next is laid")
     sim.add_argument("--empty", action="store_true", help="start with no card on the reader")
+    sim.add_argument(
+        "--no-console",
+        action="store_true",
+        help="read no commands from standard input; run until Ctrl-C or SIGTERM (in the background)",
+    )
     sim.set_defaults(func=cmd_simulate)
     return parser
 

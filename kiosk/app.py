@@ -109,6 +109,9 @@ class KioskApp(App):
         self.watch = HallWatch()
         self.history: list[str] = []
         self.device_faults: dict[str, str] = {}  # device name -> the text key the banner says
+        # The hall's configured name from ``hall.info`` (config/hall.yaml): what the home screen
+        # and the slip show. The catalogue's ``hall_name`` only until the server has named it.
+        self.hall_names: dict[str, str] | None = None
         self._idle_event: Any = None
         self.title = "政务服务自助终端 Self-service kiosk"
 
@@ -129,8 +132,7 @@ class KioskApp(App):
         sm.current = self.home_screen
         Window.bind(on_touch_down=self._touched, on_key_down=self._touched)
         self._arm_idle()
-        if self.catalogue is not None:
-            self.hall_name = self.catalogue.hall_name(self.lang)
+        self.hall_name = self.hall_name_in(self.lang)
         return sm
 
     def on_start(self) -> None:
@@ -171,8 +173,7 @@ class KioskApp(App):
     def set_lang(self, lang: str) -> None:
         self.lang = self.visit.lang = lang
         self.visit.touch()
-        if self.catalogue is not None:
-            self.hall_name = self.catalogue.hall_name(lang)
+        self.hall_name = self.hall_name_in(lang)
         self._show_watch()
         self.refresh_current()
 
@@ -312,9 +313,16 @@ class KioskApp(App):
         self._update_banner()
 
     def _hall_info(self, answer: Answer) -> None:
-        """The hall's own time zone for today's date and the times the kiosk shows."""
-        if answer.ok and answer.body and answer.body.get("timezone"):
+        """The hall's own time zone for today's date and the times the kiosk shows, and its
+        own name for the home screen and the slips."""
+        if not (answer.ok and answer.body):
+            return
+        if answer.body.get("timezone"):
             self.tz = ZoneInfo(answer.body["timezone"])
+        name = answer.body.get("name")
+        if isinstance(name, dict) and name.get("zh"):
+            self.hall_names = {"zh": name["zh"], "en": name.get("en") or name["zh"]}
+            self.hall_name = self.hall_name_in(self.lang)
 
     def refresh_catalogue(self) -> None:
         if self.catalogue is None:
@@ -332,7 +340,7 @@ class KioskApp(App):
         threading.Thread(target=fetch, name="catalogue", daemon=True).start()
 
     def _catalogue_changed(self) -> None:
-        self.hall_name = self.catalogue.hall_name(self.lang)
+        self.hall_name = self.hall_name_in(self.lang)
         self.refresh_current()
 
     def _update_banner(self) -> None:
@@ -469,8 +477,14 @@ class KioskApp(App):
         types = self.catalogue.document.get("e_certificate_types") if self.catalogue is not None else None
         return {t["code"]: t["name"] for t in types or []}
 
+    def hall_name_in(self, lang: str) -> str:
+        """The hall's configured name; the catalogue's before the server has answered."""
+        if self.hall_names:
+            return self.hall_names.get(lang) or self.hall_names["zh"]
+        return self.catalogue.hall_name(lang) if self.catalogue is not None else ""
+
     def hall_name_zh(self) -> str:
-        return self.catalogue.hall_name("zh") if self.catalogue is not None else ""
+        return self.hall_name_in("zh")
 
     # ----------------------------------------------------------------- help
     def call_staff(self) -> None:

@@ -22,6 +22,7 @@ its devices. ``config/kiosk.example.toml`` shows every key.
     profile = "generic-80"    # a profile of printer/profiles.toml
     ack_wait_s = 3.0          # how long print_document waits for "printed" before answering "kept"
     # hold_s = 600            # give a job back after this long without paper (default: keep it)
+    # spool_dir = "../var/kiosk-1/spool/printer"   # kept jobs on disk (default STATE_DIR/spool/printer)
 
     [printer.a4]              # certificates (电子证照自助打印)
     target = "folder:../var/kiosk-1/certificates"   # or "cups:QUEUE"
@@ -109,6 +110,9 @@ class PrinterConfig:
     ack_wait_s: float = 3.0
     hold_s: float | None = None
     a4: A4Config | None = None
+    # Where queued slips are kept on disk until printed: a kiosk restarted (or its power cut)
+    # with slips waiting for paper prints them when it is back. None: in memory only.
+    spool_dir: Path | None = None
 
     @property
     def simulated(self) -> bool:
@@ -221,7 +225,7 @@ def _default_state_dir(kiosk_id: str) -> Path:
 
 def _printer(r: _Reader, data: dict[str, Any], state_dir: Path) -> PrinterConfig:
     t = r.table(data, "printer")
-    r.no_unknown(t, "printer", {"target", "profile", "ack_wait_s", "hold_s", "a4"})
+    r.no_unknown(t, "printer", {"target", "profile", "ack_wait_s", "hold_s", "a4", "spool_dir"})
     target = r.text(t, "printer", "target", required=True)
     if target != SIMULATED:
         if "://" not in target and not target.startswith(("serial:", "/")):
@@ -236,6 +240,7 @@ def _printer(r: _Reader, data: dict[str, Any], state_dir: Path) -> PrinterConfig
             ) from exc
     profile = r.text(t, "printer", "profile") or "generic-80"
     from printer.profiles import ProfileError, get_profile
+    from printer.spooler import spool_folder
 
     try:
         get_profile(profile)
@@ -263,7 +268,10 @@ def _printer(r: _Reader, data: dict[str, Any], state_dir: Path) -> PrinterConfig
             a4 = A4Config(
                 "cups", folder=state_dir / "certificates", queue=rest, server=server, preview=preview
             )
-    return PrinterConfig(target=target, profile=profile, ack_wait_s=ack_wait or 3.0, hold_s=hold, a4=a4)
+    spool_dir = r.path(t, "printer", "spool_dir") or spool_folder(state_dir, "printer")
+    return PrinterConfig(
+        target=target, profile=profile, ack_wait_s=ack_wait or 3.0, hold_s=hold, a4=a4, spool_dir=spool_dir
+    )
 
 
 class _Reader:

@@ -295,6 +295,7 @@ class TicketPrinter:
         status_interval: float = 0.5,
         on_job_done: Callable[[PrintJob], None] | None = None,
         simulator: Any = None,
+        spool_dir: Path | None = None,
     ) -> None:
         self.name = name
         self.printer = printer
@@ -312,6 +313,7 @@ class TicketPrinter:
             on_failed=self._job_done,
             on_status=self._status_seen,
             start=False,
+            spool_dir=spool_dir,  # slips kept for paper survive a restart of the kiosk
         )
 
     @property
@@ -556,6 +558,7 @@ class KioskDevices:
             hold=pc.hold_s,
             on_job_done=self._job_done,
             simulator=simulator,
+            spool_dir=pc.spool_dir,
         )
 
     def _first(self, kind: str) -> Device | None:
@@ -580,8 +583,9 @@ class KioskDevices:
         self.manager.start()
 
     def stop(self) -> None:
-        """Stop every device and simulator; kept print jobs are handed back (each reported
-        by a :class:`PrintFinished` with ``printed`` False). Safe to call twice."""
+        """Stop every device and simulator. Kept print jobs stay in the printer's spool folder
+        and print when the kiosk starts again (without a spool folder they are handed back,
+        each reported by a :class:`PrintFinished` with ``printed`` False). Safe to call twice."""
         with self._lock:
             if self._stopped:
                 return

@@ -37,6 +37,9 @@ def notice_slip(answer: dict[str, Any], lang: Lang = "zh") -> OneTimeNoticeSlip:
         officer_name=officer.get("name", ""),
         officer_phone=officer.get("phone", ""),
         issued_at=issued,
+        # Optional: a server that does not send them yet gives a slip without them.
+        item_name=_text(answer.get("item_name"), lang),
+        check_code=str(answer.get("check_code") or ""),
     )
 
 

@@ -1,6 +1,8 @@
 """``python -m printer``: print sample slips, read a printer's status, run the simulator.
 
 python -m printer ticket --demo --png OUT.png          a sample ticket through the simulator
+python -m printer ticket --number A012 --item-name 不动产登记 --hall-name 某某政务服务中心 --to /dev/ttyUSB0
+python -m printer ticket --json REPLY.json|- --hall-name ... --public-url URL   a ticket.issue reply
 python -m printer slip notice --demo --png OUT.png     notice | receipt | checklist | ticket
 python -m printer ticket --demo --to tcp://HOST:9100   ... or to a real printer
 python -m printer status --port /dev/ttyUSB0 | --tcp HOST:PORT | --url URL
@@ -12,6 +14,8 @@ python -m printer certificate --demo --pdf OUT.pdf [--png OUT.png] [--cups QUEUE
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import json
 import shutil
 import signal
@@ -19,12 +23,15 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printer import demo, layouts
 from printer.device import EscPosPrinter
 from printer.document import Document
 from printer.profiles import load_profiles
 from printer.simulator import PrinterSimulator, send_control
+from printer.slips import TicketSlip
 from printer.status import StatusLevel
 from printer.transports import NetworkTransport, SerialTransport, Transport, open_transport
 
@@ -43,11 +50,80 @@ def _host_port(value: str, default_port: int = 9100) -> tuple[str, int]:
     return host, int(port)
 
 
+class UsageError(Exception):
+    """What the person typed cannot make a slip: said on stderr, exit 2."""
+
+
+def _ticket_reply(source: str) -> dict[str, Any]:
+    """A ``ticket.issue`` reply saved as JSON (``-``: standard input); the server's envelope
+    (``{"ticket": {...}}`` or ``{"body": {...}}``) is unwrapped."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"无法读取号票数据 / cannot read the ticket reply {source}: {exc}") from exc
+    for key in ("body", "ticket"):
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            data = data[key]
+    missing = [k for k in ("number", "issued_at") if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise UsageError(f"号票数据缺少字段 / the ticket reply has no {', '.join(missing)}")
+    return data
+
+
+def _ticket_from_args(args: argparse.Namespace) -> TicketSlip:
+    """The slip from a server's reply (``--json``) or from the fields given one by one."""
+    try:
+        tz = ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(f"未知时区 / unknown time zone {args.timezone!r}") from exc
+    if args.json:
+        reply = _ticket_reply(args.json)
+        url = args.url or ""
+        if not url and args.public_url and reply.get("id") and reply.get("token"):
+            # The ticket's live page, as the kiosk prints it (kiosk.config.ServerConfig.ticket_url).
+            url = f"{args.public_url.rstrip('/')}/api/v1/tickets/{reply['id']}?token={reply['token']}"
+        slip = TicketSlip.from_reply(reply, args.hall_name or "", url, tz, advice=args.advice or "")
+    else:
+        if not args.number:
+            raise UsageError("给出 --number（或 --json、--demo）/ give --number (or --json, or --demo)")
+        issued = dt.datetime.now(tz).replace(tzinfo=None, second=0, microsecond=0)
+        if args.issued:
+            try:
+                issued = dt.datetime.fromisoformat(args.issued).replace(tzinfo=None)
+            except ValueError as exc:
+                raise UsageError(f"--issued: not a date and time like 2026-11-26T09:31: {args.issued!r}") from exc
+        slip = TicketSlip(
+            hall_name=args.hall_name or "",
+            number=args.number,
+            item_name=args.item_name or "",
+            people_ahead=args.ahead,
+            estimated_wait_min=args.wait_min,
+            issued_at=issued,
+            url=args.url or "",
+            advice=args.advice or "",
+        )
+    overrides: dict[str, Any] = {}
+    if args.priority:
+        overrides["priority"] = args.priority
+    if args.json and args.item_name:
+        overrides["item_name"] = args.item_name
+    return dataclasses.replace(slip, **overrides) if overrides else slip
+
+
 def _print_slip(kind: str, args: argparse.Namespace) -> int:
-    if not args.demo:
-        print("only --demo slips can be printed from the command line", file=sys.stderr)
+    doc: Document
+    if args.demo:
+        doc = SLIPS[kind](args.lang)
+    elif kind == "ticket":
+        try:
+            doc = layouts.ticket(_ticket_from_args(args), args.lang)
+        except UsageError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    else:
+        print(f"only --demo {kind} slips can be printed from the command line", file=sys.stderr)
         return 2
-    doc: Document = SLIPS[kind](args.lang)
     if args.to:
         with EscPosPrinter(open_transport(args.to), args.profile) as printer:
             st = printer.status()
@@ -186,8 +262,26 @@ def build_parser() -> argparse.ArgumentParser:
             "--to", help="a real printer instead: /dev/ttyUSB0, tcp://HOST:9100, usb://VID:PID, cups://QUEUE"
         )
 
-    p = sub.add_parser("ticket", help="print a queue ticket")
+    p = sub.add_parser(
+        "ticket",
+        help="print a queue ticket: --demo, a ticket reply (--json), or fields (--number ...)",
+        description="A queue ticket from a ticket.issue reply as the server gives it (--json FILE, "
+        "or - for standard input), or from the fields given one by one (--number and the rest). "
+        "Printed through the simulator (--png) unless --to names a printer.",
+    )
     slip_options(p)
+    p.add_argument("--json", metavar="FILE", help="a ticket.issue reply (JSON); - reads standard input")
+    p.add_argument("--number", help="the ticket number, e.g. A012")
+    p.add_argument("--item-name", help="the service item, e.g. 不动产登记 (with --json: instead of the reply's)")
+    p.add_argument("--hall-name", help="the hall's name, as config/hall.yaml's hall.name")
+    p.add_argument("--ahead", type=int, default=0, help="people ahead (default 0)")
+    p.add_argument("--wait-min", type=int, help="estimated wait in minutes (default: 以叫号为准)")
+    p.add_argument("--priority", choices=sorted(layouts.LANE_LABELS), help="the lane: green 绿色通道, appointment 预约")
+    p.add_argument("--issued", help="when issued, local time, e.g. 2026-11-26T09:31 (default now)")
+    p.add_argument("--url", help="the ticket's live page for the QR code (none: no QR code)")
+    p.add_argument("--public-url", help="with --json: the server's public address; the QR links the ticket's page")
+    p.add_argument("--advice", help="a line at the foot, e.g. 请留意叫号，过号需重新取号。")
+    p.add_argument("--timezone", default="Asia/Shanghai", help="the hall's time zone, for --json's issued_at")
     p = sub.add_parser("slip", help="print a slip of another kind")
     p.add_argument("kind", choices=sorted(SLIPS))
     slip_options(p)

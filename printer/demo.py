@@ -32,6 +32,8 @@ NOTICE = OneTimeNoticeSlip(
     officer_name="李明",
     officer_phone="0755-2612 3456",
     issued_at=NOW,
+    item_name="食品经营许可（新办）",
+    check_code="7Q4K",
 )
 
 RECEIPT = AcceptanceReceipt(

@@ -24,6 +24,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "issued": ("取号时间", "Issued"),
     "scan_live": ("微信/手机扫码查看实时排队进度", "Scan for your live position"),
     "advice": ("温馨提示：", "Note: "),
+    "lane_green": ("绿色通道", "Green channel"),
+    "lane_appointment": ("预约", "Appointment"),
     "notice": ("一次性告知书", "One-Time Notice"),
     "case": ("办件编号", "Case no."),
     "missing_intro": (
@@ -39,6 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Nothing beyond this list will be asked of you.",
     ),
     "notice_issued": ("告知时间", "Issued"),
+    "notice_check": ("凭办件编号和查询码查询办理进度", "Case no. + check code show your progress"),
     "receipt": ("受理回执", "Acceptance Receipt"),
     "item": ("办理事项：", "Service: "),
     "promised": ("承诺办结", "Ready by"),
@@ -90,6 +93,23 @@ def _wait(minutes: int | None, lang: Lang) -> str:
     return {"zh": f"约 {minutes} 分钟", "en": f"about {minutes} min", "zh+en": f"约 {minutes} 分钟"}[lang]
 
 
+#: Ticket lanes with a mark of their own (``queue_server.engine.model.Priority``); any other
+#: value prints no mark rather than a code the visitor cannot read.
+LANE_LABELS = {"green": "lane_green", "appointment": "lane_appointment"}
+
+
+def _lane_mark(priority: str | None, lang: Lang) -> list[Block]:
+    """A white-on-black band under the number: the visitor knows which lane they are in, and a
+    clerk or guide sees it from a step away. Double height only: a bilingual mark at double
+    width would not fit 58 mm paper."""
+    key = LANE_LABELS.get(priority or "")
+    if key is None:
+        return []
+    # Padded with full-width spaces (U+3000, in GBK): wrapping keeps them, so the band reaches
+    # past the words on both sides.
+    return [Text(f"\u3000{label(key, lang)}\u3000", align="center", height=2, bold=True, invert=True)]
+
+
 def ticket(slip: TicketSlip, lang: Lang = "zh") -> Document:
     ahead = {
         "zh": f"{slip.people_ahead} 人",
@@ -103,15 +123,15 @@ def ticket(slip: TicketSlip, lang: Lang = "zh") -> Document:
         # The number is what the visitor watches for on the hall board: as large as the printer goes
         # while five characters still fit 58 mm paper (5 x 12 x 4 = 240 of 384 dots).
         Text(slip.number, align="center", width=4, height=4, bold=True),
+        *_lane_mark(slip.priority, lang),
         Text(slip.item_name, align="center", height=2, bold=True),
         Rule(),
         Row(label("ahead", lang), ahead),
         Row(label("wait", lang), _wait(slip.estimated_wait_min, lang)),
         Row(label("issued", lang), _time(slip.issued_at)),
-        Feed(1),
-        QR(slip.url),
-        Text(label("scan_live", lang, sep="\n"), align="center"),
     ]
+    if slip.url:  # a slip printed by hand (``python -m printer ticket``) may have no live page
+        blocks += [Feed(1), QR(slip.url), Text(label("scan_live", lang, sep="\n"), align="center")]
     if slip.advice:
         blocks += [Rule(), Text(label("advice", lang, sep="") + slip.advice)]
     blocks.append(Cut())
@@ -121,6 +141,11 @@ def ticket(slip: TicketSlip, lang: Lang = "zh") -> Document:
 def one_time_notice(slip: OneTimeNoticeSlip, lang: Lang = "zh") -> Document:
     blocks: list[Block] = [*_title("notice", lang), Rule()]
     blocks.append(Row(label("case", lang), slip.case_number, bold=True))
+    if slip.check_code:  # with the case number it opens the case's progress: keep them together
+        blocks.append(Row(label("check_code", lang), slip.check_code, bold=True))
+        blocks.append(Text(label("notice_check", lang, sep="\n")))
+    if slip.item_name:
+        blocks.append(Text(label("item", lang, sep="") + slip.item_name, bold=True))
     blocks.append(Text(label("missing_intro", lang, sep="\n")))
     for i, (name, note) in enumerate(slip.missing_materials, start=1):
         prefix = f"{i}. "

@@ -7,8 +7,10 @@ them into documents in Chinese, English or both.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,30 @@ class TicketSlip:
     issued_at: dt.datetime
     url: str  # the ticket's live page (position, calls), opened from the QR code
     advice: str = ""  # one line, "请留意叫号，过号需重新取号"
+    # The ticket's lane as the server gives it (``Priority``: "green" 绿色通道, "appointment"
+    # 预约); None for the walk-in lane. Printed as a band the visitor and the clerk see at once.
+    priority: str | None = None
+
+    @classmethod
+    def from_reply(
+        cls, ticket: Mapping[str, Any], hall_name: str, url: str, tz: ZoneInfo, advice: str = ""
+    ) -> TicketSlip:
+        """A ``ticket.issue`` (or check-in) reply as the server gives it: the kiosk prints
+        this, and ``python -m printer ticket --json`` prints the same from a saved reply.
+        ``issued_at`` is seconds since the epoch, printed in the hall's time zone ``tz``."""
+        wait = ticket.get("estimated_wait_s")
+        name = ticket.get("item_name") or {}
+        return cls(
+            hall_name=hall_name,
+            number=str(ticket["number"]),
+            item_name=name.get("zh") or str(ticket.get("item_code", "")),
+            people_ahead=int(ticket.get("position", 0)),
+            estimated_wait_min=None if wait is None else round(wait / 60),
+            issued_at=dt.datetime.fromtimestamp(float(ticket["issued_at"]), tz).replace(tzinfo=None),
+            url=url,
+            advice=advice,
+            priority=ticket.get("priority"),  # green / appointment: the slip marks the lane
+        )
 
 
 @dataclass(frozen=True)
@@ -36,6 +62,8 @@ class OneTimeNoticeSlip:
     officer_name: str
     officer_phone: str
     issued_at: dt.datetime | None = None
+    item_name: str = ""  # the service item the materials are for; "" when the server gives none
+    check_code: str = ""  # 查询码: with the case number, opens the case's progress
 
 
 @dataclass(frozen=True)

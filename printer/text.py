@@ -61,7 +61,8 @@ def wrap(text: str, width: int) -> list[str]:
 
     Explicit newlines are kept; ASCII words stay whole unless longer than a line; a line never
     starts with closing punctuation nor ends with an opening one (the previous character moves
-    down with it instead).
+    down with it instead). Only ASCII spaces are dropped at a line's end: a full-width space
+    (U+3000) is kept, so a white-on-black band can be padded evenly on both sides.
     """
     if width < 2:
         raise ValueError("a line must hold at least one Chinese character (2 columns)")
@@ -74,7 +75,7 @@ def wrap(text: str, width: int) -> list[str]:
             if w > width:
                 for piece in _split_long(unit, width):
                     if line and used + columns(piece) > width:
-                        lines.append("".join(line).rstrip())
+                        lines.append("".join(line).rstrip(" "))
                         line, used = [], 0
                     line.append(piece)
                     used += columns(piece)
@@ -89,12 +90,12 @@ def wrap(text: str, width: int) -> list[str]:
                 carry.append(line.pop())  # take the previous character down with it
             while len(line) > 1 and line[-1][-1] in NO_LINE_END:
                 carry.insert(0, line.pop())
-            lines.append("".join(line).rstrip())
+            lines.append("".join(line).rstrip(" "))
             line = carry + ([] if unit == " " else [unit])
             while line and line[0] == " ":
                 line.pop(0)
             used = columns("".join(line))
-        lines.append("".join(line).rstrip())
+        lines.append("".join(line).rstrip(" "))
     return lines
 
 

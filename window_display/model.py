@@ -103,6 +103,9 @@ class HallModel:
         self.items: dict[str, dict[str, str]] = {}
         self.themes: dict[str, dict[str, str]] = {}
         self.hall_name: dict[str, str] | None = None
+        # The hall's configured name (config/hall.yaml, ``hall.info``) wins over the catalogue's
+        # ``hall_name``: one catalogue may serve several halls, each with its own name.
+        self._configured_name = False
 
     # ------------------------------------------------------------------ loading
     def load_catalogue(self, document: dict[str, Any]) -> None:
@@ -122,10 +125,18 @@ class HallModel:
             name = name if isinstance(name, dict) else {}
             themes[str(code)] = {"zh": name.get("zh", str(code)), "en": name.get("en", str(code))}
         name = document.get("hall_name")
-        if isinstance(name, dict) and name.get("zh"):
-            self.hall_name = {"zh": name["zh"], "en": name.get("en", "")}
+        if isinstance(name, dict) and name.get("zh") and not self._configured_name:
+            self.hall_name = {"zh": name["zh"], "en": name.get("en", "")}  # until the server names it
         self.items, self.themes = items, themes
         self.version += 1
+
+    def load_hall_info(self, info: dict[str, Any]) -> None:
+        """A ``hall.info`` reply: the hall's own name, shown instead of the catalogue's."""
+        name = info.get("name")
+        if isinstance(name, dict) and name.get("zh"):
+            self.hall_name = {"zh": name["zh"], "en": name.get("en") or ""}
+            self._configured_name = True
+            self.version += 1
 
     def load_snapshot(self, body: dict[str, Any]) -> list[Call]:
         """Replace the state with a snapshot; returns calls made while we were not listening.

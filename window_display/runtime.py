@@ -145,15 +145,21 @@ class DisplayLink:
             self.announcer.announce(call)
 
     def _fetch_catalogue(self) -> None:
+        """The catalogue (item names, groups) and the hall's configured name (``hall.info``),
+        each asked until it comes."""
         delay = 0.5
+        wanted = {"catalogue.get": self._catalogue_came, "hall.info": self.model.load_hall_info}
         with HallClient(self.endpoints.router, curve=self._curve, timeout=2.0, retries=1, checked=True) as client:
-            while not self._catalogue_stop.is_set():
-                try:
-                    body = client.request("catalogue.get", {})
-                    doc = body.get("catalogue") or {}
-                    self.model.load_catalogue(doc)
-                    return
-                except RequestFailed as exc:
-                    log.info("catalogue not fetched yet (%s); retrying", exc)
-                self._catalogue_stop.wait(delay)
-                delay = min(delay * 2, 10)
+            while wanted and not self._catalogue_stop.is_set():
+                for request, take in list(wanted.items()):
+                    try:
+                        take(client.request(request, {}))
+                        del wanted[request]
+                    except RequestFailed as exc:
+                        log.info("%s not answered yet (%s); retrying", request, exc)
+                if wanted:
+                    self._catalogue_stop.wait(delay)
+                    delay = min(delay * 2, 10)
+
+    def _catalogue_came(self, body: dict[str, Any]) -> None:
+        self.model.load_catalogue(body.get("catalogue") or {})

@@ -157,3 +157,89 @@ def test_bad_fault_spec_is_a_usage_error() -> None:
         timeout=30,
     )
     assert proc.returncode == 2 and "unknown fault" in proc.stderr
+
+
+def _simulate(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    """The simulator fed ``stdin`` and then end of input, as from a script or a closed terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "idcard", "simulate", "--time-scale", "0", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=10,
+    )
+
+
+def test_the_simulator_lists_the_cards_that_place_n_counts() -> None:
+    done = _simulate(stdin="place 2\nlist\n")
+    assert done.returncode == 0, done.stderr
+    first_list, _, after = done.stderr.partition("placed ")
+    # The list comes before any command: the numbers place N takes, a masked ID on each line.
+    assert "  0  居民身份证  李文静  1101**********0024  (valid)  ← 在读卡区 / on the reader" in first_list
+    assert "  2  港澳台居民居住证  陈嘉欣  8100**********0021" in first_list
+    assert "110105196205140024" not in done.stderr
+    # ``list`` shows it again, with card 2 now on the reader.
+    assert "  2  港澳台居民居住证  陈嘉欣  8100**********0021  (valid)  ← 在读卡区 / on the reader" in after
+
+
+def test_help_shows_the_list_too() -> None:
+    done = _simulate(stdin="help\n")
+    assert done.returncode == 0
+    help_part = done.stderr.split("quit")[-1]
+    assert "证件列表 / cards (place N):" in help_part and "  4  居民身份证  赵海洋" in help_part
+
+
+def test_place_of_a_card_not_on_the_list_says_so() -> None:
+    done = _simulate(stdin="place 7\nplace -1\nstatus\n")
+    assert done.returncode == 0
+    assert "没有第 7 张证件 / no card 7: the list has 0–4 (type list)" in done.stderr
+    assert "没有第 -1 张证件 / no card -1" in done.stderr
+    assert "card=IdCard(resident, 1101**********0024)" in done.stderr  # the card lying there stays
+
+
+def test_the_simulator_ends_when_its_input_closes(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "idcard", "simulate", "--link", str(tmp_path / "reader")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    assert Path(proc.stdout.readline().strip()).exists()  # it is up and serving
+    proc.stdin.close()
+    try:
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    assert not (tmp_path / "reader").exists()  # and it took its pty link with it
+
+
+def test_no_console_runs_without_input_until_terminated(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "idcard", "simulate", "--no-console", "--link", str(tmp_path / "reader")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert proc.stdout is not None
+        path = proc.stdout.readline().strip()
+        result = run_read("--port", path)  # still serving though its stdin is at its end
+        assert result.returncode == 0, result.stderr
+        assert proc.poll() is None
+        proc.terminate()
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

@@ -337,3 +337,45 @@ def test_a_printer_switched_off_keeps_the_job_and_says_it_is_not_answering(kiosk
     devices.sim.printer.set_power(True)
     assert events.wait_for(lambda e: isinstance(e, PrintFinished), timeout=10).printed
     assert "A012" in devices.sim.wait_pages(1)[0].text
+
+
+def test_a_slip_kept_for_paper_prints_after_the_kiosk_restarts(tmp_path: Path) -> None:
+    settings = simulated_config(tmp_path / "state")
+    assert settings.printer is not None
+    assert settings.printer.spool_dir == tmp_path / "state" / "spool" / "printer"  # the default
+    events, health = Recorder(), Recorder()
+    devices = KioskDevices(settings, on_event=events, on_health=health)
+    devices.start()
+    try:
+        health.wait_for(lambda m: m["device"] == "printer" and m["status"] == "ok")
+        devices.sim.paper_out()
+        health.wait_for(lambda m: m["device"] == "printer" and m["status"] != "ok", timeout=5)
+        outcome = devices.print_document(layouts.ticket(dataclasses.replace(demo.TICKET, number="B004")))
+        assert outcome.kept  # the visitor is told their slip will print
+    finally:
+        devices.stop()  # the kiosk is switched off with the slip waiting
+    assert not events.of(PrintFinished)  # not handed back: it is still kept
+    assert len(list(settings.printer.spool_dir.glob("*.job"))) == 1
+
+    events = Recorder()
+    again = KioskDevices(settings, on_event=events)  # started again; a new roll is in
+    assert [j.title for j in again.pending_jobs()] == ["ticket B004"]
+    again.start()
+    try:
+        done = events.wait_for(lambda e: isinstance(e, PrintFinished), timeout=10)
+        assert done.printed and done.job_id == outcome.job_id
+        assert [ln.text for ln in again.sim.wait_pages(1)[0].lines].count("B004") == 1
+        assert again.pending_jobs() == [] and not list(settings.printer.spool_dir.glob("*.job"))
+    finally:
+        again.stop()
+
+
+def test_the_spool_folder_is_set_in_the_printer_table(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\nid = "kiosk-3"\nhall = "H01"\nstate_dir = "state"\n'
+        '[printer]\ntarget = "tcp://127.0.0.1:19100"\nspool_dir = "spool/ticket-printer"\n',
+        encoding="utf-8",
+    )
+    s = load_config(path)
+    assert s.printer is not None and s.printer.spool_dir == tmp_path / "spool" / "ticket-printer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -96,3 +97,76 @@ def test_certificate_demo(tmp_path):
     done = run("certificate", "--demo", "--pdf", str(tmp_path / "c.pdf"), "--png", str(tmp_path / "c.png"))
     assert done.returncode == 0, done.stderr
     assert decode_qr(Image.open(tmp_path / "c.png")) == demo.CERTIFICATE.verify_url
+
+
+def run_input(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "printer", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=30
+    )
+
+
+#: A ``ticket.issue`` reply as the server sends it (``protocol.models.queue``), 2026-11-26 09:31 in Shanghai.
+REPLY = {
+    "id": "H01-20261126-G003",
+    "number": "G003",
+    "token": "f3a9c2",
+    "hall": "H01",
+    "item_code": "residence_permit",
+    "item_name": {"zh": "居住证办理", "en": "Residence permit"},
+    "stream": "citizen",
+    "state": "waiting",
+    "position": 2,
+    "estimated_wait_s": 600,
+    "issued_at": 1795656660.0,
+    "priority": "green",
+}
+
+
+def test_ticket_from_a_server_reply_on_stdin_through_the_simulator(tmp_path):
+    out = tmp_path / "g003.png"
+    done = run_input(
+        json.dumps({"ticket": REPLY}, ensure_ascii=False),
+        "ticket", "--json", "-", "--hall-name", "示范区政务服务中心",
+        "--public-url", "https://hall.example.gov.cn", "--png", str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for text in ("示范区政务服务中心", "G003", "居住证办理"):
+        assert text in lines
+    assert "绿色通道" in done.stdout  # the reply's priority: the lane mark
+    assert any(ln.startswith("前面等候") and ln.endswith("2 人") for ln in lines)
+    assert any(ln.startswith("预计等候") and ln.endswith("约 10 分钟") for ln in lines)
+    assert any(ln.startswith("取号时间") and ln.endswith("2026-11-26 09:31") for ln in lines)  # hall's time
+    assert decode_qr(Image.open(out)) == "https://hall.example.gov.cn/api/v1/tickets/H01-20261126-G003?token=f3a9c2"
+
+
+def test_ticket_from_fields_to_a_printer_on_a_serial_port_and_on_tcp(sim_factory):
+    serial_sim, tcp_sim = sim_factory("generic-58"), sim_factory("generic-80")
+    fields = ["--number", "A012", "--item-name", "不动产登记", "--hall-name", "示范区政务服务中心",
+              "--ahead", "5", "--wait-min", "15", "--issued", "2026-11-26T09:31"]  # fmt: skip
+    done = run("ticket", *fields, "--profile", "generic-58", "--to", serial_sim.start_pty())
+    assert done.returncode == 0, done.stderr
+    done = run("ticket", *fields, "--priority", "appointment", "--lang", "zh+en",
+               "--url", "https://hall.example.gov.cn/t/A012", "--to", f"tcp://127.0.0.1:{tcp_sim.start_tcp()}")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    plain, marked = serial_sim.wait_pages(1)[0], tcp_sim.wait_pages(1)[0]
+    for page in (plain, marked):
+        texts = [ln.text for ln in page.lines]
+        assert "示范区政务服务中心" in texts and "A012" in texts and "不动产登记" in texts
+        assert any("2026-11-26 09:31" in t for t in texts)
+    assert "约 15 分钟" in plain.text and not plain.qr_codes  # no page given: no QR code to a dead link
+    assert "预约" not in plain.text
+    assert "预约 Appointment" in marked.text
+    assert decode_qr(marked.image) == "https://hall.example.gov.cn/t/A012"
+    assert serial_sim.interp.unknown == [] and tcp_sim.interp.unknown == []
+
+
+def test_ticket_without_data_or_with_a_broken_reply_is_a_usage_error(tmp_path):
+    nothing = run("ticket", "--png", str(tmp_path / "x.png"))
+    assert nothing.returncode == 2 and "--number" in nothing.stderr
+    broken = run_input("{not json", "ticket", "--json", "-")
+    assert broken.returncode == 2 and "cannot read the ticket reply" in broken.stderr
+    partial = run_input(json.dumps({"number": "A1"}), "ticket", "--json", "-")
+    assert partial.returncode == 2 and "issued_at" in partial.stderr
+    assert not (tmp_path / "x.png").exists()
