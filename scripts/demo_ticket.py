@@ -41,7 +41,7 @@ def main() -> int:
         except RequestFailed as e:
             print(f"{e.message_zh} / {e.message}", file=sys.stderr)
             return 1
-        hall = client.request("catalogue.get", {})["catalogue"]["hall_name"]["zh"]
+        hall = client.request("hall.info", {})["name"]["zh"]  # the hall's configured name, as the kiosk prints
     url = f"{args.public_url}/api/v1/tickets/{t['id']}?token={t['token']}"
     slip = ticket_slip(t, hall, url, ZoneInfo("Asia/Shanghai"))
     with EscPosPrinter(open_transport(args.printer), "generic-80") as printer:
