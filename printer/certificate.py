@@ -6,7 +6,9 @@ font it falls back to reportlab's built-in ``STSong-Light`` CID font, which is n
 text extraction still works, but viewers need their own Chinese font (poppler: poppler-data).
 
 The holder's ID number is always masked (first 4 and last 4). A QR code carries the queue
-server's verification URL, given by the caller; "自助打印" marks the page as a self-printed copy.
+server's verification URL, given by the caller (``protocol.models.certificates.verification_url``:
+the path the server serves), printed beside it whole on one line; "自助打印" marks the page as
+a self-printed copy.
 """
 
 from __future__ import annotations
@@ -81,6 +83,28 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
             line = ""
         line += ch
     return [*lines, line] if line else lines or [""]
+
+
+URL_MIN_SIZE = 5.5  # points: the smallest the printed verification URL gets before it breaks
+
+
+def _url_lines(url: str, font: str, size: float, width: float) -> tuple[float, list[str]]:
+    """The verification URL as printed: whole on one line, in a smaller font if need be, so it
+    can be typed in exactly as the QR code encodes it; only a URL too long even at
+    ``URL_MIN_SIZE`` breaks, and then before its query (``?``) or after a ``/``, never
+    inside a word or the code."""
+    while size > URL_MIN_SIZE and pdfmetrics.stringWidth(url, font, size) > width:
+        size = max(URL_MIN_SIZE, size - 0.5)
+    lines, rest = [], url
+    while pdfmetrics.stringWidth(rest, font, size) > width:
+        cuts = [i for i, ch in enumerate(rest) if ch in "/?" and i > 0]
+        fits = [i for i in cuts if pdfmetrics.stringWidth(rest[: i + (rest[i] == "/")], font, size) <= width]
+        if not fits:
+            break  # no sensible break: print it whole (it may run into the margin, never split)
+        cut = fits[-1] + (rest[fits[-1]] == "/")
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return size, [*lines, rest]
 
 
 def _draw_qr(c: Canvas, data: str, x: float, y: float, size: float) -> None:
@@ -191,7 +215,7 @@ def render_certificate_pdf(cert: CertificatePrint, path: str | Path) -> Path:
     notes = [
         f"本件为电子证照{SELF_PRINT_MARK}件，真伪以扫码核验结果为准。",
         "Self-printed copy of an e-certificate; scan the code to verify it.",
-        f"核验地址 Verify at: {cert.verify_url}",
+        "核验地址 Verify at:",
     ]
     if cert.printed_at is not None:
         stamp = cert.printed_at.strftime("%Y-%m-%d %H:%M")
@@ -199,7 +223,18 @@ def render_certificate_pdf(cert: CertificatePrint, path: str | Path) -> Path:
             f"打印时间 Printed: {stamp}" + (f"  终端 Kiosk: {cert.kiosk_id}" if cert.kiosk_id else "")
         )
     ny = qr_y + qr_size - 4 * mm
-    for note in notes:
+    for note in notes[:3]:
+        for line in _wrap(note, font, 9, text_w):
+            c.drawString(left, ny, line)
+            ny -= 5.5 * mm
+    # The URL exactly as the QR code encodes it, on a line of its own (not wrapped mid-URL).
+    url_size, url_lines = _url_lines(cert.verify_url, font, 9, text_w)
+    c.setFont(font, url_size)
+    for line in url_lines:
+        c.drawString(left, ny, line)
+        ny -= 5.5 * mm
+    c.setFont(font, 9)
+    for note in notes[3:]:
         for line in _wrap(note, font, 9, text_w):
             c.drawString(left, ny, line)
             ny -= 5.5 * mm

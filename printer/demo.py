@@ -6,6 +6,7 @@ import datetime as dt
 
 from printer.certificate import CertificatePrint
 from printer.slips import AcceptanceReceipt, MaterialsChecklist, OneTimeNoticeSlip, TicketSlip
+from protocol.models.certificates import verification_url
 
 NOW = dt.datetime(2026, 11, 26, 9, 31)
 
@@ -63,7 +64,8 @@ CERTIFICATE = CertificatePrint(
     department="深圳市市场监督管理局南山监管局",
     issued_on=dt.date(2026, 11, 20),
     valid_until=dt.date(2031, 11, 19),
-    verify_url="https://hall.example.gov.cn/verify/JY14403050012345?c=9F2K",
+    # as the queue server serves it (protocol.models.certificates.verification_path)
+    verify_url=verification_url("https://hall.example.gov.cn", "JY14403050012345", "9F2KA1B2C3"),
     fields=(
         ("经营场所 Premises", "深圳市南山区科技园南区高新南一道 9 号"),
         ("主体业态 Business type", "餐饮服务经营者（小型餐馆）"),

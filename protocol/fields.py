@@ -44,6 +44,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from protocol import creditcode
 from protocol.idnumber import looks_like_id_number, problem
 
 INT_MAX = 2**31 - 1
@@ -460,6 +461,50 @@ def required_id_number(en: str, zh: str) -> Any:
         return id_number_value(v, info)
 
     return Annotated[str, BeforeValidator(validate), WithJsonSchema(ID_NUMBER_SCHEMA)]
+
+def credit_code_value(v: object, info: ValidationInfo) -> str | None:
+    """A unified social credit code checked by GB 32100 (:mod:`protocol.creditcode`),
+    stripped and upper-cased (typed on a kiosk or a clerk's keyboard)."""
+    name = _name(info)
+    if absent(v):
+        return None
+    if not isinstance(v, str) or len(v) > 40:
+        raise FieldError(name, f"{name} must be an 18-character credit code", f"{name} 应为18位统一社会信用代码")
+    value = v.strip().upper()
+    found = creditcode.problem(value)
+    if found is not None:
+        en, zh = found
+        raise FieldError(
+            name,
+            f"{name} is not a valid unified social credit code: {en}",
+            f"统一社会信用代码无效（{zh}），请对照营业执照核对",
+        )
+    return value
+
+
+def _required_credit_code(v: object, info: ValidationInfo) -> str:
+    value = credit_code_value(v, info)
+    if value is None:
+        raise required(_name(info))
+    return value
+
+
+CREDIT_CODE_SCHEMA = {
+    "type": "string",
+    "pattern": "^[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Ya-hj-np-rt-uw-y]{10}$",
+    "description": "统一社会信用代码 (GB 32100: 18 characters, the check character is checked too); "
+    "public data (printed on the business licence): shown in full",
+    "examples": ["91350100M000100Y43"],
+}
+#: A required unified social credit code (an enterprise's identity).
+CreditCode = Annotated[
+    str,
+    BeforeValidator(_required_credit_code),
+    WithJsonSchema(CREDIT_CODE_SCHEMA),
+]
+#: An optional one (left out, null or blank: not given).
+OptCreditCode = Annotated[str | None, BeforeValidator(credit_code_value), _schema(CREDIT_CODE_SCHEMA, True)]
+
 
 # The identifiers every domain shares.
 ItemCode = code(ITEM_CODE, examples=["C-SB-001"])

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from protocol.fields import (
     DEPARTMENT,
@@ -23,6 +31,7 @@ from protocol.fields import (
     WORD,
     Bilingual,
     CaseId,
+    CreditCode,
     FieldError,
     IdNumber,
     ItemCode,
@@ -44,7 +53,7 @@ from protocol.fields import (
     text,
 )
 from protocol.models.base import Answer, Body, Part, Spec
-from protocol.models.certificates import Certificate
+from protocol.models.certificates import CaseCertificate, Certificate
 from protocol.models.pages import CasePage
 
 CaseStateName = Literal[
@@ -143,20 +152,62 @@ def _agent(v: object) -> object:
     return v
 
 
+class Enterprise(Body):
+    """法人: the enterprise applying, by its unified social credit code and registered name.
+    Both are public (the business licence shows them): kept and shown in full."""
+
+    model_config = ConfigDict(json_schema_extra=also_required("credit_code"))
+
+    credit_code: CreditCode = Field(
+        None, validate_default=True, description="统一社会信用代码 (GB 32100, check character checked)"
+    )
+    name: text(40, description="the registered name, as on the business licence (at most 40 characters)")
+
+
+def _enterprise(v: object) -> object:
+    if v is not None and not isinstance(v, dict):
+        raise FieldError(
+            "enterprise", "enterprise must be an object with credit_code and name", "企业信息应包含统一社会信用代码和名称"
+        )
+    return v
+
+
 class _Submit(Body):
-    model_config = ConfigDict(json_schema_extra=also_required("id_number"))
+    """A citizen applies by ``id_number`` (and ``name``); an enterprise by ``enterprise``, with
+    the person acting for it (经办人) as ``agent`` (by their ID card)."""
 
     item_code: ItemCode
-    id_number: required_id_number("the applicant's id_number is required", "必须提供申请人身份证号码") = (
-        Field(
-            None,
-            validate_default=True,
-            description="the applicant's resident ID number: stored as a keyed hash, shown masked",
-        )
+    enterprise: Annotated[Enterprise | None, BeforeValidator(_enterprise)] = Field(
+        None, description="an enterprise (法人) item's applicant; with the person acting for it as agent"
+    )
+    id_number: IdNumber = Field(
+        None,
+        description="a citizen applicant's resident ID number (required unless enterprise is given): "
+        "stored as a keyed hash, shown masked",
     )
     name: text(50, optional=True) = Field(None, description="the applicant's name: stored masked (王*)")
     agent: Annotated[Agent | None, BeforeValidator(_agent)] = None
     materials: Materials = Field([], description="material codes of the item's guide handed in")
+
+    @model_validator(mode="after")
+    def _applicant(self) -> _Submit:
+        if self.enterprise is None:
+            if self.id_number is None:
+                raise FieldError("id_number", "the applicant's id_number is required", "必须提供申请人身份证号码")
+            return self
+        if self.id_number is not None:
+            raise FieldError(
+                "id_number",
+                "an enterprise applies by its credit code: give the person acting for it as agent, not id_number",
+                "企业办件以统一社会信用代码申请：经办人请填在 agent 中，不填 id_number",
+            )
+        if self.agent is None:
+            raise FieldError(
+                "agent",
+                "an enterprise's application needs the person acting for it: agent with id_number and name",
+                "企业办件须登记经办人：请在 agent 中提供经办人身份证号码和姓名",
+            )
+        return self
 
 
 class _Fields(Body):
@@ -244,13 +295,25 @@ class _Verification(Body):
 
 
 class _Decision(Body):
-    department: OptDepartment = Field(None, description="the task's department; default: the lead department")
+    department: OptDepartment = Field(
+        None, description="the task's department; default: the signed-in reviewer's own (staff decide only theirs)"
+    )
     decision: code(WORD, enum=DECISIONS)
     reason: Note = Field(None, description="required for a rejection")
 
 
-class CaseAccept(_AtDesk, _Commitment, CaseRef):
-    """受理 (accept); with ``commitment`` for a 告知承诺 item: approved at once."""
+class _Handed(Body):
+    materials: Materials = Field(
+        [],
+        description="materials handed in at the window as the case is accepted (the originals brought); "
+        "with those given before and those an e-certificate on file replaces, every material the "
+        "item requires must be there (else 409 naming them: issue a one-time notice)",
+    )
+
+
+class CaseAccept(_AtDesk, _Handed, _Commitment, CaseRef):
+    """受理 (accept): every required material given, replaced by an e-certificate on file, or
+    ``commitment`` for a 告知承诺 item (approved at once, checked later)."""
 
 
 class CaseRefuse(_AtDesk, _Reason, CaseRef):
@@ -379,6 +442,13 @@ class MaskedName(Part):
     name: str = Field(description="masked: 王* (empty when none was given)")
 
 
+class ApplicantView(MaskedName):
+    """The applicant: a person's name masked; an enterprise's registered name in full, with its
+    credit code (public: both are on its business licence)."""
+
+    credit_code: str | None = Field(None, description="统一社会信用代码 of an enterprise applicant")
+
+
 class NoticeView(Part):
     """一次性告知 as recorded. ``new``: materials a later notice asks for that the first did not;
     ``asked_again``: those already handed in (either flags the notice for the manager)."""
@@ -462,8 +532,8 @@ class CaseView(Answer):
     state: CaseStateName
     state_zh: str
     channel: ChannelName = Field(description="where it was submitted")
-    applicant: MaskedName
-    agent: MaskedName | None
+    applicant: ApplicantView
+    agent: MaskedName | None = Field(description="the agent (委托代办); of an enterprise: the person acting for it")
     first_inquiry_clerk: str | None
     handling_officer: Officer | None = Field(description="the first-inquiry clerk (首问负责)")
     submitted_at: float
@@ -488,6 +558,9 @@ class CaseView(Answer):
     verification: VerificationView | None
     fields: list[AppFieldView] = Field(
         description="the application's typed fields, in the item's order; phones masked"
+    )
+    certificates: list[CaseCertificate] = Field(
+        [], description="the e-certificates the case issued, with the code and path their QR code opens"
     )
 
 
@@ -618,6 +691,13 @@ class PublicOfficer(Officer):
     window: int | None
 
 
+class NamedMaterial(Part):
+    """A material by its code and its name in the item's guide."""
+
+    code: str
+    name: Bilingual
+
+
 class ProgressStep(Part):
     action: str = Field(examples=["accept", "decide:hrss"])
     state: CaseStateName
@@ -627,7 +707,8 @@ class ProgressStep(Part):
     window: int | None
     channel: ChannelName
     officer: Officer | None = Field(description="for a clerk's or a department's step")
-    note: str
+    note: str = Field(description="a 补正 step: the materials' Chinese names")
+    materials: list[NamedMaterial] | None = Field(None, description="a 补正 step: the materials handed in")
 
 
 class DepartmentShare(Part):
@@ -677,11 +758,16 @@ class NoticeSlip(Answer):
     """A one-time notice as printed (the printer's one-time notice layout)."""
 
     case: str
-    check_code: str
+    check_code: str = Field(description="查询码: with the case number, opens the progress page online")
     notice: int
+    item_code: str
     item_name: Bilingual | None
+    window: int | None = Field(description="the window it was issued at (null: not at a window of this hall)")
+    window_label: Bilingual | None = Field(
+        description="that window's kind as the slip names it: 综合窗口, 专窗, 法人窗口, 绿色通道窗口"
+    )
     materials: list[NoticeMaterial]
-    where: Bilingual = Field(description="the hall, and the window it was issued at")
+    where: Bilingual = Field(description="the hall, and the window it was issued at (5号法人窗口)")
     deadline: str
     officer: Officer | None
     issued_at: str = Field(description="ISO date and time in the hall's time zone")

@@ -3,6 +3,8 @@ list and self-print at a kiosk, and the public check behind a certificate's QR c
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import ConfigDict, Field
 
 from protocol.fields import (
@@ -12,6 +14,22 @@ from protocol.fields import (
     required_id_number,
 )
 from protocol.models.base import Answer, Body, Part, Spec
+
+#: Where the queue server answers ``certificate.verify`` (``queue_server/http/cases.py``: the
+#: REST API under /api/v1). The one place a certificate's check URL is spelt: the server's
+#: replies, the kiosk's print and the PDF's QR code all take it from :func:`verification_path`.
+VERIFY_PATH = "/api/v1/certificates/"
+
+
+def verification_path(number: str, code: str) -> str:
+    """The path (from the server's root) that checks certificate ``number`` with its code."""
+    return f"{VERIFY_PATH}{quote(number, safe='')}?code={quote(code, safe='')}"
+
+
+def verification_url(base_url: str, number: str, code: str) -> str:
+    """The full URL a printed certificate's QR code encodes: the hall's public base URL (the
+    kiosk's ``public_url``) and :func:`verification_path`."""
+    return base_url.rstrip("/") + verification_path(number, code)
 
 
 # ------------------------------------------------------------------ requests
@@ -47,11 +65,13 @@ class CertificateVerify(Body):
 
 # ------------------------------------------------------------------ replies
 class Certificate(Part):
-    """An electronic certificate (no ID data: the holder's name masked)."""
+    """An electronic certificate (no ID data: a person's name masked; an enterprise's in full)."""
 
     number: str = Field(examples=["PHYSICIAN_LICENCE-H01-20261126-000001"])
     type: str = Field(description="the catalogue's e-certificate type", examples=["PHYSICIAN_LICENCE"])
-    holder: str = Field(description="the holder's name, masked: 王*")
+    holder: str = Field(
+        description="the holder: a person's name masked (王*), an enterprise's registered name in full"
+    )
     department: str
     item_code: str
     case: str = Field(description="the case that issued it")
@@ -59,6 +79,16 @@ class Certificate(Part):
     valid_until: str | None = Field(description="null: no end")
     revoked: bool
     prints: int = Field(description="self-prints so far")
+
+
+class CaseCertificate(Certificate):
+    """A certificate a case issued, for the staff's case view: with the code and the URL path
+    its QR code opens (what a reprint at the window would carry)."""
+
+    verification_code: str
+    verification_path: str = Field(
+        examples=["/api/v1/certificates/PHYSICIAN_LICENCE-H01-20261126-000001?code=1A2B3C4D5E"]
+    )
 
 
 class HeldCertificates(Answer):

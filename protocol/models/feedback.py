@@ -17,6 +17,7 @@ from protocol.fields import (
     WORD,
     Bilingual,
     CaseId,
+    CheckCode,
     ComplaintId,
     FieldError,
     Flag,
@@ -191,6 +192,36 @@ class FiledComplaint(Answer):
     category: Category
     category_label: Bilingual
     phone: str | None = MaskedPhone
+    check_code: str = Field(
+        description="with the complaint's number, opens its progress and answer (complaint.progress); "
+        "give it to the citizen"
+    )
+
+
+class ComplaintProgressQuery(Body):
+    """The citizen's view of their complaint: its number and the check code given when filing."""
+
+    complaint: ComplaintId
+    code: CheckCode = Field(description="the check code of complaint.file's reply (6 characters)")
+
+
+class ComplaintProgress(Answer):
+    """A complaint as the citizen who filed it sees it: where it stands, by when, and the answer.
+    No staff names, and the phone only masked."""
+
+    id: str = Field(examples=["TS-20261126-1A2B3C4D"])
+    state: ComplaintState
+    state_label: Bilingual
+    category: Category
+    category_label: Bilingual
+    case: str | None = Field(description="the case complained about")
+    filed_on: str = Field(description="YYYY-MM-DD")
+    due: str | None = Field(description="the deadline running now: accept by, then answer by (none once answered)")
+    due_label: Bilingual | None
+    overdue: bool
+    answer: str | None = Field(description="the hall's answer (答复), once given")
+    answered_on: str | None
+    phone: str | None = MaskedPhone
 
 
 # ------------------------------------------------------------------ complaints (manager)
@@ -348,6 +379,7 @@ REQUESTS: dict[str, Spec] = {
     "complaint.file": Spec(ComplaintFile, FiledComplaint),
     "complaint.list": Spec(ComplaintList, Complaints),
     "complaint.get": Spec(ComplaintRef, Complaint),
+    "complaint.progress": Spec(ComplaintProgressQuery, ComplaintProgress),
     "complaint.accept": Spec(ComplaintAccept, Complaint),
     "complaint.answer": Spec(ComplaintAnswer, Complaint),
     "complaint.close": Spec(ComplaintRef, Complaint),

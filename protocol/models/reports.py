@@ -134,10 +134,22 @@ class DashboardLabels(Part):
     bad: Bilingual
 
 
+class CalendarStatus(Part):
+    """Whether the working-day calendar knows the days deadlines will fall on (today + 60 days):
+    the State Council publishes each year's holidays in November, the package follows later."""
+
+    covered: bool
+    horizon: str = Field(description="today + 60 days (YYYY-MM-DD)")
+    covered_until: str | None = Field(description="the last day known without a gap from today")
+    missing_years: list[int] = Field(description="years up to the horizon it does not know")
+    warning: Bilingual | None = Field(description="what to do, while not covered")
+
+
 class Dashboard(Answer):
-    """The manager dashboard's figures."""
+    """The manager dashboard's figures, and whether the working-day calendar is current."""
 
     today: str
+    calendar: CalendarStatus
     period: ReportPeriod
     tiers: Tiers
     visits: Visits

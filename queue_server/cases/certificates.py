@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import quote
 
+# What the QR code of a printed certificate encodes: spelt once, in the protocol, as served.
+from protocol.models.certificates import verification_url as verification_url
 from queue_server.catalogue.model import Material, ServiceItem
 from queue_server.engine.errors import EngineError, bad_request, conflict, not_found
 from queue_server.engine.events import Event
@@ -66,11 +67,6 @@ def verification_code(secret: bytes, number: str, length: int = 10) -> str:
     """A short code for the QR page: unguessable without the hall's secret, fixed per certificate."""
     digest = hmac.new(secret, number.encode(), hashlib.sha256).hexdigest().upper()
     return digest[:length]
-
-
-def verification_url(base_url: str, number: str, code: str) -> str:
-    """What the QR code on a printed certificate encodes."""
-    return f"{base_url.rstrip('/')}/certificates/{quote(number, safe='')}?code={code}"
 
 
 def certificate_number(type_code: str, issued_on: date, serial: int, hall: str = "") -> str:

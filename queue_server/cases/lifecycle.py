@@ -143,10 +143,17 @@ class Where:
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    """An applicant or agent: a keyed hash of the ID number and a masked display name."""
+    """An applicant or agent: a keyed hash of the ID number and a masked display name; an
+    enterprise applicant (法人): the keyed hash of its unified social credit code, its
+    ``credit_code`` and its registered name in full (both public, on its business licence)."""
 
     id_hash: str
     name_masked: str = ""
+    credit_code: str = ""
+
+    @property
+    def enterprise(self) -> bool:
+        return bool(self.credit_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +445,8 @@ class CaseBook:
                 where,
                 now,
                 item=_item_data(item),
-                applicant=[applicant.id_hash, applicant.name_masked],
+                # [hash, name] of a person; [hash, name, credit code] of an enterprise
+                applicant=[applicant.id_hash, applicant.name_masked, *([applicant.credit_code] if applicant.enterprise else [])],
                 agent=[agent.id_hash, agent.name_masked] if agent else None,
                 materials=list(materials),
                 # The application's typed fields, encrypted by the caller (the core never
@@ -447,18 +455,31 @@ class CaseBook:
             )
         ]
 
-    def accept(self, case_id: str, where: Where, now: float, *, commitment: bool = False) -> list[Event]:
+    def accept(
+        self, case_id: str, where: Where, now: float, *, commitment: bool = False, materials: Sequence[str] = ()
+    ) -> list[Event]:
+        """受理. ``materials``: those handed in at the window as it accepts (the visitor brought
+        the originals); they count as given from then on. Whether the item's required
+        materials are all there is the caller's to check (it knows the catalogue's
+        ``required`` flags and the certificates on file); this checks the last notice's."""
         self._clerk(where)
+        handed = [m for m in materials if m.strip()]
         if not commitment:
             c = self._check(case_id, "accept", where)
-            if c.outstanding_materials:
+            self._check_materials(c.item, handed)
+            outstanding = [m for m in c.outstanding_materials if m not in handed]
+            if outstanding:
                 raise conflict(
-                    f"case {c.id} still lacks {', '.join(c.outstanding_materials)}",
-                    f"办件 {c.id} 仍缺少材料：{'、'.join(c.outstanding_materials)}",
+                    f"case {c.id} still lacks {', '.join(outstanding)}",
+                    f"办件 {c.id} 仍缺少材料：{'、'.join(outstanding)}",
                     case=c.id,
-                    missing=list(c.outstanding_materials),
+                    missing=outstanding,
                 )
-            return [self._event(CASE_ACCEPTED, c, where, now, commitment=False)]
+            return [
+                self._event(
+                    CASE_ACCEPTED, c, where, now, commitment=False, **({"materials": handed} if handed else {})
+                )
+            ]
         c = self._check(case_id, "accept_commitment", where)
         if not c.item.commitment:
             raise conflict(
@@ -687,7 +708,7 @@ class CaseBook:
                     "materials": tuple(d["item"]["materials"]),
                 }
             ),
-            applicant=Party(a[0], a[1]),
+            applicant=Party(a[0], a[1], a[2] if len(a) > 2 else ""),
             agent=Party(*d["agent"]) if d.get("agent") else None,
             channel=Channel(d["where"]["channel"]),
             submitted_at=e.at,
@@ -707,6 +728,9 @@ class CaseBook:
 
     def _on_accepted(self, e: Event) -> None:
         c = self.cases[e.data["case"]]
+        for m in e.data.get("materials", ()):
+            if m not in c.materials_given:
+                c.materials_given.append(m)
         self._resume(c, self.day(e.at))
         if e.data.get("commitment"):
             c.commitment = True

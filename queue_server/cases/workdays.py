@@ -16,6 +16,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import accumulate
@@ -111,3 +112,56 @@ class WorkCalendar:
     def next_workday(self, d: date) -> date:
         """d itself when it is a working day, else the next one."""
         return d if self.is_workday(d) else self.add_workdays(d, 1)
+
+
+# ------------------------------------------------------------------ is the calendar current?
+#: How far ahead deadlines must be right: a case's promised limit is a few weeks of working
+#: days, so a year the calendar does not know starts to matter this many days before it begins.
+CALENDAR_HORIZON_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarCoverage:
+    """Whether the calendar knows the State Council's days from ``today`` to ``horizon``."""
+
+    today: date
+    horizon: date
+    covered_until: date | None  # the last day of the years known without a gap from today's
+    missing_years: tuple[int, ...]  # years up to the horizon with neither the package's nor the hall's days
+
+    @property
+    def covered(self) -> bool:
+        return not self.missing_years
+
+    def warning(self) -> tuple[str, str] | None:
+        """(Chinese, English) for the manager and the start-up log; None when covered."""
+        if self.covered:
+            return None
+        years = "、".join(str(y) for y in self.missing_years)
+        years_en = ", ".join(str(y) for y in self.missing_years)
+        return (
+            f"工作日历未收录{years}年的法定节假日和调休上班日：该年按周一至周五计算工作日，"
+            f"{self.horizon.isoformat()}前的办件期限可能算错。"
+            f"请升级 chinese_calendar，或在大厅配置 cases.extra_holidays / extra_workdays 中填入国务院办公厅通知的日期。",
+            f"The working-day calendar does not know the public holidays and swapped working days of {years_en}: "
+            f"it counts Monday to Friday there, and deadlines up to {self.horizon.isoformat()} may be wrong. "
+            "Upgrade chinese_calendar, or enter "
+            "the State Council notice's days in the hall configuration (cases.extra_holidays / extra_workdays).",
+        )
+
+
+def calendar_coverage(cal: WorkCalendar, today: date, days: int = CALENDAR_HORIZON_DAYS) -> CalendarCoverage:
+    """Whether ``cal`` (the package plus the hall's extra days) covers ``today`` + ``days``."""
+    horizon = today + timedelta(days=days)
+    missing = tuple(y for y in range(today.year, horizon.year + 1) if not cal.covers(date(y, 1, 1)))
+    last = today.year - 1
+    while last + 1 <= LAST_DAY.year and cal.covers(date(last + 1, 1, 1)):
+        last += 1
+    return CalendarCoverage(today, horizon, date(last, 12, 31) if last >= today.year else None, missing)
+
+
+def calendar_warning(cal: WorkCalendar, today: date, days: int = CALENDAR_HORIZON_DAYS) -> str | None:
+    """One line for the log when ``serve`` starts (Chinese, then English), or None when the
+    calendar covers the next ``days`` days."""
+    words = calendar_coverage(cal, today, days).warning()
+    return f"{words[0]} / {words[1]}" if words else None

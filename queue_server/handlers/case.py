@@ -50,6 +50,7 @@ from protocol.models.cases import (
     CaseWithdraw,
     CaseWithdrawOnline,
 )
+from protocol.models.certificates import verification_path
 from protocol.models.feedback import CaseRate
 from protocol.models.pages import CasePages
 from protocol.models.reports import FlaggedNotices
@@ -59,7 +60,9 @@ from ..appfields import checked_fields, masked_phone, open_fields, seal_fields
 from ..auth import AccessRole
 from ..cases import Case, CaseItem, Certificate, Channel, Party, Role, Subject, Where
 from ..cases.certificates import certificate_number
+from ..catalogue.model import ServiceItem, Stream
 from ..engine.errors import EngineError, bad_request, not_found
+from ..engine.model import WindowKind
 from ..inputs import refusal
 from ..privacy import mask
 from .access import (
@@ -74,7 +77,7 @@ from .access import (
     visitor_case,
     visitor_rates,
 )
-from .codes import certificate_code, check_code
+from .codes import certificate_code, check_code, credit_code_hash
 from .page import checked_pages, link_pages, page_view, with_page_materials
 from .ratings import rate, rated_step
 from .registry import REQUEST_KEY, handler
@@ -119,6 +122,36 @@ def _masked_name(name: str | None) -> str:
 def _party(ctx: HallContext, id_number: str, name: str | None) -> tuple[Party, str]:
     """(party, masked ID) of a checked ID number and the optional name given with it."""
     return Party(ctx.privacy.lookup_hash(id_number), _masked_name(name)), mask(id_number)
+
+
+def _applicant(ctx: HallContext, req: CaseSubmit | CaseSubmitOnline | CaseSubmitKiosk, item: ServiceItem) -> tuple[Party, str]:
+    """(applicant, who acts as shown): a citizen by their ID number; for an enterprise (法人)
+    item, the enterprise by its credit code (the model has made sure the person acting for
+    it comes as ``agent``, who is then the one shown acting).
+
+    A credit code is not personal data (it is on the business licence and in the public
+    credit register), so the enterprise's code and name are kept and shown in full; it is still
+    looked up by a keyed hash like an ID number, so certificates of people and of enterprises
+    are found the same way (``codes.credit_code_hash``)."""
+    enterprise = req.enterprise
+    if item.stream is Stream.ENTERPRISE and enterprise is None:
+        raise bad_request(
+            f"{item.label} is an enterprise (法人) item: give enterprise with its credit_code and name, "
+            "and the person acting for it as agent",
+            f"{item.label} 为法人事项：请提供企业的统一社会信用代码和名称（enterprise），经办人填在 agent 中",
+            field="enterprise",
+        )
+    if enterprise is None:
+        assert req.id_number is not None  # the model requires one without an enterprise
+        return _party(ctx, req.id_number, req.name)
+    if item.stream is not Stream.ENTERPRISE:
+        raise bad_request(
+            f"{item.label} is for citizens (自然人): apply with the applicant's id_number, not an enterprise",
+            f"{item.label} 为自然人事项：请以申请人身份证号码申请，不填企业信息",
+            field="enterprise",
+        )
+    code = enterprise.credit_code
+    return Party(credit_code_hash(ctx, code), enterprise.name, code), enterprise.name
 
 
 def _clerk_where(
@@ -195,7 +228,19 @@ def _visitor_where(ctx: HallContext, actor: Actor, masked: str, agent: bool) -> 
 
 
 def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
-    view = case_view(ctx, ctx.cases.load(case_id), ctx.today(now))
+    """The staff's case view, with the enterprise's credit code (public) and the certificates
+    the case issued, each with the code and path its QR opens (the one spelling of it)."""
+    k = ctx.cases.load(case_id)
+    view = case_view(ctx, k, ctx.today(now))
+    view["applicant"]["credit_code"] = k.applicant.credit_code or None
+    view["certificates"] = [
+        {
+            **certificate_view(c),
+            "verification_code": (code := certificate_code(ctx, c.number)),
+            "verification_path": verification_path(c.number, code),
+        }
+        for c in ctx.cases.certificates_of_case(case_id)
+    ]
     view.update(extra)
     return view
 
@@ -220,7 +265,7 @@ def _submit(
     item = ctx.catalogue.items.get(req.item_code)
     if item is None:
         raise not_found("service item", "事项", req.item_code)
-    applicant, masked = _party(ctx, req.id_number, req.name)
+    applicant, masked = _applicant(ctx, req, item)
     agent = None
     agent_of: Agent | None = req.agent
     if agent_of is not None:
@@ -334,10 +379,15 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
         limits = _limits(req.limits) if isinstance(req, CaseReview) else None
         store = ctx.cases
         case = functools.cache(lambda: store.load(case_id))  # read once, and only if needed
+        # A reviewer's decision: whose task, first, so a reviewer of another department hears
+        # what to do (a token naming no clerk hears it from _clerk_where).
+        department = _task_department(ctx, actor, case(), req.department) if isinstance(req, CaseDecide) and actor.clerk else None
         where = _clerk_where(ctx, req.channel, req.window, actor, default, role, case)
         extra: dict[str, Any] = {}
         if isinstance(req, CaseAccept):
-            store.accept(case_id, where, now, commitment=req.commitment)
+            if not req.commitment:
+                _check_required_materials(ctx, case(), req.materials, ctx.today(now))
+            store.accept(case_id, where, now, commitment=req.commitment, materials=req.materials)
         elif isinstance(req, CaseRefuse):
             store.refuse(case_id, where, now, req.reason)
         elif isinstance(req, CaseNotice):
@@ -350,8 +400,7 @@ def _clerk_step(type_: str, command: str, default: Channel, role: Role = Role.CL
             check_department(ctx, actor, case().item.department)
             store.verify(case_id, where, now, ok=req.ok, note=req.note or "")
         elif isinstance(req, CaseDecide):
-            department = req.department or case().item.department
-            check_department(ctx, actor, department)
+            department = department or _task_department(ctx, actor, case(), req.department)
             store.decide_task(case_id, department, req.decision, where, now, reason=req.reason or "")
         else:
             store.act(case_id, command, where, now)
@@ -376,6 +425,82 @@ for _type, _command, _default, _role in (
     ("case.verify", "verify", Channel.BACK_OFFICE, Role.DEPARTMENT),
 ):
     _clerk_step(_type, _command, _default, _role)
+
+
+def _check_required_materials(ctx: HallContext, k: Case, handed: list[str], today: date) -> None:
+    """受理 needs every material the item requires: given (at submit, by 补正, or handed in
+    now), replaced by a valid e-certificate of the applicant on file, or none at all on a
+    commitment (告知承诺, not checked here). A refusal names what is missing, in both
+    languages, and says what to do: a one-time notice lists it for the visitor at once."""
+    item = ctx.catalogue.items.get(k.item.code)
+    if item is None:
+        return  # the item left the catalogue: the case's snapshot has no ``required`` flags to check
+    given = {*k.materials_given, *handed}
+    on_file = {m.code for m, _ in ctx.cases.materials_needed(item, k.applicant.id_hash, today).replaced}
+    missing = [m for m in item.guide.materials if m.required and m.code not in given and m.code not in on_file]
+    if not missing:
+        return
+    en = "; ".join(m.name.en for m in missing)
+    zh = "、".join(m.name.zh for m in missing)
+    commitment = (
+        (", or accept on commitment (告知承诺)", "，或按告知承诺受理") if item.flags.commitment else ("", "")
+    )
+    raise EngineError(
+        "conflict",
+        f"case {k.id} cannot be accepted: required materials are missing: {en}. Issue a one-time notice "
+        f"listing them (notice), record them with materials if handed in now{commitment[0]}",
+        f"办件 {k.id} 不能受理，缺少必要材料：{zh}。请出具一次性告知书列明所缺材料；"
+        f"如当场补交，请在 materials 中登记{commitment[1]}",
+        case=k.id,
+        missing=[m.code for m in missing],
+    )
+
+
+def _department_names(ctx: HallContext, codes: tuple[str, ...]) -> tuple[str, str]:
+    """Departments as a message names them: (English, Chinese), the lead first."""
+    depts = [ctx.catalogue.departments.get(c) for c in codes]
+    en = ", ".join(d.name.en if d else c for d, c in zip(depts, codes, strict=True))
+    zh = "、".join(d.name.zh if d else c for d, c in zip(depts, codes, strict=True))
+    return en, zh
+
+
+def _task_department(ctx: HallContext, actor: Actor, k: Case, named: str | None) -> str:
+    """Whose task a decision is (并联办理): the reviewer's own department's, unless they name
+    it; staff decide only their own department's task. Every refusal says what to do instead."""
+    if actor.kind == "system":
+        return named or k.item.department  # the hall's own steps (tests, imports)
+    own = department_of(ctx, actor)
+    en, zh = _department_names(ctx, k.item.departments)
+    if not own:
+        raise EngineError(
+            "forbidden",
+            f"the tasks of case {k.id} are decided by the staff of its departments ({en}), signed in with "
+            "their own account; a window clerk receives, notifies and hands out: send it to review",
+            f"办件 {k.id} 的审批由承办部门（{zh}）的工作人员以本人账号登录办理；窗口人员负责受理、告知和出件，请转后台审批",
+            case=k.id,
+            departments=list(k.item.departments),
+        )
+    own_dept = ctx.catalogue.departments.get(own)
+    own_en, own_zh = (own_dept.name.en, own_dept.name.zh) if own_dept else (own, own)
+    if named is not None and named != own:
+        raise EngineError(
+            "forbidden",
+            f"you decide the task of your own department ({own_en}) only: leave department out, "
+            f"or give {own}; the other departments' staff decide theirs",
+            f"您只能审批本部门（{own_zh}）的任务：不填 department 或填 {own}；其他部门的任务由其工作人员审批",
+            case=k.id,
+            department=own,
+        )
+    if own not in k.item.departments:
+        raise EngineError(
+            "forbidden",
+            f"case {k.id} has no task for your department ({own_en}): it is handled by {en}; "
+            "find your department's tasks in your task list (case.tasks)",
+            f"办件 {k.id} 没有本部门（{own_zh}）的审批任务，由{zh}办理；本部门待办请查看待审批任务列表",
+            case=k.id,
+            departments=list(k.item.departments),
+        )
+    return own
 
 
 def _certificate_on_approval(ctx: HallContext, case_id: str, now: float) -> Certificate | None:
@@ -514,6 +639,13 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     p["statutory_days"] = item.limits.statutory_days if item else None
     if p["handling_officer"] is not None:
         p["handling_officer"]["window"] = signed_in_window(ctx, store.summary(case_id).first_inquiry_clerk)
+    # Materials by name, never by code (a visitor cannot read premises_proof): a 补正 step's
+    # note lists the codes the core recorded.
+    names = _material_names(ctx, p["item"])
+    for step in p["steps"]:
+        if step["action"] == "supplement" and step["note"]:
+            step["materials"] = [{"code": c, "name": names.get(c) or {"zh": c, "en": c}} for c in step["note"].split("、")]
+            step["note"] = "、".join(m["name"]["zh"] for m in step["materials"])
     p["one_time_notice"] = None
     p["materials_owed"] = []
     if any(s["action"] == "issue_notice" for s in p["steps"]):
@@ -590,6 +722,22 @@ def case_notice_slip(ctx: HallContext, req: CaseNoticeSlip, actor: Actor, now: f
     return notice_slip(ctx, k, number)
 
 
+#: How a slip names a window by its kind (the hall's configured name is free text).
+WINDOW_LABEL = {
+    WindowKind.COMPREHENSIVE: {"zh": "综合窗口", "en": "comprehensive window"},
+    WindowKind.DEDICATED: {"zh": "专窗", "en": "dedicated window"},
+    WindowKind.ENTERPRISE: {"zh": "法人窗口", "en": "enterprise window"},
+    WindowKind.GREEN_CHANNEL: {"zh": "绿色通道窗口", "en": "green-channel window"},
+}
+
+
+def _window_label(ctx: HallContext, hall: str | None, window: int | None) -> dict[str, str] | None:
+    """The kind of window a step happened at, as a slip names it (None: no window, or not a
+    window of this hall: a notice of another hall of the city, 同城通办)."""
+    w = ctx.engine.windows.get(window) if window is not None and hall == ctx.hall else None
+    return WINDOW_LABEL[w.defn.kind] if w is not None else None
+
+
 def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
     n = k.notices[number - 1]
     item = ctx.catalogue.items.get(k.item.code)
@@ -611,21 +759,27 @@ def notice_slip(ctx: HallContext, k: Case, number: int) -> dict[str, Any]:
 
     step = next((s for s in reversed(k.steps) if s.action == "issue_notice" and s.at == n.at), None)
     window = step.where.window if step else None
+    hall = step.where.hall if step else None
     clerk = ctx.engine.clerks.get(n.by) or (
         ctx.engine.clerks.get(k.first_inquiry_clerk) if k.first_inquiry_clerk else None
     )
     zh, en = ctx.hall_names()
+    label = _window_label(ctx, hall, window)
     where = (
-        {"zh": f"{zh} {window}号综合窗口", "en": f"{en}, window {window}"}
-        if window is not None
+        {"zh": f"{zh} {window}号{label['zh']}", "en": f"{en}, {label['en']} {window}"}
+        if window is not None and label is not None
         else {"zh": zh, "en": en}
     )
     deadline = ctx.cases.calendar.add_workdays(n.day, ctx.service.case_rules.supplement_days)
     return {
         "case": k.id,
+        # 查询码 with the case number: the slip is all a visitor needs to follow the case online
         "check_code": check_code(ctx, k.id),
         "notice": n.number,
+        "item_code": k.item.code,
         "item_name": item_name(ctx, k.item.code),
+        "window": window,
+        "window_label": label,
         "materials": [material(code) for code in n.materials],
         "where": where,
         "deadline": deadline.isoformat(),
@@ -702,10 +856,15 @@ def case_pages(ctx: HallContext, req: CasePages, actor: Actor, now: float) -> di
 
 
 # ------------------------------------------------------------------ flagged one-time notices
+def _material_names(ctx: HallContext, item_code: str) -> dict[str, dict[str, str]]:
+    """The item's material codes to their names in the catalogue's guide."""
+    item = ctx.catalogue.items.get(item_code)
+    return {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
+
+
 def _materials(ctx: HallContext, item_code: str, codes: list[str]) -> list[dict[str, Any]]:
     """Material codes with their names from the catalogue's guide (None when no longer listed)."""
-    item = ctx.catalogue.items.get(item_code)
-    names = {m.code: {"zh": m.name.zh, "en": m.name.en} for m in item.guide.materials} if item else {}
+    names = _material_names(ctx, item_code)
     return [{"code": c, "name": names.get(c)} for c in codes]
 
 

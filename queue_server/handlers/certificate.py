@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from protocol.models.certificates import CertificateList, CertificatePrint, CertificateVerify
+from protocol.models.certificates import (
+    CertificateList,
+    CertificatePrint,
+    CertificateVerify,
+    verification_path,
+)
 
 from .. import throttle
 from ..auth import AccessRole
@@ -59,7 +64,7 @@ def certificate_print(ctx: HallContext, req: CertificatePrint, actor: Actor, now
         "prints": prints,
         "handed_out_case": handed_out,
         "verification_code": verification,
-        "verification_path": f"/api/v1/certificates/{number}?code={verification}",
+        "verification_path": verification_path(number, verification),
     }
 
 

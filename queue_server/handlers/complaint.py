@@ -19,15 +19,19 @@ from protocol.models.feedback import (
     ComplaintAnswer,
     ComplaintFile,
     ComplaintList,
+    ComplaintProgressQuery,
     ComplaintRef,
 )
 
+from .. import throttle
 from ..appfields import masked_phone
 from ..auth import AccessRole
 from ..cases import Complaint, ComplaintCategory, ComplaintState, Source, Subject
-from ..engine.errors import EngineError, bad_request
+from ..engine.errors import EngineError, bad_request, not_found
 from ..inputs import refusal
+from ..throttle import same_secret
 from .access import visitor_case
+from .codes import CHECK_LEN, CODE_ALPHABET, complaint_code
 from .ratings import source_of
 from .registry import handler
 from .views import acted_by, clerk_name, overdue
@@ -192,5 +196,30 @@ def complaint_file(ctx: HallContext, req: ComplaintFile, actor: Actor, now: floa
         "category": co.category.value,
         "category_label": co.category.label,
         "phone": masked_phone(phone) if phone else None,
+        "check_code": complaint_code(ctx, co.id),
     }
+
+
+@handler("complaint.progress", desk=True)
+def complaint_progress(ctx: HallContext, req: ComplaintProgressQuery, actor: Actor, now: float) -> dict[str, Any]:
+    """The citizen reads their complaint and its answer: with the complaint's number and its
+    check code (a wrong one looks like no such complaint, and counts against the client)."""
+    given = req.code.strip().upper()
+    ok = (
+        len(given) == CHECK_LEN
+        and all(ch in CODE_ALPHABET for ch in given)
+        and same_secret(given, complaint_code(ctx, req.complaint))
+    )
+    throttle.check(ctx.budget, actor, ok)
+    if not ok:
+        raise not_found("complaint", "投诉", req.complaint)
+    co = ctx.cases.complaint(req.complaint)
+    view = complaint_view(ctx, co, ctx.today(now))
+    return {
+        k: view[k]
+        for k in (
+            "id", "state", "state_label", "category", "category_label", "case", "filed_on",
+            "due", "due_label", "overdue", "answer", "answered_on", "phone",
+        )
+    }  # fmt: skip
 

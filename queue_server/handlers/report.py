@@ -19,6 +19,7 @@ from protocol.models.reports import ReportDashboard
 from ..auth import AccessRole
 from ..cases import Level
 from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue_tiers
+from ..cases.workdays import calendar_coverage
 from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
 from ..engine.errors import bad_request
 from .registry import handler
@@ -114,8 +115,18 @@ def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: 
     since, until, since_s, until_s = _period(ctx, req)
     reports = ctx.reports
     visits = reports.visit_shares(since_s, until_s)
+    cover = calendar_coverage(ctx.cases.calendar, today)
+    words = cover.warning()
     return {
         "today": today.isoformat(),
+        # deadlines counted on a year the calendar does not know are wrong: say so, and what to do
+        "calendar": {
+            "covered": cover.covered,
+            "horizon": cover.horizon.isoformat(),
+            "covered_until": cover.covered_until.isoformat() if cover.covered_until else None,
+            "missing_years": list(cover.missing_years),
+            "warning": {"zh": words[0], "en": words[1]} if words else None,
+        },
         "period": {
             "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None,

@@ -17,7 +17,11 @@ cases_api = Blueprint("cases", __name__)
 
 #: REST action -> hall request type (clerk token needed), and what it does
 CLERK_ACTIONS = {
-    "accept": ("case.accept", "Accept (受理); commitment=true for 告知承诺 items (approved at once)"),
+    "accept": (
+        "case.accept",
+        "Accept (受理): every required material given, handed in now (materials) or replaced by an e-certificate "
+        "on file, else 409 naming them; commitment=true for 告知承诺 items (approved at once)",
+    ),
     "refuse": ("case.refuse", "Refuse (不予受理) with the legal reason"),
     "notice": (
         "case.notice",
@@ -29,7 +33,7 @@ CLERK_ACTIONS = {
     ),
     "decide": (
         "case.decide",
-        "A department decides its task (default: the lead department); rejections need a reason",
+        "A department's reviewer decides its task (default: the reviewer's own department's); rejections need a reason",
     ),
     "result-ready": ("case.result_ready", "The result is ready for pick-up"),
     "hand-out": (
@@ -227,6 +231,21 @@ def ticket_rate(ticket: str):  # type: ignore[no-untyped-def]
 )
 def complaint_file():  # type: ignore[no-untyped-def]
     return call("complaint.file", json_body(), current_actor(), status=201)
+
+
+@cases_api.get("/complaints/<complaint_id>/progress")
+@documented(
+    "The citizen's view of their complaint: its state, the deadline running and the answer, with the check "
+    "code given when it was filed (a wrong code answers 404)",
+    "complaint.progress",
+    path={"complaint_id": "complaint"},
+    query=("code",),
+    required_query=("code",),
+    errors=GATED,
+)
+def complaint_progress(complaint_id: str):  # type: ignore[no-untyped-def]
+    body = {"complaint": complaint_id, "code": request.args.get("code")}
+    return call("complaint.progress", body, current_actor())
 
 
 @cases_api.get("/certificates/<number>")

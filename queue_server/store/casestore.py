@@ -491,8 +491,10 @@ class CaseStore:
         )
 
     # one method per command, for readable callers and type checking
-    def accept(self, case_id: str, where: Where, now: float, *, commitment: bool = False) -> list[Event]:
-        return self.act(case_id, "accept", where, now, commitment=commitment)
+    def accept(
+        self, case_id: str, where: Where, now: float, *, commitment: bool = False, materials: Sequence[str] = ()
+    ) -> list[Event]:
+        return self.act(case_id, "accept", where, now, commitment=commitment, materials=materials)
 
     def refuse(self, case_id: str, where: Where, now: float, reason: str) -> list[Event]:
         return self.act(case_id, "refuse", where, now, reason)
@@ -759,7 +761,8 @@ class CaseStore:
         now: float,
         valid_until: date | None = None,
     ) -> Certificate:
-        """On approval of a case whose item yields a certificate: register it for the applicant."""
+        """On approval of a case whose item yields a certificate: register it for the applicant
+        (an enterprise's to the enterprise: its credit code's hash, its name in full)."""
         k = self.load(case_id)
         if not k.approved:
             raise conflict(
@@ -809,6 +812,12 @@ class CaseStore:
         """The number of the certificate a case yielded, if it did."""
         with self.engine.connect() as c:
             return c.execute(select(_CERT.c.number).where(_CERT.c.case_id == case_id)).scalar()
+
+    def certificates_of_case(self, case_id: str) -> list[Certificate]:
+        """The certificates a case issued (one today: an item yields one type), by number."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(_CERT).where(_CERT.c.case_id == case_id).order_by(_CERT.c.number)).all()
+        return [self._certificate(r) for r in rows]
 
     def last_certificate_number(self, prefix: str) -> str | None:
         """The highest certificate number starting with ``prefix``."""

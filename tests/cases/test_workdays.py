@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from queue_server.cases import Clock, Pause, WorkCalendar
+from queue_server.cases.workdays import OFFICIAL_YEARS, calendar_coverage, calendar_warning
 from queue_server.engine.errors import EngineError
 
 from . import CAL
@@ -121,3 +122,19 @@ def test_the_clock_stands_still_while_the_applicant_owes_materials() -> None:
     assert open_pause.remaining(CAL, date(2025, 3, 31)) == 1
     assert open_pause.is_paused()
     assert open_pause.due(CAL, date(2025, 3, 31)) == CAL.add_workdays(date(2025, 3, 31), 1)
+
+
+# ------------------------------------------------------------------ is the calendar current?
+def test_the_calendar_warns_60_days_before_a_year_it_does_not_know() -> None:
+    last = max(OFFICIAL_YEARS)
+    cal = WorkCalendar()
+    assert calendar_warning(cal, date(last, 6, 1)) is None  # the next year is more than 60 days away
+    warning = calendar_warning(cal, date(last, 12, 1))
+    assert warning is not None and f"{last + 1}" in warning and "extra_holidays" in warning
+    assert warning.index("工作日历") < warning.index("calendar")  # Chinese first
+    cover = calendar_coverage(cal, date(last, 12, 1))
+    assert cover.missing_years == (last + 1,) and cover.covered_until == date(last, 12, 31)
+    # the hall entered the State Council notice's days: covered, no warning
+    entered = WorkCalendar(extra_holidays=[date(last + 1, 1, 1)], extra_workdays=[])
+    assert calendar_warning(entered, date(last, 12, 1)) is None
+    assert calendar_coverage(entered, date(last, 12, 1)).covered_until == date(last + 1, 12, 31)

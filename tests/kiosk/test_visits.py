@@ -277,7 +277,8 @@ def test_idle_clears_the_visitor_after_the_countdown(hall: HallProcess, tmp_path
 def test_print_station_prints_the_holders_certificate(hall: HallProcess, tmp_path: Path) -> None:
     card = person("钱佳怡", "33010619880808006", "1988-08-08")
     case = submit_case(hall, card)
-    call(hall, "POST", f"/cases/{case['id']}/accept", "clerk", {})
+    handed = ["physician_qualification", "health_certificate", "employment_letter", "photo"]  # the rest, at the window
+    call(hall, "POST", f"/cases/{case['id']}/accept", "clerk", {"materials": handed})
     call(hall, "POST", f"/cases/{case['id']}/review", "clerk", {})
     call(hall, "POST", f"/cases/{case['id']}/decide", "health", {"decision": "approved"})
     rig = KioskRig(hall, tmp_path / "station", mode="print-station")

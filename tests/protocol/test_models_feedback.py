@@ -41,6 +41,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
         "complaint",
         "complaint number",
     ),
+    "complaint.progress": (
+        {"complaint": COMPLAINT.lower(), "code": "abcdef"},
+        {"complaint": "TS-1", "code": "ABCDEF"},
+        "complaint",
+        "complaint number",
+    ),
     "complaint.accept": (
         {"complaint": COMPLAINT, "handler": "c01"},
         {"complaint": COMPLAINT},

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 APPLICANT = "11010519491231002X"
 RETURNING = "320102198001010016"  # a visitor with no case: back after a one-time notice
 ITEM = "C-WJ-002"  # health (卫生健康局) decides; a citizen item every comprehensive window serves
+PHYSICIAN_MATERIALS = ("id_card", "physician_qualification", "health_certificate", "employment_letter", "photo", "application_form")
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,8 @@ def test_back_office_steps_only_by_the_first_inquiry_clerk_or_the_departments(ha
     # managers supervise: no case step at a window either
     assert post(hall, f"/cases/{cid}/accept", "manager", {"window": 1}).status_code == 403
     # the first-inquiry clerk accepts and sends it to review from the back office
-    assert post(hall, f"/cases/{cid}/accept", "c01", {"channel": "back_office"}).json()["state"] == "accepted"
+    handed = {"channel": "back_office", "materials": [*PHYSICIAN_MATERIALS]}  # every required one: accepting checks
+    assert post(hall, f"/cases/{cid}/accept", "c01", handed).json()["state"] == "accepted"
     assert post(hall, f"/cases/{cid}/review", "c02").status_code == 403
     assert post(hall, f"/cases/{cid}/review", "c01").json()["state"] == "in_review"
     # the department decides its task and tells the result is ready

@@ -182,7 +182,8 @@ def test_a_service_without_a_case_is_rated_once_by_ticket(hall: HallProcess) -> 
 
 def test_each_department_sees_and_decides_its_own_share_of_a_parallel_case(hall: HallProcess) -> None:
     cid = submit(hall, COMMITMENT_ITEM, materials=())["id"]  # education leads, civil affairs joins
-    post(hall, f"/cases/{cid}/accept", {})
+    # accepting checks the required materials: the rest handed in at the window
+    post(hall, f"/cases/{cid}/accept", {"materials": ["application_form", "guardian_id_card", "household_register", "enrolment_certificate"]})
     reviewed = post(hall, f"/cases/{cid}/review", {})
     assert {t["department"]: t["lead"] for t in reviewed["tasks"]} == {"education": True, "civil_affairs": False}
 

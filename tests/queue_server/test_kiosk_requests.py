@@ -257,7 +257,8 @@ def test_visitor_lookup_answers_everything_the_hall_knows_of_the_card(hall: Hall
     assert seen["certificates_ready"] == [] and isinstance(seen["appointments_today"], list)
     # rated at the kiosk by the same card: nothing left to rate
     post(hall, f"/cases/{cid}/supplement", {"materials": ["photo", "health_certificate"]}, "clerk1")
-    post(hall, f"/cases/{cid}/accept", {}, "clerk1")
+    # the rest of the required materials handed in at the window as it accepts
+    post(hall, f"/cases/{cid}/accept", {"materials": ["physician_qualification", "employment_letter", "application_form"]}, "clerk1")
     post(hall, f"/cases/{cid}/review", {}, "clerk1")
     post(hall, f"/cases/{cid}/decide", {"decision": "approved"}, "health")
     post(hall, f"/cases/{cid}/result-ready", {}, "clerk1")
