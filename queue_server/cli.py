@@ -1,8 +1,10 @@
-"""Command line: init, serve, token create, device enroll/revoke, catalogue publish."""
+"""Command line: init, serve, token create/list/revoke, device enroll/list/revoke, catalogue
+publish. Every command but ``init`` acts for one hall: ``--hall``, or the database's only hall."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import faulthandler
 import gc
 import json
@@ -11,18 +13,31 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from protocol import logmask
 
 from .paths import DEFAULT_VAR, Paths
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 DEFAULT_DB = "sqlite:///var/hall.db"
 
 
-def _db_arg(p: argparse.ArgumentParser) -> None:
+class CliError(Exception):
+    """A one-line answer to the operator, printed instead of a traceback."""
+
+
+def refuse(zh: str, en: str) -> CliError:
+    """The answer in the CLI's form: Chinese first, then English."""
+    return CliError(f"错误：{zh} / error: {en}")
+
+
+def _db_arg(p: argparse.ArgumentParser, *, hall_help: str = "hall code (default: the database's only hall)") -> None:
     p.add_argument("--db", default=DEFAULT_DB, help=f"database URL (default {DEFAULT_DB}; postgresql://… for PostgreSQL)")
     p.add_argument("--var", default=str(DEFAULT_VAR), type=Path, help="folder for keys and the default database")
-    p.add_argument("--hall", default="H01", help="hall code (default H01)")
+    p.add_argument("--hall", default=None, help=hall_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create the database, load the catalogue, the hall's windows and clerks")
-    _db_arg(p)
+    _db_arg(p, hall_help="hall code; must be the configuration's hall.code (default: that code)")
     p.add_argument("--catalogue", type=Path, default=None, help="catalogue YAML (default: the demo district catalogue)")
     p.add_argument("--config", type=Path, default=None, help="hall configuration YAML (default: config/hall.yaml)")
 
@@ -45,11 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="API tokens")
     tsub = p.add_subparsers(dest="token_command", required=True)
-    t = tsub.add_parser("create", help="create a token; prints it alone on stdout")
+    t = tsub.add_parser("create", help="create a token for one hall; prints it alone on stdout")
     _db_arg(t)
     t.add_argument("--role", required=True, choices=["clerk", "manager", "admin"])
     t.add_argument("--name", default="")
-    t.add_argument("--clerk", default=None, help="clerk id for a clerk's token (e.g. c01)")
+    t.add_argument("--clerk", default=None, help="the clerk of a clerk's token (required; a clerk of the hall, e.g. c01)")
+    t.add_argument("--all-halls", action="store_true", help="a city admin's token: works at every hall (--role admin only)")
+    t = tsub.add_parser("list", help="the hall's tokens (and the city admins'): id, role, name, clerk, hall, created, revoked")
+    _db_arg(t)
+    t.add_argument("--all-halls", action="store_true", help="the tokens of every hall")
+    t = tsub.add_parser("revoke", help="refuse a token from now on (a running server within 30 s)")
+    _db_arg(t)
+    t.add_argument("id", type=int, help="the token's id (token list)")
 
     p = sub.add_parser("device", help="enrolled devices (CURVE keys)")
     dsub = p.add_subparsers(dest="device_command", required=True)
@@ -58,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("name")
     d.add_argument("--kind", default="kiosk", choices=["kiosk", "display", "callpad"])
     d.add_argument("--window", type=int, default=None, help="the window of a call pad")
-    d = dsub.add_parser("revoke", help="refuse a device from now on")
+    d.add_argument("--replace", action="store_true", help="give an enrolled device a new key pair (its old key is refused)")
+    d = dsub.add_parser("list", help="the hall's devices: name, kind, window, enrolled, revoked")
+    _db_arg(d)
+    d = dsub.add_parser("revoke", help="refuse a device of the hall from now on")
     _db_arg(d)
     d.add_argument("name")
 
@@ -79,9 +104,14 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .auth import AccessError
+
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
+    except (CliError, AccessError) as e:
+        print(str(e), file=sys.stderr)
+        return 1
     except Exception as e:
         line = _storage_error(e)
         if line is None:
@@ -109,66 +139,176 @@ def _storage_error(e: Exception) -> str | None:
 def _run(args: argparse.Namespace) -> int:
     paths = Paths(args.var) if hasattr(args, "var") else Paths()
     if args.command == "init":
-        from .catalogue import CatalogueError
-        from .hallconfig import DEFAULT_HALL_CONFIG, HallConfigError
-        from .runtime import DEFAULT_CATALOGUE, init_hall
-
-        try:
-            result = init_hall(
-                _url(args),
-                paths,
-                config_path=args.config or DEFAULT_HALL_CONFIG,
-                catalogue_path=args.catalogue or DEFAULT_CATALOGUE,
-            )
-        except (CatalogueError, HallConfigError) as e:
-            print(str(e), file=sys.stderr)
-            return 1
-        print(
-            f"hall {result['hall']} {'created' if result['new'] else 'updated'}: "
-            f"catalogue v{result['catalogue_version']}, {result['windows']} windows"
-        )
-        return 0
+        return _init(args, paths)
     if args.command == "serve":
         return serve(args, paths)
+    if args.command == "catalogue" and args.catalogue_command == "check":
+        return _catalogue_check(args)
+    from .store import make_engine
+
+    db = make_engine(_url(args))
     if args.command == "token":
-        from .auth import create_token
-        from .store import make_engine
-
-        print(create_token(make_engine(_url(args)), args.role, args.name, args.clerk))
-        return 0
+        return _token(args, db)
     if args.command == "device":
-        from .auth import enroll_device, revoke_device
-        from .store import make_engine
-
-        db = make_engine(_url(args))
-        if args.device_command == "enroll":
-            pair = enroll_device(db, paths, args.hall, args.name, args.kind, args.window)
-            print(json.dumps({"public": str(pair.public), "secret": str(pair.secret), "server_public": str(paths.server_public)}))
-            return 0
-        if not revoke_device(db, args.name):
-            print(f"no device named {args.name}", file=sys.stderr)
-            return 1
-        return 0
+        return _device(args, db, paths)
     if args.command == "catalogue":
-        from .catalogue import CatalogueError, load_catalogue
-
-        try:
-            catalogue = load_catalogue(args.file)
-        except CatalogueError as e:
-            print(str(e), file=sys.stderr)
-            return 1
-        if args.catalogue_command == "check":
-            print(f"{args.file}: {len(catalogue.items)} items, all fields valid")
-            return 0
-        from .store import HallStore, make_engine
-
-        version, created = HallStore(make_engine(_url(args)), args.hall).publish_catalogue(
-            catalogue.to_document(), catalogue.content_hash(), "cli"
-        )
-        print(f"catalogue v{version} {'published' if created else 'unchanged (same content as the newest version)'}")
-        print("a running server picks it up on restart, or POST /api/v1/catalogue publishes it live")
-        return 0
+        return _catalogue_publish(args, db)
     return 2
+
+
+# ------------------------------------------------------------------ which hall
+def hall_codes(db: Engine) -> list[str]:
+    """The halls in the database (none before ``init``)."""
+    from sqlalchemy import inspect, select
+
+    from .store.models import Hall
+
+    if not inspect(db).has_table("halls"):
+        return []
+    with db.connect() as c:
+        return list(c.execute(select(Hall.code).order_by(Hall.code)).scalars())
+
+
+def resolve_hall(db: Engine, wanted: str | None) -> str:
+    """``--hall`` when given (and in the database), else the database's only hall. Halls of a
+    city share a database: with several, the operator must say which."""
+    halls = hall_codes(db)
+    if not halls:
+        raise refuse(
+            "数据库中还没有大厅，请先运行 python -m queue_server init",
+            "there is no hall in the database; run `python -m queue_server init` first",
+        )
+    there = f"（现有：{'、'.join(halls)}）", f"(there are: {', '.join(halls)})"
+    if wanted is None:
+        if len(halls) == 1:
+            return halls[0]
+        raise refuse(f"数据库中有多个大厅{there[0]}，请用 --hall 指定", f"the database has several halls {there[1]}; say which with --hall")
+    if wanted not in halls:
+        raise refuse(f"数据库中没有大厅 {wanted}{there[0]}", f"hall {wanted} is not in the database {there[1]}")
+    return wanted
+
+
+# ------------------------------------------------------------------ commands
+def _init(args: argparse.Namespace, paths: Paths) -> int:
+    from .catalogue import CatalogueError
+    from .hallconfig import DEFAULT_HALL_CONFIG, HallConfigError, load_hall_config
+    from .runtime import DEFAULT_CATALOGUE, init_hall
+
+    config_path = args.config or DEFAULT_HALL_CONFIG
+    try:
+        code = load_hall_config(config_path).hall.code
+        if args.hall is not None and args.hall != code:
+            raise refuse(
+                f"--hall {args.hall} 与配置文件 {config_path} 的大厅 {code} 不一致",
+                f"--hall {args.hall} is not the hall of {config_path} ({code})",
+            )
+        result = init_hall(_url(args), paths, config_path=config_path, catalogue_path=args.catalogue or DEFAULT_CATALOGUE)
+    except (CatalogueError, HallConfigError) as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    hall = result["hall"]
+    print(
+        f"hall {hall} {'created' if result['new'] else 'updated'}: "
+        f"catalogue v{result['catalogue_version']}, {result['windows']} windows"
+    )
+    if not result["new"]:
+        # The server reads windows, clerks and rules when it starts; it is the hall's single
+        # writer, so init does not change its live state under it.
+        print(
+            f"注意：大厅 {hall} 的服务如正在运行，须重启后才使用新的窗口、工作人员和规则（含 signed_in_at 签到） / "
+            f"note: a running server of hall {hall} must be restarted to use the new windows, clerks and rules "
+            "(and the signed_in_at sign-ins)"
+        )
+    return 0
+
+
+def _token(args: argparse.Namespace, db: Engine) -> int:
+    from .auth import create_token, list_tokens, revoke_token
+
+    if args.token_command == "create":
+        if args.all_halls and args.hall is not None:
+            raise refuse("--all-halls 与 --hall 只能选一个", "give --all-halls or --hall, not both")
+        if args.all_halls and args.role != "admin":
+            raise refuse("只有市级管理员（--role admin）的令牌可用于所有大厅", "only a city admin's token (--role admin) works at every hall")
+        hall = None if args.all_halls else resolve_hall(db, args.hall)
+        print(create_token(db, args.role, args.name, args.clerk, hall=hall))
+        return 0
+    hall = None if getattr(args, "all_halls", False) else resolve_hall(db, args.hall)
+    if args.token_command == "list":
+        _print_table(
+            ("id", "role", "name", "clerk", "hall", "created", "revoked"),
+            [(t.id, t.role, t.name, t.clerk, t.hall or "(all halls)", t.created_at, t.revoked_at) for t in list_tokens(db, hall)],
+        )
+        return 0
+    if not revoke_token(db, args.id, hall):
+        raise refuse(f"大厅 {hall} 没有编号为 {args.id} 的有效令牌", f"hall {hall} has no live token with id {args.id}")
+    print(f"token {args.id} revoked")
+    return 0
+
+
+def _device(args: argparse.Namespace, db: Engine, paths: Paths) -> int:
+    from .auth import enroll_device, list_devices, revoke_device
+
+    hall = resolve_hall(db, args.hall)
+    if args.device_command == "enroll":
+        pair = enroll_device(db, paths, hall, args.name, args.kind, args.window, replace=args.replace)
+        print(json.dumps({"hall": hall, "public": str(pair.public), "secret": str(pair.secret), "server_public": str(paths.server_public)}))
+        return 0
+    if args.device_command == "list":
+        _print_table(
+            ("name", "kind", "window", "hall", "enrolled", "revoked"),
+            [(d.name, d.kind, d.window, d.hall, d.enrolled_at, d.revoked_at) for d in list_devices(db, hall)],
+        )
+        return 0
+    if not revoke_device(db, hall, args.name):
+        raise refuse(f"大厅 {hall} 没有名为 {args.name} 的有效设备", f"hall {hall} has no live device named {args.name}")
+    print(f"device {args.name} of hall {hall} revoked")
+    return 0
+
+
+def _catalogue_check(args: argparse.Namespace) -> int:
+    from .catalogue import CatalogueError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(args.file)
+    except CatalogueError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"{args.file}: {len(catalogue.items)} items, all fields valid")
+    return 0
+
+
+def _catalogue_publish(args: argparse.Namespace, db: Engine) -> int:
+    from .catalogue import CatalogueError, load_catalogue
+    from .store import HallStore
+
+    hall = resolve_hall(db, args.hall)
+    try:
+        catalogue = load_catalogue(args.file)
+    except CatalogueError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    version, created = HallStore(db, hall).publish_catalogue(catalogue.to_document(), catalogue.content_hash(), "cli")
+    state = "published" if created else "unchanged (same content as the newest version)"
+    print(f"hall {hall} catalogue v{version} {state}")
+    print("a running server picks it up on restart, or POST /api/v1/catalogue publishes it live")
+    return 0
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Columns padded to their widest cell; an empty cell is '-'."""
+    cells = [header, *[tuple("-" if v is None else _cell(v) for v in row) for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: object) -> str:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 def tune_for_latency() -> None:
@@ -213,6 +353,37 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return False
 
 
+def check_addresses_free(args: argparse.Namespace) -> None:
+    """Raise CliError naming the first of the HTTP, request and event addresses that cannot
+    be listened on (a second server on the same ports, say), before anything starts."""
+    import socket
+
+    wanted = [(args.http, "HTTP", args.http)]
+    for address, what in ((args.router, "ZeroMQ requests"), (args.pub, "ZeroMQ events")):
+        if address.startswith("tcp://"):  # ipc:// and inproc:// hold no port
+            wanted.append((address.removeprefix("tcp://"), what, address))
+    for host_port, what, shown in wanted:
+        host, _, port = host_port.rpartition(":")
+        host = "0.0.0.0" if host in ("", "*") else host.strip("[]")
+        try:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                # As ZeroMQ and waitress bind: a port left in TIME_WAIT is free.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, int(port)))
+        except OSError as e:
+            raise CliError(_listen_error(e, shown, what)) from None
+        except ValueError:
+            raise refuse(f"地址 {shown} 无效（应为 HOST:PORT）", f"address {shown} is not HOST:PORT") from None
+
+
+def _listen_error(e: OSError, shown: str, what: str) -> str:
+    port = shown.rpartition(":")[2]
+    if e.errno == errno.EADDRINUSE:
+        return f"错误：端口 {port} 已被占用（{what} {shown}） / error: port {port} is in use ({what} {shown})"
+    why = e.strerror or str(e)
+    return f"错误：无法监听 {shown}（{what}：{why}） / error: cannot listen on {shown} ({what}): {why}"
+
+
 def serve(args: argparse.Namespace, paths: Paths) -> int:
     import os
 
@@ -235,8 +406,13 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     faulthandler.enable(sys.stderr, all_threads=True)
     db = make_engine(_url(args))
     try:
+        args.hall = resolve_hall(db, args.hall)
+        check_addresses_free(args)
         service = open_hall(db, args.hall, paths)
         registry = None if args.insecure else DeviceRegistry(db, args.hall)
+    except CliError as e:
+        print(str(e), file=sys.stderr)
+        return 1
     except SQLAlchemyError as e:
         log.critical("the database cannot be read, so the hall cannot open: %s", e)
         return EXIT_NO_STORE
@@ -271,7 +447,13 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     wal.start()
     loop.start()
     host, _, port = args.http.rpartition(":")
-    server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
+    try:
+        server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
+    except OSError as e:  # taken since the check above
+        loop.stop()
+        wal.stop()
+        print(_listen_error(e, args.http, "HTTP"), file=sys.stderr)
+        return 1
 
     def stop(signum: int, _frame: object) -> None:
         if not stopping.is_set():

@@ -30,4 +30,12 @@ class Paths:
 
     @property
     def devices(self) -> Path:
+        """Device key pairs ``<name>.key`` / ``<name>.key_secret``: the path kiosks, displays
+        and the demo have always read."""
         return self.keys / "devices"
+
+    def hall_devices(self, hall: str) -> Path:
+        """Key pairs of one hall whose names are taken in ``devices`` by another hall's device
+        of the same name (one var folder serving several halls): its files never overwrite
+        theirs."""
+        return self.devices / hall

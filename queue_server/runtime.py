@@ -21,8 +21,13 @@ from .store.models import Clerk, Hall, WindowRow
 DEFAULT_CATALOGUE = Path(__file__).parent / "catalogue" / "data" / "district_hall.yaml"
 
 
+#: Keys of ``Hall.settings`` that are not rules: the cases' rules, the clerks' seats from the
+#: configuration (``signed_in_at``) and the seats the server has yet to take (see ``take_seats``).
+NOT_RULES = ("cases", "seats", "pending_seats")
+
+
 def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
-    rules = Rules.model_validate({k: v for k, v in settings.items() if k != "cases"})
+    rules = Rules.model_validate({k: v for k, v in settings.items() if k not in NOT_RULES})
     return rules.engine_rules(hall, case_rules_from_settings(settings))
 
 
@@ -53,7 +58,48 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
     service_kw.setdefault("case_rules", case_rules_from_settings(h.settings))
     service = HallService(store, engine, catalogue, latest.version, privacy, **service_kw)
     service.recover()
+    take_seats(db, service)
     return service
+
+
+def take_seats(db: Engine, service: HallService) -> None:
+    """Sign clerks in at the windows ``init`` gave them (``signed_in_at``) and the hall has not
+    seated yet: a new hall opens with its clerks at their windows; a clerk added to a running
+    hall's configuration sits down when its server (re)starts. Never moves anyone: a clerk
+    signed in somewhere, or a window taken, stays as the day has made it."""
+    hall = service.store.hall
+    with Session(db) as s:
+        h = s.get(Hall, hall)
+        pending: dict[str, int] = dict((h.settings or {}).get("pending_seats", {})) if h is not None else {}
+    if not pending:
+        return
+    engine = service.engine
+    seats = [
+        (clerk, window)
+        for clerk, window in pending.items()
+        if window in engine.windows and engine.windows[window].clerk is None and engine.window_of(clerk) is None
+    ]
+    if seats:
+        from .service import SYSTEM, Pending
+
+        service.process(
+            [Pending("window.sign_in", {"window": w, "clerk": c}, None, SYSTEM, lambda o: None) for c, w in seats]
+        )
+    # After the sign-ins, in a transaction of its own: SQLite refuses a write from a
+    # transaction that read before another connection wrote.
+    with Session(db) as s, s.begin():
+        h = s.get(Hall, hall)
+        if h is not None:
+            h.settings = {**h.settings, "pending_seats": {}}  # a new dict: JSON columns see assignment only
+
+
+def _pending_seats(settings: dict[str, Any], seats: dict[str, int]) -> dict[str, int]:
+    """Seats still to take: those not taken yet, and every seat new or moved in the
+    configuration since the last ``init`` (JSON keeps the window numbers as numbers)."""
+    before = settings.get("seats", {})
+    pending = {c: w for c, w in settings.get("pending_seats", {}).items() if seats.get(c) == w}
+    pending.update({c: w for c, w in seats.items() if before.get(c) != w})
+    return pending
 
 
 def init_hall(
@@ -80,10 +126,16 @@ def init_hall(
     with Session(db) as s, s.begin():
         h = s.get(Hall, hall)
         if h is None:
-            h = Hall(code=hall)
+            h = Hall(code=hall, settings={})
             s.add(h)
         h.name, h.name_en, h.level, h.parent = config.hall.name, config.hall.name_en, config.hall.level, config.hall.parent
-        h.settings = {**config.rules.model_dump(mode="json"), "cases": config.cases.model_dump(mode="json")}
+        seats = {c.id: c.signed_in_at for c in config.clerks if c.signed_in_at is not None}
+        h.settings = {
+            **config.rules.model_dump(mode="json"),
+            "cases": config.cases.model_dump(mode="json"),
+            "seats": seats,
+            "pending_seats": _pending_seats(h.settings or {}, seats),
+        }
         existing = {w.number: w for w in s.execute(select(WindowRow).where(WindowRow.hall == hall)).scalars()}
         new_hall = not existing
         for w in config.windows:
@@ -97,14 +149,9 @@ def init_hall(
             row.hall, row.name, row.staff_no, row.phone, row.department = hall, c.name, c.staff_no, c.phone, c.department
             s.add(row)
     if new_hall:
-        # A new hall opens with its clerks at their windows, so calling can start at once.
-        from .service import SYSTEM, Pending
-
-        service = open_hall(db, hall, paths)
-        seats = [c for c in config.clerks if c.signed_in_at is not None]
-        service.process(
-            [Pending("window.sign_in", {"window": c.signed_in_at, "clerk": c.id}, None, SYSTEM, lambda o: None) for c in seats]
-        )
-        service.checkpoint()
+        # A new hall opens with its clerks at their windows, so calling can start at once
+        # (open_hall takes the seats). An existing hall's server may be running: it is the
+        # hall's only writer, so its seats wait for its next start.
+        open_hall(db, hall, paths).checkpoint()
     db.dispose()
     return {"hall": hall, "catalogue_version": version, "windows": len(config.windows), "new": new_hall}

@@ -13,9 +13,10 @@ PRINTER_PORT=${HALL_PRINTER_PORT:-19100}
 mkdir -p "$VAR"
 
 $PY -m queue_server init --db "$DB" --var "$VAR"
-[ -f "$VAR/keys/devices/kiosk-1.key" ] || $PY -m queue_server device enroll kiosk-1 --kind kiosk --db "$DB" --var "$VAR" >/dev/null
-[ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --db "$DB" --var "$VAR" >/dev/null
-[ -f "$VAR/keys/devices/window-1.key" ] || $PY -m queue_server device enroll window-1 --kind display --db "$DB" --var "$VAR" >/dev/null
+# A key file gone (a fresh var folder on an old database) means a new key pair: --replace.
+[ -f "$VAR/keys/devices/kiosk-1.key" ] || $PY -m queue_server device enroll kiosk-1 --kind kiosk --replace --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --replace --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/keys/devices/window-1.key" ] || $PY -m queue_server device enroll window-1 --kind display --replace --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
 [ -f "$VAR/health.token" ] || $PY -m queue_server token create --role clerk --clerk d-health --name "何静 d-health" --db "$DB" --var "$VAR" >"$VAR/health.token"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"

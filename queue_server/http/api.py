@@ -16,7 +16,7 @@ from ..storefault import StoreFault, classify
 from .answers import CatalogueAnswer, Health, ItemWithVersion
 from .auth import current_actor, requires
 from .common import call, hall_loop, json_body, request_actor
-from .document import documented, openapi_document
+from .document import ErrorReply, documented, openapi_document
 from .errors import ApiError, outcome_response
 
 api = Blueprint("api", __name__)
@@ -114,17 +114,29 @@ def catalogue_item(code: str):  # type: ignore[no-untyped-def]
     raise ApiError(404, "not_found", f"no service item {code}", f"没有找到事项 {code}")
 
 
+#: The catalogue is the one large body: the demo district's is about 280 KB of JSON, a city's
+#: may be ten times that. Every other request stays under the app's 64 KiB
+#: (``http.MAX_BODY_BYTES``), so a stray large body cannot tie up a worker.
+MAX_CATALOGUE_BYTES = 4 * 1024 * 1024
+
+
 @api.post("/catalogue")
 @requires("admin")
 @documented(
-    "Publish a new catalogue version (admin); 200 when its content is the newest version's already",
+    "Publish a new catalogue version of this hall (admin: the hall's own or a city admin); 200 when "
+    "its content is the newest version's already",
     "catalogue.publish",
     status=201,
     body_model=CatalogueDocument,
-    responses={200: "same content as the newest version"},
+    responses={
+        200: "same content as the newest version",
+        413: (f"the catalogue is larger than {MAX_CATALOGUE_BYTES // (1024 * 1024)} MiB", ErrorReply),
+    },
     errors=(400,),
+    description=f"The body may be up to {MAX_CATALOGUE_BYTES // (1024 * 1024)} MiB (every other request: 64 KiB).",
 )
 def catalogue_publish():  # type: ignore[no-untyped-def]
+    request.max_content_length = MAX_CATALOGUE_BYTES
     resp, status = call("catalogue.publish", {"document": json_body()}, request_actor())
     if status == 200 and resp.get_json().get("created"):
         return resp, 201

@@ -52,7 +52,27 @@ def current_actor() -> Actor:
     actor = current_app.extensions["hall_tokens"].actor(token.strip())
     if actor is None:
         raise ApiError(401, "unauthorized", "unknown or revoked token", "令牌无效或已注销")
+    check_hall(actor)
     return actor
+
+
+def this_hall() -> str:
+    """The code of the hall this server runs."""
+    return current_app.extensions["hall_loop"].service.store.hall
+
+
+def check_hall(actor: Actor) -> None:
+    """Halls of a city share a database, so a token of any of them is known here: only this
+    hall's tokens and a city admin's (no hall) act here."""
+    here = this_hall()
+    if actor.hall is not None and actor.hall != here:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"this token is for hall {actor.hall}; this server is hall {here}",
+            f"该令牌属于大厅 {actor.hall}，本服务是大厅 {here}，不能使用",
+            {"token_hall": actor.hall, "hall": here},
+        )
 
 
 def requires(role: str):  # type: ignore[no-untyped-def]

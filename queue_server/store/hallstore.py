@@ -417,15 +417,19 @@ class HallStore:
     def latest_catalogue(self) -> CatalogueVersion | None:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.execute(
-                select(CatalogueVersion).order_by(CatalogueVersion.version.desc()).limit(1)
+                select(CatalogueVersion)
+                .where(CatalogueVersion.hall == self.hall)
+                .order_by(CatalogueVersion.version.desc())
+                .limit(1)
             ).scalar_one_or_none()
 
     def publish_catalogue(self, document: dict[str, Any], content_hash: str, by: str) -> tuple[int, bool]:
-        """Store a new catalogue version unless the newest has the same content.
-        Returns (version, created)."""
+        """Store a new version of this hall's catalogue unless its newest has the same content
+        (other halls of the database keep theirs). Returns (version, created)."""
         with self.engine.begin() as c:
             row = c.execute(
                 select(CatalogueVersion.version, CatalogueVersion.content_hash)
+                .where(CatalogueVersion.hall == self.hall)
                 .order_by(CatalogueVersion.version.desc())
                 .limit(1)
             ).first()
@@ -434,6 +438,7 @@ class HallStore:
             version = (row.version if row else 0) + 1
             c.execute(
                 insert(CatalogueVersion).values(
+                    hall=self.hall,
                     version=version,
                     published_at=datetime.now(UTC),
                     published_by=by,
@@ -447,7 +452,7 @@ class HallStore:
                     actor=by,
                     action="catalogue.publish",
                     subject=f"v{version}",
-                    detail={"content_hash": content_hash},
+                    detail={"hall": self.hall, "content_hash": content_hash},
                 )
             )
         return version, True

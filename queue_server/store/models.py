@@ -37,7 +37,11 @@ class Hall(Base):
 
 
 class CatalogueVersion(Base):
+    """A published catalogue of one hall: halls of a city share a database, not a catalogue
+    (a village point offers fewer items than its district hall)."""
+
     __tablename__ = "catalogue_versions"
+    hall: Mapped[str] = mapped_column(String(16), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(100))
@@ -72,6 +76,8 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
+    #: The hall the token works at; None only for a city admin's token (every hall).
+    hall: Mapped[str | None] = mapped_column(String(16), nullable=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     clerk: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime]
@@ -80,9 +86,11 @@ class ApiToken(Base):
 
 class Device(Base):
     __tablename__ = "devices"
+    #: Names are the hall's own: H01 and H77 may each have a kiosk-1.
+    __table_args__ = (UniqueConstraint("hall", "name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     hall: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))  # kiosk / display / callpad / console
     public_key: Mapped[str] = mapped_column(String(40), unique=True)  # Z85
     window: Mapped[int | None] = mapped_column(nullable=True)  # a call pad's window

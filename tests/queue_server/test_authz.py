@@ -5,14 +5,20 @@ with bearer tokens and over ZeroMQ with enrolled CURVE device keys."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import insert
 
 from protocol.client import HallClient, RequestFailed
 from protocol.keys import CurveClientKeys
+from queue_server.store import make_engine
+from queue_server.store.models import ApiToken
 from tests.support.hall import HallProcess
 
 pytestmark = pytest.mark.slow
@@ -31,7 +37,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]  # signed in at window 1
     h.c02 = h.token("clerk", clerk="c02")  # type: ignore[attr-defined]  # signed in at window 2
     h.c07 = h.token("clerk", clerk="c07")  # type: ignore[attr-defined]  # signed in nowhere
-    h.nobody = h.token("clerk")  # type: ignore[attr-defined]  # a clerk token naming no clerk
+    h.nobody = legacy_clerk_token(h)  # type: ignore[attr-defined]  # a clerk token naming no clerk
     h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]  # the health bureau
     h.manager = h.token("manager")  # type: ignore[attr-defined]
     h.pad3 = h.enroll("pad-3", "callpad", window=3)  # type: ignore[attr-defined]  # c03 is at window 3
@@ -39,6 +45,20 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.start()
     yield h
     h.stop()
+
+
+def legacy_clerk_token(hall: HallProcess) -> str:
+    """A clerk token naming no clerk: ``token create`` refuses to make one now, but releases
+    before it did, and the migration keeps them (for hall H01)."""
+    token = "hall_" + secrets.token_urlsafe(24)
+    engine = make_engine(hall.db)
+    with engine.begin() as c:
+        c.execute(insert(ApiToken).values(
+            token_hash=hashlib.sha256(token.encode()).hexdigest(), role="clerk", name="nobody", clerk=None,
+            hall="H01", created_at=datetime.now(UTC),
+        ))
+    engine.dispose()
+    return token
 
 
 def call(hall: HallProcess, method: str, path: str, who: str = "", body: dict[str, Any] | None = None) -> requests.Response:

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["init"], ["serve"], ["token", "create"], ["device", "enroll"], ["device", "revoke"], ["catalogue", "publish"], ["catalogue", "check"]],
+    [
+        [], ["init"], ["serve"], ["token", "create"], ["token", "list"], ["token", "revoke"],
+        ["device", "enroll"], ["device", "list"], ["device", "revoke"], ["catalogue", "publish"], ["catalogue", "check"],
+    ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
     out = subprocess.run([sys.executable, "-m", "queue_server", *args, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)

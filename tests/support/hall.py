@@ -46,6 +46,8 @@ class HallProcess:
     pub_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
     log_path: Path | None = None
+    #: ``serve --hall``: needed where the database holds several halls
+    hall: str | None = None
 
     @property
     def http(self) -> str:
@@ -88,6 +90,8 @@ class HallProcess:
         ]
         if self.insecure:
             cmd.append("--insecure")
+        if self.hall is not None:
+            cmd += ["--hall", self.hall]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
         proc = self.proc
 
