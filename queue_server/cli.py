@@ -473,6 +473,13 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
         len(service.engine.tickets),
         service.engine.last_seq,
     )
+    from .cases.workdays import calendar_warning
+
+    # Deadlines count working days: a calendar that ends soon would count holidays as working days.
+    ctx = service.context
+    warning = calendar_warning(ctx.cases.calendar, ctx.today(service.clock()))
+    if warning is not None:
+        log.warning("%s", warning)
     print(f"READY http://{args.http}", flush=True)
     try:
         server.run()

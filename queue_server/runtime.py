@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .catalogue import load_catalogue, parse_catalogue
 from .engine import ClerkInfo, HallEngine, HallRules, WindowDef, WindowKind
-from .hallconfig import DEFAULT_HALL_CONFIG, CaseRules, Rules, load_hall_config
+from .hallconfig import DEFAULT_HALL_CONFIG, CaseRules, HallConfig, HallConfigError, Rules, load_hall_config
 from .paths import Paths
 from .privacy import Privacy
 from .service import HallService, item_rules
@@ -102,6 +102,20 @@ def _pending_seats(settings: dict[str, Any], seats: dict[str, int]) -> dict[str,
     return pending
 
 
+def _refuse_other_halls_clerks(s: Session, config: HallConfig, hall: str, source: str) -> None:
+    """Clerk ids are the city's (cases name their first-inquiry clerk by id across halls):
+    a hall's file reusing another hall's id would move that clerk here, so it is refused."""
+    ids = [c.id for c in config.clerks]
+    taken = dict(s.execute(select(Clerk.id, Clerk.hall).where(Clerk.id.in_(ids), Clerk.hall != hall)).tuples().all())
+    if taken:
+        raise HallConfigError(source, [
+            f"clerks[{i + 1}] (clerk {c.id}).id: {c.id} is a clerk of hall {taken[c.id]}; clerk ids are "
+            f"the city's, give this clerk another (e.g. {hall.lower()}-{c.id}) / 职员编号 {c.id} 已属于大厅 "
+            f"{taken[c.id]}，同城职员编号不可重复，请另取编号"
+            for i, c in enumerate(config.clerks) if c.id in taken
+        ])
+
+
 def init_hall(
     url: str,
     paths: Paths,
@@ -117,6 +131,8 @@ def init_hall(
     hall = config.hall.code
     db = make_engine(url)
     migrate(db)
+    with Session(db) as s:  # before anything is written
+        _refuse_other_halls_clerks(s, config, hall, str(config_path))
     Privacy.from_file(paths.data_key, create=True)
     from .auth import ensure_server_keys
 

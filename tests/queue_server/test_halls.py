@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -333,3 +334,35 @@ def test_busy_port_check_sees_a_plain_listener(h77: HallProcess) -> None:
         out = run_cli("serve", "--http", f"127.0.0.1:{port}", "--router", other.router, "--pub", other.pub,
                       var=h77.var, db=h77.db, check=False)
     assert out.returncode == 1 and f"port {port} is in use" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_hall_cannot_take_over_another_hall_s_clerk(city: City) -> None:
+    # H78's file keeps H01's clerk ids: init would have moved 陈晓梅 c01 to H78.
+    text_ = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8").replace("code: H01 ", "code: H78 ")
+    config = city.var / "h78.yaml"
+    config.write_text(text_, encoding="utf-8")
+    out = run_cli("init", "--config", str(config), var=city.var, db=city.db, check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "clerks[1] (clerk c01).id" in out.stderr and "H01" in out.stderr and "职员编号 c01 已属于大厅 H01" in out.stderr
+    engine = make_engine(city.db)
+    try:
+        with engine.connect() as c:
+            assert c.execute(text("SELECT hall FROM clerks WHERE id = 'c01'")).scalar_one() == "H01"
+            assert c.execute(text("SELECT count(*) FROM halls WHERE code = 'H78'")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def test_serve_warns_when_the_working_day_calendar_runs_out(h77: HallProcess) -> None:
+    from queue_server.cases.workdays import calendar_coverage
+    from queue_server.hallconfig import load_hall_config
+
+    # What the hall's deadlines count on: the package's calendar and the hall's extra days.
+    calendar = load_hall_config(h77.var / "h77.yaml").cases.calendar()
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    coverage = calendar_coverage(calendar, today)
+    log = h77.log()
+    if coverage.missing_years:  # chinese_calendar of 2026 does not know 2027's holidays
+        assert "WARNING" in log and str(coverage.missing_years[0]) in log, log
+    else:
+        assert "calendar" not in log.lower(), log
