@@ -60,7 +60,7 @@ class CloneSubscriber:
         self,
         events_endpoint: str,
         client: HallClient,
-        hall: str,
+        hall: str | None,
         *,
         on_snapshot: Callable[[dict[str, Any]], None],
         on_event: Callable[[dict[str, Any]], None],
@@ -69,6 +69,8 @@ class CloneSubscriber:
         backoff_max: float = 5.0,
         context: zmq.Context | None = None,
     ) -> None:
+        #: None: the hall the server serves, learnt from its first snapshot (a display need not
+        #: be told which hall it is in; one server serves one hall).
         self.hall = hall
         self.heartbeat_timeout = heartbeat_timeout
         self.backoff_max = backoff_max
@@ -109,7 +111,7 @@ class CloneSubscriber:
         sub.setsockopt(zmq.HEARTBEAT_TIMEOUT, max(3000, int(heartbeat_timeout * 2000)))
         if curve is not None:
             apply_client(sub, curve)
-        sub.setsockopt(zmq.SUBSCRIBE, hall_topic(hall))
+        sub.setsockopt(zmq.SUBSCRIBE, hall_topic(hall or ""))
         sub.connect(events_endpoint)
         self._sub: zmq.Socket | None = sub
 
@@ -238,7 +240,7 @@ class CloneSubscriber:
                 self.malformed_dropped += 1
                 log.warning("dropping malformed event: %s", exc)
                 continue
-            if event.hall != self.hall:  # topic prefix match of another hall (H01 vs H010)
+            if self.hall is not None and event.hall != self.hall:  # topic prefix match of another hall (H01 vs H010)
                 continue
             self._last_message_at = time.monotonic()
             if not self._connected:
@@ -317,6 +319,12 @@ class CloneSubscriber:
         assert pending is not None
         try:
             snapshot = decode_snapshot(pending.result())
+            if self.hall is None:
+                self.hall = snapshot.hall
+                self._buffer = [e for e in self._buffer if e.hall == snapshot.hall]
+                if self._buffer_heartbeat is not None and self._buffer_heartbeat.hall != snapshot.hall:
+                    self._buffer_heartbeat = None
+                log.info("hall %s: learnt from the server's snapshot", self.hall)
             if snapshot.hall != self.hall:
                 raise ProtocolError(ErrorCode.BAD_REQUEST, f"snapshot is of hall {snapshot.hall!r}",
                                     f"快照属于大厅 {snapshot.hall!r}")

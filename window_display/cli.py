@@ -22,9 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--portrait", action="store_true", help="portrait layout (e.g. 1080×1920)")
         p.add_argument("--router", default="tcp://127.0.0.1:5570", help="queue server request address")
         p.add_argument("--pub", default="tcp://127.0.0.1:5571", help="queue server event address")
-        p.add_argument("--hall", default="H01")
+        p.add_argument("--hall", default=None, help="hall code (default: the hall the server serves)")
         p.add_argument("--keys", type=Path, default=Path("var/keys"),
-                       help="folder with server.key and <name>.key_secret (python -m queue_server device enroll)")
+                       help="the var folder's keys: server.key and devices/<name>.key_secret, as python -m queue_server "
+                       "device enroll makes them (default var/keys; the demo's are in var/demo/keys)")
         p.add_argument("--name", default=None, help="enrolled device name (default board-1 / window-<n>)")
         p.add_argument("--insecure", action="store_true", help="no CURVE (a server started with --insecure)")
         p.add_argument("--size", default=None, help="window size WxH (default 1280x720 / 1920x1080)")

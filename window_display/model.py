@@ -80,7 +80,7 @@ class WindowState:
 class HallModel:
     """Live state of one hall for displays (see the module docstring)."""
 
-    def __init__(self, hall: str = "H01") -> None:
+    def __init__(self, hall: str | None = None) -> None:
         self.hall = hall
         self.epoch: str | None = None
         self.seq = 0

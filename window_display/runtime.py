@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class Endpoints:
     router: str = "tcp://127.0.0.1:5570"
     pub: str = "tcp://127.0.0.1:5571"
-    hall: str = "H01"
+    hall: str | None = None  # None: the hall the server serves (its first snapshot says)
     server_public: Path | None = None  # CURVE: the server's public key file
     secret: Path | None = None  # CURVE: this display's secret key file
 
@@ -43,9 +43,10 @@ class Endpoints:
         """``keys`` holds ``server.key`` and ``devices/<name>.key_secret`` (or ``<name>.key_secret``),
         as ``python -m queue_server device enroll`` makes them under ``var/keys``."""
         keys = Path(keys)
-        secret = keys / "devices" / f"{name}.key_secret"
-        if not secret.exists():
-            secret = keys / f"{name}.key_secret"
+        hall = kw.get("hall")
+        # A second hall's device of the same name has its keys in devices/<hall>/ (device enroll).
+        choices = [*([keys / "devices" / hall] if hall else []), keys / "devices", keys]
+        secret = next((d / f"{name}.key_secret" for d in choices if (d / f"{name}.key_secret").exists()), choices[-2] / f"{name}.key_secret")
         return cls(server_public=keys / "server.key", secret=secret, **kw)
 
 
@@ -108,6 +109,7 @@ class DisplayLink:
 
     # ---------------------------------------------------------------- callbacks
     def _on_snapshot(self, body: dict[str, Any]) -> None:
+        self.model.hall = self.subscriber.hall
         missed = self.model.load_snapshot(body)
         for t in (body.get("state") or {}).get("waiting") or []:
             self.upcoming.append((t.get("number", ""), t.get("stream", "")))
