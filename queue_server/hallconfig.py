@@ -123,16 +123,23 @@ class Rules(_Strict):
                         problems.append(
                             f"appointment_periods[{i}]: {p} is shorter than one slot ({self.appointment_slot_min} minutes)"
                         )
-        # Slots the hall set itself must lie in its hours on some day (the default slots are
-        # only closed where the hours leave them out: see HallEngine.slots).
+        # A slot listed one by one must lie in the hours of some day; slots cut from periods
+        # are only closed where the hours leave them out (HallEngine.slots), unless none is left.
         explicit = self.appointment_slots is not None
-        if self.hours is not None and not problems and (explicit or "appointment_periods" in self.model_fields_set):
+        if self.hours is not None and not problems:
             open_ = [(minutes(p[:5]), minutes(p[6:])) for periods in self.hours.values() for p in periods]
-            for i, slot in enumerate(self.slot_templates()):
-                a, b = minutes(slot.start), minutes(slot.end)
-                if not any(x <= a and b <= y for x, y in open_):
-                    where = f"appointment_slots[{i}]" if explicit else "appointment_periods"
-                    problems.append(f"{where}: the slot {slot.start}-{slot.end} lies outside the opening hours of every day")
+            outside = [
+                (i, slot)
+                for i, slot in enumerate(self.slot_templates())
+                if not any(x <= minutes(slot.start) and minutes(slot.end) <= y for x, y in open_)
+            ]
+            if explicit:
+                problems += [
+                    f"appointment_slots[{i}]: the slot {slot.start}-{slot.end} lies outside the opening hours of every day"
+                    for i, slot in outside
+                ]
+            elif outside and len(outside) == len(self.slot_templates()):
+                problems.append("appointment_periods: no slot lies within the opening hours of any day")
         return problems
 
     def slot_templates(self) -> tuple[SlotTemplate, ...]:
