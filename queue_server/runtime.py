@@ -126,8 +126,7 @@ def init_hall(
     """Create the schema, keys and catalogue; create or update the hall, its windows and
     clerks from the hall configuration file. Safe to run again."""
     catalogue = load_catalogue(catalogue_path)
-    config = load_hall_config(config_path)
-    config.check_against(catalogue, str(config_path))
+    config = load_hall_config(config_path, catalogue)  # every problem of the file at once
     hall = config.hall.code
     db = make_engine(url)
     migrate(db)

@@ -242,6 +242,16 @@ class HallModel:
         self._join(d.get("ticket", ""), item, stream)
         return []
 
+    def _on_requeued(self, d: dict[str, Any], e: dict[str, Any]) -> list[Call]:
+        """Called, never came: back in line (顺延) and off the window's screen."""
+        w = self.windows.get(int(d.get("window") or 0))
+        item = d.get("item") or ""
+        if w is not None and w.current and w.current.get("id") == d.get("ticket"):
+            item = item or w.current.get("item_code", "")
+            w.current = None
+        self._join(d.get("ticket", ""), item, d.get("stream") or self.stream_of(d.get("number", ""), item))
+        return []
+
     def _on_cancelled(self, d: dict[str, Any], e: dict[str, Any]) -> list[Call]:
         tid = d.get("ticket", "")
         item, stream = self._waiting.pop(tid, ("", self.stream_of(d.get("number", ""), "")))
@@ -362,6 +372,7 @@ _HANDLERS = {
     "ticket.no_show": HallModel._on_finished,
     "ticket.completed": HallModel._on_finished,
     "ticket.transferred": HallModel._on_transferred,
+    "ticket.requeued": HallModel._on_requeued,
     "ticket.cancelled": HallModel._on_cancelled,
     "window.signed_in": HallModel._on_signed_in,
     "window.signed_out": HallModel._on_signed_out,

@@ -42,9 +42,9 @@ class AppointmentSlot(Part):
 
     start: str = Field(examples=["09:00"])
     end: str = Field(examples=["09:30"])
-    capacity: int
+    capacity: int = Field(description="places per item (rules.appointment_slots in config/hall.yaml)")
     available: int = Field(description="places left")
-    open: bool = Field(description="false once the slot is over")
+    open: bool = Field(description="false once the slot is over, or when the hall is not open during it that day")
 
 
 class Slots(Answer):

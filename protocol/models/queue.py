@@ -26,6 +26,13 @@ from protocol.models.hall import HelpCall
 Stream = Literal["citizen", "enterprise"]
 LiveState = Literal["waiting", "called", "serving"]
 Priority = Literal["green", "appointment"]
+#: engine/hall.py ``lane_of``: the line a ticket is called in, as a slip marks it.
+Lane = Literal["normal", "green_channel", "appointment"]
+_LANE = "green_channel (绿色通道), appointment (预约, checked in in time) or normal"
+_POSITION = (
+    "people ahead in call order: waiting tickets of its stream that go before it (transfers, "
+    "priorities, then issue order); an estimate, as later priorities may still go ahead"
+)
 #: engine/model.py ``Outcome``: how a matter ended at the window.
 Outcome = Literal["handled", "consultation", "accepted", "one_time_notice", "refused", "left"]
 OUTCOMES: list[str] = list(Outcome.__args__)
@@ -57,14 +64,23 @@ class IssuedTicket(Answer):
     item_name: Bilingual | None
     stream: Stream
     state: LiveState
-    position: int = Field(description="people ahead in the ticket's lane")
-    estimated_wait_s: int
+    lane: Lane = Field(description=_LANE)
+    lane_name: Bilingual | None = Field(None, description="what the slip marks: 绿色通道 / 预约; absent for the ordinary line")
+    position: int = Field(description=_POSITION)
+    estimated_wait_s: int = Field(description="counted over today's opening hours (a lunch break adds its length)")
     issued_at: float
     priority: Priority | None = None
     appointment: str | None = None
     late: bool | None = None
     first_inquiry_clerk: str | None = None
     id_masked: str | None = Field(None, description="masked: 1101**********002X")
+    closes_at: str | None = Field(None, description="when today's service ends (ISO 8601, local); absent without opening hours")
+    beyond_closing: bool | None = Field(
+        None, description="true: at the current pace today's service may end before this turn (absent otherwise)"
+    )
+    wait_notice: Bilingual | None = Field(
+        None, description="the slip's warning: the wait runs past closing time, or over the lunch break"
+    )
 
 
 # ------------------------------------------------------------------ ticket.status
@@ -76,7 +92,8 @@ class TicketStatus(Body):
 
 
 class Transfer(Part):
-    """Where a clerk sent the ticket on, until it is called again."""
+    """The ticket's last transfer (转办): where a clerk sent it and why. It stays once the
+    ticket is called, so the target window reads the note."""
 
     from_window: int
     to_window: int | None = Field(description="a window of the hall, or null: any window of the item")
@@ -94,16 +111,23 @@ class Ticket(Answer):
     state: LiveState
     issued_at: float
     priority: Priority | None
+    lane: Lane = Field(description=_LANE)
     appointment: str | None = Field(description="the appointment code it was checked in with")
     late: bool = Field(description="checked in after its appointment slot")
     window: int | None = Field(description="the window that called it")
     called_at: float | None
-    recalls: int
-    position: int = Field(description="people ahead in the ticket's lane")
+    recalls: int = Field(description="recalls since this call")
+    missed: int = Field(
+        description="earlier calls the visitor did not answer (passed over, back in line); they count with the recalls"
+    )
+    position: int = Field(description=_POSITION)
     estimated_wait_s: int = Field(description="0 unless waiting")
     first_inquiry_clerk: str | None = Field(description="the clerk a returning visitor goes back to (首问负责)")
     transfer: Transfer | None
     id_masked: str | None = Field(description="masked: 1101**********002X")
+    closes_at: str | None = Field(None, description="ticket.status of a waiting ticket: when today's service ends")
+    beyond_closing: bool | None = Field(None, description="ticket.status: today's service may end before this turn")
+    wait_notice: Bilingual | None = Field(None, description="ticket.status: past closing, or over the lunch break")
 
 
 # ------------------------------------------------------------------ ticket.cancel

@@ -29,6 +29,7 @@ TICKET_CALLED = "ticket.called"
 TICKET_RECALLED = "ticket.recalled"
 TICKET_STARTED = "ticket.started"
 TICKET_NO_SHOW = "ticket.no_show"
+TICKET_REQUEUED = "ticket.requeued"  # called, not come, back in line (顺延) by the recall rules
 TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_COMPLETED = "ticket.completed"
 TICKET_CANCELLED = "ticket.cancelled"

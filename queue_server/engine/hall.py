@@ -16,6 +16,7 @@ Call-next order at window W (DESIGN.md, "Call next"):
 from __future__ import annotations
 
 import heapq
+import itertools
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from sortedcontainers import SortedList
 from . import events as ev
 from .errors import EngineError, bad_request, conflict, not_found
 from .events import Event
+from .hours import minutes
 from .lanes import Heap, Lane, LaneIndex, best, is_live, place, unplace
 from .model import (
     Appointment,
@@ -85,7 +87,9 @@ class HallEngine:
         # Walk-in tickets per (day, item), for the daily caps: kept after the tickets end.
         self.issued_walk_in: Counter[tuple[str, str]] = Counter()
         self.waiting_by_item: Counter[str] = Counter()
-        self._line_order: dict[str, SortedList] = {}  # stream -> issue seqs waiting, for positions
+        # stream -> the waiting tickets' call-order keys (see _rank), for people ahead in O(log n)
+        self._line_order: dict[str, SortedList] = {}
+        self._rank_of: dict[str, tuple[int, float, int]] = {}  # ticket -> its key in _line_order
         self.last_seq = 0  # seq of the last applied stored event
         self._lanes = LaneIndex()
         self._timers: list[tuple[float, int, str, int]] = []  # (when, kind, ticket, gen)
@@ -162,6 +166,19 @@ class HallEngine:
             since.append(aged)
         return min(since) if since else None
 
+    def _rank(self, t: Ticket, key: tuple[int, float, int]) -> None:
+        """Keep the ticket's place in its stream's call order: (tier, since, seq), tiers as
+        call-next takes them (0 transfers, 1 reserved, 2 priority, 3 everyone else). People
+        ahead are those before it there, whatever the order they took their numbers in."""
+        order = self._line_order.get(t.stream)
+        if order is None:
+            order = self._line_order[t.stream] = SortedList()
+        old = self._rank_of.get(t.id)
+        if old is not None:
+            order.remove(old)
+        order.add(key)
+        self._rank_of[t.id] = key
+
     def _enqueue(self, t: Ticket, now: float) -> None:
         """(Re)place a waiting ticket in the lanes of its tier."""
         unplace(t, self.tickets)
@@ -175,21 +192,25 @@ class HallEngine:
             )
             for lane in lanes:
                 place(t, lane.transfers, (tr.at, t.seq))
+            self._rank(t, (0, tr.at, t.seq))
             return
         # Reserved while the time lasts and the clerk is on duty; the ticket keeps its
         # reserved_until (state changes only through events), the lanes follow the clock.
         if t.reserved_until is not None and t.reserved_until > now and self.clerk_on_duty(t.first_inquiry_clerk):
             place(t, self._lanes.lane("clerk", t.first_inquiry_clerk).normal, (t.seq,))
             heapq.heappush(self._timers, (t.reserved_until, 0, t.id, gen))
+            self._rank(t, (1, 0.0, t.seq))
             return
         lanes = [self._lanes.lane("item", t.item), self._lanes.lane("stream", t.stream)]
         since = self._priority_since(t, now)
         if since is not None:
             for lane in lanes:
                 place(t, lane.priority, (since, t.seq))
+            self._rank(t, (2, since, t.seq))
             return
         for lane in lanes:
             place(t, lane.normal, (t.seq,))
+        self._rank(t, (3, 0.0, t.seq))
         # Wake up when the ticket's priority begins: ageing past the wait target, or the
         # start of its appointment slot.
         # Only future times: a timer at or before `now` would fire again at once and, should
@@ -217,14 +238,10 @@ class HallEngine:
     def _leave_line(self, t: Ticket) -> None:
         unplace(t, self.tickets)
         self.waiting_by_item[t.item] -= 1
-        self._line_order[t.stream].remove(t.seq)
+        self._line_order[t.stream].remove(self._rank_of.pop(t.id))
 
     def _join_line(self, t: Ticket, now: float) -> None:
         self.waiting_by_item[t.item] += 1
-        order = self._line_order.get(t.stream)
-        if order is None:
-            order = self._line_order[t.stream] = SortedList()
-        order.add(t.seq)
         self._enqueue(t, now)
 
     def waiting_count(self, stream: str | None = None) -> int:
@@ -239,6 +256,7 @@ class HallEngine:
         self._timers = []
         self.waiting_by_item.clear()
         self._line_order.clear()
+        self._rank_of.clear()
         self._clerk_window = {w.clerk: n for n, w in self.windows.items() if w.clerk}
         self._reserved = {}
         for t in self.tickets.values():
@@ -336,19 +354,35 @@ class HallEngine:
         return datetime.fromtimestamp(ts, self.tz).isoformat()
 
     def _check_open(self, now: float) -> None:
+        """Refuse a walk-in number outside the opening hours, saying why (before opening,
+        the lunch break, after closing, a closed day) and when the hall opens next."""
         if self.is_open(now):
             return
         nxt = self.next_opening(now)
         today = self.local_day(now)
+        periods = self.hours_on(today)
+        clock = self._clock(now)
+        if not periods:
+            reason, en, zh = "closed_day", "the hall is closed today", "大厅今日闭厅"
+        elif clock < periods[0]["start"]:
+            reason, en, zh = "before_hours", "the hall has not opened yet", "大厅尚未开始办公"
+        elif clock >= periods[-1]["end"]:
+            reason, en, zh = "after_hours", "today's service has ended", "大厅今日办公时间已结束"
+        else:
+            reason, en, zh = "break", "the hall is on its lunch break", "大厅午间休息中"
+        hours = "、".join(f"{p['start']}-{p['end']}" for p in periods) or "全天闭厅"
+        hours_en = ", ".join(f"{p['start']}-{p['end']}" for p in periods) or "closed all day"
         when = self._iso(nxt) if nxt is not None else None
-        hours = "、".join(f"{p['start']}-{p['end']}" for p in self.hours_on(today)) or "全天闭厅"
+        shown = when[:16].replace("T", " ") if when else None
         raise EngineError(
             "hall_closed",
-            "the hall is closed now" + (f"; it opens at {when}" if when else ""),
-            f"大厅现在不在营业时间（今日营业时间：{hours}）" + (f"，下次开放：{when[:16].replace('T', ' ')}" if when else ""),
+            f"{en}; no numbers are issued now (today's hours: {hours_en})"
+            + (f"; it opens at {shown}" if shown else ""),
+            f"{zh}，暂停取号（今日营业时间：{hours}）" + (f"，下次开放：{shown}" if shown else ""),
             next_open=when,
-            hours_today=self.hours_on(today),
+            hours_today=periods,
             today=today,
+            reason=reason,
         )
 
     def tickets_left(self, item: str, day: str) -> int | None:
@@ -463,7 +497,13 @@ class HallEngine:
         out: list[Event] = []
         if w.current is not None:
             # A call pad has no "complete" key: calling the next visitor closes the current one.
-            out.append(self._completion(w, self.tickets[w.current], Outcome.HANDLED.value, now, True))
+            # Only a visitor who was served counts as served: one called and never started
+            # did not come (yet), and goes by the recall rules instead.
+            current = self.tickets[w.current]
+            if current.state is TicketState.SERVING:
+                out.append(self._completion(w, current, Outcome.HANDLED.value, now, True))
+            else:
+                out.append(self._passed_over(w, current, now))
         self.advance(now)
         tid = self._choose(w)
         if tid is None:
@@ -481,7 +521,14 @@ class HallEngine:
                     "item": t.item,
                     "first_inquiry_clerk": t.first_inquiry_clerk or w.clerk,
                     "waited_s": round(now - t.issued_at, 3),
-                },
+                }
+                # The window's screen and the console show the note of a transfer (转办)
+                # with the call: the clerk reads why the visitor was sent before they arrive.
+                | (
+                    {"transfer": {"from_window": t.transfer.from_window, "note": t.transfer.note}}
+                    if t.transfer is not None
+                    else {}
+                ),
             )
         )
         return out
@@ -523,7 +570,7 @@ class HallEngine:
                 ticket=t.id,
             )
         limit = self.rules.no_show_after_recalls
-        if t.recalls >= limit:
+        if self._missed_calls(t) >= limit:
             return [
                 Event(
                     ev.TICKET_NO_SHOW,
@@ -538,6 +585,37 @@ class HallEngine:
                 {"ticket": t.id, "number": t.number, "window": w.number, "recalls": t.recalls + 1},
             )
         ]
+
+    def _missed_calls(self, t: Ticket) -> int:
+        """How often the visitor was called again in vain: recalls at this call and the
+        earlier calls passed over."""
+        return t.missed + t.recalls
+
+    def _passed_over(self, w: Window, t: Ticket, now: float) -> Event:
+        """The window calls the next visitor while ``t`` was called and never came (过号).
+        Once it has been called again as often as ``no_show_after_recalls`` allows, it is a
+        no-show; before that it goes back to its place in the line, to be called again
+        (顺延), the pass counting as one more call in vain."""
+        missed = self._missed_calls(t)
+        if missed >= self.rules.no_show_after_recalls:
+            return Event(
+                ev.TICKET_NO_SHOW,
+                now,
+                {"ticket": t.id, "number": t.number, "window": w.number, "reason": "passed_over", "missed": missed},
+            )
+        return Event(
+            ev.TICKET_REQUEUED,
+            now,
+            {
+                "ticket": t.id,
+                "number": t.number,
+                "window": w.number,
+                "item": t.item,
+                "stream": t.stream,
+                "missed": missed + 1,
+                "reason": "passed_over",
+            },
+        )
 
     def start(self, ticket_id: str, now: float) -> list[Event]:
         t = self.ticket(ticket_id)
@@ -556,12 +634,13 @@ class HallEngine:
                 ticket=t.id,
             )
         limit = self.rules.no_show_after_recalls
-        if t.recalls < limit:
+        made = self._missed_calls(t)
+        if made < limit:
             raise conflict(
-                f"recall {t.number} first: {t.recalls} of {limit} recalls made",
-                f"请先重呼{t.number}号：已重呼{t.recalls}次，需{limit}次",
+                f"recall {t.number} first: {made} of {limit} recalls made",
+                f"请先重呼{t.number}号：已重呼{made}次，需{limit}次",
                 ticket=t.id,
-                recalls=t.recalls,
+                recalls=made,
                 needed=limit,
             )
         return [
@@ -734,22 +813,35 @@ class HallEngine:
 
     # ------------------------------------------------------------- appointments
     def slots(self, item_code: str, day: str, now: float) -> list[dict[str, Any]]:
+        """The hall's appointment slots of a day with the places left. A slot is not open
+        once it is over, or when the hall does not open during it that day (a closed day,
+        the lunch break of a shorter day)."""
         self.item(item_code)
-        _parse_day(day)
+        d = _parse_day(day)
         out = []
         for s in self.rules.appointment_slots:
             start, end = self._local_ts(day, s.start), self._local_ts(day, s.end)
             booked = self.bookings[(item_code, day, start)]
+            capacity = self.rules.slot_capacity(s)
             out.append(
                 {
                     "start": s.start,
                     "end": s.end,
-                    "capacity": self.rules.appointment_capacity,
-                    "available": max(0, self.rules.appointment_capacity - booked),
-                    "open": end > now,
+                    "capacity": capacity,
+                    "available": max(0, capacity - booked),
+                    "open": end > now and self._hall_opens_during(d, s.start, s.end),
                 }
             )
         return out
+
+    def _hall_opens_during(self, d: date, start: str, end: str) -> bool:
+        """Whether the slot start-end lies inside one of the hall's open periods that day
+        (always, for a hall without hours)."""
+        hours = self.rules.hours
+        if hours is None:
+            return True
+        a, b = minutes(start), minutes(end)
+        return any(minutes(p) <= a and b <= minutes(q) for p, q in hours.periods_on(d))
 
     def book(
         self,
@@ -766,9 +858,11 @@ class HallEngine:
         d = _parse_day(day)
         template = next((s for s in self.rules.appointment_slots if s.start == slot), None)
         if template is None:
+            starts = ", ".join(s.start for s in self.rules.appointment_slots)
             raise bad_request(
-                f"no slot starts at {slot}; slots: {', '.join(s.start for s in self.rules.appointment_slots)}",
-                f"没有 {slot} 开始的预约时段",
+                f"no slot starts at {slot}; slots: {starts}",
+                f"没有 {slot} 开始的预约时段（可约时段：{starts}）",
+                slots=[s.start for s in self.rules.appointment_slots],
             )
         today = date.fromisoformat(self.local_day(now))
         if d < today or d > today + timedelta(days=self.rules.appointment_days_ahead):
@@ -779,8 +873,21 @@ class HallEngine:
         start, end = self._local_ts(day, template.start), self._local_ts(day, template.end)
         if end <= now:
             raise conflict(f"the {slot} slot on {day} is over", f"{day} {slot} 时段已过")
-        if self.bookings[(item_code, day, start)] >= self.rules.appointment_capacity:
-            raise conflict(f"the {slot} slot on {day} is full", f"{day} {slot} 时段已约满", full=True)
+        if not self._hall_opens_during(d, template.start, template.end):
+            raise conflict(
+                f"the hall is not open during the {slot} slot on {day}",
+                f"{day} {slot} 时段大厅不办公，请选择其他时段",
+                next_slot=self.next_free_slot(item_code, now),
+            )
+        capacity = self.rules.slot_capacity(template)
+        if self.bookings[(item_code, day, start)] >= capacity:
+            raise conflict(
+                f"the {slot} slot on {day} is full ({capacity} places)",
+                f"{day} {slot} 时段已约满（共{capacity}个名额），请选择其他时段",
+                full=True,
+                capacity=capacity,
+                next_slot=self.next_free_slot(item_code, now),
+            )
         if id_hash is not None:
             for a in self.appointments.values():
                 if (
@@ -908,12 +1015,11 @@ class HallEngine:
         t.called_at = e.at
         t.served_at = None  # service time counts from this call, not an earlier window's
         t.recalls = 0
-        t.transfer = None
         self._unreserve(t)
         if t.first_inquiry_clerk is None:
             t.first_inquiry_clerk = d.get("first_inquiry_clerk")
         waited = d.get("waited_s")
-        if waited is not None and t.transfers == 0:
+        if waited is not None and t.transfers == 0 and t.missed == 0:  # a first call only
             prev = self.avg_wait_s.get(t.stream, waited)
             self.avg_wait_s[t.stream] = prev + SERVICE_EMA_WEIGHT * (waited - prev)
         w.current = t.id
@@ -941,6 +1047,17 @@ class HallEngine:
             if w.current == t.id:
                 w.current = None
         del self.tickets[t.id]
+
+    def _on_requeued(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        w = self.windows[e.data["window"]]
+        if w.current == t.id:
+            w.current = None
+        t.state = TicketState.WAITING
+        t.window = None
+        t.missed = e.data["missed"]
+        t.recalls = 0
+        self._join_line(t, e.at)
 
     def _on_no_show(self, e: Event) -> None:
         self._finish(self.tickets[e.data["ticket"]], TicketState.NO_SHOW)
@@ -1071,13 +1188,25 @@ class HallEngine:
         return (t for t in self.tickets.values() if t.state is TicketState.WAITING)
 
     def position(self, t: Ticket) -> int:
-        """People ahead, estimated as the waiting tickets of the same stream issued earlier.
+        """People ahead: the waiting tickets of the same stream before it in call order
+        (transfers, then reserved returning visitors, then priorities by when they began,
+        then issue order), so a green-channel or appointment ticket does not count the
+        ordinary numbers it goes before.
 
-        An O(log n) rank; priorities and transfers can still move people ahead while one
-        waits, which is why visitors see it as an estimate."""
+        An O(log n) rank; a priority that begins later (ageing, a slot starting) can still
+        move people ahead while one waits, which is why visitors see it as an estimate."""
         if t.state is not TicketState.WAITING:
             return 0
-        return self._line_order[t.stream].bisect_left(t.seq)
+        return self._line_order[t.stream].bisect_left(self._rank_of[t.id])
+
+    def lane_of(self, t: Ticket) -> str:
+        """The lane a slip marks: green_channel (绿色通道), appointment (预约, checked in
+        in time) or normal."""
+        if t.priority is Priority.GREEN:
+            return "green_channel"
+        if t.priority is Priority.APPOINTMENT:
+            return "appointment"
+        return "normal"
 
     def open_windows_for(self, stream: str) -> int:
         return sum(
@@ -1087,6 +1216,58 @@ class HallEngine:
     def estimated_wait_s(self, stream: str, ahead: int) -> int:
         per = self.avg_service_s.get(stream, self.rules.default_service_s)
         return round(ahead * per / max(1, self.open_windows_for(stream)))
+
+    def wait_outlook(self, stream: str, ahead: int, now: float) -> dict[str, Any]:
+        """The wait a slip may promise, laid over today's opening hours: the service minutes
+        ahead run only while the hall is open, so a lunch break adds its length; when they
+        run past today's last period, ``beyond_closing`` says so instead of promising
+        minutes the hall will not be open for. ``closes_at``: when today's service ends (ISO,
+        local; None for a hall without hours)."""
+        wait = self.estimated_wait_s(stream, ahead)
+        out: dict[str, Any] = {"estimated_wait_s": wait, "closes_at": None, "beyond_closing": False, "wait_notice": None}
+        hours = self.rules.hours
+        if hours is None:
+            return out
+        day = self.local_day(now)
+        periods = [(self._local_ts(day, a), self._day_end(day, b)) for a, b in hours.periods_on(date.fromisoformat(day))]
+        if not periods:
+            return out
+        out["closes_at"] = self._iso(periods[-1][1])
+        remaining, eta = float(wait), None
+        for a, b in periods:
+            if b <= now:
+                continue
+            start = max(a, now)
+            if start + remaining <= b:
+                eta = start + remaining
+                break
+            remaining -= b - start
+        closing = self._clock(periods[-1][1])
+        if eta is None:
+            out["beyond_closing"] = True
+            out["wait_notice"] = {
+                "zh": f"按目前进度，轮到您之前今日办公时间（至{closing}）可能已结束，今日可能无法办理，可预约其他时段",
+                "en": f"At the current pace, today's service (until {closing}) may end before your turn: "
+                "you may not be served today; an appointment is an option",
+            }
+            return out
+        out["estimated_wait_s"] = round(eta - now)
+        # A break between now and the call: the gap between two periods that both lie ahead.
+        pause = next(((b, a2) for (_, b), (a2, _) in itertools.pairwise(periods) if now < b and a2 <= eta), None)
+        if pause is not None:
+            gap = f"{self._clock(pause[0])}-{self._clock(pause[1])}"
+            out["wait_notice"] = {
+                "zh": f"等候期间有午间休息（{gap}），预计 {self._clock(eta)} 前后叫号",
+                "en": f"The wait includes the break ({gap}); expect your call around {self._clock(eta)}",
+            }
+        return out
+
+    def _day_end(self, day: str, hhmm: str) -> float:
+        """A period's end as POSIX seconds ("24:00" is the next midnight)."""
+        return datetime.combine(date.fromisoformat(day), time(0, 0), self.tz).timestamp() + minutes(hhmm) * 60
+
+    def _clock(self, ts: float) -> str:
+        return datetime.fromtimestamp(ts, self.tz).strftime("%H:%M")
 
     def prune_appointments(self, now: float) -> None:
         """Forget appointments of past days (they stay in the store)."""
@@ -1111,6 +1292,7 @@ _APPLY = {
     ev.TICKET_RECALLED: HallEngine._on_recalled,
     ev.TICKET_STARTED: HallEngine._on_started,
     ev.TICKET_NO_SHOW: HallEngine._on_no_show,
+    ev.TICKET_REQUEUED: HallEngine._on_requeued,
     ev.TICKET_COMPLETED: HallEngine._on_completed,
     ev.TICKET_CANCELLED: HallEngine._on_cancelled,
     ev.TICKET_TRANSFERRED: HallEngine._on_transferred,

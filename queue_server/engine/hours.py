@@ -23,6 +23,10 @@ def minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
+def hhmm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class OpeningHours:
     """Periods per weekday (Monday first) and the days the hall stays closed."""
@@ -58,4 +62,4 @@ class OpeningHours:
         return None
 
 
-__all__ = ["LOOKAHEAD_DAYS", "OpeningHours", "Period", "minutes"]
+__all__ = ["LOOKAHEAD_DAYS", "OpeningHours", "Period", "hhmm", "minutes"]

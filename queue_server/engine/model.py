@@ -6,10 +6,11 @@ local dates for per-day numbering.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .hours import OpeningHours
+from .hours import OpeningHours, hhmm, minutes
 
 
 class TicketState(StrEnum):
@@ -92,6 +93,24 @@ class ClerkInfo:
 class SlotTemplate:
     start: str  # "09:00" local time
     end: str  # "09:30"
+    capacity: int | None = None  # bookings per item; None: the hall's appointment_capacity
+
+
+def slot_templates(periods: Iterable[tuple[str, str]], length_min: int) -> tuple[SlotTemplate, ...]:
+    """Slots of ``length_min`` minutes laid end to end over each period ("09:00", "12:00");
+    a period's tail shorter than a slot is left out."""
+    out = []
+    for a, b in periods:
+        start, end = minutes(a), minutes(b)
+        while start + length_min <= end:
+            out.append(SlotTemplate(hhmm(start), hhmm(start + length_min)))
+            start += length_min
+    return tuple(out)
+
+
+#: Today's slots when a hall sets none: half hours over 09:00-12:00 and 14:00-17:00.
+DEFAULT_APPOINTMENT_PERIODS = (("09:00", "12:00"), ("14:00", "17:00"))
+DEFAULT_SLOT_MIN = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +123,15 @@ class HallRules:
     no_show_after_recalls: int = 2
     reservation_s: int = 30 * 60  # how long a returning visitor is kept for their first-inquiry clerk
     default_service_s: float = 300.0
-    appointment_slots: tuple[SlotTemplate, ...] = tuple(
-        SlotTemplate(f"{h:02d}:{m:02d}", f"{h + (m + 30) // 60:02d}:{(m + 30) % 60:02d}")
-        for h in (9, 10, 11, 14, 15, 16)
-        for m in (0, 30)
-    )
-    appointment_capacity: int = 4  # per item and slot
+    appointment_slots: tuple[SlotTemplate, ...] = slot_templates(DEFAULT_APPOINTMENT_PERIODS, DEFAULT_SLOT_MIN)
+    appointment_capacity: int = 4  # per item and slot, unless the slot sets its own
     appointment_days_ahead: int = 14
     hours: OpeningHours | None = None  # None: always open (营业时间)
     daily_caps: tuple[tuple[str, int], ...] = ()  # item -> walk-in tickets a day (放号上限)
     green_channel_age: int = 70  # visitors this old or older may take a green-channel number
+
+    def slot_capacity(self, slot: SlotTemplate) -> int:
+        return self.appointment_capacity if slot.capacity is None else slot.capacity
 
     def cap(self, item: str) -> int | None:
         for code, n in self.daily_caps:
@@ -162,7 +180,12 @@ class Ticket:
     reserved_until: float | None = None
     called_at: float | None = None
     served_at: float | None = None
-    recalls: int = 0
+    recalls: int = 0  # recalls since this call
+    # Earlier calls the visitor did not answer (passed over by call-next before they came):
+    # they count towards ``no_show_after_recalls`` with the recalls.
+    missed: int = 0
+    # The last transfer (转办): while waiting it places the ticket first in its target's line;
+    # once called it stays, so the target window reads where the visitor came from and why.
     transfer: Transfer | None = None
     transfers: int = 0
     # Index bookkeeping: entries carrying an older generation are stale.

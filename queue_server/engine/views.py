@@ -9,9 +9,11 @@ from .hall import HallEngine
 from .model import HelpCall, Ticket, TicketState, Window
 
 
-def ticket_view(engine: HallEngine, t: Ticket) -> dict[str, Any]:
+def ticket_view(engine: HallEngine, t: Ticket, now: float | None = None) -> dict[str, Any]:
+    """A live ticket. With ``now``, a waiting ticket's estimate is laid over the opening
+    hours (``HallEngine.wait_outlook``): the lunch break counts, and a wait past closing says so."""
     ahead = engine.position(t)
-    return {
+    view = {
         "id": t.id,
         "number": t.number,
         "item_code": t.item,
@@ -19,11 +21,13 @@ def ticket_view(engine: HallEngine, t: Ticket) -> dict[str, Any]:
         "state": t.state.value,
         "issued_at": t.issued_at,
         "priority": t.priority.value if t.priority else None,
+        "lane": engine.lane_of(t),
         "appointment": t.appointment,
         "late": t.late,
         "window": t.window,
         "called_at": t.called_at,
         "recalls": t.recalls,
+        "missed": t.missed,
         "position": ahead,
         "estimated_wait_s": engine.estimated_wait_s(t.stream, ahead) if t.state is TicketState.WAITING else 0,
         "first_inquiry_clerk": t.first_inquiry_clerk,
@@ -39,6 +43,11 @@ def ticket_view(engine: HallEngine, t: Ticket) -> dict[str, Any]:
         ),
         "id_masked": t.id_masked,
     }
+    if now is not None and t.state is TicketState.WAITING:
+        outlook = engine.wait_outlook(t.stream, ahead, now)
+        view["estimated_wait_s"] = outlook["estimated_wait_s"]
+        view |= {k: outlook[k] for k in ("closes_at", "beyond_closing", "wait_notice") if outlook[k]}
+    return view
 
 
 def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:

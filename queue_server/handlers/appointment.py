@@ -57,7 +57,7 @@ def appointment_check_in(
         # The code alone opens the booking: an unknown one is counted like a wrong check code.
         throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
     events = ctx.service.emit(ctx.engine.check_in(booking, now, ctx.service.new_token()))
-    return issued_reply(ctx, events[0].data["ticket"])
+    return issued_reply(ctx, events[0].data["ticket"], now)
 
 
 @handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True)

@@ -63,7 +63,7 @@ def ticket_issue(ctx: HallContext, req: TicketIssue, actor: Actor, now: float) -
     if cipher:
         events[0].data["id_cipher"] = cipher
     ctx.service.emit(events)
-    return issued_reply(ctx, events[0].data["ticket"])
+    return issued_reply(ctx, events[0].data["ticket"], now)
 
 
 def _check_ticket_token(ctx: HallContext, token: str | None, actor: Actor, t: Any) -> None:
@@ -83,7 +83,7 @@ def ticket_status(ctx: HallContext, req: TicketStatus, actor: Actor, now: float)
         raise not_found("live ticket", "在办票号", tid)
     if not actor.at_least(AccessRole.CLERK):  # staff see the live queue; the public only its own ticket
         _check_ticket_token(ctx, req.token, actor, t)
-    return ticket_view(ctx.engine, t)
+    return ticket_view(ctx.engine, t, now)
 
 
 def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:

@@ -50,11 +50,20 @@ def overdue(ctx: HallContext, due: date | None, today: date) -> dict[str, Any]:
     return {"overdue": True, "days_late": ctx.cases.calendar.workdays_between(due, today)}
 
 
-def issued_reply(ctx: HallContext, ticket_id: str) -> dict[str, Any]:
+#: What a slip prints for a ticket's lane (``HallEngine.lane_of``); none for the ordinary line.
+LANE_NAMES = {
+    "green_channel": {"zh": "绿色通道", "en": "Green channel"},
+    "appointment": {"zh": "预约", "en": "Appointment"},
+}
+
+
+def issued_reply(ctx: HallContext, ticket_id: str, now: float) -> dict[str, Any]:
     """What a kiosk prints and the online hall shows. Kept small: it is also the stored
     answer for retries, one per ticket of the day."""
     t = ctx.engine.tickets[ticket_id]
     ahead = ctx.engine.position(t)
+    outlook = ctx.engine.wait_outlook(t.stream, ahead, now)
+    lane = ctx.engine.lane_of(t)
     reply: dict[str, Any] = {
         "id": t.id,
         "number": t.number,
@@ -64,16 +73,23 @@ def issued_reply(ctx: HallContext, ticket_id: str) -> dict[str, Any]:
         "item_name": item_name(ctx, t.item),
         "stream": t.stream,
         "state": t.state.value,
+        "lane": lane,
         "position": ahead,
-        "estimated_wait_s": ctx.engine.estimated_wait_s(t.stream, ahead),
+        "estimated_wait_s": outlook["estimated_wait_s"],
         "issued_at": t.issued_at,
     }
     optional = {
+        "lane_name": LANE_NAMES.get(lane),
         "priority": t.priority.value if t.priority else None,
         "appointment": t.appointment,
         "late": t.late or None,
         "first_inquiry_clerk": t.first_inquiry_clerk,
         "id_masked": t.id_masked,
+        # Opening hours: when today's service ends, and a warning the slip prints when the
+        # wait runs past it or over the lunch break (never a promise of minutes the hall is shut).
+        "closes_at": outlook["closes_at"],
+        "beyond_closing": outlook["beyond_closing"] or None,
+        "wait_notice": outlook["wait_notice"],
     }
     reply.update((k, v) for k, v in optional.items() if v is not None)
     return reply

@@ -61,6 +61,8 @@ _UPDATES = {
     "ended": _ticket_update(
         state=bindparam("_state"), ended_at=bindparam("_at"), outcome=bindparam("_outcome")
     ),
+    # Called, never came, back in line by the recall rules (顺延): waiting, not a service.
+    ev.TICKET_REQUEUED: _ticket_update(state=bindparam("_state"), window=None),
     ev.TICKET_TRANSFERRED: _ticket_update(
         state=bindparam("_state"),
         window=None,
@@ -375,6 +377,8 @@ class HallStore:
             return "ended", {"_id": d["ticket"], "_state": _ENDED[t], "_at": e.at, "_outcome": d.get("outcome")}
         if t == ev.TICKET_TRANSFERRED:
             return t, {"_id": d["ticket"], "_state": "waiting", "_item": d.get("to_item")}
+        if t == ev.TICKET_REQUEUED:
+            return t, {"_id": d["ticket"], "_state": "waiting"}
         return None, {}
 
     def _project_other(self, c: Connection, e: Event) -> None:

@@ -18,6 +18,7 @@ from queue_server.engine import (
     HallRules,
     ItemRule,
     Ticket,
+    TicketState,
     WindowDef,
     WindowKind,
 )
@@ -95,11 +96,17 @@ def window_serves(w: WindowDef, item: ItemRule) -> bool:
 
 
 class Hall:
-    """An engine with a clock: every command runs at ``self.now`` and is applied."""
+    """An engine with a clock: every command runs at ``self.now`` and is applied.
 
-    def __init__(self, engine: HallEngine | None = None, now: float = MONDAY_0830) -> None:
+    ``call`` is a clerk calling the next visitor after serving the one before: the visitor
+    called earlier at the window came (is started) unless ``visitors_come`` is off. Call-next
+    over a visitor who never came is not a service (the engine's recall rules); the tests of
+    that call ``engine.call_next`` or turn ``visitors_come`` off."""
+
+    def __init__(self, engine: HallEngine | None = None, now: float = MONDAY_0830, *, visitors_come: bool = True) -> None:
         self.engine = engine or make_engine()
         self.now = now
+        self.visitors_come = visitors_come
         self.log: list[Event] = []
         self._tokens = 0
 
@@ -131,6 +138,9 @@ class Hall:
         return self.run(self.engine.sign_in(window, clerk, self.now))
 
     def call(self, window: int) -> str | None:
+        current = self.engine.windows[window].current
+        if self.visitors_come and current is not None and self.engine.tickets[current].state is TicketState.CALLED:
+            self.run(self.engine.start(current, self.now))
         return called_in(self.run(self.engine.call_next(window, self.now)))
 
     def number(self, window: int) -> str | None:

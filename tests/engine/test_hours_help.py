@@ -136,5 +136,5 @@ def test_a_cap_on_an_item_the_catalogue_lacks_is_named() -> None:
     config = HallConfig.model_validate(doc)
     with pytest.raises(HallConfigError) as err:
         config.check_against(load_catalogue(DEFAULT_CATALOGUE), "hall.yaml")
-    assert err.value.problems == ["rules.daily_caps: item C-XX-999 is not in the catalogue"]
+    assert err.value.problems == ["rules.daily_caps.C-XX-999: item C-XX-999 is not in the catalogue"]
     assert config.rules.engine_rules("H01").cap("C-XX-999") == 5 and config.rules.green_channel_age == 70

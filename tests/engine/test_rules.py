@@ -131,12 +131,14 @@ def test_call_next_completes_the_current_ticket_implicitly():
     h.open(1, "k1")
     a, b = h.issue("C1"), h.tick().issue("C1")
     assert h.tick().call(1) == a.id
+    h.run(h.engine.start(a.id, h.now))  # the visitor came: a service
     events = h.tick(60).run(h.engine.call_next(1, h.now))
     assert [e.type for e in events] == ["ticket.completed", "ticket.called"]
     assert events[0].data["ticket"] == a.id and events[0].data["implicit"] is True
     assert events[1].data["ticket"] == b.id
     assert a.id not in h.engine.tickets
     # With nobody left, call next still closes the current ticket.
+    h.run(h.engine.start(b.id, h.now))
     events = h.tick(60).run(h.engine.call_next(1, h.now))
     assert [e.type for e in events] == ["ticket.completed"]
     assert h.current(1) is None

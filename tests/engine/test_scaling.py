@@ -144,7 +144,10 @@ def call_round_robin(engine: HallEngine, calls: int, now: float, step_s: float =
         now += step_s
         events = engine.call_next(numbers[k % len(numbers)], now)
         engine.apply_all(events)
-        called += called_in(events) is not None
+        tid = called_in(events)
+        if tid is not None:  # the visitor comes: calling the next closes their service
+            engine.apply_all(engine.start(tid, now))
+            called += 1
     return called
 
 
@@ -256,6 +259,8 @@ def test_lanes_memory_stays_proportional_to_the_live_line_over_a_long_day():
                 target = 5 if t.stream == CITIZEN else 4
                 if target != w:
                     engine.apply_all(engine.transfer(tid, now, to_window=target, note="x"))
+            elif tid is not None:  # the visitor comes to the window
+                engine.apply_all(engine.start(tid, now))
         else:
             waiting = [t for t in list(engine.tickets.values())[:50] if t.state is TicketState.WAITING]
             if waiting:

@@ -30,20 +30,32 @@ def demo() -> dict:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (lambda d: d["windows"].append(dict(d["windows"][0])), ["number 1 appears twice"]),
-        (lambda d: d["windows"][6].update(items=["C-XX-999"]), ["windows[6]", "C-XX-999"]),
-        (lambda d: d["windows"][6].update(items=[]), ["dedicated window lists its items"]),
-        (lambda d: d["clerks"][1].update(signed_in_at=1), ["window 1 has two clerks"]),
-        (lambda d: d["clerks"][0].update(signed_in_at=99), ["signed_in_at 99 is not a window"]),
+        (lambda d: d["windows"].append(dict(d["windows"][0])), ["windows[8] (window 1).number: window 1 appears twice"]),
+        (lambda d: d["windows"][6].update(items=["C-XX-999"]), ["windows[6] (window 7).items[0]: item C-XX-999"]),
+        (lambda d: d["windows"][6].update(items=[]), ["windows[6] (window 7).items: a dedicated window lists its items"]),
+        (lambda d: d["clerks"][1].update(signed_in_at=1), ["clerks[1] (clerk c02).signed_in_at: window 1 has two clerks"]),
+        (lambda d: d["clerks"][0].update(signed_in_at=99), ["clerks[0] (clerk c01).signed_in_at: 99 is not a window"]),
         (lambda d: d["rules"].update(prefixes={"citizen": "A", "enterprise": "A"}), ["distinct"]),
-        (lambda d: d["windows"][0].update(kind="vip"), ["windows.0.kind"]),
+        (lambda d: d["windows"][0].update(kind="vip"), ["windows[0] (window 1).kind"]),
         (lambda d: d["hall"].update(colour="red"), ["hall.colour"]),
         (
             lambda d: d["clerks"].append({"id": "d9", "name": "某", "staff_no": "X", "department": "navy"}),
-            ["department navy is not in the catalogue"],
+            ["(clerk d9).department: department navy is not in the catalogue"],
         ),
         (lambda d: d["cases"].update(yellow_share="3/2"), ["yellow_share"]),
-        (lambda d: d["cases"].update(closed_days=["2026-02-30"]), ["cases.closed_days.0"]),
+        (lambda d: d["cases"].update(closed_days=["2026-02-30"]), ["cases.closed_days[0]"]),
+        (
+            lambda d: d["rules"].update(appointment_periods=["09:00-09:20"]),
+            ["rules.appointment_periods[0]: 09:00-09:20 is shorter than one slot"],
+        ),
+        (
+            lambda d: d["rules"].update(appointment_slots=["09:00-10:00", "09:30-10:30"]),
+            ["rules.appointment_slots[1]: 09:30-10:30 overlaps"],
+        ),
+        (
+            lambda d: d["rules"].update(hours={"mon": ["08:30-12:00"]}, appointment_slots=["14:00-15:00"]),
+            ["rules.appointment_slots[0]: the slot 14:00-15:00 lies outside the opening hours"],
+        ),
     ],
 )
 def test_a_broken_hall_file_names_what_is_wrong(tmp_path: Path, change, words: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -53,6 +65,49 @@ def test_a_broken_hall_file_names_what_is_wrong(tmp_path: Path, change, words: l
         init_hall(f"sqlite:///{tmp_path / 'h.db'}", Paths(tmp_path / "var"), config_path=write(tmp_path, doc))
     for w in words:
         assert w in str(err.value)
+
+
+def test_every_problem_of_the_file_comes_at_once_named_one_way(tmp_path: Path) -> None:
+    """Schema problems and the checks across entries in one error, each place named the same
+    way: the list position as in the file (from 0) and the window or clerk it is."""
+    doc = demo()
+    doc["windows"][5]["kind"] = "vip"  # schema
+    doc["windows"][6]["items"] = ["C-XX-999"]  # catalogue
+    doc["clerks"][0]["signed_in_at"] = 99  # across entries
+    doc["rules"]["hours"] = {"mon": ["8:30-12:00", "14:00-17:30"]}  # the rules' own check
+    doc["cases"]["closed_days"] = ["2026-02-30"]
+    with pytest.raises(HallConfigError) as err:
+        init_hall(f"sqlite:///{tmp_path / 'h.db'}", Paths(tmp_path / "var"), config_path=write(tmp_path, doc))
+    assert sorted(p.split(":")[0] for p in err.value.problems) == sorted([
+        "windows[5] (window 6).kind",
+        "windows[6] (window 7).items[0]",
+        "clerks[0] (clerk c01).signed_in_at",
+        "rules.hours.mon[0]",
+        "cases.closed_days[0]",
+    ])  # fmt: skip
+    assert not (tmp_path / "h.db").exists()  # nothing was written
+
+
+def test_slots_and_their_capacity_from_the_file_reach_the_engine(tmp_path: Path) -> None:
+    """Appointment slots are the hall's (config/hall.yaml), the default being today's half hours."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    paths = Paths(tmp_path / "var")
+    doc = demo()
+    doc["rules"].pop("appointment_periods", None)
+    doc["rules"]["appointment_slots"] = ["08:30-09:30", {"time": "10:00-11:00", "capacity": 1}]
+    init_hall(url, paths, config_path=write(tmp_path, doc))
+    svc = open_hall(make_engine(url), "H01", paths, clock=lambda: 1_795_053_600.0)  # Thursday 2026-11-19 10:00
+    out: list = []
+    tomorrow = "2026-11-20"
+    svc.process([Pending("appointment.slots", {"item_code": "C-SB-001", "day": tomorrow}, None, KIOSK, out.append)])
+    assert [(s["start"], s["end"], s["capacity"]) for s in out[0].body["slots"]] == [("08:30", "09:30", 4), ("10:00", "11:00", 1)]
+    book = {"item_code": "C-SB-001", "day": tomorrow, "slot": "10:00", "id_number": "11010519491231002X"}
+    svc.process([Pending("appointment.book", book, None, KIOSK, out.append)])
+    assert out[1].ok, out[1].message
+    svc.process([Pending("appointment.book", {**book, "id_number": "440305199505051235"}, None, KIOSK, out.append)])
+    assert not out[2].ok and out[2].code == "conflict" and "约满" in out[2].message_zh
+    # The answer offers the first slot with a place: today's, still running.
+    assert out[2].details["next_slot"] == {"day": "2026-11-19", "start": "10:00", "end": "11:00", "available": 1}
 
 
 def test_rules_from_the_file_reach_the_engine_and_init_can_run_again(tmp_path: Path) -> None:

@@ -144,10 +144,12 @@ def test_a_visitor_back_for_their_case_goes_to_its_first_inquiry_clerk(database_
     # window 1 passes the visitor by; window 2 (c02) takes them first
     assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"]["id"] == others[0].body["id"]
     assert run(svc, ("window.call_next", {"window": 2}, None), actor=CLERK)[0].body["ticket"]["id"] == back["id"]
+    run(svc, ("ticket.start", {"ticket": others[0].body["id"]}, None), actor=CLERK)  # they came (else: back in line)
     # a second return while c02 is away: after the reservation time any window takes them
     again = run(svc, ("ticket.issue", {"item_code": item, "id_number": idn}, None))[0].body
     assert again["first_inquiry_clerk"] == "c02"
     assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"]["id"] == others[1].body["id"]
+    run(svc, ("ticket.start", {"ticket": others[1].body["id"]}, None), actor=CLERK)
     assert run(svc, ("window.call_next", {"window": 1}, None), actor=CLERK)[0].body["ticket"] is None
     start = svc.clock()
     svc.clock = lambda: start + 31 * 60  # reservation_min is 30 in config/hall.yaml

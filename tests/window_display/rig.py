@@ -98,6 +98,14 @@ def issue(hall: HallProcess, item: str = "C-JY-001") -> dict[str, Any]:
 
 
 def call_next(hall: HallProcess, token: str, window: int) -> dict[str, Any]:
+    """Call the next visitor; the one called before at the window came to it (is started):
+    calling over a visitor who never came would send them back in line (the recall rules)."""
+    auth = {"Authorization": f"Bearer {token}"}
+    queue = requests.get(f"{hall.http}/api/v1/queue", headers=auth, timeout=10).json()
+    current = next((w["current"] for w in queue["windows"] if w["number"] == window), None)
+    if current and current["state"] == "called":
+        started = requests.post(f"{hall.http}/api/v1/tickets/{current['id']}/start", headers=auth, timeout=10)
+        assert started.status_code == 200, started.text
     r = requests.post(f"{hall.http}/api/v1/windows/{window}/call-next",
                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert r.status_code == 200, r.text

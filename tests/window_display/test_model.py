@@ -117,3 +117,15 @@ def test_waiting_by_item_group_uses_the_catalogue_themes() -> None:
     # a called ticket the model never saw issued: its stream comes from the catalogue
     m.apply(event(11, "ticket.called", ticket="t-A009", number="A009", window=2, item="C-JY-002"))
     assert m.waiting_by_stream["citizen"] == 0
+
+
+def test_a_visitor_passed_over_leaves_the_window_and_waits_again() -> None:
+    """ticket.requeued (called, never came, back in line by the recall rules)."""
+    m = HallModel()
+    m.load_snapshot(snapshot())
+    m.apply(event(11, "ticket.called", ticket="t-A001", number="A001", window=1, item="C-JY-001"))
+    assert m.waiting_total == 0
+    assert m.apply(event(12, "ticket.requeued", ticket="t-A001", number="A001", window=1, item="C-JY-001",
+                         stream="citizen", missed=1, reason="passed_over")) == []
+    assert m.window(1).current is None and m.window(1).recent == ["A001"]
+    assert m.waiting_total == 1 and m.waiting_by_stream["citizen"] == 1 and m.waiting_by_item == {"C-JY-001": 1}
