@@ -50,6 +50,7 @@ DEFAULT_EVAL_KEYMAP: dict[str, int] = {str(level): level for level in EVALUATION
 
 class CallAction(enum.StrEnum):
     NEXT = "next"  # 叫号
+    START = "start"  # 开始办理: the visitor called is at the window (a service counts only once started)
     RECALL = "recall"  # 重呼
     NO_SHOW = "noshow"  # 过号
     PAUSE = "pause"  # 暂停
@@ -60,6 +61,7 @@ class CallAction(enum.StrEnum):
     def label(self) -> str:
         return {
             CallAction.NEXT: "叫号 / call next",
+            CallAction.START: "开始办理 / start serving",
             CallAction.RECALL: "重呼 / recall",
             CallAction.NO_SHOW: "过号 / no-show",
             CallAction.PAUSE: "暂停 / pause",

@@ -111,13 +111,15 @@ def test_silent_pad_is_degraded(evalpad_sim: EvalPadSimulator, evalpad: Evaluati
 
 
 def test_call_pad_actions(callpad_sim: CallPadSimulator) -> None:
-    recorder = Recorder(["A001", "A001", Refused("empty"), "B007", None, None])
+    recorder = Recorder(["A001", "A001", "A001", Refused("empty"), "B007", None, None])
     pad = CallPad(callpad_sim.path, window=3, handler=recorder)
     pad.start()
     try:
         replies = [
             callpad_sim.wait_reply(callpad_sim.press("next")),
             callpad_sim.wait_reply(callpad_sim.press("recall")),
+            # The visitor came: a service counts only once started (issue 13).
+            callpad_sim.wait_reply(callpad_sim.press("start")),
             callpad_sim.wait_reply(callpad_sim.press("next")),
             callpad_sim.wait_reply(callpad_sim.press("transfer", 7)),
             callpad_sim.wait_reply(callpad_sim.press("pause")),
@@ -126,6 +128,7 @@ def test_call_pad_actions(callpad_sim: CallPadSimulator) -> None:
     finally:
         pad.stop()
     assert [(r.ok, r.text) for r in replies if r] == [
+        (True, "A001"),
         (True, "A001"),
         (True, "A001"),
         (False, "EMPTY"),
@@ -137,13 +140,14 @@ def test_call_pad_actions(callpad_sim: CallPadSimulator) -> None:
     assert [c.action for c in commands] == [
         CallAction.NEXT,
         CallAction.RECALL,
+        CallAction.START,
         CallAction.NEXT,
         CallAction.TRANSFER,
         CallAction.PAUSE,
         CallAction.RESUME,
     ]
-    assert commands[3].target == "7" and all(c.window == "3" for c in commands)
-    assert len({c.idempotency_key for c in commands}) == 6
+    assert commands[4].target == "7" and all(c.window == "3" for c in commands)
+    assert len({c.idempotency_key for c in commands}) == 7
 
 
 def test_call_pad_refuses_another_window_and_bad_arguments(callpad_sim: CallPadSimulator) -> None:
