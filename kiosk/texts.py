@@ -190,7 +190,12 @@ TEXTS: dict[str, Text] = {
     "complaint_need_category": Text("请选择投诉类别", "Please choose a category"),
     "complaint_need_text": Text("请选择或填写发生了什么", "Please say what happened"),
     "complaint_need_phone": Text("请填写可以联系到您的电话号码", "Please give a phone number we can call you on"),
-    "complaint_filed": Text("投诉已受理，编号 {id}，我们将在 {due} 前与您联系", "Complaint {id} received: we will call you by {due}"),
+    "wait_beyond_closing": Text("今日可能无法办理", "You may not be served today"),
+    "complaint_filed": Text(
+        "投诉已提交，编号 {id}，查询码 {code}（凭编号和查询码查看进度和答复）。我们将在 {due} 前受理并与您联系",
+        "Complaint {id} filed, check code {code} (with the number, it shows its progress and answer). "
+        "We will take it up and call you by {due}",
+    ),
     # --- help
     "help_calling": Text("正在呼叫工作人员…", "Calling staff…"),
     "help_unreachable": Text("暂时无法呼叫，请到咨询台找工作人员", "Could not call: please go to the information desk"),

@@ -85,7 +85,9 @@ def _time(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
-def _wait(minutes: int | None, lang: Lang) -> str:
+def _wait(minutes: int | None, lang: Lang, beyond_closing: bool = False) -> str:
+    if beyond_closing:  # the hall may close first: a number of minutes would be a false promise
+        return {"zh": "今日可能无法办理", "en": "maybe not today", "zh+en": "今日可能无法办理"}[lang]
     if minutes is None:
         return {"zh": "以叫号为准", "en": "see display", "zh+en": "以叫号为准"}[lang]
     if minutes <= 0:
@@ -127,9 +129,13 @@ def ticket(slip: TicketSlip, lang: Lang = "zh") -> Document:
         Text(slip.item_name, align="center", height=2, bold=True),
         Rule(),
         Row(label("ahead", lang), ahead),
-        Row(label("wait", lang), _wait(slip.estimated_wait_min, lang)),
+        Row(label("wait", lang), _wait(slip.estimated_wait_min, lang, slip.beyond_closing)),
         Row(label("issued", lang), _time(slip.issued_at)),
     ]
+    if slip.wait_notice:
+        zh, en = slip.wait_notice
+        words = {"zh": zh, "en": en or zh, "zh+en": f"{zh}\n{en}" if en else zh}[lang]
+        blocks.append(Text(words, bold=slip.beyond_closing))
     if slip.url:  # a slip printed by hand (``python -m printer ticket``) may have no live page
         blocks += [Feed(1), QR(slip.url), Text(label("scan_live", lang, sep="\n"), align="center")]
     if slip.advice:

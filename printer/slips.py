@@ -28,6 +28,10 @@ class TicketSlip:
     # The ticket's lane as the server gives it (``Priority``: "green" 绿色通道, "appointment"
     # 预约); None for the walk-in lane. Printed as a band the visitor and the clerk see at once.
     priority: str | None = None
+    # Today's service may end before this turn (``beyond_closing``): no minutes are promised.
+    beyond_closing: bool = False
+    # (Chinese, English): the server's word on the wait (past closing, a lunch break on the way)
+    wait_notice: tuple[str, str] | None = None
 
     @classmethod
     def from_reply(
@@ -48,6 +52,8 @@ class TicketSlip:
             url=url,
             advice=advice,
             priority=ticket.get("priority"),  # green / appointment: the slip marks the lane
+            beyond_closing=bool(ticket.get("beyond_closing")),
+            wait_notice=(notice["zh"], notice.get("en") or "") if (notice := ticket.get("wait_notice")) else None,
         )
 
 

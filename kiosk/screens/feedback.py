@@ -198,7 +198,9 @@ class ComplaintScreen(KioskScreen):
     def filed(self, answer: Answer) -> None:
         app = self.app
         if answer.ok and answer.body is not None:
-            app.notify(app.tr("complaint_filed", id=answer.body["id"], due=answer.body.get("accept_due") or ""))
+            app.notify(app.tr(
+                    "complaint_filed", id=answer.body["id"], code=answer.body["check_code"], due=answer.body.get("accept_due") or ""
+                ))
             app.home()
             return
         app.tell_failure(answer)

@@ -207,8 +207,11 @@ class TicketScreen(KioskScreen):
         self.ids.item.text = app.name_of(t.get("item_name"))
         ahead = int(t.get("position", 0))
         self.ids.ahead.text = app.tr("people_ahead", n=ahead)
-        self.ids.wait.text = wait_range(ahead, t.get("estimated_wait_s")).text(app.lang)
-        notes = []
+        if t.get("beyond_closing"):  # the hall may close first: no minutes are promised
+            self.ids.wait.text = app.tr("wait_beyond_closing")
+        else:
+            self.ids.wait.text = wait_range(ahead, t.get("estimated_wait_s")).text(app.lang)
+        notes = [app.name_of(t["wait_notice"])] if t.get("wait_notice") else []
         if t.get("priority") == "green":
             notes.append(app.tr("green_channel_note"))
         if t.get("first_inquiry_clerk"):

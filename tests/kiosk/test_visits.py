@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -219,10 +220,16 @@ def test_a_rating_and_a_complaint_reach_the_hall(hall: HallProcess, rig: KioskRi
         rig.tap(next(k for line in kb.keys.children for k in line.children if k.ref == digit))
     rig.screenshot("complaint-landscape")
     rig.tap_text("提交投诉")
-    rig.pump(lambda: rig.shows("投诉已受理"))
+    rig.pump(lambda: rig.shows("投诉已提交"))
     listed = call(hall, "GET", "/complaints", "manager")
     mine = [c for c in listed["complaints"] if c["text"] == "等候时间太长"]
     assert [(c["category"], c["phone"]) for c in mine] == [("attitude", "138****5678")]
+    # The number and check code the kiosk showed open the complaint's progress for the citizen.
+    said = " ".join(t for o in rig.overlays() for t in rig.texts(o))
+    shown = re.search(r"编号 (\S+)，查询码 (\S+)（", said)
+    assert shown is not None and shown.group(1) == mine[0]["id"], said
+    progress = requests.get(f"{hall.http}/api/v1/complaints/{shown.group(1)}/progress", params={"code": shown.group(2)}, timeout=10)
+    assert progress.status_code == 200 and progress.json()["state"] == "filed", progress.text
 
 
 def test_a_complaint_needs_a_category_what_happened_and_a_phone(rig: KioskRig) -> None:

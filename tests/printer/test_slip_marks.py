@@ -155,3 +155,28 @@ def test_the_demo_notice_shows_its_item_and_code(pty_printer):
     printer.print_document(layouts.one_time_notice(demo.NOTICE))
     page = sim.wait_pages(1)[0]
     assert demo.NOTICE.item_name in flat(page) and demo.NOTICE.check_code in flat(page)
+
+
+def test_a_wait_past_closing_promises_no_minutes(pty_printer):
+    """A number taken late (the reply's ``beyond_closing``): the slip says the visitor may not
+    be served today and gives the server's words, instead of "约 2 分钟" (issue 13)."""
+    sim, printer = pty_printer("generic-80")
+    late = {
+        **ticket_reply(None),
+        "position": 9,
+        "estimated_wait_s": 120,
+        "beyond_closing": True,
+        "wait_notice": {
+            "zh": "按目前进度，轮到您之前今日办公时间（至17:30）可能已结束，今日可能无法办理，可预约其他时段",
+            "en": "At the current pace, today's service (until 17:30) may end before your turn",
+        },
+    }
+    lunch = {**late, "beyond_closing": False, "wait_notice": {"zh": "等候期间有午间休息（12:00-14:00），预计 14:10 前后叫号", "en": "The wait includes the break"}}
+    for reply in (late, lunch):
+        printer.print_document(layouts.ticket(ticket_slip(reply, "示范区政务服务中心", "https://hall.example.gov.cn/t/7", TZ), lang="zh"))
+    late_page, lunch_page = sim.wait_pages(2)
+
+    text = flat(late_page)
+    assert "今日可能无法办理" in find(late_page, "预计等候").text and "约 2 分钟" not in text
+    assert "至17:30" in text and "可预约其他时段" in text
+    assert "约 2 分钟" in flat(lunch_page) and "午间休息（12:00-14:00）" in flat(lunch_page)
