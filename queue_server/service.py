@@ -45,7 +45,8 @@ PRUNE_EVERY_S = 60.0
 CHECKPOINT_EVERY = 5_000
 CHECKPOINT_MAX_LIVE = 500
 #: Fields of event data that never leave the server on the PUB socket.
-PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked"})
+#: A ticket's company (``enterprise``) is public data, but a hall board has no business with it.
+PRIVATE_FIELDS = frozenset({"token", "id_hash", "id_cipher", "id_masked", "enterprise"})
 #: Check every reply against its model before it is sent (the test suite sets it, so each
 #: reply any test sees proves its model; in production the check costs time and proves
 #: nothing new). A reply that breaks its model is a bug: answered ``internal``, logged.

@@ -21,6 +21,7 @@ from protocol.fields import (
     text,
 )
 from protocol.models.base import Answer, Body, Part, Spec
+from protocol.models.cases import Enterprise
 from protocol.models.hall import HelpCall
 
 Stream = Literal["citizen", "enterprise"]
@@ -51,6 +52,18 @@ class TicketIssue(Body):
     item_code: ItemCode
     priority: code(WORD, optional=True, enum=["green"], description="green: the green channel (绿色通道)") = None
     id_number: IdNumber = Field(None, description="optional: the visitor's card, for the first-inquiry clerk")
+    enterprise: Enterprise | None = Field(
+        None,
+        description="an enterprise (法人) item's number taken for a company: its credit code and name "
+        "(the visitor, by id_number, acts for it); a returning company goes back to its clerk",
+    )
+
+
+class TicketEnterprise(Part):
+    """The company a ticket was taken for (public: its business licence shows both)."""
+
+    credit_code: str = Field(examples=["91350100M000100Y43"])
+    name: str
 
 
 class IssuedTicket(Answer):
@@ -74,6 +87,7 @@ class IssuedTicket(Answer):
     late: bool | None = None
     first_inquiry_clerk: str | None = None
     id_masked: str | None = Field(None, description="masked: 1101**********002X")
+    enterprise: TicketEnterprise | None = None
     closes_at: str | None = Field(None, description="when today's service ends (ISO 8601, local); absent without opening hours")
     beyond_closing: bool | None = Field(
         None, description="true: at the current pace today's service may end before this turn (absent otherwise)"
@@ -125,6 +139,7 @@ class Ticket(Answer):
     first_inquiry_clerk: str | None = Field(description="the clerk a returning visitor goes back to (首问负责)")
     transfer: Transfer | None
     id_masked: str | None = Field(description="masked: 1101**********002X")
+    enterprise: TicketEnterprise | None = Field(None, description="the company it was taken for")
     closes_at: str | None = Field(None, description="ticket.status of a waiting ticket: when today's service ends")
     beyond_closing: bool | None = Field(None, description="ticket.status: today's service may end before this turn")
     wait_notice: Bilingual | None = Field(None, description="ticket.status: past closing, or over the lunch break")

@@ -278,6 +278,7 @@ class HallEngine:
         priority: Priority | str | None = None,
         first_inquiry_clerk: str | None = None,
         appointment: Appointment | None = None,
+        enterprise: dict[str, str] | None = None,
     ) -> list[Event]:
         rule = self.item(item_code)
         try:
@@ -316,6 +317,8 @@ class HallEngine:
             "id_masked": id_masked,
             "priority": prio.value if prio else None,
         }
+        if enterprise is not None:
+            data["enterprise"] = enterprise
         if appointment is not None:
             late = now > appointment.slot_end
             data |= {
@@ -989,6 +992,7 @@ class HallEngine:
             token=d["token"],
             id_hash=d.get("id_hash"),
             id_masked=d.get("id_masked"),
+            enterprise=d.get("enterprise"),
             priority=Priority(d["priority"]) if d.get("priority") else None,
             appointment=d.get("appointment"),
             slot_start=d.get("slot_start"),

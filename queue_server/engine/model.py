@@ -168,6 +168,8 @@ class Ticket:
     token: str
     id_hash: str | None = None
     id_masked: str | None = None
+    # 法人: the company the number was taken for, {"credit_code", "name"} (public data)
+    enterprise: dict[str, str] | None = None
     priority: Priority | None = None
     appointment: str | None = None
     slot_start: float | None = None

@@ -43,6 +43,8 @@ def ticket_view(engine: HallEngine, t: Ticket, now: float | None = None) -> dict
         ),
         "id_masked": t.id_masked,
     }
+    if t.enterprise is not None:
+        view["enterprise"] = dict(t.enterprise)
     if now is not None and t.state is TicketState.WAITING:
         outlook = engine.wait_outlook(t.stream, ahead, now)
         view["estimated_wait_s"] = outlook["estimated_wait_s"]

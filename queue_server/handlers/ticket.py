@@ -18,12 +18,14 @@ from protocol.models.queue import (
 from .. import throttle
 from ..auth import AccessRole
 from ..cases import Subject
+from ..catalogue.model import Stream
 from ..engine import EngineError, Priority
 from ..engine.errors import bad_request, not_found
 from ..engine.views import ticket_view
 from ..privacy import mask
 from ..throttle import same_secret
 from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
+from .codes import credit_code_hash
 from .ratings import rate
 from .registry import handler
 from .views import issued_reply
@@ -50,7 +52,12 @@ def ticket_issue(ctx: HallContext, req: TicketIssue, actor: Actor, now: float) -
     if req.id_number is not None:  # the visitor's card: a returning visitor goes back to their clerk
         id_hash = ctx.privacy.lookup_hash(req.id_number)
         cipher, masked = ctx.privacy.encrypt(req.id_number), mask(req.id_number)
-    clerk = ctx.service.returning_clerk(id_hash, now) if id_hash else None
+    company = _company(ctx, req)
+    # A returning company goes back to the clerk of its open case, whoever comes for it; else
+    # the person's own clerk.
+    clerk = ctx.service.returning_clerk(credit_code_hash(ctx, company["credit_code"]), now) if company else None
+    if clerk is None and id_hash:
+        clerk = ctx.service.returning_clerk(id_hash, now)
     events = ctx.engine.issue(
         item,
         now,
@@ -59,11 +66,26 @@ def ticket_issue(ctx: HallContext, req: TicketIssue, actor: Actor, now: float) -
         id_masked=masked,
         priority=priority,
         first_inquiry_clerk=clerk,
+        enterprise=company,
     )
     if cipher:
         events[0].data["id_cipher"] = cipher
     ctx.service.emit(events)
     return issued_reply(ctx, events[0].data["ticket"], now)
+
+
+def _company(ctx: HallContext, req: TicketIssue) -> dict[str, str] | None:
+    """The company an enterprise (法人) item's number is taken for; a citizen item takes none."""
+    if req.enterprise is None:
+        return None
+    item = ctx.catalogue.items[req.item_code]
+    if item.stream is not Stream.ENTERPRISE:
+        raise bad_request(
+            f"{item.code} is a citizen (自然人) item: take its number without an enterprise",
+            f"{item.code} 为自然人事项，取号无需填写企业信息",
+            field="enterprise",
+        )
+    return {"credit_code": req.enterprise.credit_code, "name": req.enterprise.name}
 
 
 def _check_ticket_token(ctx: HallContext, token: str | None, actor: Actor, t: Any) -> None:

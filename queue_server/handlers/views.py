@@ -85,6 +85,7 @@ def issued_reply(ctx: HallContext, ticket_id: str, now: float) -> dict[str, Any]
         "late": t.late or None,
         "first_inquiry_clerk": t.first_inquiry_clerk,
         "id_masked": t.id_masked,
+        "enterprise": dict(t.enterprise) if t.enterprise else None,
         # Opening hours: when today's service ends, and a warning the slip prints when the
         # wait runs past it or over the lunch break (never a promise of minutes the hall is shut).
         "closes_at": outlook["closes_at"],

@@ -253,3 +253,34 @@ def test_the_notice_slip_names_the_enterprise_window_the_item_and_the_check_code
     step = page["steps"][-1]
     assert step["action"] == "supplement" and "business_licence" not in step["note"]
     assert "营业执照" in step["note"] and "营业执照" in step["materials"][0]["name"]["zh"]
+
+
+# ------------------------------------------------------------------ enterprise tickets
+def test_an_enterprise_number_carries_the_company_and_a_returning_company_goes_back_to_its_clerk(
+    hall: HallProcess,
+) -> None:
+    # The company's open case, taken in by c04 at the enterprise window 5.
+    enterprise_case(hall, FOOD, ["application_form"], code=OTHER_COMPANY, name="深圳市另一家公司")
+    company = {"credit_code": OTHER_COMPANY, "name": "深圳市另一家公司"}
+    # Someone else comes for the company, without an ID card read: still the company's clerk.
+    ticket = ok(call(hall, "POST", "/tickets", body={"item_code": FOOD, "enterprise": company}), 201)
+    assert ticket["stream"] == "enterprise" and ticket["number"].startswith("B")
+    assert ticket["enterprise"] == company
+    assert ticket["first_inquiry_clerk"] == "c04"
+    status = ok(call(hall, "GET", f"/tickets/{ticket['id']}", params={"token": ticket["token"]}))
+    assert status["enterprise"] == company
+    # The hall's public queue and board events do not list companies.
+    assert "深圳市另一家公司" not in call(hall, "GET", "/queue").text
+
+    # A company that never applied here: its number, no clerk kept for it.
+    new = {"credit_code": COMPANY, "name": "深圳市南山海岸科技有限公司"}
+    fresh = ok(call(hall, "POST", "/tickets", body={"item_code": CHANGE, "enterprise": new, "id_number": AGENT}), 201)
+    assert fresh["enterprise"] == new and fresh["id_masked"].startswith("4403")
+
+    citizen_item = call(hall, "POST", "/tickets", body={"item_code": PHYSICIAN, "enterprise": new})
+    assert citizen_item.status_code == 400 and citizen_item.json()["error"]["details"]["field"] == "enterprise"
+    forged = {"credit_code": COMPANY[:-1] + ("0" if COMPANY[-1] != "0" else "1"), "name": "假公司"}
+    refused = call(hall, "POST", "/tickets", body={"item_code": FOOD, "enterprise": forged})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["field"] == "enterprise.credit_code"
+    assert forged["credit_code"] not in refused.text  # named, never quoted back
