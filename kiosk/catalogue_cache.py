@@ -138,8 +138,12 @@ def _item_view(item: Mapping[str, Any]) -> ItemView:
         name=Label.of(item.get("name"), item["code"]),
         stream=str(item.get("stream", "")),
         theme=str(item.get("theme", "")),
-        # only an explicit true allows self-service: a kiosk must not offer what it may not do
-        self_service=flags.get("self_service") is True,
+        # only an explicit true allows self-service: a kiosk must not offer what it may not do.
+        # An enterprise applies by its credit code and registered name, which a kiosk has no
+        # card to read from: only an item founding the enterprise (the founder's ID card) is
+        # offered here.
+        self_service=flags.get("self_service") is True
+        and (item.get("stream") != "enterprise" or flags.get("new_entity") is True),
         wait_target_min=wait if isinstance(wait, int) else None,
     )
 

@@ -48,6 +48,9 @@ class ItemFlags(Part):
     self_service: bool = Field(description="may be done at a self-service kiosk (自助办理)")
     commitment: bool = Field(description="commitment-based approval (告知承诺) is allowed")
     online: bool = Field(description="fully online handling (全程网办) is allowed")
+    new_entity: bool = Field(
+        False, description="founds the enterprise (设立登记): the founder applies by ID card, no credit code yet"
+    )
 
 
 class GuideMaterial(Part):

@@ -395,6 +395,10 @@ class Flags(_Model):
     """Commitment-based approval (告知承诺) is allowed."""
     online: StrictBool
     """Fully online handling (全程网办) is allowed."""
+    new_entity: StrictBool = False
+    """An enterprise item that founds the enterprise (设立登记): it has no credit code yet, so the
+    founder applies as themselves, by their ID card; every other enterprise item is applied for
+    by the enterprise, by its credit code."""
 
 
 class ServiceItem(_Model):

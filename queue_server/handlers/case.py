@@ -127,14 +127,15 @@ def _party(ctx: HallContext, id_number: str, name: str | None) -> tuple[Party, s
 def _applicant(ctx: HallContext, req: CaseSubmit | CaseSubmitOnline | CaseSubmitKiosk, item: ServiceItem) -> tuple[Party, str]:
     """(applicant, who acts as shown): a citizen by their ID number; for an enterprise (法人)
     item, the enterprise by its credit code (the model has made sure the person acting for
-    it comes as ``agent``, who is then the one shown acting).
+    it comes as ``agent``, who is then the one shown acting). An item founding the enterprise
+    (``flags.new_entity``, 设立登记) is the founder's: the enterprise has no credit code yet.
 
     A credit code is not personal data (it is on the business licence and in the public
     credit register), so the enterprise's code and name are kept and shown in full; it is still
     looked up by a keyed hash like an ID number, so certificates of people and of enterprises
     are found the same way (``codes.credit_code_hash``)."""
     enterprise = req.enterprise
-    if item.stream is Stream.ENTERPRISE and enterprise is None:
+    if item.stream is Stream.ENTERPRISE and enterprise is None and not item.flags.new_entity:
         raise bad_request(
             f"{item.label} is an enterprise (法人) item: give enterprise with its credit_code and name, "
             "and the person acting for it as agent",

@@ -196,6 +196,9 @@ def test_guide_self_service_and_certificates(tmp_path: Path, server: FakeServer)
     assert guide is not None and guide["materials"] and guide["process"]
     assert cache.allows_self_service("C-SB-002") and not cache.allows_self_service("C-JY-001")
     assert not cache.allows_self_service("X-NO-000") and cache.guide("X-NO-000") is None
+    # Enterprise items: founding one (the founder's ID card) yes; one the enterprise applies
+    # for by its credit code, which a kiosk cannot read from a card, no (issue 13).
+    assert cache.allows_self_service("E-DJ-002") and not cache.allows_self_service("E-XY-001")
     doc_item = next(i for i in server.document["items"] if i["code"] == "C-SB-002")
     expected = [m["code"] for m in doc_item["guide"]["materials"] if m.get("e_certificate")]
     subs = cache.certificate_substitutes("C-SB-002")

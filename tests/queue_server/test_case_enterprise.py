@@ -284,3 +284,15 @@ def test_an_enterprise_number_carries_the_company_and_a_returning_company_goes_b
     assert refused.status_code == 400
     assert refused.json()["error"]["details"]["field"] == "enterprise.credit_code"
     assert forged["credit_code"] not in refused.text  # named, never quoted back
+
+
+def test_founding_an_enterprise_is_the_founder_s_and_every_other_enterprise_item_the_enterprise_s(
+    hall: HallProcess,
+) -> None:
+    # 个体工商户设立登记: the business has no credit code until it is registered.
+    founded = ok(call(hall, "POST", "/cases", "c04", {"item_code": "E-DJ-002", "id_number": AGENT, "name": "李四"}), 201)
+    assert founded["applicant"]["name"] == "李*" and founded["applicant"].get("credit_code") is None
+    assert AGENT not in str(founded)
+    changed = call(hall, "POST", "/cases", "c04", {"item_code": CHANGE, "id_number": AGENT, "name": "李四"})
+    assert changed.status_code == 400 and changed.json()["error"]["details"]["field"] == "enterprise"
+    assert "统一社会信用代码" in changed.json()["error"]["message_zh"]
