@@ -95,6 +95,8 @@ class KioskApp(App):
     ) -> None:
         super().__init__(**kw)
         self.link = link
+        if link is not None:
+            link.post = self.post  # answers arriving after on_stop reach no screen
         self.devices = devices
         self.catalogue = catalogue
         self.speech = speech
@@ -106,6 +108,9 @@ class KioskApp(App):
         self.kiosk_id = kiosk_id
         self.tz = ZoneInfo(timezone)
         self.visit = Visit()
+        #: Set by on_stop: work finishing on other threads (a print, a catalogue fetch) posts
+        #: nothing to screens that are gone.
+        self.stopped = False
         self.watch = HallWatch()
         self.history: list[str] = []
         self.device_faults: dict[str, str] = {}  # device name -> the text key the banner says
@@ -140,12 +145,17 @@ class KioskApp(App):
             self.link.on_watch = self.on_watch
             self.link.start()
         if self.devices is not None:
-            self.devices.on_event = lambda e: post(lambda: self.on_device(e))
+            self.devices.on_event = lambda e: self.post(lambda: self.on_device(e))
             self.devices.on_health = self.on_health
             self.devices.start()
         self._update_banner()
 
+    def post(self, fn: Callable[[], None]) -> None:
+        """``post`` for this app: dropped once the app has stopped."""
+        post(lambda: None if self.stopped else fn())
+
     def on_stop(self) -> None:
+        self.stopped = True
         Window.unbind(on_touch_down=self._touched, on_key_down=self._touched)
         if self._idle_event is not None:
             self._idle_event.cancel()
@@ -335,7 +345,7 @@ class KioskApp(App):
                 log.exception("catalogue refresh failed")
                 return
             if changed:
-                post(self._catalogue_changed)
+                self.post(self._catalogue_changed)
 
         threading.Thread(target=fetch, name="catalogue", daemon=True).start()
 
@@ -369,7 +379,7 @@ class KioskApp(App):
         """A device's health changed (any thread): reported to the server, shown in plain words."""
         if self.link is not None:
             self.link.report_health(message)
-        post(lambda: self._health_shown(message))
+        self.post(lambda: self._health_shown(message))
 
     def _health_shown(self, message: dict[str, Any]) -> None:
         name = str(message.get("device", ""))
@@ -450,7 +460,7 @@ class KioskApp(App):
             except Exception as e:  # a driver defect: the visitor still has the screen
                 log.exception("printing failed")
                 ok, reason = False, str(e)
-            post(lambda: done(ok, reason))
+            self.post(lambda: done(ok, reason))
 
         threading.Thread(target=work, name="print", daemon=True).start()
 
