@@ -297,7 +297,9 @@ def _window_place(i: int, w: WindowConfig, field: str = "") -> str:
     return f"windows[{i}] (window {w.number})" + (f".{field}" if field else "")
 
 
-def _clerk_place(i: int, c: ClerkConfig, field: str = "") -> str:
+def clerk_place(i: int, c: ClerkConfig, field: str = "") -> str:
+    """The place of a clerk's entry in the file (``clerks[0] (clerk c01).id``); shared with
+    the checks ``init`` makes against the database."""
     return f"clerks[{i}] (clerk {c.id})" + (f".{field}" if field else "")
 
 
@@ -327,19 +329,19 @@ def cross_problems(
     seated: dict[int, str] = {}
     for i, c in clerks:
         if c.id in first_clerk:
-            problems.append(f"{_clerk_place(i, c, 'id')}: clerk {c.id} appears twice (also clerks[{first_clerk[c.id]}])")
+            problems.append(f"{clerk_place(i, c, 'id')}: clerk {c.id} appears twice (also clerks[{first_clerk[c.id]}])")
         first_clerk.setdefault(c.id, i)
         if c.signed_in_at is not None:
             if c.signed_in_at not in numbers:
-                problems.append(f"{_clerk_place(i, c, 'signed_in_at')}: {c.signed_in_at} is not a window")
+                problems.append(f"{clerk_place(i, c, 'signed_in_at')}: {c.signed_in_at} is not a window")
             elif c.signed_in_at in seated:
                 problems.append(
-                    f"{_clerk_place(i, c, 'signed_in_at')}: window {c.signed_in_at} has two clerks"
+                    f"{clerk_place(i, c, 'signed_in_at')}: window {c.signed_in_at} has two clerks"
                     f" (also clerk {seated[c.signed_in_at]})"
                 )
             seated.setdefault(c.signed_in_at, c.id)
         if catalogue is not None and c.department and c.department not in catalogue.departments:
-            problems.append(f"{_clerk_place(i, c, 'department')}: department {c.department} is not in the catalogue")
+            problems.append(f"{clerk_place(i, c, 'department')}: department {c.department} is not in the catalogue")
     if rules is not None and catalogue is not None:
         for code in rules.daily_caps:
             if code not in catalogue.items:

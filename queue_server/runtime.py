@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from .catalogue import load_catalogue, parse_catalogue
 from .engine import ClerkInfo, HallEngine, HallRules, WindowDef, WindowKind
-from .hallconfig import DEFAULT_HALL_CONFIG, CaseRules, HallConfig, HallConfigError, Rules, load_hall_config
+from .hallconfig import (
+    DEFAULT_HALL_CONFIG,
+    CaseRules,
+    HallConfig,
+    HallConfigError,
+    Rules,
+    clerk_place,
+    load_hall_config,
+)
 from .paths import Paths
 from .privacy import Privacy
 from .service import HallService, item_rules
@@ -109,7 +117,7 @@ def _refuse_other_halls_clerks(s: Session, config: HallConfig, hall: str, source
     taken = dict(s.execute(select(Clerk.id, Clerk.hall).where(Clerk.id.in_(ids), Clerk.hall != hall)).tuples().all())
     if taken:
         raise HallConfigError(source, [
-            f"clerks[{i + 1}] (clerk {c.id}).id: {c.id} is a clerk of hall {taken[c.id]}; clerk ids are "
+            f"{clerk_place(i, c, 'id')}: {c.id} is a clerk of hall {taken[c.id]}; clerk ids are "
             f"the city's, give this clerk another (e.g. {hall.lower()}-{c.id}) / 职员编号 {c.id} 已属于大厅 "
             f"{taken[c.id]}，同城职员编号不可重复，请另取编号"
             for i, c in enumerate(config.clerks) if c.id in taken

@@ -343,7 +343,7 @@ def test_a_hall_cannot_take_over_another_hall_s_clerk(city: City) -> None:
     config.write_text(text_, encoding="utf-8")
     out = run_cli("init", "--config", str(config), var=city.var, db=city.db, check=False)
     assert out.returncode == 1 and "Traceback" not in out.stderr
-    assert "clerks[1] (clerk c01).id" in out.stderr and "H01" in out.stderr and "职员编号 c01 已属于大厅 H01" in out.stderr
+    assert "clerks[0] (clerk c01).id" in out.stderr and "H01" in out.stderr and "职员编号 c01 已属于大厅 H01" in out.stderr
     engine = make_engine(city.db)
     try:
         with engine.connect() as c:
