@@ -66,21 +66,19 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
     service_kw.setdefault("case_rules", case_rules_from_settings(h.settings))
     service = HallService(store, engine, catalogue, latest.version, privacy, **service_kw)
     service.recover()
-    take_seats(db, service)
+    take_seats(db, service, (h.settings or {}).get("pending_seats", {}))
     return service
 
 
-def take_seats(db: Engine, service: HallService) -> None:
+def take_seats(db: Engine, service: HallService, pending: dict[str, int]) -> None:
     """Sign clerks in at the windows ``init`` gave them (``signed_in_at``) and the hall has not
-    seated yet: a new hall opens with its clerks at their windows; a clerk added to a running
-    hall's configuration sits down when its server (re)starts. Never moves anyone: a clerk
-    signed in somewhere, or a window taken, stays as the day has made it."""
-    hall = service.store.hall
-    with Session(db) as s:
-        h = s.get(Hall, hall)
-        pending: dict[str, int] = dict((h.settings or {}).get("pending_seats", {})) if h is not None else {}
+    seated yet (``pending``, from the hall's settings): a new hall opens with its clerks at
+    their windows; a clerk added to a running hall's configuration sits down when its server
+    (re)starts. Never moves anyone: a clerk signed in somewhere, or a window taken, stays as
+    the day has made it."""
     if not pending:
         return
+    hall = service.store.hall
     engine = service.engine
     seats = [
         (clerk, window)
