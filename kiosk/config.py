@@ -86,10 +86,6 @@ class ServerConfig:
         assert self.server_key is not None and self.secret_key is not None
         return CurveClientKeys.from_files(self.server_key, self.secret_key)
 
-    def ticket_url(self, ticket_id: str | int, token: str) -> str:
-        """The ticket's live page, as printed in the ticket's QR code."""
-        return f"{self.public_url}/api/v1/tickets/{ticket_id}?token={token}"
-
 
 @dataclass(frozen=True)
 class A4Config:

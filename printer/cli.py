@@ -34,6 +34,7 @@ from printer.simulator import PrinterSimulator, send_control
 from printer.slips import TicketSlip
 from printer.status import StatusLevel
 from printer.transports import NetworkTransport, SerialTransport, Transport, open_transport
+from protocol.models.queue import ticket_page_url
 
 SLIPS = {
     "ticket": lambda lang: layouts.ticket(demo.TICKET, lang),
@@ -81,8 +82,7 @@ def _ticket_from_args(args: argparse.Namespace) -> TicketSlip:
         reply = _ticket_reply(args.json)
         url = args.url or ""
         if not url and args.public_url and reply.get("id") and reply.get("token"):
-            # The ticket's live page, as the kiosk prints it (kiosk.config.ServerConfig.ticket_url).
-            url = f"{args.public_url.rstrip('/')}/api/v1/tickets/{reply['id']}?token={reply['token']}"
+            url = ticket_page_url(args.public_url, reply["id"], reply["token"])  # as the kiosk prints it
         slip = TicketSlip.from_reply(reply, args.hall_name or "", url, tz, advice=args.advice or "")
     else:
         if not args.number:

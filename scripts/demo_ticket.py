@@ -22,6 +22,7 @@ from kiosk.slips import ticket_slip  # noqa: E402
 from printer import EscPosPrinter, open_transport, ticket  # noqa: E402
 from protocol.client import HallClient, RequestFailed  # noqa: E402
 from protocol.keys import CurveClientKeys  # noqa: E402
+from protocol.models.queue import ticket_page_url  # noqa: E402
 
 
 def main() -> int:
@@ -42,7 +43,7 @@ def main() -> int:
             print(f"{e.message_zh} / {e.message}", file=sys.stderr)
             return 1
         hall = client.request("hall.info", {})["name"]["zh"]  # the hall's configured name, as the kiosk prints
-    url = f"{args.public_url}/api/v1/tickets/{t['id']}?token={t['token']}"
+    url = ticket_page_url(args.public_url, t["id"], t["token"])
     slip = ticket_slip(t, hall, url, ZoneInfo("Asia/Shanghai"))
     with EscPosPrinter(open_transport(args.printer), "generic-80") as printer:
         printer.print_document(ticket(slip, lang="zh+en"))

@@ -13,6 +13,8 @@ from typing import Any
 
 from kivy.metrics import dp
 
+from protocol.models.queue import ticket_page_url
+
 from ..link import Answer, Retry
 from ..visit import slot_text
 from ..waits import wait_range
@@ -228,7 +230,7 @@ class TicketScreen(KioskScreen):
 
     def url(self) -> str:
         t = self.app.visit.ticket or {}
-        return f"{self.app.public_url}/api/v1/tickets/{t.get('id', '')}?token={t.get('token', '')}"
+        return ticket_page_url(self.app.public_url, t.get("id", ""), t.get("token", ""))
 
     def print_ticket(self) -> None:
         self.app.print_ticket(self.app.visit.ticket, self.url(), self._printed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from pydantic import Field, RootModel
 
@@ -40,6 +41,13 @@ OUTCOMES: list[str] = list(Outcome.__args__)
 #: engine/model.py ``WindowStatus``: closed is nobody signed in.
 WindowStatus = Literal["open", "paused", "closed"]
 WindowKind = Literal["comprehensive", "dedicated", "enterprise", "green_channel"]
+
+def ticket_page_url(base_url: str, ticket_id: str, token: str) -> str:
+    """The ticket's live page (``GET /api/v1/tickets/{id}?token=``) under the hall's public
+    address: what a slip's QR code opens, built the same by the kiosk, the printer's command
+    line and the demo."""
+    return f"{base_url.rstrip('/')}/api/v1/tickets/{quote(ticket_id, safe='')}?token={quote(token, safe='')}"
+
 
 #: The most waiting tickets a view of the live queue lists (``queue.snapshot``, ``queue.state``).
 MAX_WAITING_LISTED = 5000
