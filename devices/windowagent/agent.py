@@ -22,6 +22,7 @@ from devices.windowagent.actions import WindowActions
 from devices.windowagent.config import AgentConfig
 from devices.windowagent.health import HealthReporter
 from devices.windowagent.printing import build_printer
+from devices.windowagent.printjobs import PrintDesk
 from devices.windowagent.rating import RatingDesk
 from printer.document import Document
 from printer.spooler import PrintJob
@@ -42,20 +43,27 @@ class WindowAgent:
         self.actions = WindowActions(self.window, self._client().request)
         self.ratings = RatingDesk(self.window, self._client().request)
         self.health = HealthReporter(self._client().request)
+        self.prints = PrintDesk(self.window, self._client().request)
         self.manager = DeviceManager(on_change=self.health.changed)
         self.callpad: CallPad | None = None
         self._sim_dir: Path | None = None
         self._stopped = threading.Event()
         self._build_devices()
-        self.printer = build_printer(config.printer, self._sim_folder) if config.printer else None
+        self.printer = (
+            build_printer(config.printer, self._sim_folder, on_job_done=self.prints.job_done)
+            if config.printer
+            else None
+        )
         if self.printer is not None:
+            self.prints.attach(self.printer)  # before its spooler starts: jobs kept last time
             self.manager.add(self.printer)
         self.subscriber = CloneSubscriber(
             config.server.pub,
             self._client(),
             config.hall,
-            on_snapshot=lambda _snapshot: None,  # only what happens from now on matters here
-            on_event=self.ratings.on_event,
+            # (Re)synced: the console's print jobs asked for while the agent was away.
+            on_snapshot=self.prints.on_snapshot,
+            on_event=self._on_event,
             curve=self._keys,
         )
 
@@ -80,6 +88,10 @@ class WindowAgent:
                 self.callpad = inner
             self.manager.add(dev)
 
+    def _on_event(self, event: dict[str, Any]) -> None:
+        self.ratings.on_event(event)
+        self.prints.on_event(event)
+
     def _on_key(self, event: KeypadEvent) -> str | None:
         if isinstance(event, CallCommand):
             return self.actions.handle(event)
@@ -96,7 +108,7 @@ class WindowAgent:
     def print_document(self, doc: Document | bytes, *, title: str = "") -> PrintJob:
         """Queue a notice or receipt on the window's printer. A job the printer cannot take now
         (paper out, cover open) is kept on disk and printed when it can: nothing is lost.
-        TODO(console): the console's "print" has no server→agent path yet."""
+        The console's slips come through :class:`PrintDesk` (``window.print``)."""
         if self.printer is None:
             raise ConfigError("本窗口未配置打印机 / this window has no [printer]")
         return self.printer.spooler.submit(doc, title=title)
@@ -105,6 +117,7 @@ class WindowAgent:
 
     def start(self) -> None:
         self.health.start()
+        self.prints.start()
         self.subscriber.start()
         self.manager.start()
 
@@ -114,6 +127,7 @@ class WindowAgent:
         self._stopped.set()
         self.manager.stop()  # pads and printer (kept print jobs stay in the spool folder)
         self.subscriber.stop()
+        self.prints.stop()
         self.health.stop()
         for client in self._clients:
             client.close()

@@ -14,10 +14,13 @@ from devices.config import ConfigError
 from devices.windowagent.config import PrinterConfig
 from kiosk.hardware import TicketPrinter
 from printer.device import EscPosPrinter
+from printer.spooler import PrintJob
 from printer.transports import SerialTransport, open_transport
 
 
-def build_printer(cfg: PrinterConfig, sim_folder: Callable[[], Path]) -> TicketPrinter:
+def build_printer(
+    cfg: PrinterConfig, sim_folder: Callable[[], Path], *, on_job_done: Callable[[PrintJob], None] | None = None
+) -> TicketPrinter:
     simulator = None
     transport: Any
     if cfg.simulated:
@@ -33,6 +36,7 @@ def build_printer(cfg: PrinterConfig, sim_folder: Callable[[], Path]) -> TicketP
     return TicketPrinter(
         EscPosPrinter(transport, cfg.profile),
         hold=cfg.hold_s,
+        on_job_done=on_job_done,
         simulator=simulator,
         spool_dir=cfg.spool_dir,
     )

@@ -67,7 +67,8 @@ def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, thr
     app.extensions["hall_db"] = db
     # Wrong passwords per client address, as wrong codes are counted (``throttle``).
     app.extensions["hall_login_budget"] = FailureBudget()
-    app.extensions["hall_live"] = LiveStreams(loop.feed, threads)
+    if loop is not None:  # None: an app made for its OpenAPI document only (no requests served)
+        app.extensions["hall_live"] = LiveStreams(loop.feed, threads)
     app.register_blueprint(web)
 
 

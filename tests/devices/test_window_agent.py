@@ -17,7 +17,7 @@ from devices.windowagent.agent import WindowAgent
 from devices.windowagent.config import parse_agent_config
 from printer.document import Cut, Document, Text
 from printer.simulator import PrinterSimulator
-from protocol.client import HallClient
+from protocol.client import HallClient, RequestFailed
 from protocol.keys import CurveClientKeys
 from tests.support.hall import HallProcess
 from tests.support.wait import wait_for
@@ -33,6 +33,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
     h.kiosk = h.enroll("kiosk-1", "kiosk")  # type: ignore[attr-defined]
     h.pad = h.enroll("pad-1", "callpad", window=WINDOW)  # type: ignore[attr-defined]
     h.manager = h.token("manager")  # type: ignore[attr-defined]
+    h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
     h.start()
     yield h
     h.stop()
@@ -206,3 +207,84 @@ def test_a_receipt_printed_while_out_of_paper_is_kept_and_printed_once_paper_is_
     assert job.wait(10).value in ("printed", "sent")
     [page] = printer_sim.wait_pages(1, timeout=5)
     assert "办结通知" in page.text and "Notice of completion" in page.text
+
+
+# ------------------------------------------------------------------ the console's slips
+APPLICANT = "11010519491231002X"
+ITEM = "C-WJ-002"  # a citizen item window 1 serves
+
+
+def clerk(hall: HallProcess, method: str, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {hall.c01}"}  # type: ignore[attr-defined]
+    return requests.request(method, f"{hall.http}/api/v1{path}", json=body, headers=headers, timeout=10)
+
+
+def noticed_case(hall: HallProcess) -> str:
+    """A case c01 took at window 1 with a one-time notice for the photo still owed."""
+    body = {"item_code": ITEM, "id_number": APPLICANT, "name": "张三丰", "materials": ["id_card"]}
+    r = clerk(hall, "POST", "/cases", body)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = clerk(hall, "POST", f"/cases/{cid}/notice", {"materials": ["photo"]})
+    assert r.status_code == 200, r.text
+    return cid  # type: ignore[no-any-return]
+
+
+def ask_print(hall: HallProcess, case: str) -> dict[str, Any]:
+    r = clerk(hall, "POST", f"/windows/{WINDOW}/print", {"document": "notice", "case": case})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def print_jobs(hall: HallProcess) -> list[dict[str, Any]]:
+    r = clerk(hall, "GET", f"/windows/{WINDOW}/print")
+    assert r.status_code == 200, r.text
+    return r.json()["jobs"]  # type: ignore[no-any-return]
+
+
+def test_the_console_asks_the_window_to_print_a_notice_and_the_agent_prints_it(
+    hall: HallProcess, agent: WindowAgent, printer_sim: PrinterSimulator
+) -> None:
+    cid = noticed_case(hall)
+    job = ask_print(hall, cid)
+    assert (job["state"], job["document"], job["case"], job["window"]) == ("pending", "notice", cid, WINDOW)
+    assert ask_print(hall, cid)["job"] == job["job"]  # asked twice before printing: one slip
+    [page] = printer_sim.wait_pages(1, timeout=15)
+    assert "一次性告知书" in page.text and cid in page.text
+    wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
+    assert {"window": WINDOW, "job": job["job"], "printed": True, "kept": False} in agent.prints.reported
+    # Once printed, the agent's key no longer opens the notice: it was for that job only.
+    pad = hall.pad  # type: ignore[attr-defined]
+    keys = CurveClientKeys.from_files(pad["server_public"], pad["secret"])
+    with HallClient(hall.router, curve=keys, timeout=3) as c, pytest.raises(RequestFailed) as refused:
+        c.request("case.notice_slip", {"case": cid})
+    assert refused.value.code == "not_found"
+
+
+def test_a_slip_asked_for_while_out_of_paper_or_offline_is_kept_and_printed_after_a_restart(
+    hall: HallProcess, tmp_path: Path, callpad_sim: CallPadSimulator, evalpad_sim: EvalPadSimulator,
+    printer_sim: PrinterSimulator,
+) -> None:
+    callpad_sim.window = str(WINDOW)
+    cfg = agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))
+    printer_sim.set_paper("end")
+    first, second = noticed_case(hall), noticed_case(hall)
+    with WindowAgent(cfg) as agent:
+        wait_for(lambda: agent.subscriber.synced, timeout=10)
+        kept = ask_print(hall, first)
+
+        def state() -> list[tuple[int, str, str]]:
+            return [(j["job"], j["state"], j["reason"]) for j in print_jobs(hall)]
+
+        wait_for(lambda: state() == [(kept["job"], "kept", "paper_out")], timeout=15,
+                 message=lambda: f"jobs: {state()}")
+    # The agent is away: the console's next slip waits for it at the server.
+    offline = ask_print(hall, second)
+    assert [j["job"] for j in print_jobs(hall)] == [kept["job"], offline["job"]]
+    printer_sim.set_paper("ok")
+    assert printer_sim.pages == []
+    with WindowAgent(cfg) as agent:
+        pages = printer_sim.wait_pages(2, timeout=20)
+        wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
+    texts = [p.text for p in pages]
+    assert sum(first in t for t in texts) == 1 and sum(second in t for t in texts) == 1  # each once
