@@ -1,8 +1,7 @@
 """The window's ESC/POS printer with its persistent print queue, as a managed device.
 
-The kiosk's :class:`~kiosk.hardware.TicketPrinter` is exactly this (printer, spooler, status
-watch, health); it is used as is rather than copied. TODO: move it to the ``printer``
-package, which both the kiosk and the agent would then import."""
+The kiosk's printer too: :class:`~printer.ticketprinter.TicketPrinter` (printer, spooler, status
+watch, health)."""
 
 from __future__ import annotations
 
@@ -12,9 +11,9 @@ from typing import Any
 
 from devices.config import ConfigError
 from devices.windowagent.config import PrinterConfig
-from kiosk.hardware import TicketPrinter
 from printer.device import EscPosPrinter
 from printer.spooler import PrintJob
+from printer.ticketprinter import TicketPrinter
 from printer.transports import SerialTransport, open_transport
 
 
