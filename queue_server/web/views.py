@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -257,12 +259,16 @@ def console_action(action: str):  # type: ignore[no-untyped-def]
         abort(400, "the action lacks the key of the page it was clicked on; reload the page")
     type_ = ACTIONS[action][0]
     form = request.form
-    message = None
+    message = done = None
+    key = f"web:{actor().name}:{action}:{nonce}"
+    again = _seen(key)  # sent to the hall before
     current = _window(_state(), number).get("current")
-    if type_ == "window.call_next" and current is not None and form.get("confirmed") != "1":
+    if type_ == "window.call_next" and current is not None and form.get("confirmed") != "1" and not again:
         # Not yet: the clerk confirms first (the engine completes a visitor being served,
         # and passes over one called and never started).
-        return render_template("_panel.html", actions=ACTIONS, confirm=_confirm_next(current), **_panel_data())
+        return render_template(
+            "_panel.html", actions=ACTIONS, confirm=_confirm_next(current), notice=True, **_panel_data()
+        )
     body: dict[str, Any] = {"window": number} if type_.startswith("window.") else {}
     if type_.startswith("ticket."):
         if current is not None:
@@ -279,13 +285,47 @@ def console_action(action: str):  # type: ignore[no-untyped-def]
     else:
         # The key names the clerk, the action and the panel it was clicked on: a second click
         # before the page showed the first one's answer gets that answer, and acts no more.
-        key = f"web:{actor().name}:{action}:{nonce}"
+        _remember(key)
         outcome = hall_loop().call(type_, body, actor(), key)
         if not outcome.ok:
             message = _said(outcome)
         elif type_ == "window.call_next" and outcome.body.get("ticket") is None:
             message = {"message_zh": "没有等候的办事人", "message": "nobody is waiting for this window"}
-    return render_template("_panel.html", actions=ACTIONS, message=message, **_panel_data())
+        elif action in ("complete", "transfer") and current is not None:
+            done = _done(action, current["number"], body)
+    return render_template(
+        "_panel.html", actions=ACTIONS, message=message, done=done, notice=True, **_panel_data()
+    )
+
+
+def _done(action: str, number: str, body: dict[str, Any]) -> dict[str, str]:
+    """What the clerk is told once a visitor has left the window."""
+    if action == "complete":
+        zh, en = OUTCOMES.get(body["outcome"], (body["outcome"], body["outcome"]))
+        return {"zh": f"{number} 已办结：{zh}", "en": f"{number} completed: {en}"}
+    if "to_window" in body:
+        return {"zh": f"{number} 已转办至 {body['to_window']}号窗口", "en": f"{number} transferred to window {body['to_window']}"}
+    return {"zh": f"{number} 已转办至事项 {body['to_item']}", "en": f"{number} transferred to item {body['to_item']}"}
+
+
+#: Keys of the console's recent clicks (this process), newest last.
+_recent_keys: OrderedDict[str, None] = OrderedDict()
+_recent_lock = threading.Lock()
+RECENT_KEYS = 1000
+
+
+def _seen(key: str) -> bool:
+    """Whether a click with this key was sent to the hall before: the hall answers it from its
+    idempotency record, so it goes as it is, never stopped for a confirmation the first passed."""
+    with _recent_lock:
+        return key in _recent_keys
+
+
+def _remember(key: str) -> None:
+    with _recent_lock:
+        _recent_keys[key] = None
+        while len(_recent_keys) > RECENT_KEYS:
+            _recent_keys.popitem(last=False)
 
 
 def _transfer_target(to: str) -> dict[str, Any]:

@@ -6,8 +6,21 @@ function panelKey() {
   const el = document.querySelector("#panel [data-nonce]");
   return el ? el.dataset.nonce : "";
 }
+// A second press of the same button within DOUBLE_MS is the same click (a double click whose
+// second half came after the first answer was shown): it keeps the first one's key.
+const DOUBLE_MS = 800;
+let last = { target: null, key: "", at: 0 };
 for (const type of ["click", "submit"]) {
-  document.addEventListener(type, (e) => { e.hallKey = panelKey(); }, true);
+  document.addEventListener(type, (e) => {
+    const target = e.target.closest("button, form");
+    const now = Date.now();
+    if (type === "click" && target === last.target && now - last.at < DOUBLE_MS) {
+      e.hallKey = last.key;
+    } else {
+      e.hallKey = panelKey();
+      if (type === "click") last = { target, key: e.hallKey, at: now };
+    }
+  }, true);
 }
 
 function openDialog(id) {
@@ -33,10 +46,12 @@ document.addEventListener("submit", (e) => {
   if (d) setTimeout(() => d.close());
 });
 
-// The confirmation the server sent beside the panel opens at once; gone once closed.
-document.addEventListener("htmx:oobAfterSwap", () => {
+// The confirmation the server sent beside the panel opens once htmx has processed it (its
+// form posts by htmx, not by the browser); gone once closed.
+document.addEventListener("htmx:afterSettle", () => {
   const d = document.querySelector("#prompt dialog");
   if (d && !d.open) {
+    htmx.process(d);  // its form posts by htmx whatever the order of the swap's steps
     d.addEventListener("close", () => d.remove());
     d.showModal();
     const yes = d.querySelector("[autofocus]");
