@@ -5,79 +5,13 @@ updates by server-sent events, CSRF, roles, sign-out, the login rate limit."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.support.hall import ROOT, HallProcess
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-CLERK_PASSWORD = "chen-xiaomei-2026"
-MANAGER_PASSWORD = "manager-pass-2026"
-
-
-def add_user(hall: HallProcess, name: str, role: str, password: str, clerk: str | None = None) -> None:
-    extra = ["--clerk", clerk] if clerk else []
-    subprocess.run(
-        [sys.executable, "-m", "queue_server", "user", "add", name, "--role", role, *extra, "--password-stdin",
-         "--db", hall.db, "--var", str(hall.var)],
-        cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True, timeout=60,
-    )
-
-
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    # The pages load htmx from the package's static folder: make bootstrap puts it there.
-    subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
-    var = tmp_path_factory.mktemp("hall")
-    h = HallProcess(var, f"sqlite:///{var}/hall.db")
-    h.init()
-    add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
-    add_user(h, "boss", "manager", MANAGER_PASSWORD)
-    h.start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    yield context.new_page()
-    context.close()
-
-
-def sign_in(page: Page, hall: HallProcess, username: str, password: str) -> None:
-    page.goto(hall.http + "/")
-    expect(page).to_have_url(re.compile(r"/login$"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("#sign-in")
-
-
-def issue(hall: HallProcess) -> str:
-    items = requests.get(f"{hall.http}/api/v1/catalogue", timeout=5).json()["items"]
-    item = next(i["code"] for i in items if i["stream"] == "citizen")
-    r = requests.post(f"{hall.http}/api/v1/tickets", json={"item_code": item}, timeout=5)
-    assert r.status_code == 201, r.text
-    return r.json()["number"]
+from tests.support.hall import HallProcess
+from tests.web.support import CLERK_PASSWORD, MANAGER_PASSWORD, SCREENSHOTS, issue, sign_in
 
 
 def test_clerk_calls_by_button_and_key_and_the_console_follows_the_hall(hall: HallProcess, page: Page) -> None:
@@ -93,8 +27,10 @@ def test_clerk_calls_by_button_and_key_and_the_console_follows_the_hall(hall: Ha
     page.click("#act-call-next")
     expect(page.locator("#current-number")).to_have_text(first)
     page.keyboard.press("s")  # start
-    expect(page.locator("#current-state")).to_have_text("serving")
-    page.keyboard.press("c")  # complete
+    expect(page.locator("#current-state")).to_have_text(re.compile(r"^办理中\s+serving$"))
+    page.keyboard.press("c")  # complete: the outcome dialog, 1 办结 handled
+    expect(page.locator("#dialog-complete")).to_be_visible()
+    page.keyboard.press("1")
     expect(page.locator("#current-number")).to_have_text("—")
     page.keyboard.press("n")  # call next
     expect(page.locator("#current-number")).to_have_text(second)
