@@ -1,5 +1,6 @@
 """Command line: ``python -m devices simulate scanner|evalpad|callpad`` and
-``python -m devices check --config FILE``.
+``python -m devices check --config FILE``, ``python -m devices window-agent --config FILE``
+(see ``devices/windowagent``).
 
 ``simulate`` opens a pseudo-terminal, prints its path on the first line of standard output,
 and turns each line of standard input into a device action:
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", required=True)
     check.add_argument("--wait", type=float, default=1.5, help="seconds to let devices settle")
     check.set_defaults(func=cmd_check)
+    from devices.windowagent.__main__ import add_parser as add_window_agent
+
+    add_window_agent(sub)
     return parser
 
 

@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(t)
     t.add_argument("id", type=int, help="the token's id (token list)")
 
+    p = sub.add_parser("user", help="staff accounts of the web pages (clerk, reviewer, manager, admin)")
+    usub = p.add_subparsers(dest="user_command", required=True)
+    u = usub.add_parser("add", help="create an account of the hall; the password is read from stdin or prompted")
+    _db_arg(u)
+    u.add_argument("username")
+    u.add_argument("--role", required=True, choices=["clerk", "reviewer", "manager", "admin"])
+    u.add_argument("--clerk", default=None, help="the clerk of a clerk's or reviewer's account (a clerk of the hall, e.g. c01)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    u = usub.add_parser("list", help="the hall's accounts: username, role, clerk, disabled, created")
+    _db_arg(u)
+
     p = sub.add_parser("device", help="enrolled devices (CURVE keys)")
     dsub = p.add_subparsers(dest="device_command", required=True)
     d = dsub.add_parser("enroll", help="make a key pair for a device and enrol it; prints the key files' paths")
@@ -149,6 +160,8 @@ def _run(args: argparse.Namespace) -> int:
     db = make_engine(_url(args))
     if args.command == "token":
         return _token(args, db)
+    if args.command == "user":
+        return _user(args, db)
     if args.command == "device":
         return _device(args, db, paths)
     if args.command == "catalogue":
@@ -243,6 +256,30 @@ def _token(args: argparse.Namespace, db: Engine) -> int:
     if not revoke_token(db, args.id, hall):
         raise refuse(f"大厅 {hall} 没有编号为 {args.id} 的有效令牌", f"hall {hall} has no live token with id {args.id}")
     print(f"token {args.id} revoked")
+    return 0
+
+
+def _user(args: argparse.Namespace, db: Engine) -> int:
+    from .users import create_user, list_users
+
+    hall = resolve_hall(db, args.hall)
+    if args.user_command == "list":
+        _print_table(
+            ("username", "role", "clerk", "disabled", "created"),
+            [(u.username, u.role, u.clerk, u.disabled, u.created_at) for u in list_users(db, hall)],
+        )
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        # Asked twice: a typo would lock the person out of an account nobody else knows.
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再次输入 / again: ") != password:
+            raise refuse("两次输入的密码不一致", "the two passwords differ")
+    account = create_user(db, hall, args.username, password, args.role, args.clerk)
+    print(f"user {account.username} ({account.role}) created at hall {hall}")
     return 0
 
 
@@ -448,7 +485,8 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     loop.start()
     host, _, port = args.http.rpartition(":")
     try:
-        server = waitress.create_server(create_app(loop, db), host=host or "127.0.0.1", port=int(port), threads=args.threads)
+        app = create_app(loop, db, paths=paths, threads=args.threads)
+        server = waitress.create_server(app, host=host or "127.0.0.1", port=int(port), threads=args.threads)
     except OSError as e:  # taken since the check above
         loop.stop()
         wal.stop()

@@ -43,6 +43,7 @@ from protocol.messages import (
 
 from .auth import ZAP_DOMAIN, Actor, DeviceRegistry, start_authenticator
 from .casedesk import CaseDesk
+from .feed import EventFeed
 from .service import (
     ANONYMOUS,
     Commit,
@@ -111,6 +112,9 @@ class HallLoop:
         self._last_fault: tuple[StoreFault, float] | None = None  # (fault, when it ended)
         self.crashed: BaseException | None = None
         self._published_seq = service.engine.last_seq  # heartbeats announce only stored events
+        #: The same public events for in-process listeners (the web pages' live updates).
+        self.feed = EventFeed()
+        self.feed.last_seq = self._published_seq
         # Case requests go to the case desk; their answers come back here to be sent.
         self.desk = CaseDesk(service, self._desk_answered)
         self._desk_done: queue.SimpleQueue[tuple[Pending, Outcome]] = queue.SimpleQueue()
@@ -372,6 +376,7 @@ class HallLoop:
                         continue
                     pub.send_multipart([topic, raw])
                     self._published_seq = e.seq
+                    self.feed.publish(orjson.loads(raw))  # a copy: listeners share nothing with the loop
 
     def _desk_answered(self, p: Pending, outcome: Outcome) -> None:
         """From a desk thread: the answer is sent by the loop, which owns the sockets."""

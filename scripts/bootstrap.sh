@@ -25,6 +25,11 @@ DEB_PACKAGES=(
     libegl1 libegl-mesa0 libgl1-mesa-dri libmtdev1
     # The README's commands: curl for the API, watch (procps) to follow the queue
     curl procps
+    # The web pages: Node fetches htmx into the package's static folder (scripts/vendor.sh;
+    # npm itself is Debian's package npm, or part of NodeSource's nodejs, with which Debian's
+    # npm conflicts: vendor.sh installs it only when missing); Chromium runs the pages'
+    # browser tests (Playwright drives Debian's, not its own download)
+    nodejs chromium
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -112,6 +117,13 @@ if [[ "$want" != "$have" ]]; then
             -r "$REQUIREMENTS"
         echo "$want" >"$STAMP"
     fi
+fi
+
+# --- 4. front-end libraries of the web pages (pinned, from npm; not committed) ---
+vendor_said="$(bash "$ROOT/scripts/vendor.sh")" || die "the front-end libraries could not be installed (scripts/vendor.sh)"
+if [[ -n "$vendor_said" ]]; then
+    todo=1
+    echo "$vendor_said"
 fi
 
 if ((todo == 0)); then

@@ -17,6 +17,7 @@ $PY -m queue_server init --db "$DB" --var "$VAR"
 [ -f "$VAR/keys/devices/kiosk-1.key" ] || $PY -m queue_server device enroll kiosk-1 --kind kiosk --replace --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/keys/devices/board-1.key" ] || $PY -m queue_server device enroll board-1 --kind display --replace --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/keys/devices/window-1.key" ] || $PY -m queue_server device enroll window-1 --kind display --replace --db "$DB" --var "$VAR" >/dev/null
+[ -f "$VAR/keys/devices/pad-1.key" ] || $PY -m queue_server device enroll pad-1 --kind callpad --window 1 --replace --db "$DB" --var "$VAR" >/dev/null
 [ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
 [ -f "$VAR/health.token" ] || $PY -m queue_server token create --role clerk --clerk d-health --name "何静 d-health" --db "$DB" --var "$VAR" >"$VAR/health.token"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
@@ -73,6 +74,28 @@ TOML
 $PY -m kiosk --config "$VAR/kiosk.toml" >"$VAR/kiosk.log" 2>&1 &
 pids+=($!)
 
+# Window 1's agent: its call pad and evaluation pad simulated in the agent, its slips (the
+# console's one-time notices) on the printer simulator above.
+cat >"$VAR/window-agent-1.toml" <<TOML
+[agent]
+window = 1
+name = "pad-1"
+var_dir = "pad-1"
+[server]
+router = "$ROUTER"
+pub = "$PUB"
+server_key = "keys/server.key"
+secret_key = "keys/devices/pad-1.key_secret"
+[devices.callpad]
+port = "simulated"
+[devices.evalpad]
+port = "simulated"
+[printer]
+target = "tcp://127.0.0.1:$PRINTER_PORT"
+TOML
+$PY -m devices window-agent --config "$VAR/window-agent-1.toml" >"$VAR/window-agent-1.log" 2>&1 &
+pids+=($!)
+
 export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP" HALL_ROUTER="$ROUTER" HALL_PRINTER="tcp://127.0.0.1:$PRINTER_PORT"
 $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
@@ -87,7 +110,10 @@ cat <<MSG
   A case (办件)      curl -X POST http://$HTTP/api/v1/cases -H "Authorization: Bearer \$(cat $VAR/clerk.token)" -H 'Content-Type: application/json' -d '{"item_code": "C-WJ-002", "id_number": "11010519491231002X", "name": "张三"}'
                     then /cases/ID/accept and /review (clerk), /decide '{"decision": "approved"}' (health reviewer: $VAR/health.token)
   Manager           $VAR/manager.token: /api/v1/cases/supervision, /api/v1/reports/dashboard, /api/v1/complaints
-  Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1; ZeroMQ $ROUTER / $PUB, CURVE)
+  Print at window 1 curl -X POST http://$HTTP/api/v1/windows/1/print -H "Authorization: Bearer \$(cat $VAR/clerk.token)" -H 'Content-Type: application/json' -d '{"document": "notice", "case": "CASE-ID"}'
+                    (a case's one-time notice, on the printer simulator; GET the same URL: jobs not yet printed)
+  Window agent      window 1's pads and printer: python -m devices window-agent --config $VAR/window-agent-1.toml (log $VAR/window-agent-1.log)
+  Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1, pad-1; ZeroMQ $ROUTER / $PUB, CURVE)
   Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log; with no screen
                     see it: .venv/bin/python -m kiosk --config $VAR/kiosk.toml --screenshot $VAR/kiosk-home.png)
   Displays          hall board + window 1 screen (logs $VAR/board.log, $VAR/window-1.log; voice log $VAR/voice/playback.jsonl)

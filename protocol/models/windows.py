@@ -5,9 +5,22 @@ takes its parts from :mod:`protocol.models.queue`."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from protocol.fields import Bilingual, OptClerkId, WindowNumber, defaulted, text
+from protocol.fields import (
+    WORD,
+    Bilingual,
+    CaseId,
+    Flag,
+    OptClerkId,
+    WindowNumber,
+    code,
+    defaulted,
+    integer,
+    text,
+)
 from protocol.models.base import Answer, Body, Spec
 from protocol.models.queue import Ticket, WindowStatus
 
@@ -64,10 +77,60 @@ class WindowState(Answer):
     status: WindowStatus
 
 
+# ------------------------------------------------------------------ window.print*
+#: What the console may ask a window's printer for (the agent fetches the slip's data itself).
+PrintDocument = Literal["notice"]
+
+
+class WindowPrint(Body):
+    """The console asks the window's agent to print a case's slip on the window's printer: the
+    case's latest one-time notice (一次性告知书). The job is kept until the agent prints it."""
+
+    window: WindowNumber
+    document: PrintDocument
+    case: CaseId
+
+
+class PrintJob(Answer):
+    """A print job of a window, pending until its agent reports it printed."""
+
+    job: int
+    window: int
+    document: PrintDocument
+    case: str
+    state: Literal["pending", "kept", "printed", "failed"] = Field(
+        description="pending: not yet reported; kept: the printer could not print it yet (paper "
+        "out), it is printed when it can; printed; failed: it cannot be printed (no such notice)"
+    )
+    reason: str = Field(description="why it is kept or failed (the printer's or the server's word)")
+    at: float
+
+
+class PrintDone(Body):
+    """The agent's word on a job: printed, or not (``kept``: it stays on the printer's queue and
+    is reported again when printed; otherwise it failed for good)."""
+
+    window: WindowNumber
+    job: integer(1)
+    printed: Flag = False
+    kept: Flag = Field(False, description="not printed yet, still on the printer's queue")
+    reason: code(WORD, optional=True, examples=["paper_out"]) = None
+
+
+class PrintJobs(Answer):
+    """The window's print jobs not yet printed, oldest first."""
+
+    window: int
+    jobs: list[PrintJob]
+
+
 REQUESTS: dict[str, Spec] = {
     "window.call_next": Spec(AtWindow, CallNextReply),
     "window.sign_in": Spec(WindowSignIn, SignedIn),
     "window.sign_out": Spec(AtWindow, WindowState),
     "window.pause": Spec(WindowPause, WindowState),
     "window.resume": Spec(AtWindow, WindowState),
+    "window.print": Spec(WindowPrint, PrintJob),
+    "window.print_done": Spec(PrintDone, PrintJob),
+    "window.print_pending": Spec(AtWindow, PrintJobs),
 }

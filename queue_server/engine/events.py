@@ -44,3 +44,6 @@ HALL_NOTICES = "hall.notices"
 HALL_HELP_REQUESTED = "hall.help_requested"
 HALL_HELP_ANSWERED = "hall.help_answered"
 DEVICE_HEALTH = "device.health_changed"
+WINDOW_PRINT_REQUESTED = "window.print_requested"  # the console asked the window's agent to print
+WINDOW_PRINT_KEPT = "window.print_kept"  # the printer could not yet (paper out): kept, printed later
+WINDOW_PRINT_DONE = "window.print_done"  # printed, or failed for good: the job ends

@@ -40,6 +40,7 @@ from .model import (
     HelpCall,
     ItemRule,
     Outcome,
+    PrintJob,
     Priority,
     Ticket,
     TicketState,
@@ -54,6 +55,7 @@ RECENT_CALLS = 6
 MAX_NOTICES = 10
 #: Open help calls kept at most (one per kiosk is the rule; this bounds a misbehaving hall).
 MAX_HELP_CALLS = 500
+MAX_PRINT_JOBS = 50  # per window: a printer out of paper all day keeps the day's slips, not more
 #: Device health rows kept at most (a kiosk has a handful of devices).
 MAX_DEVICE_HEALTH = 2000
 HEALTH_STATUSES = ("ok", "degraded", "missing")
@@ -83,6 +85,8 @@ class HallEngine:
         self.notices: list[dict[str, str]] = []  # scrolling notices on the hall board
         self.help_calls: dict[int, HelpCall] = {}  # open ones only, by id
         self.next_help = 1
+        self.print_jobs: dict[int, PrintJob] = {}  # not yet printed, by id (oldest first)
+        self.next_print_job = 1
         self.device_health: dict[tuple[str, str], DeviceHealth] = {}  # (reporter, device) -> newest
         # Walk-in tickets per (day, item), for the daily caps: kept after the tickets end.
         self.issued_walk_in: Counter[tuple[str, str]] = Counter()
@@ -452,6 +456,47 @@ class HallEngine:
                 {"help": h.id, "kiosk": h.kiosk, "by": by, "waited_s": round(max(0.0, now - h.at), 3)},
             )
         ]
+
+    # ------------------------------------------------------------------- printing
+    def print_jobs_of(self, window_number: int) -> list[PrintJob]:
+        # Copied first (one step under the GIL): the case desk's thread reads it too.
+        return [j for j in tuple(self.print_jobs.values()) if j.window == window_number]
+
+    def print_job(self, window_number: int, job_id: int) -> PrintJob:
+        j = self.print_jobs.get(job_id)
+        if j is None or j.window != window_number:
+            raise not_found("print job", "打印任务", job_id)
+        return j
+
+    def request_print(self, window_number: int, document: str, case: str, now: float) -> list[Event]:
+        """The console asks window ``window_number``'s printer for a case's slip. The same slip
+        asked again while not yet printed is that same job (no event)."""
+        self.window(window_number)
+        same = next(
+            (j for j in self.print_jobs_of(window_number) if (j.document, j.case) == (document, case)), None
+        )
+        if same is not None:
+            return []
+        if len(self.print_jobs_of(window_number)) >= MAX_PRINT_JOBS:
+            raise conflict(
+                f"window {window_number} has {MAX_PRINT_JOBS} slips not yet printed: check its printer",
+                f"{window_number}号窗口未打印的任务过多，请检查打印机",
+            )
+        data = {"job": self.next_print_job, "window": window_number, "document": document, "case": case}
+        return [Event(ev.WINDOW_PRINT_REQUESTED, now, data)]
+
+    def report_print(
+        self, window_number: int, job_id: int, now: float, *, printed: bool, kept: bool, reason: str
+    ) -> list[Event]:
+        """The agent's word on a job: printed or failed ends it; kept (paper out) keeps it, one
+        event per change of reason (the agent may say so again at each retry)."""
+        j = self.print_job(window_number, job_id)
+        base = {"job": j.id, "window": j.window, "document": j.document, "case": j.case}
+        if printed or not kept:
+            return [Event(ev.WINDOW_PRINT_DONE, now, {**base, "printed": printed, "reason": reason})]
+        if j.state == "kept" and j.reason == reason:
+            return []
+        return [Event(ev.WINDOW_PRINT_KEPT, now, {**base, "reason": reason})]
 
     def report_health(
         self,
@@ -1111,6 +1156,19 @@ class HallEngine:
     def _on_help_answered(self, e: Event) -> None:
         self.help_calls.pop(e.data["help"], None)
 
+    def _on_print_requested(self, e: Event) -> None:
+        d = e.data
+        self.print_jobs[d["job"]] = PrintJob(d["job"], d["window"], d["document"], d["case"], e.at)
+        self.next_print_job = max(self.next_print_job, d["job"] + 1)
+
+    def _on_print_kept(self, e: Event) -> None:
+        j = self.print_jobs.get(e.data["job"])
+        if j is not None:
+            j.state, j.reason = "kept", e.data.get("reason", "")
+
+    def _on_print_done(self, e: Event) -> None:
+        self.print_jobs.pop(e.data["job"], None)
+
     def _on_device_health(self, e: Event) -> None:
         d = e.data
         self.device_health[(d["reporter"], d["device"])] = DeviceHealth(
@@ -1311,6 +1369,9 @@ _APPLY = {
     ev.HALL_HELP_REQUESTED: HallEngine._on_help_requested,
     ev.HALL_HELP_ANSWERED: HallEngine._on_help_answered,
     ev.DEVICE_HEALTH: HallEngine._on_device_health,
+    ev.WINDOW_PRINT_REQUESTED: HallEngine._on_print_requested,
+    ev.WINDOW_PRINT_KEPT: HallEngine._on_print_kept,
+    ev.WINDOW_PRINT_DONE: HallEngine._on_print_done,
 }
 
 _STATUS_ZH = {WindowStatus.OPEN: "开放", WindowStatus.PAUSED: "暂停服务", WindowStatus.CLOSED: "未开放"}

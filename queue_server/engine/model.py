@@ -207,6 +207,20 @@ class HelpCall:
 
 
 @dataclass(slots=True)
+class PrintJob:
+    """A slip the console asked a window's printer for; kept until the window's agent reports
+    it printed (or failed for good), across the agent's restarts and the server's."""
+
+    id: int
+    window: int
+    document: str  # "notice": the case's latest one-time notice
+    case: str
+    at: float
+    state: str = "pending"  # pending (not yet reported) | kept (the printer could not yet)
+    reason: str = ""
+
+
+@dataclass(slots=True)
 class DeviceHealth:
     """The newest health a kiosk or display reported for one of its devices."""
 

@@ -15,6 +15,7 @@ from .model import (
     AppointmentState,
     DeviceHealth,
     HelpCall,
+    PrintJob,
     Priority,
     Ticket,
     TicketState,
@@ -53,6 +54,8 @@ def dump_state(engine: HallEngine) -> dict[str, Any]:
         "notices": list(engine.notices),
         "help_calls": [asdict(h) for h in engine.help_calls.values()],
         "next_help": engine.next_help,
+        "print_jobs": [asdict(j) for j in engine.print_jobs.values()],
+        "next_print_job": engine.next_print_job,
         "device_health": [asdict(h) for h in engine.device_health.values()],
         "issued_walk_in": [[day, item, n] for (day, item), n in engine.issued_walk_in.items()],
     }
@@ -95,6 +98,8 @@ def load_state(engine: HallEngine, state: dict[str, Any], now: float) -> None:
     # Checkpoints made before help calls, device health and caps existed have none of them.
     engine.help_calls = {h["id"]: HelpCall(**h) for h in state.get("help_calls", [])}
     engine.next_help = state.get("next_help", 1)
+    engine.print_jobs = {j["id"]: PrintJob(**j) for j in state.get("print_jobs", [])}
+    engine.next_print_job = state.get("next_print_job", 1)
     engine.device_health = {
         (h["reporter"], h["device"]): DeviceHealth(**h) for h in state.get("device_health", [])
     }

@@ -77,6 +77,14 @@ def window_for(ctx: HallContext, number: int, actor: Actor) -> int:
     return number
 
 
+def printing_at_window(ctx: HallContext, actor: Actor, document: str, case_id: str | None) -> bool:
+    """A window's agent (its call pad's key) fetches a slip's data only while a print job for
+    that slip is pending at its window (``window.print``): the console asked for it there."""
+    if actor.role != "callpad" or actor.window is None or case_id is None:
+        return False
+    return any((j.document, j.case) == (document, case_id) for j in ctx.engine.print_jobs_of(actor.window))
+
+
 def ticket_for(ctx: HallContext, tid: str, actor: Actor) -> str:
     """Live ticket ``tid``, which ``actor`` may act on at its window."""
     t = ctx.engine.ticket(tid)

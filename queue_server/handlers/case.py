@@ -73,6 +73,7 @@ from .access import (
     handles,
     is_party,
     kiosk_id_hash,
+    printing_at_window,
     signed_in_window,
     visitor_case,
     visitor_rates,
@@ -707,11 +708,12 @@ def case_withdraw_online(
 @handler("case.notice_slip", desk=True)
 def case_notice_slip(ctx: HallContext, req: CaseNoticeSlip, actor: Actor, now: float) -> dict[str, Any]:
     """A one-time notice as printed (the printer's one-time notice layout): the latest, or
-    ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk."""
+    ``notice`` = its number. Staff; the applicant with the check code or the ID card at a kiosk;
+    a window's agent (its call pad's key) while the console's job to print it is pending there."""
     requested = req.notice
     case_id = (
         req.case
-        if actor.at_least(AccessRole.CLERK)
+        if actor.at_least(AccessRole.CLERK) or printing_at_window(ctx, actor, "notice", req.case)
         else visitor_case(ctx, req.case, req.code, req.id_number, actor)
     )
     k = ctx.cases.load(case_id)

@@ -1,4 +1,4 @@
-"""``device.*``: the health of kiosks' and displays' devices, reported and shown to staff."""
+"""``device.*``: the health of kiosks', displays' and window agents' devices, reported and shown to staff."""
 
 from __future__ import annotations
 
@@ -19,14 +19,16 @@ if TYPE_CHECKING:
     from .context import HallContext
 
 
-# Kiosks and displays: the role is checked inside.
+# Kiosks, displays and window agents (a call pad's key): the role is checked inside.
 @handler("device.health", role=AccessRole.DISPLAY, mutates=True)
 def device_health(ctx: HallContext, req: DeviceHealth, actor: Actor, now: float) -> dict[str, Any]:
     """A kiosk's or a display's device changed health (``devices.health.HealthChanged.to_message()``):
     the newest status per (reporting device, device) is kept and shown to staff."""
-    if actor.role not in ("kiosk", "display") and actor.kind != "system":
+    if actor.role not in ("kiosk", "display", "callpad") and actor.kind != "system":
         raise EngineError(
-            "forbidden", "device health is reported by a kiosk or a display", "设备状态只能由自助终端或显示屏上报"
+            "forbidden",
+            "device health is reported by a kiosk, a display or a window agent",
+            "设备状态只能由自助终端、显示屏或窗口代理上报",
         )
     name, kind, status, old = req.device, req.kind, req.status, req.old  # the engine checks the statuses
     reason, at = req.reason or "", req.at or ""

@@ -1,14 +1,17 @@
-"""``window.*``: clerks and call pads at the windows: calling, signing in and out, pausing."""
+"""``window.*``: clerks and call pads at the windows: calling, signing in and out, pausing, and
+the console's slips on the window's printer (``window.print*``: the job is the engine's until
+the window's agent reports it printed)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from protocol.fields import required
-from protocol.models.windows import AtWindow, WindowPause, WindowSignIn
+from protocol.models.windows import AtWindow, PrintDone, WindowPause, WindowPrint, WindowSignIn
 
 from ..auth import AccessRole
 from ..engine import EngineError
+from ..engine.model import PrintJob
 from ..engine.views import ticket_view
 from ..inputs import refusal
 from .access import check_window_actor, window_for
@@ -75,3 +78,47 @@ def window_resume(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> 
     number = window_for(ctx, req.window, actor)
     ctx.service.emit(ctx.engine.resume(number, now))
     return {"window": number, "status": ctx.engine.windows[number].status.value}
+
+
+# ------------------------------------------------------------------ printing
+def print_job_view(j: PrintJob, *, state: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "job": j.id,
+        "window": j.window,
+        "document": j.document,
+        "case": j.case,
+        "state": state or j.state,
+        "reason": j.reason if reason is None else reason,
+        "at": j.at,
+    }
+
+
+@handler("window.print", role=AccessRole.CLERK, mutates=True)
+def window_print(ctx: HallContext, req: WindowPrint, actor: Actor, now: float) -> dict[str, Any]:
+    """The clerk signed in at the window (or a manager) asks its printer for a case's slip. The
+    event names the job and the case only: the agent fetches the slip with its own key."""
+    number = window_for(ctx, req.window, actor)
+    events = ctx.service.emit(ctx.engine.request_print(number, req.document, req.case, now))
+    job = events[0].data["job"] if events else next(
+        j.id for j in ctx.engine.print_jobs_of(number) if (j.document, j.case) == (req.document, req.case)
+    )
+    return print_job_view(ctx.engine.print_jobs[job])
+
+
+@handler("window.print_done", role=AccessRole.CALLPAD, mutates=True)
+def window_print_done(ctx: HallContext, req: PrintDone, actor: Actor, now: float) -> dict[str, Any]:
+    """The window's agent reports a job: printed, kept (paper out) or failed."""
+    number = window_for(ctx, req.window, actor)
+    job = ctx.engine.print_job(number, req.job)
+    reason = req.reason or ""
+    ctx.service.emit(ctx.engine.report_print(number, job.id, now, printed=req.printed, kept=req.kept, reason=reason))
+    if req.printed:
+        return print_job_view(job, state="printed", reason="")
+    return print_job_view(job, state="kept" if req.kept else "failed", reason=reason)
+
+
+@handler("window.print_pending", role=AccessRole.CALLPAD)
+def window_print_pending(ctx: HallContext, req: AtWindow, actor: Actor, now: float) -> dict[str, Any]:
+    """What the window's agent asks when it (re)connects: the jobs asked for while it was away."""
+    number = window_for(ctx, req.window, actor)
+    return {"window": number, "jobs": [print_job_view(j) for j in ctx.engine.print_jobs_of(number)]}

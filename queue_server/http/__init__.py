@@ -10,6 +10,8 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from ..endpoint import HallLoop
+from ..paths import Paths
+from ..web import init_web
 from .api import api
 from .auth import TokenCache
 from .cases import cases_api
@@ -21,7 +23,9 @@ from .pages import pages_api
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(loop: HallLoop, db: Engine) -> Flask:
+def create_app(loop: HallLoop, db: Engine, *, paths: Paths | None = None, threads: int = 8) -> Flask:
+    """``paths``: where the web pages keep their session key (None: a new key per process);
+    ``threads``: the WSGI server's, of which the live pages may hold only some."""
     app = Flask("queue_server")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -35,6 +39,7 @@ def create_app(loop: HallLoop, db: Engine) -> Flask:
     app.register_blueprint(pages_api, url_prefix="/api/v1")
     app.register_blueprint(manage_api, url_prefix="/api/v1")
     register_error_handlers(app)
+    init_web(app, loop, db, paths=paths, threads=threads)
     return app
 
 

@@ -279,6 +279,32 @@ for _path, _type, _summary in (
     )
 
 
+@api.post("/windows/<int:number>/print")
+@requires("clerk")
+@documented(
+    "Print a case's slip (its latest one-time notice) on the window's printer; the job is kept "
+    "until the window's agent prints it (paper out: printed when paper is back)",
+    "window.print",
+    path={"number": "window"},
+)
+def window_print(number: int):  # type: ignore[no-untyped-def]
+    body = json_body()
+    body["window"] = number
+    return call("window.print", body, request_actor())
+
+
+@api.get("/windows/<int:number>/print")
+@requires("clerk")
+@documented(
+    "The window's print jobs not yet printed (pending, or kept for paper), oldest first",
+    "window.print_pending",
+    path={"number": "window"},
+    body=False,
+)
+def window_print_pending(number: int):  # type: ignore[no-untyped-def]
+    return call("window.print_pending", {"window": number}, request_actor())
+
+
 def _ticket_action(type_: str, summary: str):  # type: ignore[no-untyped-def]
     @documented(summary, type_)
     def view(ticket: str):  # type: ignore[no-untyped-def]

@@ -84,6 +84,24 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class User(Base):
+    """A member of staff who signs in to the web pages (clerk, department reviewer, manager,
+    admin). Only an argon2 hash of the password is kept. A clerk's or reviewer's account
+    links to a clerk of the hall configuration (``clerks``), whose identity the hall's rules
+    check (who signed in at a window, whose department decides)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("hall", "username"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hall: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # clerk / reviewer / manager / admin
+    clerk: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
 class Device(Base):
     __tablename__ = "devices"
     #: Names are the hall's own: H01 and H77 may each have a kiosk-1.

@@ -1,0 +1,37 @@
+"""A ``case.notice_slip`` answer as the printer's :class:`OneTimeNoticeSlip`: the kiosk and a
+window's agent print the one-time notice (一次性告知书) with the same code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from printer.slips import OneTimeNoticeSlip
+
+Lang = Literal["zh", "en", "zh+en"]
+
+
+def _text(t: dict[str, str] | None, lang: Lang) -> str:
+    if not t:
+        return ""
+    if lang == "zh+en":
+        return t["zh"] if t["zh"] == t["en"] else f"{t['zh']} {t['en']}"
+    return t["en"] if lang == "en" else t["zh"]
+
+
+def notice_slip(answer: dict[str, Any], lang: Lang = "zh") -> OneTimeNoticeSlip:
+    """The printer's slip from a ``case.notice_slip`` answer."""
+    officer = answer.get("officer") or {}
+    issued = dt.datetime.fromisoformat(answer["issued_at"]).replace(tzinfo=None)  # hall's local time
+    return OneTimeNoticeSlip(
+        case_number=answer["case"],
+        missing_materials=[(_text(m["name"], lang), _text(m.get("note"), lang)) for m in answer["materials"]],
+        where=_text(answer["where"], lang),
+        deadline=dt.date.fromisoformat(answer["deadline"]),
+        officer_name=officer.get("name", ""),
+        officer_phone=officer.get("phone", ""),
+        issued_at=issued,
+        # Optional: a server that does not send them yet gives a slip without them.
+        item_name=_text(answer.get("item_name"), lang),
+        check_code=str(answer.get("check_code") or ""),
+    )

@@ -1,0 +1,135 @@
+"""Staff accounts of the web pages: create, check a password, find.
+
+Roles of a person signing in (not of a token): clerk (a window), reviewer (a department's
+back office: decides that department's tasks), manager, admin. What they may ask of the hall
+is the hall's own role (``AccessRole``): a reviewer is a clerk of their department there, so
+the department rules of the case handlers apply to them unchanged.
+
+Passwords are hashed with argon2id (argon2-cffi, its default parameters); a hash made with
+older parameters is re-hashed at the next good sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from .auth import AccessError, AccessRole, Actor
+from .store.models import AuditEntry, Clerk, User
+
+_hasher = PasswordHasher()
+
+#: An argon2 hash to verify against when the username is unknown, so that a wrong name
+#: takes as long as a wrong password (no learning which names exist from the timing).
+_DUMMY_HASH = _hasher.hash("no such user")
+
+MIN_PASSWORD = 8
+
+
+class UserRole(StrEnum):
+    CLERK = "clerk"
+    REVIEWER = "reviewer"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+#: The hall role each account role acts with.
+HALL_ROLE: dict[str, AccessRole] = {
+    UserRole.CLERK: AccessRole.CLERK,
+    UserRole.REVIEWER: AccessRole.CLERK,
+    UserRole.MANAGER: AccessRole.MANAGER,
+    UserRole.ADMIN: AccessRole.ADMIN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A signed-in user as the web pages see them (no hash)."""
+
+    id: int
+    hall: str
+    username: str
+    role: str
+    clerk: str | None
+
+    def actor(self) -> Actor:
+        """Who the hall sees: the user's name, their hall role and clerk."""
+        return Actor("user", self.username, HALL_ROLE[self.role], clerk=self.clerk, hall=self.hall)
+
+
+def _account(u: User) -> Account:
+    return Account(u.id, u.hall, u.username, u.role, u.clerk)
+
+
+def create_user(db: Engine, hall: str, username: str, password: str, role: str, clerk: str | None = None) -> Account:
+    """A new account of ``hall``. Clerks and reviewers name a clerk of that hall."""
+    if role not in set(UserRole):
+        raise AccessError(f"角色须为 {'、'.join(UserRole)} 之一", f"role must be one of {', '.join(UserRole)}")
+    if not username or len(username) > 64 or not username.isprintable() or username.strip() != username:
+        raise AccessError("用户名须为 1 至 64 个可见字符", "the username must be 1 to 64 printable characters")
+    if len(password) < MIN_PASSWORD:
+        raise AccessError(f"密码至少 {MIN_PASSWORD} 个字符", f"the password needs at least {MIN_PASSWORD} characters")
+    if role in (UserRole.CLERK, UserRole.REVIEWER) and not clerk:
+        raise AccessError("工作人员账号须用 --clerk 指定工作人员编号", f"a {role} account needs --clerk (e.g. c01)")
+    password_hash = _hasher.hash(password)
+    with db.begin() as c:
+        if clerk is not None:
+            at = c.execute(select(Clerk.hall).where(Clerk.id == clerk)).scalar_one_or_none()
+            if at != hall:
+                raise AccessError(
+                    f"大厅 {hall} 没有编号为 {clerk} 的工作人员（见大厅配置的 clerks）",
+                    f"hall {hall} has no clerk {clerk} (see the clerks of the hall configuration)",
+                )
+        taken = c.execute(select(User.id).where(User.hall == hall, User.username == username)).first()
+        if taken is not None:
+            raise AccessError(f"大厅 {hall} 已有用户 {username}", f"hall {hall} already has a user {username}")
+        new_id = c.execute(
+            insert(User)
+            .values(
+                hall=hall, username=username, password_hash=password_hash, role=role, clerk=clerk,
+                disabled=False, created_at=datetime.now(UTC),
+            )
+            .returning(User.id)
+        ).scalar_one()
+        c.execute(
+            insert(AuditEntry).values(
+                at=datetime.now(UTC).timestamp(), actor="cli", action="user.create", subject=username,
+                detail={"hall": hall, "role": role, "clerk": clerk},
+            )
+        )
+    return Account(new_id, hall, username, role, clerk)
+
+
+def authenticate(db: Engine, hall: str, username: str, password: str) -> Account | None:
+    """The live account of ``hall`` with this name and password, else None."""
+    with Session(db) as s:
+        u = s.execute(select(User).where(User.hall == hall, User.username == username)).scalar_one_or_none()
+    try:
+        _hasher.verify(u.password_hash if u is not None else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if u is None or u.disabled:
+        return None
+    if _hasher.check_needs_rehash(u.password_hash):
+        with db.begin() as c:
+            c.execute(update(User).where(User.id == u.id).values(password_hash=_hasher.hash(password)))
+    return _account(u)
+
+
+def live_account(db: Engine, user_id: int) -> Account | None:
+    """The account of a session, if it still exists and is not disabled (checked on every
+    request, so disabling an account ends its sessions at once)."""
+    with Session(db) as s:
+        u = s.get(User, user_id)
+    return None if u is None or u.disabled else _account(u)
+
+
+def list_users(db: Engine, hall: str) -> list[User]:
+    with Session(db) as s:
+        return list(s.execute(select(User).where(User.hall == hall).order_by(User.username)).scalars())

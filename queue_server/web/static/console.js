@@ -1,0 +1,80 @@
+// The clerk console: shortcuts, dialogs, and the key of every click.
+
+// The nonce of the panel as the clerk saw it when clicking: htmx keeps the event of a request
+// it queues, so a second click of a double click carries the same key and the hall acts once.
+function panelKey() {
+  const el = document.querySelector("#panel [data-nonce]");
+  return el ? el.dataset.nonce : "";
+}
+// A second press of the same button within DOUBLE_MS is the same click (a double click whose
+// second half came after the first answer was shown): it keeps the first one's key.
+const DOUBLE_MS = 800;
+let last = { target: null, key: "", at: 0 };
+for (const type of ["click", "submit"]) {
+  document.addEventListener(type, (e) => {
+    const target = e.target.closest("button, form");
+    const now = Date.now();
+    if (type === "click" && target === last.target && now - last.at < DOUBLE_MS) {
+      e.hallKey = last.key;
+    } else {
+      e.hallKey = panelKey();
+      if (type === "click") last = { target, key: e.hallKey, at: now };
+    }
+  }, true);
+}
+
+function openDialog(id) {
+  const d = document.getElementById(id);
+  if (!d || d.open) return;
+  const form = d.querySelector("form");
+  if (form) form.reset();
+  d.showModal();
+  const first = d.querySelector("[autofocus]");
+  if (first) first.focus();
+}
+
+document.addEventListener("click", (e) => {
+  const opener = e.target.closest("button[data-dialog]");
+  if (opener) { openDialog(opener.dataset.dialog); return; }
+  const closer = e.target.closest("[data-close]");
+  if (closer) closer.closest("dialog").close();
+});
+
+// A dialog's form was sent (htmx has taken it): the dialog closes.
+document.addEventListener("submit", (e) => {
+  const d = e.target.closest("dialog");
+  if (d) setTimeout(() => d.close());
+});
+
+// The confirmation the server sent beside the panel opens once htmx has processed it (its
+// form posts by htmx, not by the browser); gone once closed.
+document.addEventListener("htmx:afterSettle", () => {
+  const d = document.querySelector("#prompt dialog");
+  if (d && !d.open) {
+    htmx.process(d);  // its form posts by htmx whatever the order of the swap's steps
+    d.addEventListener("close", () => d.remove());
+    d.showModal();
+    const yes = d.querySelector("[autofocus]");
+    if (yes) yes.focus();
+  }
+});
+
+// Keys: a letter presses the console button that shows it (buttons carry data-key), unless the
+// clerk is typing in a field; in an open dialog its digits choose (Ctrl+Enter sends a form).
+document.addEventListener("keydown", (e) => {
+  const open = document.querySelector("dialog[open]");
+  if (open && e.key === "Enter" && e.ctrlKey) {
+    const form = open.querySelector("form");
+    if (form) { e.preventDefault(); form.requestSubmit(); }
+    return;
+  }
+  if (e.ctrlKey || e.altKey || e.metaKey || e.repeat) return;
+  const t = e.target;
+  if ((t instanceof HTMLInputElement && t.type !== "checkbox") || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+  const scope = open || document.querySelector(".actions");
+  const button = scope && scope.querySelector(`button[data-key="${e.key.toUpperCase()}"]`);
+  if (button && !button.disabled) {
+    e.preventDefault();
+    button.click();
+  }
+});

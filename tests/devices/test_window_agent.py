@@ -1,0 +1,290 @@
+"""The window agent end to end: a real queue server, the real pad drivers against the pad
+simulators on ptys, the real printer driver against the printer simulator."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devices.keypad import CallAction, CallCommand
+from devices.simulators import CallPadSimulator, EvalPadSimulator
+from devices.windowagent.agent import WindowAgent
+from devices.windowagent.config import parse_agent_config
+from printer.document import Cut, Document, Text
+from printer.simulator import PrinterSimulator
+from protocol.client import HallClient, RequestFailed
+from protocol.keys import CurveClientKeys
+from tests.support.hall import HallProcess
+from tests.support.wait import wait_for
+
+WINDOW = 1  # c01 is signed in there in the demo hall
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
+    var = tmp_path_factory.mktemp("agent-hall")
+    h = HallProcess(var, f"sqlite:///{var / 'hall.db'}")
+    h.init()
+    h.kiosk = h.enroll("kiosk-1", "kiosk")  # type: ignore[attr-defined]
+    h.pad = h.enroll("pad-1", "callpad", window=WINDOW)  # type: ignore[attr-defined]
+    h.manager = h.token("manager")  # type: ignore[attr-defined]
+    h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
+    h.start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    sim = PrinterSimulator("generic-80", tmp_path / "printed")
+    sim.start_pty(tmp_path / "printer")
+    yield sim
+    sim.stop()
+
+
+def agent_config(hall: HallProcess, tmp_path: Path, callpad: str, evalpad: str, printer: str) -> Any:
+    pad = hall.pad  # type: ignore[attr-defined]
+    fast = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 2.0}
+    return parse_agent_config(
+        {
+            "agent": {"window": WINDOW, "name": "pad-1", "var_dir": str(tmp_path / "var")},
+            "server": {
+                "router": hall.router,
+                "pub": hall.pub,
+                "server_key": pad["server_public"],
+                "secret_key": pad["secret"],
+            },
+            "devices": {"callpad": {"port": callpad, **fast}, "evalpad": {"port": evalpad, **fast}},
+            "printer": {"target": printer},
+        },
+        base=tmp_path,
+    )
+
+
+@pytest.fixture
+def agent(
+    hall: HallProcess,
+    tmp_path: Path,
+    callpad_sim: CallPadSimulator,
+    evalpad_sim: EvalPadSimulator,
+    printer_sim: PrinterSimulator,
+) -> Iterator[WindowAgent]:
+    callpad_sim.window = str(WINDOW)  # the conftest's pad is wired for window 3
+    cfg = agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))
+    with WindowAgent(cfg) as a:
+        wait_for(lambda: a.subscriber.synced, timeout=10, message="the agent never synced with the hall")
+        yield a
+
+
+def kiosk(hall: HallProcess) -> HallClient:
+    k = hall.kiosk  # type: ignore[attr-defined]
+    return HallClient(hall.router, curve=CurveClientKeys.from_files(k["server_public"], k["secret"]), timeout=3)
+
+
+def take_number(hall: HallProcess) -> dict[str, Any]:
+    with kiosk(hall) as client:
+        items = client.request("catalogue.get", {})["catalogue"]["items"]
+        item = next(i["code"] for i in items if i["stream"] == "citizen")
+        return client.request("ticket.issue", {"item_code": item})
+
+
+def queue(hall: HallProcess) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {hall.manager}"}  # type: ignore[attr-defined]
+    r = requests.get(f"{hall.http}/api/v1/queue", headers=headers, timeout=5)
+    r.raise_for_status()
+    return r.json()  # type: ignore[no-any-return]
+
+
+def window(hall: HallProcess) -> dict[str, Any]:
+    return next(w for w in queue(hall)["windows"] if w["number"] == WINDOW)
+
+
+def press(sim: CallPadSimulator | EvalPadSimulator, *key: Any) -> Any:
+    reply = sim.wait_reply(sim.press(*key), timeout=10)
+    assert reply is not None, "the pad got no answer"
+    return reply
+
+
+def test_next_calls_the_following_visitor_and_the_pad_shows_its_number(
+    hall: HallProcess, agent: WindowAgent, callpad_sim: CallPadSimulator
+) -> None:
+    take_number(hall)
+    head = queue(hall)["waiting"][0]
+    reply = press(callpad_sim, "next")
+    assert reply.ok and reply.text == head["number"]
+    current = window(hall)["current"]
+    assert current["id"] == head["id"] and current["state"] == "called"
+
+
+def test_started_service_completes_on_next_and_the_evaluation_is_stored(
+    hall: HallProcess, agent: WindowAgent, callpad_sim: CallPadSimulator, evalpad_sim: EvalPadSimulator
+) -> None:
+    take_number(hall)
+    take_number(hall)
+    first = press(callpad_sim, "next").text
+    assert press(callpad_sim, "start").ok
+    served = window(hall)["current"]
+    assert (served["number"], served["state"]) == (first, "serving")
+    second = press(callpad_sim, "next")
+    assert second.ok and second.text != first
+    # The visitor just served is asked to rate, on the window's evaluation pad.
+    assert evalpad_sim.wait_line("PROMPT", timeout=10) == f"PROMPT {first}"
+    rated = press(evalpad_sim, 5)
+    assert rated.ok
+    with sqlite3.connect(hall.var / "hall.db") as db:
+        rows = db.execute(
+            "SELECT level, window, source FROM evaluations WHERE subject_id = ?", (served["id"],)
+        ).fetchall()
+    assert rows == [(5, WINDOW, "keypad")]
+    # One rating per prompt: a second key is refused, nothing more is stored.
+    again = press(evalpad_sim, 1)
+    assert not again.ok and again.text == "IDLE"
+
+
+def test_a_press_repeated_because_its_answer_was_lost_calls_one_visitor(
+    hall: HallProcess, agent: WindowAgent, callpad_sim: CallPadSimulator
+) -> None:
+    take_number(hall)
+    take_number(hall)
+    before = window(hall)["recent"]
+    callpad_sim.drop_replies = 1  # the first ACK is lost on the line: the pad sends again
+    reply = press(callpad_sim, "next")
+    assert reply.ok
+    after = window(hall)["recent"]
+    assert after[0] == reply.text and after[1 : len(before) + 1] == before[: len(after) - 1]  # one call
+    assert sum(1 for line in callpad_sim.received if line.startswith("ACK ") and line != "ACK 0") == 2
+
+
+def test_the_agent_sending_a_press_again_acts_once(hall: HallProcess, agent: WindowAgent) -> None:
+    # The agent's request timed out and is sent again with the press's key: the server answers
+    # with its first answer, it calls nobody else.
+    take_number(hall)
+    take_number(hall)
+    cmd = CallCommand("callpad", str(WINDOW), CallAction.NEXT, "NEXT", 7, "callpad:retry:7")
+    called = agent.actions.handle(cmd)
+    recent = window(hall)["recent"]
+    assert agent.actions.handle(cmd) == called
+    assert window(hall)["recent"] == recent and recent[0] == called
+
+
+def test_a_pad_wired_for_another_window_is_refused(
+    hall: HallProcess, agent: WindowAgent, callpad_sim: CallPadSimulator
+) -> None:
+    take_number(hall)
+    before = window(hall)["recent"]
+    callpad_sim.window = "2"
+    reply = press(callpad_sim, "next")
+    assert (reply.ok, reply.text) == (False, "BADWIN")
+    assert window(hall)["recent"] == before
+
+
+def test_the_pads_and_printer_health_reach_the_server(hall: HallProcess, agent: WindowAgent) -> None:
+    def reported() -> dict[str, str]:
+        rows = queue(hall).get("device_health") or []
+        return {r["device"]: r["status"] for r in rows if r["reporter"] == "pad-1"}
+
+    wait_for(lambda: reported() == {"callpad": "ok", "evalpad": "ok", "printer": "ok"}, timeout=10,
+             message=lambda: f"health reported: {reported()}")
+
+
+def test_a_receipt_printed_while_out_of_paper_is_kept_and_printed_once_paper_is_back(
+    agent: WindowAgent, printer_sim: PrinterSimulator
+) -> None:
+    printer_sim.set_paper("end")
+    printer = agent.printer
+    assert printer is not None
+    wait_for(lambda: printer.health().status.value == "degraded", timeout=10)
+    notice = Document("notice", (Text("办结通知", "center", 2, 2), Text("Notice of completion"), Cut()))
+    job = agent.print_document(notice, title="notice")
+    job.wait(1.0)
+    assert not job.done and job.path is not None and job.path.exists()  # kept on disk, not lost
+    printer_sim.set_paper("ok")
+    assert job.wait(10).value in ("printed", "sent")
+    [page] = printer_sim.wait_pages(1, timeout=5)
+    assert "办结通知" in page.text and "Notice of completion" in page.text
+
+
+# ------------------------------------------------------------------ the console's slips
+APPLICANT = "11010519491231002X"
+ITEM = "C-WJ-002"  # a citizen item window 1 serves
+
+
+def clerk(hall: HallProcess, method: str, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {hall.c01}"}  # type: ignore[attr-defined]
+    return requests.request(method, f"{hall.http}/api/v1{path}", json=body, headers=headers, timeout=10)
+
+
+def noticed_case(hall: HallProcess) -> str:
+    """A case c01 took at window 1 with a one-time notice for the photo still owed."""
+    body = {"item_code": ITEM, "id_number": APPLICANT, "name": "张三丰", "materials": ["id_card"]}
+    r = clerk(hall, "POST", "/cases", body)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = clerk(hall, "POST", f"/cases/{cid}/notice", {"materials": ["photo"]})
+    assert r.status_code == 200, r.text
+    return cid  # type: ignore[no-any-return]
+
+
+def ask_print(hall: HallProcess, case: str) -> dict[str, Any]:
+    r = clerk(hall, "POST", f"/windows/{WINDOW}/print", {"document": "notice", "case": case})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def print_jobs(hall: HallProcess) -> list[dict[str, Any]]:
+    r = clerk(hall, "GET", f"/windows/{WINDOW}/print")
+    assert r.status_code == 200, r.text
+    return r.json()["jobs"]  # type: ignore[no-any-return]
+
+
+def test_the_console_asks_the_window_to_print_a_notice_and_the_agent_prints_it(
+    hall: HallProcess, agent: WindowAgent, printer_sim: PrinterSimulator
+) -> None:
+    cid = noticed_case(hall)
+    job = ask_print(hall, cid)
+    assert (job["state"], job["document"], job["case"], job["window"]) == ("pending", "notice", cid, WINDOW)
+    assert ask_print(hall, cid)["job"] == job["job"]  # asked twice before printing: one slip
+    [page] = printer_sim.wait_pages(1, timeout=15)
+    assert "一次性告知书" in page.text and cid in page.text
+    wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
+    assert {"window": WINDOW, "job": job["job"], "printed": True, "kept": False} in agent.prints.reported
+    # Once printed, the agent's key no longer opens the notice: it was for that job only.
+    pad = hall.pad  # type: ignore[attr-defined]
+    keys = CurveClientKeys.from_files(pad["server_public"], pad["secret"])
+    with HallClient(hall.router, curve=keys, timeout=3) as c, pytest.raises(RequestFailed) as refused:
+        c.request("case.notice_slip", {"case": cid})
+    assert refused.value.code == "not_found"
+
+
+def test_a_slip_asked_for_while_out_of_paper_or_offline_is_kept_and_printed_after_a_restart(
+    hall: HallProcess, tmp_path: Path, callpad_sim: CallPadSimulator, evalpad_sim: EvalPadSimulator,
+    printer_sim: PrinterSimulator,
+) -> None:
+    callpad_sim.window = str(WINDOW)
+    cfg = agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))
+    printer_sim.set_paper("end")
+    first, second = noticed_case(hall), noticed_case(hall)
+    with WindowAgent(cfg) as agent:
+        wait_for(lambda: agent.subscriber.synced, timeout=10)
+        kept = ask_print(hall, first)
+
+        def state() -> list[tuple[int, str, str]]:
+            return [(j["job"], j["state"], j["reason"]) for j in print_jobs(hall)]
+
+        wait_for(lambda: state() == [(kept["job"], "kept", "paper_out")], timeout=15,
+                 message=lambda: f"jobs: {state()}")
+    # The agent is away: the console's next slip waits for it at the server.
+    offline = ask_print(hall, second)
+    assert [j["job"] for j in print_jobs(hall)] == [kept["job"], offline["job"]]
+    printer_sim.set_paper("ok")
+    assert printer_sim.pages == []
+    with WindowAgent(cfg) as agent:
+        pages = printer_sim.wait_pages(2, timeout=20)
+        wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
+    texts = [p.text for p in pages]
+    assert sum(first in t for t in texts) == 1 and sum(second in t for t in texts) == 1  # each once

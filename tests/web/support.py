@@ -1,0 +1,68 @@
+"""Helpers of the web tests: Debian's Chromium, users, sign-in, tickets."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.support.hall import ROOT, HallProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CLERK_PASSWORD = "chen-xiaomei-2026"
+CLERK2_PASSWORD = "wang-jianguo-2026"
+MANAGER_PASSWORD = "manager-pass-2026"
+
+
+def add_user(hall: HallProcess, name: str, role: str, password: str, clerk: str | None = None) -> None:
+    extra = ["--clerk", clerk] if clerk else []
+    subprocess.run(
+        [sys.executable, "-m", "queue_server", "user", "add", name, "--role", role, *extra, "--password-stdin",
+         "--db", hall.db, "--var", str(hall.var)],
+        cwd=ROOT, input=password + "\n", text=True, check=True, capture_output=True, timeout=60,
+    )
+
+
+def new_hall(var: Path) -> HallProcess:
+    """A hall with clerks chen (c01), wang (c02) and a manager, boss; started."""
+    # The pages load htmx from the package's static folder: make bootstrap puts it there.
+    subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
+    h = HallProcess(var, f"sqlite:///{var}/hall.db")
+    h.init()
+    add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
+    add_user(h, "wang", "clerk", CLERK2_PASSWORD, clerk="c02")
+    add_user(h, "boss", "manager", MANAGER_PASSWORD)
+    h.start()
+    return h
+
+
+def sign_in(page: Page, hall: HallProcess, username: str, password: str) -> None:
+    page.goto(hall.http + "/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#sign-in")
+
+
+def at_window(page: Page, hall: HallProcess, username: str, password: str, window: int) -> None:
+    sign_in(page, hall, username, password)
+    page.click(f"#window-{window}")
+    expect(page).to_have_url(re.compile(r"/console$"))
+
+
+def issue(hall: HallProcess, item: str | None = None) -> str:
+    if item is None:
+        items = requests.get(f"{hall.http}/api/v1/catalogue", timeout=5).json()["items"]
+        item = next(i["code"] for i in items if i["stream"] == "citizen")
+    r = requests.post(f"{hall.http}/api/v1/tickets", json={"item_code": item}, timeout=5)
+    assert r.status_code == 201, r.text
+    return r.json()["number"]
