@@ -21,6 +21,19 @@ $PY -m queue_server init --db "$DB" --var "$VAR"
 [ -f "$VAR/clerk.token" ] || $PY -m queue_server token create --role clerk --clerk c01 --name "陈晓梅 c01" --db "$DB" --var "$VAR" >"$VAR/clerk.token"
 [ -f "$VAR/health.token" ] || $PY -m queue_server token create --role clerk --clerk d-health --name "何静 d-health" --db "$DB" --var "$VAR" >"$VAR/health.token"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
+# Web accounts (the console's sign-in), each with a new random password, kept in accounts.txt
+# (0600) and shown below: "username password role".
+if [ ! -f "$VAR/accounts.txt" ]; then
+    (umask 077; : >"$VAR/accounts.txt.new")
+    for account in "c01 clerk c01" "hejing reviewer d-health" "manager manager -"; do
+        set -- $account
+        password=$($PY -c 'import secrets; print(secrets.token_urlsafe(9))')
+        clerk=(); [ "$3" = - ] || clerk=(--clerk "$3")
+        echo "$password" | $PY -m queue_server user add "$1" --role "$2" "${clerk[@]}" --password-stdin --db "$DB" >/dev/null
+        echo "$1 $password $2" >>"$VAR/accounts.txt.new"
+    done
+    mv "$VAR/accounts.txt.new" "$VAR/accounts.txt"
+fi
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -74,8 +87,20 @@ TOML
 $PY -m kiosk --config "$VAR/kiosk.toml" >"$VAR/kiosk.log" 2>&1 &
 pids+=($!)
 
-# Window 1's agent: its call pad and evaluation pad simulated in the agent, its slips (the
-# console's one-time notices) on the printer simulator above.
+# Window 1's pads: byte-faithful simulators on pseudo-terminals (python -m devices simulate),
+# pressed from outside by appending a line to a file: `echo next >> $VAR/callpad-1.keys`
+# (next, start, recall, noshow, pause, resume, transfer 2), `echo 5 >> $VAR/evalpad-1.keys`.
+PADS=$(realpath -m "$VAR")
+for pad in callpad evalpad; do
+    rm -f "$VAR/$pad-1.in"; mkfifo "$VAR/$pad-1.in"; : >>"$VAR/$pad-1.keys"
+    $PY -m devices simulate "$pad" --link "$PADS/$pad-1.pty" $([ $pad = callpad ] && echo --window 1) \
+        <"$VAR/$pad-1.in" >"$VAR/$pad-1.log" 2>&1 &
+    pids+=($!)
+    tail -n0 -F --pid=$! "$VAR/$pad-1.keys" >"$VAR/$pad-1.in" 2>/dev/null &
+    pids+=($!)
+done
+# Window 1's agent: those pads, its slips (the console's one-time notices and receipts) on the
+# printer simulator above.
 cat >"$VAR/window-agent-1.toml" <<TOML
 [agent]
 window = 1
@@ -87,9 +112,9 @@ pub = "$PUB"
 server_key = "keys/server.key"
 secret_key = "keys/devices/pad-1.key_secret"
 [devices.callpad]
-port = "simulated"
+port = "$PADS/callpad-1.pty"
 [devices.evalpad]
-port = "simulated"
+port = "$PADS/evalpad-1.pty"
 [printer]
 target = "tcp://127.0.0.1:$PRINTER_PORT"
 TOML
@@ -102,6 +127,8 @@ $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo tic
 cat <<MSG
 
   政务服务大厅演示 / Hall demo is running
+  Clerk console     http://$HTTP/login   sign in as c01 (window 1), hejing (health reviewer) or manager:
+$(sed 's/^\([^ ]*\) \([^ ]*\) \(.*\)$/                    \1 \/ \2   (\3)/' "$VAR/accounts.txt")
   REST API          http://$HTTP/api/v1/health   (OpenAPI: /api/v1/openapi.json)
   Live queue        http://$HTTP/api/v1/queue
   Take a number     .venv/bin/python scripts/demo_ticket.py C-SB-001   (a kiosk's request; the slip prints to $VAR/printer/*.png)
@@ -113,6 +140,8 @@ cat <<MSG
   Print at window 1 curl -X POST http://$HTTP/api/v1/windows/1/print -H "Authorization: Bearer \$(cat $VAR/clerk.token)" -H 'Content-Type: application/json' -d '{"document": "notice", "case": "CASE-ID"}'
                     (a case's one-time notice, on the printer simulator; GET the same URL: jobs not yet printed)
   Window agent      window 1's pads and printer: python -m devices window-agent --config $VAR/window-agent-1.toml (log $VAR/window-agent-1.log)
+  Press the pads    echo next >> $VAR/callpad-1.keys   (start, recall, noshow, pause, resume, transfer 2; answers in $VAR/callpad-1.log)
+                    echo 5 >> $VAR/evalpad-1.keys      (after a service completes: 5 非常满意 … 1 非常不满意)
   Device keys       $VAR/keys/devices/   (kiosk-1, board-1, window-1, pad-1; ZeroMQ $ROUTER / $PUB, CURVE)
   Kiosk             python -m kiosk --config $VAR/kiosk.toml (running; log $VAR/kiosk.log; with no screen
                     see it: .venv/bin/python -m kiosk --config $VAR/kiosk.toml --screenshot $VAR/kiosk-home.png)
