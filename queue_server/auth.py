@@ -83,6 +83,7 @@ class AccessError(ValueError):
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(f"错误：{zh} / error: {en}")
+        self.zh, self.en = zh, en  # for a page, which shows them apart
 
 
 def ensure_server_keys(paths: Paths) -> None:

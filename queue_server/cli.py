@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     u = usub.add_parser("list", help="the hall's accounts: username, role, clerk, disabled, created")
     _db_arg(u)
+    for verb, what in (("disable", "disable an account: its sessions end at once"), ("enable", "enable it again")):
+        u = usub.add_parser(verb, help=what)
+        _db_arg(u)
+        u.add_argument("username")
+    u = usub.add_parser("password", help="set a new password (read from stdin or prompted)")
+    _db_arg(u)
+    u.add_argument("username")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
 
     p = sub.add_parser("device", help="enrolled devices (CURVE keys)")
     dsub = p.add_subparsers(dest="device_command", required=True)
@@ -260,7 +268,7 @@ def _token(args: argparse.Namespace, db: Engine) -> int:
 
 
 def _user(args: argparse.Namespace, db: Engine) -> int:
-    from .users import create_user, list_users
+    from .users import create_user, list_users, set_disabled, set_password
 
     hall = resolve_hall(db, args.hall)
     if args.user_command == "list":
@@ -269,18 +277,30 @@ def _user(args: argparse.Namespace, db: Engine) -> int:
             [(u.username, u.role, u.clerk, u.disabled, u.created_at) for u in list_users(db, hall)],
         )
         return 0
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        import getpass
-
-        # Asked twice: a typo would lock the person out of an account nobody else knows.
-        password = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再次输入 / again: ") != password:
-            raise refuse("两次输入的密码不一致", "the two passwords differ")
+    if args.user_command in ("disable", "enable"):
+        set_disabled(db, hall, args.username, args.user_command == "disable")
+        print(f"user {args.username} {args.user_command}d at hall {hall}")
+        return 0
+    password = _new_password(args.password_stdin)
+    if args.user_command == "password":
+        set_password(db, hall, args.username, password)
+        print(f"user {args.username}: new password set at hall {hall}")
+        return 0
     account = create_user(db, hall, args.username, password, args.role, args.clerk)
     print(f"user {account.username} ({account.role}) created at hall {hall}")
     return 0
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    # Asked twice: a typo would lock the person out of an account nobody else knows.
+    password = getpass.getpass("密码 / password: ")
+    if getpass.getpass("再次输入 / again: ") != password:
+        raise refuse("两次输入的密码不一致", "the two passwords differ")
+    return password
 
 
 def _device(args: argparse.Namespace, db: Engine, paths: Paths) -> int:

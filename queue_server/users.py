@@ -67,14 +67,16 @@ def _account(u: User) -> Account:
     return Account(u.id, u.hall, u.username, u.role, u.clerk)
 
 
-def create_user(db: Engine, hall: str, username: str, password: str, role: str, clerk: str | None = None) -> Account:
-    """A new account of ``hall``. Clerks and reviewers name a clerk of that hall."""
+def create_user(
+    db: Engine, hall: str, username: str, password: str, role: str, clerk: str | None = None, *, by: str = "cli"
+) -> Account:
+    """A new account of ``hall``. Clerks and reviewers name a clerk of that hall. ``by``:
+    who made it, for the audit log (``cli``, or the admin's ``user:NAME``)."""
     if role not in set(UserRole):
         raise AccessError(f"角色须为 {'、'.join(UserRole)} 之一", f"role must be one of {', '.join(UserRole)}")
     if not username or len(username) > 64 or not username.isprintable() or username.strip() != username:
         raise AccessError("用户名须为 1 至 64 个可见字符", "the username must be 1 to 64 printable characters")
-    if len(password) < MIN_PASSWORD:
-        raise AccessError(f"密码至少 {MIN_PASSWORD} 个字符", f"the password needs at least {MIN_PASSWORD} characters")
+    check_password(password)
     if role in (UserRole.CLERK, UserRole.REVIEWER) and not clerk:
         raise AccessError("工作人员账号须用 --clerk 指定工作人员编号", f"a {role} account needs --clerk (e.g. c01)")
     password_hash = _hasher.hash(password)
@@ -99,11 +101,39 @@ def create_user(db: Engine, hall: str, username: str, password: str, role: str, 
         ).scalar_one()
         c.execute(
             insert(AuditEntry).values(
-                at=datetime.now(UTC).timestamp(), actor="cli", action="user.create", subject=username,
+                at=datetime.now(UTC).timestamp(), actor=by, action="user.create", subject=username,
                 detail={"hall": hall, "role": role, "clerk": clerk},
             )
         )
     return Account(new_id, hall, username, role, clerk)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccessError(f"密码至少 {MIN_PASSWORD} 个字符", f"the password needs at least {MIN_PASSWORD} characters")
+
+
+def set_disabled(db: Engine, hall: str, username: str, disabled: bool, *, by: str = "cli") -> None:
+    """Disable an account (its sessions end at their next request) or enable it again."""
+    _change(db, hall, username, {"disabled": disabled}, "user.disable" if disabled else "user.enable", by)
+
+
+def set_password(db: Engine, hall: str, username: str, password: str, *, by: str = "cli") -> None:
+    """A new password for an account (e.g. one its owner forgot)."""
+    check_password(password)
+    _change(db, hall, username, {"password_hash": _hasher.hash(password)}, "user.password", by)
+
+
+def _change(db: Engine, hall: str, username: str, values: dict[str, object], action: str, by: str) -> None:
+    with db.begin() as c:
+        done = c.execute(update(User).where(User.hall == hall, User.username == username).values(**values))
+        if done.rowcount != 1:
+            raise AccessError(f"大厅 {hall} 没有用户 {username}", f"hall {hall} has no user {username}")
+        c.execute(
+            insert(AuditEntry).values(
+                at=datetime.now(UTC).timestamp(), actor=by, action=action, subject=username, detail={"hall": hall}
+            )
+        )
 
 
 def authenticate(db: Engine, hall: str, username: str, password: str) -> Account | None:
@@ -133,3 +163,9 @@ def live_account(db: Engine, user_id: int) -> Account | None:
 def list_users(db: Engine, hall: str) -> list[User]:
     with Session(db) as s:
         return list(s.execute(select(User).where(User.hall == hall).order_by(User.username)).scalars())
+
+
+def list_clerks(db: Engine, hall: str) -> list[Clerk]:
+    """The hall's clerks (from its configuration), whom a clerk's or reviewer's account names."""
+    with Session(db) as s:
+        return list(s.execute(select(Clerk).where(Clerk.hall == hall).order_by(Clerk.id)).scalars())
