@@ -1,12 +1,14 @@
-"""A ``case.notice_slip`` answer as the printer's :class:`OneTimeNoticeSlip`: the kiosk and a
-window's agent print the one-time notice (一次性告知书) with the same code."""
+"""A ``case.notice_slip`` answer as the printer's :class:`OneTimeNoticeSlip`, a
+``case.receipt_slip`` answer as its :class:`AcceptanceReceipt`: the kiosk and a window's agent
+print the one-time notice (一次性告知书) and the acceptance receipt (受理回执) with the same
+code and layouts."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
 
-from printer.slips import OneTimeNoticeSlip
+from printer.slips import AcceptanceReceipt, OneTimeNoticeSlip
 
 Lang = Literal["zh", "en", "zh+en"]
 
@@ -33,5 +35,18 @@ def notice_slip(answer: dict[str, Any], lang: Lang = "zh") -> OneTimeNoticeSlip:
         issued_at=issued,
         # Optional: a server that does not send them yet gives a slip without them.
         item_name=_text(answer.get("item_name"), lang),
+        check_code=str(answer.get("check_code") or ""),
+    )
+
+
+def receipt_slip(answer: dict[str, Any], public_url: str, lang: Lang = "zh") -> AcceptanceReceipt:
+    """The printer's acceptance receipt from a ``case.receipt_slip`` answer; its QR code opens
+    the progress page at the hall's public URL (the server does not know the address the
+    public reaches it by)."""
+    return AcceptanceReceipt(
+        case_number=answer["case"],
+        item_name=_text(answer.get("item_name"), lang) or str(answer.get("item_code") or ""),
+        promised_date=dt.date.fromisoformat(answer["promised_date"]),
+        progress_url=public_url.rstrip("/") + answer["progress_path"],
         check_code=str(answer.get("check_code") or ""),
     )

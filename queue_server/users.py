@@ -39,6 +39,14 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+#: The roles as every page names them (中文, English).
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    UserRole.CLERK: ("窗口工作人员", "Clerk"),
+    UserRole.REVIEWER: ("部门审核人员", "Reviewer"),
+    UserRole.MANAGER: ("大厅管理员", "Manager"),
+    UserRole.ADMIN: ("系统管理员", "Admin"),
+}
+
 #: The hall role each account role acts with.
 HALL_ROLE: dict[str, AccessRole] = {
     UserRole.CLERK: AccessRole.CLERK,

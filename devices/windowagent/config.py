@@ -1,7 +1,7 @@
 """The window agent's file (TOML), see ``config/window-agent.example.toml``:
 
     [agent]     window (required), name (the enrolled device, default pad-<window>), hall, var_dir
-    [server]    router, pub, server_key, secret_key
+    [server]    router, pub, server_key, secret_key, public_url (the QR links of printed receipts)
     [devices.callpad] / [devices.evalpad]   as in a kiosk file (kind defaults to the table name)
     [printer]   target, profile, spool_dir, hold_s (optional: a window without a printer)
 
@@ -26,6 +26,8 @@ class ServerConfig:
     pub: str
     server_key: Path
     secret_key: Path
+    #: The hall's public address: an acceptance receipt's QR code opens the case's progress there.
+    public_url: str = "http://127.0.0.1:8080"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def parse_agent_config(data: dict[str, Any], *, base: Path, path: Path | None = 
         pub=srv["pub"],
         server_key=_path(srv["server_key"], base, "[server] server_key"),
         secret_key=_path(srv["secret_key"], base, "[server] secret_key"),
+        public_url=_url(srv.get("public_url", ServerConfig.public_url), where),
     )
 
     pads = _pads(_table(data, "devices", where, required=False), window, where, base)
@@ -112,6 +115,12 @@ def parse_agent_config(data: dict[str, Any], *, base: Path, path: Path | None = 
         printer=_printer(_table(data, "printer", where, required=False), var_dir, base, where),
         path=path,
     )
+
+
+def _url(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: [server] public_url must be an http:// or https:// address, got {value!r}")
+    return value.rstrip("/")
 
 
 def _pads(table: dict[str, Any], window: int, where: str, base: Path) -> dict[str, DeviceConfig]:

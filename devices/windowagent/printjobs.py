@@ -1,6 +1,8 @@
 """The console's slips on the window's printer: a ``window.print_requested`` event (or, after
-(re)connecting, ``window.print_pending``) names a server job and a case; the agent fetches the
-slip's data with its own key (``case.notice_slip``), hands it to the printer's spooler (kept on
+(re)connecting, ``window.print_pending``) names a server job, a document and a case; the agent
+fetches the slip's data with its own key (``case.notice_slip`` for a one-time notice,
+``case.receipt_slip`` for an acceptance receipt), lays it out with the printer's own layouts
+(the kiosk prints the same slips), hands it to the printer's spooler (kept on
 disk, the server's job number in its payload) and reports the outcome (``window.print_done``):
 kept while the printer cannot print (paper out), printed, or failed.
 
@@ -19,8 +21,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from printer import one_time_notice
-from printer.notices import notice_slip
+from printer import acceptance_receipt, one_time_notice
+from printer.document import Document
+from printer.notices import notice_slip, receipt_slip
 from printer.spooler import JobState, PrintJob
 from printer.status import StatusLevel
 from protocol.client import RequestFailed, ServerUnavailable
@@ -30,11 +33,27 @@ log = logging.getLogger(__name__)
 #: How long a job may wait on the printer before the console is told it is kept for paper.
 KEPT_AFTER_S = 1.5
 PRINT_TITLE = "window-print"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+
+#: Each document the console may ask for: the request that fetches its data, and the word the
+#: agent reports when the server will not give it (the case has no such slip).
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    "notice": ("case.notice_slip", "no_notice"),
+    "receipt": ("case.receipt_slip", "no_receipt"),
+}
 
 
 class PrintDesk:
-    def __init__(self, window: int, request: Callable[..., dict[str, Any]], *, retry_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        window: int,
+        request: Callable[..., dict[str, Any]],
+        *,
+        retry_s: float = 1.0,
+        public_url: str = DEFAULT_PUBLIC_URL,
+    ) -> None:
         self.window = window
+        self.public_url = public_url
         self._request = request
         self.retry_s = retry_s
         self.printer: Any = None  # the window's TicketPrinter, set by the agent
@@ -163,23 +182,29 @@ class PrintDesk:
         if self.printer is None:
             self._report(job, printed=False, kept=False, reason="no_printer")
             return
-        if document != "notice":
+        if document not in DOCUMENTS:
             self._report(job, printed=False, kept=False, reason="unknown_document")
             return
+        request, missing = DOCUMENTS[document]
         try:
-            answer = self._request("case.notice_slip", {"case": case})
+            answer = self._request(request, {"case": case})
         except ServerUnavailable:
             raise
         except RequestFailed as exc:
-            log.warning("print job %s: the notice of %s cannot be fetched: %s", job, case, exc)
-            self._report(job, printed=False, kept=False, reason="no_notice")
+            log.warning("print job %s: the %s of %s cannot be fetched: %s", job, document, case, exc)
+            self._report(job, printed=False, kept=False, reason=missing)
             return
-        doc = one_time_notice(notice_slip(answer), lang="zh")
+        doc = self._layout(document, answer)
         local = self.printer.spooler.submit(doc, title=f"{PRINT_TITLE}-{job}", payload={"server_job": job})
         with self._cv:
             self._handled.add(job)
             if not local.done:
                 self._local[job] = local
+
+    def _layout(self, document: str, answer: dict[str, Any]) -> Document:
+        if document == "receipt":
+            return acceptance_receipt(receipt_slip(answer, self.public_url), lang="zh")
+        return one_time_notice(notice_slip(answer), lang="zh")
 
     def _kept_due(self) -> bool:
         now = time.time()

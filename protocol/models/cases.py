@@ -90,6 +90,12 @@ MAX_LISTED = 200
 MAX_VISITOR_CASES = 20
 
 
+def progress_path(case_id: str, check_code: str) -> str:
+    """The case's public progress page with its check code, from the server's root: what an
+    acceptance receipt's QR code opens (after the hall's public URL)."""
+    return f"/api/v1/cases/{case_id}/progress?code={check_code}"
+
+
 # ------------------------------------------------------------------ local field types
 # Candidates for protocol.fields (see each).
 
@@ -417,6 +423,11 @@ class _NoticeNumber(Body):
 
 class CaseNoticeSlip(_VisitorCase, _NoticeNumber):
     """A one-time notice as printed: staff, or the applicant with the check code or the ID card."""
+
+
+class CaseReceiptSlip(CaseRef):
+    """An accepted case's acceptance receipt (受理回执) as printed: staff, or a window's agent
+    while the console's job to print it is pending there."""
 
 
 class CasePrefill(Body):
@@ -774,6 +785,20 @@ class NoticeSlip(Answer):
     flagged: bool
 
 
+class ReceiptSlip(Answer):
+    """An acceptance receipt (受理回执) as printed (the printer's acceptance receipt layout)."""
+
+    case: str
+    check_code: str = Field(description="查询码: with the case number, opens the progress page online")
+    item_code: str
+    item_name: Bilingual | None
+    promised_date: str = Field(description="the day the case is promised by (承诺办结日期)", examples=["2026-12-10"])
+    progress_path: str = Field(
+        description="the progress page with the check code, from the server's root: the QR code "
+        "opens the hall's public URL and this path"
+    )
+
+
 class PrefilledField(Part):
     code: str
     value: str = Field(description="for the form (unmasked: the visitor's own card was just read)")
@@ -812,5 +837,6 @@ REQUESTS: dict[str, Spec] = {
     "case.supplement_online": Spec(CaseSupplementOnline, CaseProgress),
     "case.withdraw_online": Spec(CaseWithdrawOnline, CaseProgress),
     "case.notice_slip": Spec(CaseNoticeSlip, NoticeSlip),
+    "case.receipt_slip": Spec(CaseReceiptSlip, ReceiptSlip),
     "case.prefill": Spec(CasePrefill, Prefill),
 }

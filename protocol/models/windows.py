@@ -78,13 +78,16 @@ class WindowState(Answer):
 
 
 # ------------------------------------------------------------------ window.print*
-#: What the console may ask a window's printer for (the agent fetches the slip's data itself).
-PrintDocument = Literal["notice"]
+#: What the console may ask a window's printer for (the agent fetches the slip's data itself):
+#: the case's latest one-time notice (``case.notice_slip``) or its acceptance receipt
+#: (``case.receipt_slip``).
+PrintDocument = Literal["notice", "receipt"]
 
 
 class WindowPrint(Body):
     """The console asks the window's agent to print a case's slip on the window's printer: the
-    case's latest one-time notice (一次性告知书). The job is kept until the agent prints it."""
+    case's latest one-time notice (``notice``, 一次性告知书) or its acceptance receipt
+    (``receipt``, 受理回执). The job is kept until the agent prints it."""
 
     window: WindowNumber
     document: PrintDocument
@@ -100,7 +103,7 @@ class PrintJob(Answer):
     case: str
     state: Literal["pending", "kept", "printed", "failed"] = Field(
         description="pending: not yet reported; kept: the printer could not print it yet (paper "
-        "out), it is printed when it can; printed; failed: it cannot be printed (no such notice)"
+        "out), it is printed when it can; printed; failed: it cannot be printed (no such notice, a case not accepted)"
     )
     reason: str = Field(description="why it is kept or failed (the printer's or the server's word)")
     at: float

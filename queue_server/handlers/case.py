@@ -36,6 +36,7 @@ from protocol.models.cases import (
     CaseNoticeSlip,
     CasePrefill,
     CaseProgressQuery,
+    CaseReceiptSlip,
     CaseRefuse,
     CaseResultReady,
     CaseReview,
@@ -49,6 +50,7 @@ from protocol.models.cases import (
     CaseVerify,
     CaseWithdraw,
     CaseWithdrawOnline,
+    progress_path,
 )
 from protocol.models.certificates import verification_path
 from protocol.models.feedback import CaseRate
@@ -723,6 +725,30 @@ def case_notice_slip(ctx: HallContext, req: CaseNoticeSlip, actor: Actor, now: f
     if not 1 <= number <= len(k.notices):
         raise not_found("one-time notice", "一次性告知", f"{case_id}#{number}")
     return notice_slip(ctx, k, number)
+
+
+@handler("case.receipt_slip", desk=True)
+def case_receipt_slip(ctx: HallContext, req: CaseReceiptSlip, actor: Actor, now: float) -> dict[str, Any]:
+    """An accepted case's acceptance receipt (受理回执) as printed: staff; a window's agent (its
+    call pad's key) while the console's job to print it is pending there. Anyone else is told
+    there is no such case, as a wrong check code is."""
+    if not (actor.at_least(AccessRole.CLERK) or printing_at_window(ctx, actor, "receipt", req.case)):
+        raise not_found("case", "办件", req.case)
+    summary = ctx.cases.summary(req.case)
+    k = ctx.cases.load(req.case)
+    accepted = any(s.action in ("accept", "accept_commitment") for s in k.steps)
+    if not accepted or summary.due is None:
+        # Before acceptance there is no promised date; once closed the receipt is of no use.
+        raise not_found("acceptance receipt of an open accepted case", "已受理且未办结的办件回执", req.case)
+    code = check_code(ctx, k.id)
+    return {
+        "case": k.id,
+        "check_code": code,
+        "item_code": k.item.code,
+        "item_name": item_name(ctx, k.item.code),
+        "promised_date": summary.due.isoformat(),
+        "progress_path": progress_path(k.id, code),
+    }
 
 
 #: How a slip names a window by its kind (the hall's configured name is free text).

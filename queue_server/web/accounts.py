@@ -14,16 +14,17 @@ from typing import Any
 from flask import Response, current_app, g, make_response, render_template, request
 
 from ..auth import AccessError
-from ..users import Account, UserRole, create_user, list_clerks, list_users, set_disabled, set_password
+from ..users import (
+    ROLE_NAMES,
+    Account,
+    UserRole,
+    create_user,
+    list_clerks,
+    list_users,
+    set_disabled,
+    set_password,
+)
 from .views import signed_in, this_hall, web
-
-#: The roles as the page names them (中文, English).
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    UserRole.CLERK: ("窗口工作人员", "Clerk"),
-    UserRole.REVIEWER: ("部门审核人员", "Reviewer"),
-    UserRole.MANAGER: ("大厅管理员", "Manager"),
-    UserRole.ADMIN: ("系统管理员", "Admin"),
-}
 
 
 def _db() -> Any:

@@ -181,6 +181,8 @@ def home():  # type: ignore[no-untyped-def]
         return redirect(url_for("web.login"))
     if account.role == UserRole.CLERK:
         return redirect(url_for("web.console") if session.get("window") else url_for("web.choose_window"))
+    if account.role == UserRole.REVIEWER:
+        return redirect(url_for("web.tasks"))  # a reviewer's work is their department's tasks
     return render_template("home.html")
 
 

@@ -288,3 +288,57 @@ def test_a_slip_asked_for_while_out_of_paper_or_offline_is_kept_and_printed_afte
         wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
     texts = [p.text for p in pages]
     assert sum(first in t for t in texts) == 1 and sum(second in t for t in texts) == 1  # each once
+
+
+# ------------------------------------------------------------------ the acceptance receipt
+#: Everything C-WJ-002 asks for: accepting needs every required material.
+RECEIPT_MATERIALS = ["id_card", "application_form", "physician_qualification", "health_certificate",
+                     "employment_letter", "photo"]
+
+
+def test_a_receipt_asked_for_while_out_of_paper_is_kept_then_printed_with_the_case_and_its_check_code(
+    hall: HallProcess, agent: WindowAgent, printer_sim: PrinterSimulator
+) -> None:
+    headers = {"Authorization": f"Bearer {hall.c01}"}  # type: ignore[attr-defined]
+    api = f"{hall.http}/api/v1"
+    body = {"item_code": ITEM, "id_number": APPLICANT, "name": "张三丰", "materials": RECEIPT_MATERIALS}
+    made = requests.post(f"{api}/cases", json=body, headers=headers, timeout=10)
+    assert made.status_code == 201, made.text
+    cid, code = made.json()["id"], made.json()["check_code"]
+    # Not accepted yet: the hall has no receipt for it, and the slip fails in plain words.
+    r = requests.post(f"{api}/windows/{WINDOW}/print", json={"document": "receipt", "case": cid},
+                      headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    early = r.json()["job"]
+    wait_for(lambda: {"window": WINDOW, "job": early, "printed": False, "kept": False, "reason": "no_receipt"}
+             in agent.prints.reported, timeout=15, message=lambda: f"reported: {agent.prints.reported}")
+    accepted = requests.post(f"{api}/cases/{cid}/accept", json={}, headers=headers, timeout=10)
+    assert accepted.status_code == 200, accepted.text
+    due = accepted.json()["due"]
+
+    printer_sim.set_paper("end")
+    r = requests.post(f"{api}/windows/{WINDOW}/print", json={"document": "receipt", "case": cid},
+                      headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    job = r.json()
+    assert (job["document"], job["case"], job["state"]) == ("receipt", cid, "pending")
+
+    def jobs() -> list[tuple[int, str, str]]:
+        listed = requests.get(f"{api}/windows/{WINDOW}/print", headers=headers, timeout=10).json()["jobs"]
+        return [(j["job"], j["state"], j["reason"]) for j in listed]
+
+    wait_for(lambda: jobs() == [(job["job"], "kept", "paper_out")], timeout=15, message=lambda: f"jobs: {jobs()}")
+    assert printer_sim.pages == []
+    printer_sim.set_paper("ok")
+    [page] = printer_sim.wait_pages(1, timeout=15)
+    assert "受理回执" in page.text and cid in page.text and code in page.text
+    year, month, day = due.split("-")
+    assert f"{year}年{month}月{day}日" in page.text  # the promised date, as the kiosk's receipt shows it
+    wait_for(lambda: jobs() == [], timeout=10, message=lambda: f"jobs left: {jobs()}")
+    assert {"window": WINDOW, "job": job["job"], "printed": True, "kept": False} in agent.prints.reported
+    # Printed: the agent's key opens the receipt no more (it was for that job only).
+    pad = hall.pad  # type: ignore[attr-defined]
+    keys = CurveClientKeys.from_files(pad["server_public"], pad["secret"])
+    with HallClient(hall.router, curve=keys, timeout=3) as c, pytest.raises(RequestFailed) as refused:
+        c.request("case.receipt_slip", {"case": cid})
+    assert refused.value.code == "not_found"

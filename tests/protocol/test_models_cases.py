@@ -70,6 +70,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str, str]] = [
      "id_number", "id_number is not valid: ", "身份证号码无效"),
     ("case.notice_slip", {"case": CASE, "code": None, "notice": "2"}, {"case": ID, "notice": 0}, "notice",
      "notice must be between 1 and 2147483647", "notice 应在 1 到 2147483647 之间"),
+    ("case.receipt_slip", {"case": CASE}, {"case": "NS-1"}, "case",
+     "case must be a case number like NS-20261126-000001", "case 应为办件编号"),
     ("case.prefill", {"id_number": ID, "item_code": ITEM}, {"item_code": ITEM}, "id_number",
      "id_number is required (the card just read)", "必须提供身份证号码"),
     ("certificate.list", {"id_number": ID.lower()}, {"id_number": ""}, "id_number",
