@@ -23,10 +23,9 @@ from sqlalchemy import Engine
 from ..endpoint import HallLoop
 from ..paths import Paths
 from ..throttle import FailureBudget
-from . import (
-    accounts,  # noqa: F401  (its routes, on the web blueprint)
-    desk,  # noqa: F401  (its routes are on the web blueprint: imported before it is registered)
-)
+
+# The pages' modules put their routes on the web blueprint: imported before it is registered.
+from . import accounts, desk  # noqa: F401
 from .events import LiveStreams
 from .views import web
 
