@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from ..endpoint import HallLoop
 from ..paths import Paths
 from ..throttle import FailureBudget
-from .events import LiveStreams
+from .events import LIVE_STREAMS, LiveStreams
 from .views import web
 
 SESSION_KEY_FILE = "web_session.key"
@@ -50,7 +50,7 @@ def session_key(paths: Paths | None) -> bytes:
     return path.read_bytes()
 
 
-def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, threads: int) -> None:
+def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, live_streams: int = LIVE_STREAMS) -> None:
     app.config.update(
         SECRET_KEY=session_key(paths),
         SESSION_COOKIE_NAME="hall_session",
@@ -68,7 +68,7 @@ def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, thr
     # Wrong passwords per client address, as wrong codes are counted (``throttle``).
     app.extensions["hall_login_budget"] = FailureBudget()
     if loop is not None:  # None: an app made for its OpenAPI document only (no requests served)
-        app.extensions["hall_live"] = LiveStreams(loop.feed, threads)
+        app.extensions["hall_live"] = LiveStreams(loop.feed, live_streams)
     app.register_blueprint(web)
 
 

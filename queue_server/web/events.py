@@ -1,13 +1,14 @@
 """Server-sent events for the live pages: "something changed, refetch" with the hall's seq.
 
-waitress serves with a fixed pool of threads (``serve --threads``) and an open SSE stream
-holds one of them, so:
+waitress serves with a fixed pool of threads and an open SSE stream holds one of them for
+as long as it lasts, so the pool is the request threads (``serve --threads``) plus the live
+streams (``serve --live-streams``, LIVE_STREAMS by default), and:
 
-- at most ``threads - RESERVED_THREADS`` streams are open at once (at least one); beyond
-  that the stream is refused with 503 and the page keeps its slow poll (``every 20s`` on
-  the panel) until a slot is free (htmx's SSE extension retries by itself), so REST calls
-  and page loads always find a thread. A hall with many consoles runs ``serve --threads``
-  of about its windows plus ``RESERVED_THREADS``.
+- at most ``live-streams`` streams are open at once; beyond that the stream is refused with
+  503 and the page keeps its slow poll (``every 20s`` on the panel) until a slot is free
+  (htmx's SSE extension retries by itself). Streams never take a request thread, so REST
+  calls and page loads always find one however many pages are open. A hall with more
+  consoles and dashboards open at once than LIVE_STREAMS raises ``--live-streams``.
 - a stream lasts at most ``STREAM_S`` and sends a comment every ``HEARTBEAT_S``: a browser
   that went away is noticed at the next write, and no stream holds its thread for long.
   The browser's EventSource reconnects by itself and sends ``Last-Event-ID`` (the seq it
@@ -23,10 +24,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..feed import EventFeed, FeedFull, Subscription
 
-RESERVED_THREADS = 4
+#: Streams open at once by default: a large hall's consoles (one per window), its managers'
+#: dashboards, with room to spare. Each is an idle thread waiting on its subscription.
+LIVE_STREAMS = 64
 STREAM_S = 30.0
 HEARTBEAT_S = 10.0
 #: Events arriving this close together go out as one ``changed``.
@@ -35,10 +39,20 @@ COALESCE_S = 0.1
 RETRY_MS = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """A stream's times; shorter ones only in tests (which must not wait 30 s for an end)."""
+
+    stream_s: float = STREAM_S
+    heartbeat_s: float = HEARTBEAT_S
+    coalesce_s: float = COALESCE_S
+
+
 class LiveStreams:
-    def __init__(self, feed: EventFeed, threads: int) -> None:
+    def __init__(self, feed: EventFeed, limit: int = LIVE_STREAMS, timing: Timing = Timing()) -> None:
         self.feed = feed
-        self.limit = max(1, threads - RESERVED_THREADS)
+        self.limit = max(1, limit)
+        self.timing = timing
         self._slots = threading.BoundedSemaphore(self.limit)
 
     def open(self, last_seen: str | None) -> Stream | None:
@@ -67,17 +81,18 @@ class Stream:
 
     def __iter__(self) -> Iterator[bytes]:
         feed = self._streams.feed
+        timing = self._streams.timing
         yield f"retry: {RETRY_MS}\n\n".encode()
         seq = feed.last_seq
         if self._last_seen != str(seq):  # a first visit, or a gap since the last stream
             yield _changed(seq)
-        deadline = time.monotonic() + STREAM_S
+        deadline = time.monotonic() + timing.stream_s
         while (left := deadline - time.monotonic()) > 0:
-            events = self._sub.wait(min(HEARTBEAT_S, left))
+            events = self._sub.wait(min(timing.heartbeat_s, left))
             if not events:
                 yield b": alive\n\n"  # a write: a browser that went away is noticed here
                 continue
-            time.sleep(COALESCE_S)  # let a burst finish: one refetch for all of it
+            time.sleep(timing.coalesce_s)  # let a burst finish: one refetch for all of it
             events += self._sub.wait(0)
             yield _changed(int(events[-1]["seq"]))
 
