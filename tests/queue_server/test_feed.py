@@ -203,3 +203,18 @@ def test_a_quiet_stream_beats_and_ends_by_itself() -> None:
     assert feed.subscribers() == 1  # until the WSGI server closes it
     s.close()
     assert feed.subscribers() == 0
+
+
+def test_events_right_after_a_message_go_together_in_the_next_one() -> None:
+    feed = EventFeed()
+    s = open_stream(feed, "0", Timing(stream_s=30.0, heartbeat_s=30.0, coalesce_s=0.2))
+    try:
+        chunks = iter(s)
+        frames(chunks, 1)
+        feed.publish(event(1))
+        assert frames(chunks, 1) == ["id: 1\nevent: changed\ndata: 1\n\n"]  # the first: at once
+        for seq in (2, 3, 4):
+            feed.publish(event(seq))
+        assert frames(chunks, 1) == ["id: 4\nevent: changed\ndata: 4\n\n"]  # the rest: one message
+    finally:
+        s.close()
