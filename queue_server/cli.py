@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DEFAULT_DB = "sqlite:///var/hall.db"
+#: HTTP connections besides the live streams' (waitress's own default): the keep-alive
+#: connections of pages, REST clients and kiosks.
+CONNECTIONS = 100
 
 
 class CliError(Exception):
@@ -55,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--router", default="tcp://127.0.0.1:5570", help="ZeroMQ request address")
     p.add_argument("--pub", default="tcp://127.0.0.1:5571", help="ZeroMQ event address")
     p.add_argument("--insecure", action="store_true", help="no CURVE encryption (development only)")
-    p.add_argument("--threads", type=int, default=8, help="HTTP worker threads")
+    p.add_argument("--threads", type=int, default=8, help="HTTP worker threads for requests and pages")
+    p.add_argument(
+        "--live-streams", type=int, default=None,
+        help="live pages' event streams open at once, each on a thread of its own besides --threads "
+        "(default 64: queue_server.web.events.LIVE_STREAMS)",
+    )
     p.add_argument("--log-level", default="INFO")
 
     p = sub.add_parser("token", help="API tokens")
@@ -455,6 +463,12 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     from .runtime import open_hall
     from .store import make_engine
     from .store.db import WalCheckpointer
+    from .web.events import LIVE_STREAMS
+
+    live_streams = LIVE_STREAMS if args.live_streams is None else args.live_streams
+    if live_streams < 1:
+        print("错误：--live-streams 至少为 1 / error: --live-streams must be at least 1", file=sys.stderr)
+        return 2
 
     configure_logging(args.log_level)
     log = logging.getLogger("queue_server")
@@ -505,8 +519,13 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     loop.start()
     host, _, port = args.http.rpartition(":")
     try:
-        app = create_app(loop, db, paths=paths, threads=args.threads)
-        server = waitress.create_server(app, host=host or "127.0.0.1", port=int(port), threads=args.threads)
+        app = create_app(loop, db, paths=paths, live_streams=live_streams)
+        # An open stream holds its thread and its connection: both are added to the request
+        # ones, so a hall full of open consoles never leaves a REST call or a page waiting.
+        server = waitress.create_server(
+            app, host=host or "127.0.0.1", port=int(port), threads=args.threads + live_streams,
+            connection_limit=CONNECTIONS + live_streams,
+        )
     except OSError as e:  # taken since the check above
         loop.stop()
         wal.stop()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ..endpoint import HallLoop
 from ..paths import Paths
 from ..web import init_web
+from ..web.events import LIVE_STREAMS
 from .api import api
 from .auth import TokenCache
 from .cases import cases_api
@@ -23,9 +24,10 @@ from .pages import pages_api
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(loop: HallLoop, db: Engine, *, paths: Paths | None = None, threads: int = 8) -> Flask:
+def create_app(loop: HallLoop, db: Engine, *, paths: Paths | None = None, live_streams: int = LIVE_STREAMS) -> Flask:
     """``paths``: where the web pages keep their session key (None: a new key per process);
-    ``threads``: the WSGI server's, of which the live pages may hold only some."""
+    ``live_streams``: the live pages' SSE streams open at once (each holds a WSGI thread of
+    its own, beside the request threads: ``queue_server.web.events``)."""
     app = Flask("queue_server")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -39,7 +41,7 @@ def create_app(loop: HallLoop, db: Engine, *, paths: Paths | None = None, thread
     app.register_blueprint(pages_api, url_prefix="/api/v1")
     app.register_blueprint(manage_api, url_prefix="/api/v1")
     register_error_handlers(app)
-    init_web(app, loop, db, paths=paths, threads=threads)
+    init_web(app, loop, db, paths=paths, live_streams=live_streams)
     return app
 
 

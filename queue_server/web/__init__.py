@@ -26,7 +26,7 @@ from ..throttle import FailureBudget
 
 # The pages' modules put their routes on the web blueprint: imported before it is registered.
 from . import accounts, desk  # noqa: F401
-from .events import LiveStreams
+from .events import LIVE_STREAMS, LiveStreams
 from .views import web
 
 SESSION_KEY_FILE = "web_session.key"
@@ -53,7 +53,7 @@ def session_key(paths: Paths | None) -> bytes:
     return path.read_bytes()
 
 
-def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, threads: int) -> None:
+def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, live_streams: int = LIVE_STREAMS) -> None:
     app.config.update(
         SECRET_KEY=session_key(paths),
         SESSION_COOKIE_NAME="hall_session",
@@ -71,7 +71,7 @@ def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, thr
     # Wrong passwords per client address, as wrong codes are counted (``throttle``).
     app.extensions["hall_login_budget"] = FailureBudget()
     if loop is not None:  # None: an app made for its OpenAPI document only (no requests served)
-        app.extensions["hall_live"] = LiveStreams(loop.feed, threads)
+        app.extensions["hall_live"] = LiveStreams(loop.feed, live_streams)
     app.register_blueprint(web)
 
 

@@ -148,6 +148,11 @@ def _error(status: int, zh: str, en: str) -> tuple[str, int]:
     return render_template("error.html", status=status, zh=zh, en=en), status
 
 
+#: The attribute ``signed_in`` sets on a view: the roles it lets in (empty: every signed-in
+#: account), so the security tests read each route's rule from the app instead of a copy.
+ROLES_ATTR = "signed_in_roles"
+
+
 def signed_in(*roles: UserRole) -> Callable[..., Any]:
     """The view needs a signed-in account, of one of ``roles`` when given."""
 
@@ -163,6 +168,7 @@ def signed_in(*roles: UserRole) -> Callable[..., Any]:
                 abort(403)
             return view(*args, **kwargs)
 
+        setattr(inner, ROLES_ATTR, frozenset(roles))
         return inner
 
     return wrap

@@ -1,0 +1,144 @@
+"""Staff accounts (``queue_server.users``, migration 0011) on SQLite and on a real PostgreSQL:
+the migration both ways, create, sign in, the session's live account, the hall's list, and a
+username unique within its hall (two halls of a city on one database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+
+from queue_server.auth import AccessError
+from queue_server.paths import Paths
+from queue_server.runtime import init_hall
+from queue_server.store import make_engine, migrate
+from queue_server.store.migrations import alembic_config
+from queue_server.store.models import AuditEntry, User
+from queue_server.users import UserRole, authenticate, create_user, list_users, live_account
+from tests.support.hall import ROOT
+
+PASSWORD = "chen-xiaomei-2026"
+
+
+def h77_config(folder: Path) -> Path:
+    """config/hall.yaml as a second hall, H77, with clerks of its own (clerk ids are city-wide)."""
+    text = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8")
+    text = text.replace("code: H01 ", "code: H77 ").replace("{id: c0", "{id: h77-c0").replace("{id: d-", "{id: h77-d-")
+    path = folder / "h77.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path: Path, engines: list[Engine]) -> Engine:
+    """A database of two halls, H01 (config/hall.yaml) and H77, at the newest migration."""
+    paths = Paths(tmp_path / "var")
+    init_hall(database_url, paths)
+    init_hall(database_url, paths, config_path=h77_config(tmp_path))
+    engine = make_engine(database_url)
+    engines.append(engine)
+    return engine
+
+
+def test_migration_0011_makes_the_users_table_and_takes_it_away(db: Engine) -> None:
+    assert "users" in inspect(db).get_table_names()
+    unique = {tuple(u["column_names"]) for u in inspect(db).get_unique_constraints("users")}
+    assert ("hall", "username") in unique
+    with db.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    assert "users" not in inspect(db).get_table_names()
+    migrate(db)
+    assert "users" in inspect(db).get_table_names()
+    create_user(db, "H01", "chen", PASSWORD, UserRole.CLERK, "c01")  # usable again at once
+
+
+def test_an_account_signs_in_with_its_password_only_at_its_own_hall(db: Engine) -> None:
+    made = create_user(db, "H01", "chen", PASSWORD, UserRole.CLERK, "c01")
+    assert (made.hall, made.username, made.role, made.clerk) == ("H01", "chen", "clerk", "c01")
+    assert authenticate(db, "H01", "chen", PASSWORD) == made
+    assert authenticate(db, "H01", "chen", PASSWORD + "x") is None
+    assert authenticate(db, "H01", "nobody", PASSWORD) is None
+    assert authenticate(db, "H77", "chen", PASSWORD) is None  # another hall has no chen
+    with db.connect() as c:
+        stored = c.execute(select(User.password_hash).where(User.id == made.id)).scalar_one()
+        audit = c.execute(select(AuditEntry.action, AuditEntry.subject).where(AuditEntry.action == "user.create")).all()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert [tuple(a) for a in audit] == [("user.create", "chen")]
+    # The hall acts with the account's hall role and clerk.
+    actor = made.actor()
+    assert (actor.name, actor.role, actor.clerk, actor.hall) == ("chen", "clerk", "c01", "H01")
+
+
+def test_a_session_s_account_is_live_until_it_is_disabled(db: Engine) -> None:
+    boss = create_user(db, "H01", "boss", "manager-pass-2026", UserRole.MANAGER)
+    assert live_account(db, boss.id) == boss
+    assert live_account(db, boss.id + 1000) is None
+    with db.begin() as c:
+        c.execute(update(User).where(User.id == boss.id).values(disabled=True))
+    assert live_account(db, boss.id) is None  # its sessions end at their next request
+    assert authenticate(db, "H01", "boss", "manager-pass-2026") is None
+
+
+def test_the_hall_s_list_holds_its_own_accounts_by_name(db: Engine) -> None:
+    create_user(db, "H01", "wang", "wang-jianguo-2026", UserRole.CLERK, "c02")
+    create_user(db, "H01", "chen", PASSWORD, UserRole.CLERK, "c01")
+    create_user(db, "H01", "sun", "sun-jianhua-2026", UserRole.REVIEWER, "d-education")
+    create_user(db, "H77", "root", "admin-pass-2026", UserRole.ADMIN)
+    assert [(u.username, u.role, u.clerk, u.disabled) for u in list_users(db, "H01")] == [
+        ("chen", "clerk", "c01", False),
+        ("sun", "reviewer", "d-education", False),
+        ("wang", "clerk", "c02", False),
+    ]
+    assert [u.username for u in list_users(db, "H77")] == ["root"]
+
+
+def test_a_username_is_unique_within_its_hall_and_free_at_another(db: Engine) -> None:
+    create_user(db, "H01", "chen", PASSWORD, UserRole.CLERK, "c01")
+    with pytest.raises(AccessError) as refused:
+        create_user(db, "H01", "chen", "another-pass-2026", UserRole.MANAGER)
+    assert str(refused.value) == "错误：大厅 H01 已有用户 chen / error: hall H01 already has a user chen"
+    other = create_user(db, "H77", "chen", "h77-chen-pass", UserRole.CLERK, "h77-c01")
+    assert authenticate(db, "H77", "chen", "h77-chen-pass") == other
+    assert authenticate(db, "H01", "chen", "h77-chen-pass") is None  # each hall's chen, own password
+    # The database holds the rule too (two admins adding the same name at once).
+    with pytest.raises(IntegrityError), db.begin() as c:
+        c.execute(insert(User).values(hall="H01", username="chen", password_hash="x", role="clerk", clerk="c01",
+                                      disabled=False, created_at=datetime.now(UTC)))
+
+
+@pytest.mark.parametrize(
+    ("hall", "username", "password", "role", "clerk", "said"),
+    [
+        ("H01", "li", PASSWORD, "cashier", None, "role must be one of clerk, reviewer, manager, admin"),
+        ("H01", " li", PASSWORD, "manager", None, "the username must be 1 to 64 printable characters"),
+        ("H01", "li", "short", "manager", None, "the password needs at least 8 characters"),
+        ("H01", "li", PASSWORD, "clerk", None, "a clerk account needs --clerk"),
+        ("H77", "li", PASSWORD, "clerk", "c01", "hall H77 has no clerk c01"),  # H01's clerk
+    ],
+)
+def test_a_bad_account_is_refused_in_both_languages(
+    db: Engine, hall: str, username: str, password: str, role: str, clerk: str | None, said: str
+) -> None:
+    with pytest.raises(AccessError) as refused:
+        create_user(db, hall, username, password, role, clerk)
+    assert str(refused.value).startswith("错误：") and said in str(refused.value)
+    assert list_users(db, hall) == []
+
+
+def test_a_hash_of_older_parameters_is_renewed_at_the_next_sign_in(db: Engine) -> None:
+    made = create_user(db, "H01", "chen", PASSWORD, UserRole.CLERK, "c01")
+    old = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+    with db.begin() as c:
+        c.execute(update(User).where(User.id == made.id).values(password_hash=old))
+    assert authenticate(db, "H01", "chen", PASSWORD) == made
+    with db.connect() as c:
+        renewed = c.execute(select(User.password_hash).where(User.id == made.id)).scalar_one()
+    assert renewed != old and not PasswordHasher().check_needs_rehash(renewed)
+    assert authenticate(db, "H01", "chen", PASSWORD) == made
