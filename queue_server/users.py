@@ -11,17 +11,19 @@ older parameters is re-hashed at the next good sign-in.
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .auth import AccessError, AccessRole, Actor
-from .store.models import AuditEntry, Clerk, User
+from .store.models import AuditEntry, Clerk, User, WebSession
 
 _hasher = PasswordHasher()
 
@@ -137,6 +139,14 @@ def _change(db: Engine, hall: str, username: str, values: dict[str, object], act
         done = c.execute(update(User).where(User.hall == hall, User.username == username).values(**values))
         if done.rowcount != 1:
             raise AccessError(f"大厅 {hall} 没有用户 {username}", f"hall {hall} has no user {username}")
+        # Disabled, or a new password: the account's open sessions end (whoever knew the old
+        # password is signed out too).
+        user_id = select(User.id).where(User.hall == hall, User.username == username).scalar_subquery()
+        c.execute(
+            update(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+            .values(ended_at=time.time())
+        )
         c.execute(
             insert(AuditEntry).values(
                 at=datetime.now(UTC).timestamp(), actor=by, action=action, subject=username, detail={"hall": hall}
@@ -160,12 +170,41 @@ def authenticate(db: Engine, hall: str, username: str, password: str) -> Account
     return _account(u)
 
 
-def live_account(db: Engine, user_id: int) -> Account | None:
-    """The account of a session, if it still exists and is not disabled (checked on every
-    request, so disabling an account ends its sessions at once)."""
+#: A session row is kept a day at most: cookies last a working day (web.SESSION_HOURS).
+SESSION_ROW_S = 86_400
+
+
+def start_session(db: Engine, account: Account) -> str:
+    """A new session of the account: its id goes in the signed cookie; the row says whether
+    it still holds (a signed cookie cannot be taken back, so sign-out ends the row)."""
+    sid = secrets.token_urlsafe(32)
+    now = time.time()
+    with db.begin() as c:
+        c.execute(delete(WebSession).where(WebSession.created_at < now - SESSION_ROW_S))
+        c.execute(insert(WebSession).values(sid=sid, user_id=account.id, created_at=now, ended_at=None))
+    return sid
+
+
+def session_account(db: Engine, sid: str) -> Account | None:
+    """The account of a session that still holds: not signed out, not older than a day, the
+    account not disabled or given a new password since (checked on every request)."""
     with Session(db) as s:
-        u = s.get(User, user_id)
+        u = s.execute(
+            select(User)
+            .join(WebSession, WebSession.user_id == User.id)
+            .where(
+                WebSession.sid == sid,
+                WebSession.ended_at.is_(None),
+                WebSession.created_at >= time.time() - SESSION_ROW_S,
+            )
+        ).scalar_one_or_none()
     return None if u is None or u.disabled else _account(u)
+
+
+def end_session(db: Engine, sid: str) -> None:
+    """Sign-out: this session is over, a copy of its cookie too."""
+    with db.begin() as c:
+        c.execute(update(WebSession).where(WebSession.sid == sid).values(ended_at=time.time()))
 
 
 def list_users(db: Engine, hall: str) -> list[User]:

@@ -102,6 +102,18 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class WebSession(Base):
+    """A signed-in session of the web pages. The cookie carries its ``sid``; a session is
+    over once ``ended_at`` is set (sign-out; the account disabled or given a new password),
+    which a signed cookie alone could not say: a copy of it would outlive sign-out."""
+
+    __tablename__ = "web_sessions"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class Device(Base):
     __tablename__ = "devices"
     #: Names are the hall's own: H01 and H77 may each have a kiosk-1.

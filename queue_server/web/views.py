@@ -33,7 +33,7 @@ from ..endpoint import HallLoop
 from ..engine.errors import EngineError
 from ..service import Outcome
 from ..throttle import client_of
-from ..users import Account, UserRole, authenticate, live_account
+from ..users import Account, UserRole, authenticate, end_session, session_account, start_session
 
 # Not /static: the app (Flask("queue_server")) has its own static route there, which would win.
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -96,12 +96,12 @@ def check_csrf() -> None:
 
 @web.before_request
 def load_account() -> None:
-    user_id = session.get("user_id")
-    account = live_account(current_app.extensions["hall_db"], user_id) if isinstance(user_id, int) else None
+    sid = session.get("sid")
+    account = session_account(current_app.extensions["hall_db"], sid) if isinstance(sid, str) else None
     if account is not None and account.hall != this_hall():
         account = None  # a cookie of another hall's server with the same key folder
-    if account is None and user_id is not None:
-        session.clear()  # disabled or removed since: the session ends now
+    if account is None and sid is not None:
+        session.clear()  # signed out, disabled or given a new password since: over now
     g.account = account
 
 
@@ -208,13 +208,16 @@ def login():  # type: ignore[no-untyped-def]
         return render_template("login.html", failed=True, username=username), 401
     session.clear()  # a new session for the new account (nothing of the old one carries over)
     session.permanent = True
-    session["user_id"] = account.id
+    session["sid"] = start_session(current_app.extensions["hall_db"], account)
     g.account = account
     return redirect(url_for("web.home"))
 
 
 @web.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        end_session(current_app.extensions["hall_db"], sid)
     session.clear()
     return redirect(url_for("web.login"))
 

@@ -1,5 +1,5 @@
 """Staff accounts (``queue_server.users``, migration 0011) on SQLite and on a real PostgreSQL:
-the migration both ways, create, sign in, the session's live account, the hall's list, and a
+the migration both ways, create, sign in, sessions (and their end), the hall's list, and a
 username unique within its hall (two halls of a city on one database)."""
 
 from __future__ import annotations
@@ -18,8 +18,18 @@ from queue_server.paths import Paths
 from queue_server.runtime import init_hall
 from queue_server.store import make_engine, migrate
 from queue_server.store.migrations import alembic_config
-from queue_server.store.models import AuditEntry, User
-from queue_server.users import UserRole, authenticate, create_user, list_users, live_account
+from queue_server.store.models import AuditEntry, User, WebSession
+from queue_server.users import (
+    UserRole,
+    authenticate,
+    create_user,
+    end_session,
+    list_users,
+    session_account,
+    set_disabled,
+    set_password,
+    start_session,
+)
 from tests.support.hall import ROOT
 
 PASSWORD = "chen-xiaomei-2026"
@@ -76,14 +86,34 @@ def test_an_account_signs_in_with_its_password_only_at_its_own_hall(db: Engine) 
     assert (actor.name, actor.role, actor.clerk, actor.hall) == ("chen", "clerk", "c01", "H01")
 
 
-def test_a_session_s_account_is_live_until_it_is_disabled(db: Engine) -> None:
+def test_a_session_holds_until_sign_out_a_new_password_or_disabling(db: Engine) -> None:
     boss = create_user(db, "H01", "boss", "manager-pass-2026", UserRole.MANAGER)
-    assert live_account(db, boss.id) == boss
-    assert live_account(db, boss.id + 1000) is None
+    first, second = start_session(db, boss), start_session(db, boss)
+    assert session_account(db, first) == boss and session_account(db, second) == boss
+    assert session_account(db, "no-such-session") is None
+    end_session(db, first)  # signing out of one browser leaves the other signed in
+    assert session_account(db, first) is None and session_account(db, second) == boss
+
+    set_password(db, "H01", "boss", "manager-new-2026", by="test")
+    assert session_account(db, second) is None  # whoever knew the old password is out
+    third = start_session(db, boss)
+    set_disabled(db, "H01", "boss", True, by="test")
+    assert session_account(db, third) is None
+    assert authenticate(db, "H01", "boss", "manager-new-2026") is None
+    set_disabled(db, "H01", "boss", False, by="test")
+    assert session_account(db, third) is None  # enabling again revives no old session
+    assert session_account(db, start_session(db, boss)) == boss
+
+
+def test_a_session_older_than_a_day_is_over(db: Engine) -> None:
+    boss = create_user(db, "H01", "boss", "manager-pass-2026", UserRole.MANAGER)
+    sid = start_session(db, boss)
     with db.begin() as c:
-        c.execute(update(User).where(User.id == boss.id).values(disabled=True))
-    assert live_account(db, boss.id) is None  # its sessions end at their next request
-    assert authenticate(db, "H01", "boss", "manager-pass-2026") is None
+        c.execute(update(WebSession).where(WebSession.sid == sid).values(created_at=WebSession.created_at - 86_401))
+    assert session_account(db, sid) is None
+    start_session(db, boss)  # and its row is cleared away by the next sign-in
+    with db.connect() as c:
+        assert c.execute(select(WebSession.sid).where(WebSession.sid == sid)).first() is None
 
 
 def test_the_hall_s_list_holds_its_own_accounts_by_name(db: Engine) -> None:

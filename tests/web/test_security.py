@@ -25,11 +25,10 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine
 
 from queue_server.http import create_app
-from queue_server.store.models import User
-from queue_server.users import UserRole
+from queue_server.users import UserRole, set_disabled, set_password
 from queue_server.web.views import ROLES_ATTR
 from tests.support.hall import HallProcess
 from tests.web.support import CLERK2_PASSWORD, CLERK_PASSWORD, MANAGER_PASSWORD, add_user, issue
@@ -298,20 +297,40 @@ def test_signing_out_ends_the_session(hall: HallProcess) -> None:
     assert after.status_code == 302 and after.headers["Location"].split("?")[0].endswith("/login")
 
 
+def test_a_copy_of_the_cookie_is_over_at_sign_out_too(hall: HallProcess) -> None:
+    s, token = signed_in(hall, "wang", CLERK2_PASSWORD)
+    copy = requests.Session()
+    copy.cookies.update(s.cookies)  # the cookie taken off the machine before sign-out
+    assert copy.get(hall.http + "/window", allow_redirects=False, timeout=10).status_code == 200
+    s.post(hall.http + "/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10)
+    after = copy.get(hall.http + "/window", allow_redirects=False, timeout=10)
+    assert after.status_code == 302 and after.headers["Location"].split("?")[0].endswith("/login")
+    # Signing in again starts a session that works.
+    s2, _ = signed_in(hall, "wang", CLERK2_PASSWORD)
+    assert s2.get(hall.http + "/window", allow_redirects=False, timeout=10).status_code == 200
+
+
+def test_a_new_password_ends_the_old_sessions(hall: HallProcess) -> None:
+    s, _ = signed_in(hall, "wang", CLERK2_PASSWORD)
+    db = create_engine(hall.db)
+    try:
+        set_password(db, "H01", "wang", CLERK2_PASSWORD, by="test")  # as the admin's reset does
+    finally:
+        db.dispose()
+    after = s.get(hall.http + "/window", allow_redirects=False, timeout=10)
+    assert after.status_code == 302 and after.headers["Location"].split("?")[0].endswith("/login")
+
+
 @contextmanager
 def disabled(hall: HallProcess, username: str) -> Iterator[None]:
     """The account disabled (as the admin will from their pages), then enabled again."""
     db = create_engine(hall.db)
 
-    def set_disabled(value: bool) -> None:
-        with db.begin() as c:
-            c.execute(update(User).where(User.username == username).values(disabled=value))
-
-    set_disabled(True)
+    set_disabled(db, "H01", username, True, by="test")
     try:
         yield
     finally:
-        set_disabled(False)
+        set_disabled(db, "H01", username, False, by="test")
         db.dispose()
 
 
