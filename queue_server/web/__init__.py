@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from ..endpoint import HallLoop
 from ..paths import Paths
 from ..throttle import FailureBudget
+from . import visitor  # noqa: F401  (its routes, on the web blueprint)
 from .events import LiveStreams
 from .views import web
 

@@ -78,3 +78,16 @@ document.addEventListener("keydown", (e) => {
     button.click();
   }
 });
+
+// The visitor's cases (#visitor, inside the panel): their buttons' letters, when no dialog is
+// open and the clerk is not typing; the first case that offers a step takes its key.
+document.addEventListener("keydown", (e) => {
+  if (document.querySelector("dialog[open]") || e.ctrlKey || e.altKey || e.metaKey || e.repeat) return;
+  const t = e.target;
+  if ((t instanceof HTMLInputElement && t.type !== "checkbox") || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+  const button = document.querySelector(`#visitor button[data-key="${e.key.toUpperCase()}"]`);
+  if (button && !button.disabled) {
+    e.preventDefault();
+    button.click();
+  }
+});
