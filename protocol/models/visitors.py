@@ -1,5 +1,5 @@
 """Request and reply models: the visitor in front of a clerk's window (``visitor.at_window``,
-``case.submit_at_window``).
+``visitor.start_case``).
 
 The window's current ticket carries the visitor's ID number encrypted (read from their card
 at the kiosk): the server finds their cases and certificates by it, and starts a case for
@@ -103,5 +103,5 @@ class WindowVisitor(Answer):
 
 REQUESTS: dict[str, Spec] = {
     "visitor.at_window": Spec(WindowVisitorQuery, WindowVisitor),
-    "case.submit_at_window": Spec(CaseSubmitAtWindow, SubmittedCase),
+    "visitor.start_case": Spec(CaseSubmitAtWindow, SubmittedCase),
 }

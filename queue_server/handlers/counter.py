@@ -1,4 +1,4 @@
-"""The visitor in front of a clerk's window (``visitor.at_window``, ``case.submit_at_window``).
+"""The visitor in front of a clerk's window (``visitor.at_window``, ``visitor.start_case``).
 
 The window's current ticket knows its visitor by the keyed hash of their ID number (and keeps
 the number encrypted in the store): their open cases and certificates on file are found by
@@ -231,8 +231,8 @@ def visitor_at_window(ctx: HallContext, req: WindowVisitorQuery, actor: Actor, n
     }
 
 
-@handler("case.submit_at_window", role=AccessRole.CLERK, mutates=True, desk=True)
-def case_submit_at_window(ctx: HallContext, req: CaseSubmitAtWindow, actor: Actor, now: float) -> dict[str, Any]:
+@handler("visitor.start_case", role=AccessRole.CLERK, mutates=True, desk=True)
+def visitor_start_case(ctx: HallContext, req: CaseSubmitAtWindow, actor: Actor, now: float) -> dict[str, Any]:
     """``case.submit`` for the window's current visitor, with the ID number of their ticket
     (decrypted here, never sent): the same checks, the same idempotent numbering."""
     number = _clerk_window(ctx, req.window, actor)

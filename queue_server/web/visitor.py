@@ -128,7 +128,7 @@ def new_case():  # type: ignore[no-untyped-def]
     if key is None:
         abort(400, "the form lacks the key of the page it was sent from; reload the page")
     body = {"window": session["window"], "materials": request.form.getlist("materials")}
-    outcome = hall_loop().call("case.submit_at_window", body, actor(), key)
+    outcome = hall_loop().call("visitor.start_case", body, actor(), key)
     if not outcome.ok:
         return panel_reply(message=_said(outcome))
     assert outcome.body is not None
