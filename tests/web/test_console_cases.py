@@ -97,6 +97,7 @@ def finish_current(page: Page) -> None:
 
 
 def call_visitor(page: Page, hall: HallProcess, card: str) -> dict[str, Any]:
+    page.wait_for_load_state("load")  # the console's keys are live
     finish_current(page)
     ticket = take_number(hall, card)
     page.keyboard.press("n")
@@ -161,6 +162,7 @@ def test_accept_is_refused_in_words_until_the_materials_are_there_and_a_double_c
     call_visitor(page, hall, id_number(2))
     case = start_case(page, "id_card")
     page.keyboard.press("a")
+    expect(page.locator("#case-dialog")).to_be_visible()  # open (not only in the page): keys reach it
     expect(page.locator("#case-dialog h2")).to_contain_text("受理")
     expect(page.locator("#m-id_card")).to_be_checked()  # handed in before: shown, not asked again
     expect(page.locator("#m-id_card")).to_be_disabled()
@@ -272,6 +274,7 @@ def test_a_clerk_cannot_act_on_a_case_of_another_windows_visitor(
     case = start_case(page, "id_card")
     other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
     at_window(other, hall, "wang", CLERK2_PASSWORD, 2)
+    other.wait_for_load_state("load")  # the console's keys are live
     take_number(hall, id_number(8))
     other.keyboard.press("n")
     expect(other.locator("#visitor-id")).to_be_visible()
