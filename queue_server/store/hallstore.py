@@ -251,6 +251,23 @@ class HallStore:
                 )
             ).first()
 
+    def id_cipher_of(self, ticket_id: str) -> str | None:
+        """The encrypted ID number a ticket of this hall was taken with: its own, or (checked
+        in from an appointment) the appointment's. None when it was taken without a card."""
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(TicketRow.id_cipher, TicketRow.appointment).where(
+                    TicketRow.id == ticket_id, TicketRow.hall == self.hall
+                )
+            ).first()
+            if row is None:
+                return None
+            if row.id_cipher is None and row.appointment is not None:
+                return c.execute(
+                    select(AppointmentRow.id_cipher).where(AppointmentRow.code == row.appointment)
+                ).scalar()
+            return row.id_cipher  # type: ignore[no-any-return]
+
     def done_tickets_of(self, id_hash: str, day: str) -> list[Any]:
         """The tickets of one visitor (ID number's hash) done at this hall on ``day``, oldest
         first: (id, number, item_code, window, called_at)."""
@@ -460,6 +477,15 @@ class HallStore:
                 )
             )
         return version, True
+
+    def audited(self, actor: str, action: str, subject: str) -> bool:
+        """Whether the audit log has ``actor``'s ``action`` on ``subject`` already."""
+        with self.engine.connect() as c:
+            return c.execute(
+                select(AuditEntry.id)
+                .where(AuditEntry.actor == actor, AuditEntry.action == action, AuditEntry.subject == subject)
+                .limit(1)
+            ).first() is not None
 
     def audit(self, actor: str, action: str, subject: str = "", **detail: Any) -> None:
         with self.engine.begin() as c:

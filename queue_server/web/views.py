@@ -427,13 +427,24 @@ def _visitor(current: dict[str, Any]) -> dict[str, Any]:
         }
         for m in (item.guide.materials if item else ())
     ]
+    # Their cases and certificates on file, found by the server from the ticket's ID card
+    # (the page never holds the number): ``visitor.at_window``, audited once per clerk and ticket.
+    desk = hall_loop().call("visitor.at_window", {"window": session["window"]}, actor())
     return {
         **current,
         "item_name": {"zh": item.name.zh, "en": item.name.en} if item else None,
         "transfer": ticket.get("transfer"),
         "id_masked": ticket.get("id_masked"),
         "materials": materials,
+        "desk": desk.body if desk.ok and desk.body and desk.body["ticket"] == current["id"] else None,
+        "desk_refused": None if desk.ok else _said(desk),
     }
+
+
+def panel_reply(message: dict[str, str] | None = None, done: dict[str, str] | None = None) -> str:
+    """The console's panel after an action of another module (the visitor's cases), with its
+    answer beside it: what ``console_action`` answers with."""
+    return render_template("_panel.html", actions=ACTIONS, message=message, done=done, notice=True, **_panel_data())
 
 
 def _load(window: dict[str, Any], waiting: list[dict[str, Any]]) -> dict[str, Any]:

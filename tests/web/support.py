@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -32,8 +33,9 @@ def add_user(hall: HallProcess, name: str, role: str, password: str, clerk: str 
     )
 
 
-def new_hall(var: Path) -> HallProcess:
-    """A hall with clerks chen (c01), wang (c02) and a manager, boss; started."""
+def new_hall(var: Path, before_start: Callable[[HallProcess], None] | None = None) -> HallProcess:
+    """A hall with clerks chen (c01), wang (c02) and a manager, boss; started (after
+    ``before_start``, which may enroll devices: the server reads them as it starts)."""
     # The pages load htmx from the package's static folder: make bootstrap puts it there.
     subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
     h = HallProcess(var, f"sqlite:///{var}/hall.db")
@@ -41,6 +43,8 @@ def new_hall(var: Path) -> HallProcess:
     add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
     add_user(h, "wang", "clerk", CLERK2_PASSWORD, clerk="c02")
     add_user(h, "boss", "manager", MANAGER_PASSWORD)
+    if before_start is not None:
+        before_start(h)
     h.start()
     return h
 

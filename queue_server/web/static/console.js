@@ -78,3 +78,46 @@ document.addEventListener("keydown", (e) => {
     button.click();
   }
 });
+
+// The visitor's cases (#visitor, inside the panel): their buttons' letters, when no dialog is
+// open and the clerk is not typing; the first case that offers a step takes its key.
+document.addEventListener("keydown", (e) => {
+  if (document.querySelector("dialog[open]") || e.ctrlKey || e.altKey || e.metaKey || e.repeat) return;
+  const t = e.target;
+  if ((t instanceof HTMLInputElement && t.type !== "checkbox") || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+  const button = document.querySelector(`#visitor button[data-key="${e.key.toUpperCase()}"]`);
+  if (button && !button.disabled) {
+    e.preventDefault();
+    button.click();
+  }
+});
+
+// The visitor section's buttons send from #panel (it stays; the buttons are redrawn on every
+// change of the hall, and htmx drops the answer of an element no longer there), queued with
+// the panel's own requests; a step posts the key of the click like the queue buttons.
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("#visitor button[data-get], #visitor button[data-post]");
+  if (!b || b.disabled) return;
+  e.preventDefault();
+  if (b.dataset.get) {
+    htmx.ajax("GET", b.dataset.get, { source: "#panel", target: "#prompt", swap: "innerHTML" });
+  } else {
+    htmx.ajax("POST", b.dataset.post, {
+      source: "#panel", target: b.dataset.target || "#panel", swap: "innerHTML", values: { key: e.hallKey },
+    });
+  }
+});
+
+// A case dialog's form (data-post) goes the same way: from #panel, with the click's key. The
+// dialog closes at once (above), and a request of a form no longer there would not be sent.
+document.addEventListener("submit", (e) => {
+  const form = e.target.closest("#prompt form[data-post]");
+  if (!form) return;
+  e.preventDefault();
+  const values = { key: e.hallKey };
+  for (const [name, value] of new FormData(form)) {
+    if (name in values) values[name] = [].concat(values[name], value);
+    else values[name] = value;
+  }
+  htmx.ajax("POST", form.dataset.post, { source: "#panel", target: "#panel", swap: "innerHTML", values });
+});
