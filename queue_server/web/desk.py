@@ -18,29 +18,10 @@ from typing import Any
 from flask import abort, g, render_template, request, session
 
 from ..engine.errors import EngineError
-from ..users import ROLE_NAMES, UserRole
+from ..users import UserRole
 from .views import NONCE, actor, hall_loop, signed_in, web
+from .words import CARDS, CASE_STATE_EN
 
-#: protocol/models/cases.py ``CaseStateName`` in English (the hall gives the Chinese, state_zh).
-CASE_STATE_EN: dict[str, str] = {
-    "submitted": "submitted",
-    "accepted": "accepted",
-    "refused": "refused",
-    "waiting_materials": "waiting for materials",
-    "supplemented": "supplemented",
-    "in_review": "in review",
-    "approved": "approved",
-    "rejected": "rejected",
-    "result_ready": "ready for pick-up",
-    "handed_out": "handed out",
-    "closed": "closed",
-}
-#: A card in words beside its colour (a colour alone says nothing to a colour-blind clerk).
-CARDS: dict[str, dict[str, str]] = {
-    "red": {"zh": "红牌", "en": "Red card", "note_zh": "已超期", "note_en": "overdue"},
-    "yellow": {"zh": "黄牌", "en": "Yellow card", "note_zh": "临近期限", "note_en": "due soon"},
-    "green": {"zh": "正常", "en": "On time", "note_zh": "", "note_en": ""},
-}
 CARD_RANK = {"red": 0, "yellow": 1, "green": 2}
 #: Cases the open list leaves out: the result is with the visitor, or the case is closed.
 DONE_STATES = frozenset({"handed_out", "closed"})
@@ -70,11 +51,6 @@ PRINT_STATE: dict[str, tuple[str, str]] = {
     "kept": ("打印机缺纸，回执已保留，恢复后打印", "printer out of paper: the receipt is kept and printed later"),
 }
 DECISIONS: dict[str, tuple[str, str]] = {"approved": ("准予", "Approve"), "rejected": ("不予批准", "Reject")}
-
-
-@web.app_context_processor
-def desk_context() -> dict[str, Any]:
-    return {"role_names": ROLE_NAMES}
 
 
 # ------------------------------------------------------------------ my cases

@@ -33,7 +33,8 @@ from ..endpoint import HallLoop
 from ..engine.errors import EngineError
 from ..service import Outcome
 from ..throttle import client_of
-from ..users import Account, UserRole, authenticate, end_session, session_account, start_session
+from ..users import ROLE_NAMES, Account, UserRole, authenticate, end_session, session_account, start_session
+from .words import words
 
 # Not /static: the app (Flask("queue_server")) has its own static route there, which would win.
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -108,6 +109,8 @@ def load_account() -> None:
 @web.app_context_processor
 def page_context() -> dict[str, Any]:
     return {
+        **words(),
+        "role_names": ROLE_NAMES,
         "account": g.get("account"),
         "csrf_token": generate_csrf,
         "hall_code": this_hall(),
@@ -394,10 +397,28 @@ def _window(state: dict[str, Any], number: int) -> dict[str, Any]:
     return next((w for w in state["windows"] if w["number"] == number), {})
 
 
+class LeftWindow(Exception):
+    """The hall no longer has this clerk at the session's window (signed out there, another
+    clerk signed in since): the console must not show that window's visitor."""
+
+
+@web.errorhandler(LeftWindow)
+def left_window(e: LeftWindow):  # type: ignore[no-untyped-def]
+    session.pop("window", None)
+    if request.headers.get("HX-Request"):
+        return Response(status=200, headers={"HX-Redirect": url_for("web.choose_window")})
+    return redirect(url_for("web.choose_window"))
+
+
 def _panel_data() -> dict[str, Any]:
+    number = session.get("window")
+    if not number:
+        raise LeftWindow()
     state = _state(MAX_WAITING_LISTED)
-    number = session["window"]
     window = _window(state, number)
+    account: Account = g.account
+    if (window.get("clerk") or {}).get("id") != account.clerk:
+        raise LeftWindow(number)
     current = window.get("current")
     if current is not None:
         current = _visitor(current)

@@ -26,17 +26,18 @@ CASE_STEPS: dict[str, tuple[str, str, str, str]] = {
     "accept": ("case.accept", "A", "受理", "Accept"),
     "refuse": ("case.refuse", "F", "不予受理", "Refuse"),
     "notice": ("case.notice", "O", "一次性告知", "One-time notice"),
+    "supplement": ("case.supplement", "M", "补正", "Supplement"),
     "print-notice": ("window.print", "I", "打印告知书", "Print the notice"),
     "hand-out": ("case.hand_out", "H", "出件", "Hand out"),
 }
 #: The steps that ask for something first (a dialog: materials, a reason).
-CASE_FORMS = frozenset({"accept", "refuse", "notice"})
+CASE_FORMS = frozenset({"accept", "refuse", "notice", "supplement"})
 #: Which steps a case offers in each state (the hall's own rules decide; this only spares
 #: the clerk buttons that cannot work).
 OFFERED: dict[str, tuple[str, ...]] = {
     "submitted": ("accept", "refuse", "notice"),
     "supplemented": ("accept", "refuse", "notice"),
-    "waiting_materials": ("print-notice", "accept"),
+    "waiting_materials": ("supplement", "print-notice", "accept"),
     "result_ready": ("hand-out",),
 }
 #: 不予受理: the usual legal reasons (the clerk may write another).
@@ -50,6 +51,7 @@ DONE: dict[str, tuple[str, str]] = {
     "accept": ("已受理", "accepted"),
     "refuse": ("不予受理", "refused"),
     "notice": ("已出具一次性告知", "one-time notice issued"),
+    "supplement": ("已补正", "materials supplemented"),
     "print-notice": ("告知书已发送至本窗口打印机", "the notice is sent to this window's printer"),
     "hand-out": ("已出件", "handed out"),
     "new": ("已建件", "case started"),
@@ -186,6 +188,13 @@ def case_step(case_id: str, step: str):  # type: ignore[no-untyped-def]
                 "message_zh": "请勾选所缺的材料后再出具一次性告知书",
                 "message": "tick the missing materials before issuing the one-time notice",
             })
+    elif step == "supplement":
+        body["materials"] = form.getlist("materials")
+        if not body["materials"]:
+            return panel_reply(message={
+                "message_zh": "请勾选办事人补交的材料",
+                "message": "tick the materials the visitor hands in now",
+            })
     elif step == "print-notice":
         body = {"window": number, "document": "notice", "case": case_id}
     outcome = hall_loop().call(type_, body, actor(), key)
@@ -198,21 +207,6 @@ def case_step(case_id: str, step: str):  # type: ignore[no-untyped-def]
 
 
 # ------------------------------------------------------------------ for the templates
-CASE_STATE_EN: dict[str, str] = {
-    "submitted": "submitted",
-    "accepted": "accepted",
-    "refused": "refused",
-    "waiting_materials": "waiting for materials",
-    "supplemented": "materials supplemented",
-    "in_review": "in review",
-    "approved": "approved",
-    "rejected": "rejected",
-    "result_ready": "result ready",
-    "handed_out": "handed out",
-    "closed": "closed",
-}
-CARDS: dict[str, tuple[str, str]] = {"green": ("正常", "on time"), "yellow": ("黄牌", "yellow card"),
-                                     "red": ("红牌", "red card")}
 MATERIAL_STATUS: dict[str, tuple[str, str]] = {
     "given": ("已交", "handed in"),
     "on_file": ("电子证照在档，免交复印件", "e-certificate on file, no copy needed"),
@@ -227,7 +221,5 @@ def visitor_context() -> dict[str, Any]:
         "case_steps": CASE_STEPS,
         "case_forms": CASE_FORMS,
         "offered": OFFERED,
-        "case_state_en": CASE_STATE_EN,
-        "cards": CARDS,
         "material_status": MATERIAL_STATUS,
     }

@@ -154,6 +154,18 @@ def test_a_one_time_notice_is_issued_printed_at_the_window_and_shown_on_the_case
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "console-case.png"))
 
+    # The visitor comes back with what the notice asked for: 补正 at the window.
+    page.keyboard.press("m")
+    expect(page.locator("#case-dialog h2")).to_contain_text("补正")
+    expect(page.locator("#m-id_card")).to_have_count(0)  # only what the notice asked for is offered
+    page.check("#m-health_certificate")
+    page.check("#m-photo")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#done")).to_contain_text(f"{case} 已补正")
+    expect(row.locator(".case-state")).to_contain_text("materials supplemented")
+    expect(row.locator(".case-owed")).to_have_count(0)
+    expect(page.locator(f"#accept-{case}")).to_be_visible()  # and it can be accepted now
+
 
 def test_accept_is_refused_in_words_until_the_materials_are_there_and_a_double_click_accepts_once(
     hall: HallProcess, page: Page

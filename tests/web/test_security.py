@@ -284,6 +284,22 @@ def test_a_clerk_signed_out_of_the_window_at_the_hall_acts_there_no_more(hall: H
     assert r.status_code == 200
     assert queue(hall, manager_token)[1]["current"] is None
     assert number not in r.text
+    # Another clerk takes window 1 and calls: chen's open console shows none of it, and goes
+    # back to choosing a window.
+    huang, huang_token = at_window(hall, "huang", HUANG_PASSWORD, 1)  # made above, at no window
+    huang.post(hall.http + "/console/call-next", data={"key": secrets.token_urlsafe(12), "csrf_token": huang_token},
+               timeout=10)
+    assert queue(hall, manager_token)[1]["current"]["number"] == number
+    page = chen.get(hall.http + "/console", allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and page.headers["Location"].endswith("/window")
+    panel = chen.get(hall.http + "/console/panel", headers={"HX-Request": "true"}, allow_redirects=False, timeout=10)
+    assert panel.headers.get("HX-Redirect") == "/window" and number not in panel.text
+    for action, extra in (("start", {}), ("complete", {"outcome": "handled"})):  # huang done with them
+        huang.post(hall.http + f"/console/{action}",
+                   data={"key": secrets.token_urlsafe(12), "csrf_token": huang_token, **extra}, timeout=10)
+    out = requests.post(f"{hall.http}/api/v1/windows/1/sign-out", json={},
+                        headers={"Authorization": f"Bearer {manager_token}"}, timeout=10)
+    assert out.status_code == 200, out.text
     at_window(hall, "chen", CLERK_PASSWORD, 1)  # back as the other tests left it
 
 
