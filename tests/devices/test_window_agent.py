@@ -14,12 +14,13 @@ import requests
 from devices.keypad import CallAction, CallCommand
 from devices.simulators import CallPadSimulator, EvalPadSimulator
 from devices.windowagent.agent import WindowAgent
-from devices.windowagent.config import parse_agent_config
 from printer.document import Cut, Document, Text
 from printer.simulator import PrinterSimulator
 from protocol.client import HallClient, RequestFailed
 from protocol.keys import CurveClientKeys
+from tests.support import station
 from tests.support.hall import HallProcess
+from tests.support.station import printer_simulator, running_agent
 from tests.support.wait import wait_for
 
 WINDOW = 1  # c01 is signed in there in the demo hall
@@ -41,28 +42,13 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
 
 @pytest.fixture
 def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator("generic-80", tmp_path / "printed")
-    sim.start_pty(tmp_path / "printer")
-    yield sim
-    sim.stop()
+    with printer_simulator(tmp_path) as sim:
+        yield sim
 
 
 def agent_config(hall: HallProcess, tmp_path: Path, callpad: str, evalpad: str, printer: str) -> Any:
-    pad = hall.pad  # type: ignore[attr-defined]
-    fast = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 2.0}
-    return parse_agent_config(
-        {
-            "agent": {"window": WINDOW, "name": "pad-1", "var_dir": str(tmp_path / "var")},
-            "server": {
-                "router": hall.router,
-                "pub": hall.pub,
-                "server_key": pad["server_public"],
-                "secret_key": pad["secret"],
-            },
-            "devices": {"callpad": {"port": callpad, **fast}, "evalpad": {"port": evalpad, **fast}},
-            "printer": {"target": printer},
-        },
-        base=tmp_path,
+    return station.agent_config(
+        hall, tmp_path, WINDOW, hall.pad, callpad=callpad, evalpad=evalpad, printer=printer  # type: ignore[attr-defined]
     )
 
 
@@ -75,9 +61,7 @@ def agent(
     printer_sim: PrinterSimulator,
 ) -> Iterator[WindowAgent]:
     callpad_sim.window = str(WINDOW)  # the conftest's pad is wired for window 3
-    cfg = agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))
-    with WindowAgent(cfg) as a:
-        wait_for(lambda: a.subscriber.synced, timeout=10, message="the agent never synced with the hall")
+    with running_agent(agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))) as a:
         yield a
 
 
@@ -269,8 +253,7 @@ def test_a_slip_asked_for_while_out_of_paper_or_offline_is_kept_and_printed_afte
     cfg = agent_config(hall, tmp_path, callpad_sim.path, evalpad_sim.path, str(tmp_path / "printer"))
     printer_sim.set_paper("end")
     first, second = noticed_case(hall), noticed_case(hall)
-    with WindowAgent(cfg) as agent:
-        wait_for(lambda: agent.subscriber.synced, timeout=10)
+    with running_agent(cfg):
         kept = ask_print(hall, first)
 
         def state() -> list[tuple[int, str, str]]:
@@ -283,7 +266,7 @@ def test_a_slip_asked_for_while_out_of_paper_or_offline_is_kept_and_printed_afte
     assert [j["job"] for j in print_jobs(hall)] == [kept["job"], offline["job"]]
     printer_sim.set_paper("ok")
     assert printer_sim.pages == []
-    with WindowAgent(cfg) as agent:
+    with running_agent(cfg):
         pages = printer_sim.wait_pages(2, timeout=20)
         wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
     texts = [p.text for p in pages]

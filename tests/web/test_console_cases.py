@@ -18,11 +18,10 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from devices.windowagent.agent import WindowAgent
-from devices.windowagent.config import parse_agent_config
 from printer.simulator import PrinterSimulator
 from protocol.idnumber import check_char
 from tests.support.hall import HallProcess
-from tests.support.wait import wait_for
+from tests.support.station import agent_config, printer_simulator, running_agent
 from tests.web.support import CLERK2_PASSWORD, CLERK_PASSWORD, SCREENSHOTS, at_window, new_hall
 
 ITEM = "C-WJ-002"  # 医师执业注册: a citizen item, six required materials, no commitment
@@ -46,27 +45,15 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
 
 @pytest.fixture
 def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator("generic-80", tmp_path / "printed")
-    sim.start_pty(tmp_path / "printer")
-    yield sim
-    sim.stop()
+    with printer_simulator(tmp_path) as sim:
+        yield sim
 
 
 @pytest.fixture
 def agent(hall: HallProcess, tmp_path: Path, printer_sim: PrinterSimulator) -> Iterator[WindowAgent]:
     """Window 1's agent with its printer only (the pads are the window agent tests' part)."""
-    pad = hall.pad  # type: ignore[attr-defined]
-    cfg = parse_agent_config(
-        {
-            "agent": {"window": WINDOW, "name": "pad-1", "var_dir": str(tmp_path / "var")},
-            "server": {"router": hall.router, "pub": hall.pub, "server_key": pad["server_public"],
-                       "secret_key": pad["secret"]},
-            "printer": {"target": str(tmp_path / "printer")},
-        },
-        base=tmp_path,
-    )
-    with WindowAgent(cfg) as a:
-        wait_for(lambda: a.subscriber.synced, timeout=10, message="the agent never synced with the hall")
+    cfg = agent_config(hall, tmp_path, WINDOW, hall.pad, printer=str(tmp_path / "printer"))  # type: ignore[attr-defined]
+    with running_agent(cfg) as a:
         yield a
 
 

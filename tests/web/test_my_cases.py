@@ -16,9 +16,9 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from devices.windowagent.agent import WindowAgent
-from devices.windowagent.config import parse_agent_config
 from printer.simulator import PrinterSimulator
 from tests.support.hall import ROOT, HallProcess
+from tests.support.station import agent_config, printer_simulator, running_agent
 from tests.support.wait import wait_for
 from tests.web.support import (
     CLERK2_PASSWORD,
@@ -174,7 +174,9 @@ def test_a_stale_decision_is_refused_by_the_hall_in_plain_words(hall: HallProces
     case_id = in_review(hall)
     sign_in(page, hall, "he", REVIEWER_PASSWORD)
     expect(page.locator(f"#task-{case_id}")).to_be_visible()
-    # Decided meanwhile at another desk: the form on this page is out of date.
+    # Decided meanwhile at another desk, before this page's list was refreshed (its refreshes
+    # held back: otherwise the decided task may vanish before the click).
+    page.route("**/tasks/list*", lambda route: route.abort())
     rest(hall, hall.health, "POST", f"/cases/{case_id}/decide", {"decision": "approved"})  # type: ignore[attr-defined]
     page.locator(f"#task-{case_id} button[type=submit]").click()
     message = page.locator("#message")
@@ -197,27 +199,16 @@ def test_a_manager_sees_a_named_departments_tasks(hall: HallProcess, page: Page)
 # ------------------------------------------------------------------ the receipt at the window
 @pytest.fixture
 def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    sim = PrinterSimulator("generic-80", tmp_path / "printed")
-    sim.start_pty(tmp_path / "printer")
-    yield sim
-    sim.stop()
+    with printer_simulator(tmp_path) as sim:
+        yield sim
 
 
 @pytest.fixture
 def agent(hall: HallProcess, tmp_path: Path, printer_sim: PrinterSimulator) -> Iterator[WindowAgent]:
     """Window 1's agent with its printer only (no pads: the receipt needs none)."""
-    pad = hall.pad  # type: ignore[attr-defined]
-    cfg = parse_agent_config(
-        {
-            "agent": {"window": WINDOW, "name": "pad-1", "var_dir": str(tmp_path / "var")},
-            "server": {"router": hall.router, "pub": hall.pub, "server_key": pad["server_public"],
-                       "secret_key": pad["secret"], "public_url": "http://hall.example"},
-            "printer": {"target": str(tmp_path / "printer")},
-        },
-        base=tmp_path,
-    )
-    with WindowAgent(cfg) as a:
-        wait_for(lambda: a.subscriber.synced, timeout=10, message="the agent never synced with the hall")
+    cfg = agent_config(hall, tmp_path, WINDOW, hall.pad, printer=str(tmp_path / "printer"),  # type: ignore[attr-defined]
+                       public_url="http://hall.example")
+    with running_agent(cfg) as a:
         yield a
 
 
