@@ -248,6 +248,19 @@ class CurrentTicket(Part):
     called_at: float | None
 
 
+class LineHead(Part):
+    item_code: str
+    issued_at: float
+
+
+class WindowLoad(Part):
+    """Who waits that a window may call: the count, and the first of each of its lines
+    (transfers, priorities, the normal line), among whom are the longest waits."""
+
+    waiting: int
+    heads: list[LineHead]
+
+
 class WindowView(Part):
     """A window of the hall as the board and the floor desk show it."""
 
@@ -261,8 +274,7 @@ class WindowView(Part):
     clerk: ClerkOnDuty | None
     current: CurrentTicket | None
     recent: list[str] = Field(description="numbers called here, newest first")
-
-
+    load: WindowLoad | None = Field(None, description="who waits for this window (a live queue's view)")
 
 
 class DeviceStatus(Part):

@@ -144,6 +144,24 @@ class HallEngine:
             return [self._lanes.lane("item", code) for code in w.defn.items]
         return [self._lanes.lane("stream", s) for s in self.served_streams(w)]
 
+    def window_load(self, w: Window) -> tuple[int, list[Ticket]]:
+        """Who waits that the window may call, and the first of each of its lines (transfers,
+        priorities, the normal line, per stream or item): the longest waits are among them.
+        The console's load at a glance, without walking the whole line."""
+        if w.defn.kind is WindowKind.DEDICATED:
+            count = sum(self.waiting_by_item.get(code, 0) for code in w.defn.items)
+        else:
+            count = sum(self.waiting_count(s) for s in self.served_streams(w))
+        heaps = [h for lane in self.window_scopes(w) for h in (lane.transfers, lane.priority, lane.normal)]
+        own = self._lanes.existing("window", w.number)
+        if own is not None:
+            heaps.append(own.transfers)
+        reserved = self._lanes.existing("clerk", w.clerk) if w.clerk is not None else None
+        if reserved is not None:  # returning visitors kept for this window's clerk
+            heaps.append(reserved.normal)
+        heads = [self.tickets[top[-2]] for top in (h.peek(self.tickets) for h in heaps) if top is not None]
+        return count, heads
+
     def window_serves(self, w: Window, item: ItemRule) -> bool:
         if w.defn.kind is WindowKind.DEDICATED:
             return item.code in w.defn.items

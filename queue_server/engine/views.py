@@ -55,6 +55,7 @@ def ticket_view(engine: HallEngine, t: Ticket, now: float | None = None) -> dict
 def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:
     clerk = engine.clerks.get(w.clerk) if w.clerk else None
     current = engine.tickets.get(w.current) if w.current else None
+    waiting, heads = engine.window_load(w)
     return {
         "number": w.number,
         "name": w.defn.name,
@@ -76,6 +77,7 @@ def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:
             else None
         ),
         "recent": list(w.recent),
+        "load": {"waiting": waiting, "heads": [{"item_code": t.item, "issued_at": t.issued_at} for t in heads]},
     }
 
 

@@ -26,8 +26,6 @@ from flask import (
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from protocol.models.queue import MAX_WAITING_LISTED
-
 from ..auth import Actor
 from ..endpoint import HallLoop
 from ..engine.errors import EngineError
@@ -414,7 +412,7 @@ def _panel_data() -> dict[str, Any]:
     number = session.get("window")
     if not number:
         raise LeftWindow()
-    state = _state(MAX_WAITING_LISTED)
+    state = _state()
     window = _window(state, number)
     account: Account = g.account
     if (window.get("clerk") or {}).get("id") != account.clerk:
@@ -425,7 +423,7 @@ def _panel_data() -> dict[str, Any]:
     return {
         "window": window,
         "current": current,
-        "load": _load(window, state["waiting"]),
+        "load": _load(window),
         "seq": state["seq"],
         "nonce": secrets.token_urlsafe(12),
     }
@@ -468,23 +466,21 @@ def panel_reply(message: dict[str, str] | None = None, done: dict[str, str] | No
     return render_template("_panel.html", actions=ACTIONS, message=message, done=done, notice=True, **_panel_data())
 
 
-def _load(window: dict[str, Any], waiting: list[dict[str, Any]]) -> dict[str, Any]:
+def _load(window: dict[str, Any]) -> dict[str, Any]:
     """The window's load at a glance: who waits that it may call, the longest wait, and a
-    traffic light of the worst wait against its item's wait target."""
+    traffic light of the worst wait against its item's wait target (both over the first of
+    each of its lines, which the hall gives: the whole line is never walked for it)."""
+    load = window.get("load") or {"waiting": 0, "heads": []}
     items = _catalogue().items
-    if window.get("kind") == "dedicated":
-        mine = [t for t in waiting if t["item_code"] in window["items"]]
-    else:
-        mine = [t for t in waiting if t["stream"] == window.get("stream")]
     now = time.time()
-    longest = max((now - t["issued_at"] for t in mine), default=0.0)
+    longest = max((now - h["issued_at"] for h in load["heads"]), default=0.0)
     worst = 0.0
-    for t in mine:
-        item = items.get(t["item_code"])
+    for h in load["heads"]:
+        item = items.get(h["item_code"])
         if item is not None:
-            worst = max(worst, (now - t["issued_at"]) / item.wait_target_s)
+            worst = max(worst, (now - h["issued_at"]) / item.wait_target_s)
     light = "green" if worst < YELLOW_AT else "yellow" if worst < 1 else "red"
-    return {"waiting": len(mine), "longest_min": int(longest // 60), "light": light, "light_name": LIGHTS[light]}
+    return {"waiting": load["waiting"], "longest_min": int(longest // 60), "light": light, "light_name": LIGHTS[light]}
 
 
 def _catalogue() -> Any:
