@@ -39,6 +39,7 @@ from .views import certificate_view, item_name, summary_view
 if TYPE_CHECKING:
     from ..auth import Actor
     from ..engine.model import Ticket
+    from ..store.casestore import CaseSummary
     from .context import HallContext
 
 
@@ -78,22 +79,24 @@ def _appointments_today(ctx: HallContext, id_hash: str, now: float) -> list[dict
 
 
 def _open_cases(ctx: HallContext, id_hash: str, today: date) -> list[dict[str, Any]]:
-    out = []
-    for s in ctx.cases.cases_of(id_hash)[:LOOKUP_MAX_CASES]:
-        view = summary_view(s, today)
-        out.append(
-            {
-                "case": s.id,
-                "item_code": s.item_code,
-                "item_name": item_name(ctx, s.item_code),
-                "state": view["state"],
-                "state_zh": view["state_zh"],
-                "due": view["due"],
-                "card": view["card"],
-                "officer": _officer(ctx, s.first_inquiry_clerk),
-            }
-        )
-    return out
+    return [
+        {**_case_line(ctx, s, today), "officer": _officer(ctx, s.first_inquiry_clerk)}
+        for s in ctx.cases.cases_of(id_hash)[:LOOKUP_MAX_CASES]
+    ]
+
+
+def _case_line(ctx: HallContext, s: CaseSummary, today: date) -> dict[str, Any]:
+    """A case as a line of a visitor's list (the kiosk's and the window's)."""
+    view = summary_view(s, today)
+    return {
+        "case": s.id,
+        "item_code": s.item_code,
+        "item_name": item_name(ctx, s.item_code),
+        "state": view["state"],
+        "state_zh": view["state_zh"],
+        "due": view["due"],
+        "card": view["card"],
+    }
 
 
 def _to_rate(ctx: HallContext, id_hash: str, now: float, today: date) -> list[dict[str, Any]]:
@@ -257,16 +260,9 @@ def _cases(ctx: HallContext, hashes: list[str], today: date) -> list[dict[str, A
     for s in sorted(seen.values(), key=lambda s: (s.submitted_at, s.id), reverse=True)[:MAX_WINDOW_CASES]:
         k = ctx.cases.load(s.id)
         item = ctx.catalogue.items.get(k.item.code)
-        view = summary_view(s, today)
         out.append(
             {
-                "case": s.id,
-                "item_code": s.item_code,
-                "item_name": item_name(ctx, s.item_code),
-                "state": view["state"],
-                "state_zh": view["state_zh"],
-                "due": view["due"],
-                "card": view["card"],
+                **_case_line(ctx, s, today),
                 "first_inquiry_clerk": s.first_inquiry_clerk,
                 "commitment_allowed": bool(item and item.flags.commitment),
                 "commitment": k.commitment,

@@ -455,6 +455,7 @@ def _visitor(current: dict[str, Any]) -> dict[str, Any]:
         "transfer": ticket.get("transfer"),
         "id_masked": ticket.get("id_masked"),
         "materials": materials,
+        "item": item,  # its guide (办事指南), for the clerk to read from
         "desk": desk.body if desk.ok and desk.body and desk.body["ticket"] == current["id"] else None,
         "desk_refused": None if desk.ok else _said(desk),
     }

@@ -28,6 +28,7 @@ CASE_STEPS: dict[str, tuple[str, str, str, str]] = {
     "notice": ("case.notice", "O", "一次性告知", "One-time notice"),
     "supplement": ("case.supplement", "M", "补正", "Supplement"),
     "print-notice": ("window.print", "I", "打印告知书", "Print the notice"),
+    "print-receipt": ("window.print", "E", "打印受理回执", "Print the receipt"),
     "hand-out": ("case.hand_out", "H", "出件", "Hand out"),
 }
 #: The steps that ask for something first (a dialog: materials, a reason).
@@ -38,6 +39,8 @@ OFFERED: dict[str, tuple[str, ...]] = {
     "submitted": ("accept", "refuse", "notice"),
     "supplemented": ("accept", "refuse", "notice"),
     "waiting_materials": ("supplement", "print-notice", "accept"),
+    "accepted": ("print-receipt",),
+    "in_review": ("print-receipt",),
     "result_ready": ("hand-out",),
 }
 #: 不予受理: the usual legal reasons (the clerk may write another).
@@ -53,6 +56,7 @@ DONE: dict[str, tuple[str, str]] = {
     "notice": ("已出具一次性告知", "one-time notice issued"),
     "supplement": ("已补正", "materials supplemented"),
     "print-notice": ("告知书已发送至本窗口打印机", "the notice is sent to this window's printer"),
+    "print-receipt": ("受理回执已发送至本窗口打印机", "the receipt is sent to this window's printer"),
     "hand-out": ("已出件", "handed out"),
     "new": ("已建件", "case started"),
 }
@@ -195,8 +199,8 @@ def case_step(case_id: str, step: str):  # type: ignore[no-untyped-def]
                 "message_zh": "请勾选办事人补交的材料",
                 "message": "tick the materials the visitor hands in now",
             })
-    elif step == "print-notice":
-        body = {"window": number, "document": "notice", "case": case_id}
+    elif step in ("print-notice", "print-receipt"):
+        body = {"window": number, "document": step.removeprefix("print-"), "case": case_id}
     outcome = hall_loop().call(type_, body, actor(), key)
     if not outcome.ok:
         return panel_reply(message=_said(outcome))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from printer.simulator import PrinterSimulator
 from tests.support.hall import HallProcess
+from tests.support.station import printer_simulator
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, new_hall
 
 
@@ -31,3 +34,10 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    """The window's printer (a window agent's ``printer.target``: ``tmp_path / "printer"``)."""
+    with printer_simulator(tmp_path) as sim:
+        yield sim

@@ -33,9 +33,13 @@ def add_user(hall: HallProcess, name: str, role: str, password: str, clerk: str 
     )
 
 
-def new_hall(var: Path, before_start: Callable[[HallProcess], None] | None = None) -> HallProcess:
+def new_hall(
+    var: Path, before_start: Callable[[HallProcess], None] | None = None, *, pad_window: int | None = None
+) -> HallProcess:
     """A hall with clerks chen (c01), wang (c02) and a manager, boss; started (after
-    ``before_start``, which may enroll devices: the server reads them as it starts)."""
+    ``before_start``, which may enroll devices: the server reads them as it starts).
+    ``pad_window``: a call pad, pad-1, enrolled for that window (its keys in ``h.pad``), as a
+    window agent uses it."""
     # The pages load htmx from the package's static folder: make bootstrap puts it there.
     subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
     h = HallProcess(var, f"sqlite:///{var}/hall.db")
@@ -43,6 +47,8 @@ def new_hall(var: Path, before_start: Callable[[HallProcess], None] | None = Non
     add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
     add_user(h, "wang", "clerk", CLERK2_PASSWORD, clerk="c02")
     add_user(h, "boss", "manager", MANAGER_PASSWORD)
+    if pad_window is not None:
+        h.pad = h.enroll("pad-1", "callpad", window=pad_window)  # type: ignore[attr-defined]
     if before_start is not None:
         before_start(h)
     h.start()

@@ -21,7 +21,7 @@ from devices.windowagent.agent import WindowAgent
 from printer.simulator import PrinterSimulator
 from protocol.idnumber import check_char
 from tests.support.hall import HallProcess
-from tests.support.station import agent_config, printer_simulator, running_agent
+from tests.support.station import agent_config, running_agent
 from tests.web.support import CLERK2_PASSWORD, CLERK_PASSWORD, SCREENSHOTS, at_window, new_hall
 
 ITEM = "C-WJ-002"  # 医师执业注册: a citizen item, six required materials, no commitment
@@ -35,18 +35,9 @@ def id_number(serial: int) -> str:
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    def enroll(h: HallProcess) -> None:
-        h.pad = h.enroll("pad-1", "callpad", window=WINDOW)  # type: ignore[attr-defined]
-
-    h = new_hall(tmp_path_factory.mktemp("hall"), enroll)
+    h = new_hall(tmp_path_factory.mktemp("hall"), pad_window=WINDOW)
     yield h
     h.stop()
-
-
-@pytest.fixture
-def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with printer_simulator(tmp_path) as sim:
-        yield sim
 
 
 @pytest.fixture
@@ -155,7 +146,7 @@ def test_a_one_time_notice_is_issued_printed_at_the_window_and_shown_on_the_case
 
 
 def test_accept_is_refused_in_words_until_the_materials_are_there_and_a_double_click_accepts_once(
-    hall: HallProcess, page: Page
+    hall: HallProcess, page: Page, agent: WindowAgent, printer_sim: PrinterSimulator
 ) -> None:
     at_window(page, hall, "chen", CLERK_PASSWORD, WINDOW)
     call_visitor(page, hall, id_number(2))
@@ -184,6 +175,12 @@ def test_accept_is_refused_in_words_until_the_materials_are_there_and_a_double_c
     token = hall.token("clerk", clerk="c01")
     view = requests.get(f"{hall.http}/api/v1/cases/{case}", headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert [s["action"] for s in view.json()["steps"]].count("accept") == 1
+
+    # The acceptance receipt (受理回执), with its check code, from the window's printer.
+    page.keyboard.press("e")
+    expect(page.locator("#done")).to_contain_text(f"{case} 受理回执已发送至本窗口打印机")
+    [slip] = printer_sim.wait_pages(1, timeout=15)
+    assert "受理回执" in slip.text and case in slip.text and view.json()["check_code"] in slip.text
 
 
 def test_refuse_with_the_legal_reason(hall: HallProcess, page: Page) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,16 +16,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from devices.windowagent.agent import WindowAgent
 from printer.simulator import PrinterSimulator
-from tests.support.hall import ROOT, HallProcess
-from tests.support.station import agent_config, printer_simulator, running_agent
+from tests.support.hall import HallProcess
+from tests.support.station import agent_config, running_agent
 from tests.support.wait import wait_for
 from tests.web.support import (
-    CLERK2_PASSWORD,
     CLERK_PASSWORD,
     MANAGER_PASSWORD,
     SCREENSHOTS,
     add_user,
     at_window,
+    new_hall,
     sign_in,
 )
 
@@ -39,20 +38,15 @@ WINDOW = 1
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    """As ``tests.web.support.new_hall``, with the health bureau's reviewer (he) and window 1's
-    agent enrolled before the server starts."""
-    var = tmp_path_factory.mktemp("desk-hall")
-    subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
-    h = HallProcess(var, f"sqlite:///{var}/hall.db")
-    h.init()
-    add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
-    add_user(h, "wang", "clerk", CLERK2_PASSWORD, clerk="c02")
-    add_user(h, "boss", "manager", MANAGER_PASSWORD)
-    add_user(h, "he", "reviewer", REVIEWER_PASSWORD, clerk="d-health")
-    h.pad = h.enroll("pad-1", "callpad", window=WINDOW)  # type: ignore[attr-defined]
-    h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
-    h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]
-    h.start()
+    """As ``tests.web.support.new_hall``, with the health bureau's reviewer (he), tokens of
+    chen and of the bureau, and window 1's call pad for its agent."""
+
+    def more(h: HallProcess) -> None:
+        add_user(h, "he", "reviewer", REVIEWER_PASSWORD, clerk="d-health")
+        h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
+        h.health = h.token("clerk", clerk="d-health")  # type: ignore[attr-defined]
+
+    h = new_hall(tmp_path_factory.mktemp("desk-hall"), more, pad_window=WINDOW)
     yield h
     h.stop()
 
@@ -197,12 +191,6 @@ def test_a_manager_sees_a_named_departments_tasks(hall: HallProcess, page: Page)
 
 
 # ------------------------------------------------------------------ the receipt at the window
-@pytest.fixture
-def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with printer_simulator(tmp_path) as sim:
-        yield sim
-
-
 @pytest.fixture
 def agent(hall: HallProcess, tmp_path: Path, printer_sim: PrinterSimulator) -> Iterator[WindowAgent]:
     """Window 1's agent with its printer only (no pads: the receipt needs none)."""

@@ -18,7 +18,7 @@ from devices.simulators import CallPadSimulator, EvalPadSimulator, KeypadSimulat
 from devices.windowagent.agent import WindowAgent
 from printer.simulator import PrinterSimulator
 from tests.support.hall import HallProcess
-from tests.support.station import agent_config, printer_simulator, running_agent
+from tests.support.station import agent_config, running_agent
 from tests.web.support import CLERK_PASSWORD, at_window, new_hall
 
 WINDOW = 1
@@ -27,10 +27,7 @@ ITEM = "C-SB-001"  # a citizen item: window 1 (comprehensive, citizen) calls it
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    def enroll(h: HallProcess) -> None:
-        h.pad = h.enroll("pad-1", "callpad", window=WINDOW)  # type: ignore[attr-defined]
-
-    h = new_hall(tmp_path_factory.mktemp("hall"), enroll)
+    h = new_hall(tmp_path_factory.mktemp("hall"), pad_window=WINDOW)
     yield h
     h.stop()
 
@@ -49,12 +46,6 @@ def evalpad(tmp_path: Path) -> Iterator[EvalPadSimulator]:
     sim.start()
     yield sim
     sim.stop()
-
-
-@pytest.fixture
-def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with printer_simulator(tmp_path) as sim:
-        yield sim
 
 
 @pytest.fixture

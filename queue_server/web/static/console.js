@@ -121,3 +121,15 @@ document.addEventListener("submit", (e) => {
   }
   htmx.ajax("POST", form.dataset.post, { source: "#panel", target: "#panel", swap: "innerHTML", values });
 });
+
+// The guide stays open across the panel's live refreshes (the panel is redrawn on every change
+// of the hall): its state is kept for this tab.
+document.addEventListener("toggle", (e) => {
+  if (e.target.id === "guide") sessionStorage.setItem("guideOpen", e.target.open ? "1" : "");
+}, true);
+function restoreGuide() {
+  const guide = document.getElementById("guide");
+  if (guide && sessionStorage.getItem("guideOpen")) guide.open = true;
+}
+document.addEventListener("htmx:afterSettle", restoreGuide);
+document.addEventListener("DOMContentLoaded", restoreGuide);
