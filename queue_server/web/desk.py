@@ -19,7 +19,7 @@ from flask import abort, g, render_template, request, session
 
 from ..engine.errors import EngineError
 from ..users import UserRole
-from .views import NONCE, actor, hall_loop, signed_in, web
+from .views import actor, catalogue, click_key, hall_loop, said, signed_in, web
 from .words import CARDS, CASE_STATE_EN
 
 CARD_RANK = {"red": 0, "yellow": 1, "green": 2}
@@ -71,7 +71,7 @@ def my_cases_list():  # type: ignore[no-untyped-def]
 def case_action(case_id: str, action: str):  # type: ignore[no-untyped-def]
     if action not in CASE_ACTIONS:
         abort(404)
-    key = _key(f"{action}:{case_id}")
+    key = click_key(f"{action}:{case_id}")
     type_ = CASE_ACTIONS[action][0]
     message = done = None
     if type_ == "window.print":
@@ -83,10 +83,10 @@ def case_action(case_id: str, action: str):  # type: ignore[no-untyped-def]
             }
         else:
             outcome = hall_loop().call(type_, {"window": window, "document": "receipt", "case": case_id}, actor(), key)
-            message = None if outcome.ok else _said(outcome)
+            message = None if outcome.ok else said(outcome)
     else:
         outcome = hall_loop().call(type_, {"case": case_id}, actor(), key)
-        message = None if outcome.ok else _said(outcome)
+        message = None if outcome.ok else said(outcome)
     if message is None:
         done = {"zh": f"{case_id} {DONE[action][0]}", "en": f"{case_id} {DONE[action][1]}"}
     return render_template(
@@ -127,7 +127,7 @@ def _sort_days(days: int | None) -> int:
 
 
 def _row(c: dict[str, Any], today: date | None, printing: dict[str, Any] | None) -> dict[str, Any]:
-    item = _catalogue().items.get(c["item_code"])
+    item = catalogue().items.get(c["item_code"])
     closed = c["state"] in DONE_STATES
     return {
         **c,
@@ -187,7 +187,7 @@ def tasks_list():  # type: ignore[no-untyped-def]
 @signed_in(UserRole.REVIEWER, UserRole.MANAGER)
 def decide(case_id: str):  # type: ignore[no-untyped-def]
     form = request.form
-    key = _key(f"decide:{case_id}")
+    key = click_key(f"decide:{case_id}")
     decision = form.get("decision", "")
     body: dict[str, Any] = {"case": case_id, "decision": decision}
     reason = form.get("reason", "").strip()
@@ -208,7 +208,7 @@ def decide(case_id: str):  # type: ignore[no-untyped-def]
             zh, en = DECISIONS[decision]
             done = {"zh": f"{case_id} 已审批：{zh}", "en": f"{case_id} decided: {en}"}
         else:
-            message = _said(outcome)
+            message = said(outcome)
     return render_template("_tasks.html", message=message, done=done, notice=True, **_tasks_data())
 
 
@@ -223,7 +223,7 @@ def _department() -> str | None:
 def _tasks_data() -> dict[str, Any]:
     department = _department()
     departments = sorted(
-        ({"code": code, "zh": d.name.zh, "en": d.name.en} for code, d in _catalogue().departments.items()),
+        ({"code": code, "zh": d.name.zh, "en": d.name.en} for code, d in catalogue().departments.items()),
         key=lambda d: d["code"],
     )
     base = {
@@ -239,7 +239,7 @@ def _tasks_data() -> dict[str, Any]:
         return base  # the manager chooses a department first
     outcome = hall_loop().call("case.tasks", {"department": department} if department else {}, actor())
     if not outcome.ok:
-        return {**base, "refused": _said(outcome)}
+        return {**base, "refused": said(outcome)}
     assert outcome.body is not None
     rows = [{**t, "card_words": CARDS.get(t["card"])} for t in outcome.body["tasks"]]
     rows.sort(key=lambda t: (CARD_RANK.get(t["card"], 3), t["due"]))
@@ -247,18 +247,3 @@ def _tasks_data() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ shared
-def _key(what: str) -> str:
-    """The hall's idempotency key of a click: the account, the step and the list's nonce."""
-    nonce = request.form.get("key", "")
-    if not NONCE.fullmatch(nonce):
-        abort(400, "the step lacks the key of the page it was clicked on; reload the page")
-    return f"web:{actor().name}:{what}:{nonce}"
-
-
-def _said(outcome: Any) -> dict[str, str]:
-    return {"message_zh": outcome.message_zh, "message": outcome.message}
-
-
-def _catalogue() -> Any:
-    # Replaced whole on publish, never changed in place (as views._catalogue says).
-    return hall_loop().service.context.catalogue

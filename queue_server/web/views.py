@@ -236,7 +236,7 @@ def choose_window():  # type: ignore[no-untyped-def]
         abort(400)
     outcome = hall_loop().call("window.sign_in", {"window": number}, actor())
     if not outcome.ok:
-        return render_template("window.html", windows=windows, refused=_said(outcome)), 409
+        return render_template("window.html", windows=windows, refused=said(outcome)), 409
     session["window"] = number
     return redirect(url_for("web.console"))
 
@@ -266,13 +266,10 @@ def console_action(action: str):  # type: ignore[no-untyped-def]
     number = session.get("window")
     if not number:
         abort(409)
-    nonce = request.form.get("key", "")
-    if not NONCE.fullmatch(nonce):
-        abort(400, "the action lacks the key of the page it was clicked on; reload the page")
+    key = click_key(action)
     type_ = ACTIONS[action][0]
     form = request.form
     message = done = None
-    key = f"web:{actor().name}:{action}:{nonce}"
     again = _seen(key)  # sent to the hall before
     current = _window(_state(), number).get("current")
     if type_ == "window.call_next" and current is not None and form.get("confirmed") != "1" and not again:
@@ -300,7 +297,7 @@ def console_action(action: str):  # type: ignore[no-untyped-def]
         _remember(key)
         outcome = hall_loop().call(type_, body, actor(), key)
         if not outcome.ok:
-            message = _said(outcome)
+            message = said(outcome)
         elif type_ == "window.call_next" and outcome.body.get("ticket") is None:
             message = {"message_zh": "没有等候的办事人", "message": "nobody is waiting for this window"}
         elif action in ("complete", "transfer") and current is not None:
@@ -318,6 +315,16 @@ def _done(action: str, number: str, body: dict[str, Any]) -> dict[str, str]:
     if "to_window" in body:
         return {"zh": f"{number} 已转办至 {body['to_window']}号窗口", "en": f"{number} transferred to window {body['to_window']}"}
     return {"zh": f"{number} 已转办至事项 {body['to_item']}", "en": f"{number} transferred to item {body['to_item']}"}
+
+
+def click_key(what: str) -> str:
+    """The hall's idempotency key of a click: the account, what it does (and to what), and the
+    nonce of the panel or list it was clicked on, which the page posts as ``key``: a second
+    click before the page showed the first one's answer gets that answer, and acts no more."""
+    nonce = request.form.get("key", "")
+    if not NONCE.fullmatch(nonce):
+        abort(400, "the click lacks the key of the page it was made on; reload the page")
+    return f"web:{actor().name}:{what}:{nonce}"
 
 
 #: Keys of the console's recent clicks (this process), newest last.
@@ -386,7 +393,7 @@ def _state(limit: int = 0) -> dict[str, Any]:
     return outcome.body
 
 
-def _said(outcome: Outcome) -> dict[str, str]:
+def said(outcome: Outcome) -> dict[str, str]:
     """What the hall said when it refused, for the page."""
     return {"message_zh": outcome.message_zh, "message": outcome.message}
 
@@ -434,7 +441,7 @@ def _visitor(current: dict[str, Any]) -> dict[str, Any]:
     ID), the item's name and the guide's materials checklist."""
     outcome = hall_loop().call("ticket.status", {"ticket": current["id"]}, actor())
     ticket = outcome.body if outcome.ok and outcome.body else {}
-    item = _catalogue().items.get(current["item_code"])
+    item = catalogue().items.get(current["item_code"])
     materials = [
         {
             "zh": m.name.zh,
@@ -457,7 +464,7 @@ def _visitor(current: dict[str, Any]) -> dict[str, Any]:
         "materials": materials,
         "item": item,  # its guide (办事指南), for the clerk to read from
         "desk": desk.body if desk.ok and desk.body and desk.body["ticket"] == current["id"] else None,
-        "desk_refused": None if desk.ok else _said(desk),
+        "desk_refused": None if desk.ok else said(desk),
     }
 
 
@@ -472,7 +479,7 @@ def _load(window: dict[str, Any]) -> dict[str, Any]:
     traffic light of the worst wait against its item's wait target (both over the first of
     each of its lines, which the hall gives: the whole line is never walked for it)."""
     load = window.get("load") or {"waiting": 0, "heads": []}
-    items = _catalogue().items
+    items = catalogue().items
     now = time.time()
     longest = max((now - h["issued_at"] for h in load["heads"]), default=0.0)
     worst = 0.0
@@ -484,7 +491,7 @@ def _load(window: dict[str, Any]) -> dict[str, Any]:
     return {"waiting": load["waiting"], "longest_min": int(longest // 60), "light": light, "light_name": LIGHTS[light]}
 
 
-def _catalogue() -> Any:
+def catalogue() -> Any:
     # The catalogue object is replaced whole on publish, never changed in place: reading it
     # from a web thread sees one version or the next.
     return hall_loop().service.context.catalogue
@@ -496,7 +503,7 @@ def _dialog_choices(number: int) -> dict[str, Any]:
     return {
         "windows": [w for w in state["windows"] if w["number"] != number],
         "items": [
-            {"code": code, "zh": item.name.zh, "en": item.name.en} for code, item in sorted(_catalogue().items.items())
+            {"code": code, "zh": item.name.zh, "en": item.name.en} for code, item in sorted(catalogue().items.items())
         ],
         "outcomes": OUTCOMES,
     }

@@ -19,7 +19,7 @@ from flask import abort, render_template, request, session
 
 from ..service import Outcome
 from ..users import UserRole
-from .views import NONCE, actor, hall_loop, panel_reply, signed_in, web
+from .views import actor, click_key, hall_loop, panel_reply, said, signed_in, web
 
 #: The clerk's steps on a case: path → (hall request, shortcut key, 中文, English).
 CASE_STEPS: dict[str, tuple[str, str, str, str]] = {
@@ -62,10 +62,6 @@ DONE: dict[str, tuple[str, str]] = {
 }
 
 
-def _said(outcome: Outcome) -> dict[str, str]:
-    return {"message_zh": outcome.message_zh, "message": outcome.message}
-
-
 def _visitor(reveal: bool = False) -> Outcome:
     return hall_loop().call("visitor.at_window", {"window": session["window"], "reveal": reveal}, actor())
 
@@ -79,13 +75,6 @@ def _not_here(case_id: str) -> dict[str, str]:
         "message_zh": f"办件 {case_id} 不是本窗口当前办事人的办件，不能在此办理",
         "message": f"case {case_id} is not a case of the visitor at your window: it cannot be handled here",
     }
-
-
-def _key(step: str, subject: str) -> str | None:
-    """The hall's idempotency key of a click: the clerk, the step, the case and the nonce of
-    the panel it was clicked on. None when the page sent no nonce (an old page)."""
-    nonce = request.form.get("key", "")
-    return f"web:{actor().name}:case-{step}:{subject}:{nonce}" if NONCE.fullmatch(nonce) else None
 
 
 def _dialog(template: str, **data: Any) -> tuple[str, int, dict[str, str]]:
@@ -107,7 +96,7 @@ def reveal_id():  # type: ignore[no-untyped-def]
     _window_required()
     outcome = _visitor(reveal=True)
     if not outcome.ok:
-        return _dialog("_id_reveal.html", refused=_said(outcome), visitor=None)
+        return _dialog("_id_reveal.html", refused=said(outcome), visitor=None)
     return _dialog("_id_reveal.html", visitor=outcome.body, refused=None)
 
 
@@ -119,7 +108,7 @@ def new_case_form():  # type: ignore[no-untyped-def]
     outcome = _visitor()
     new = outcome.body.get("new_case") if outcome.ok and outcome.body else None
     if new is None:
-        refused = _said(outcome) if not outcome.ok else {
+        refused = said(outcome) if not outcome.ok else {
             "message_zh": "当前办事人无需新建办件", "message": "the visitor at your window needs no new case",
         }
         return _dialog("_case_dialog.html", step="new", refused=refused)
@@ -130,13 +119,11 @@ def new_case_form():  # type: ignore[no-untyped-def]
 @signed_in(UserRole.CLERK)
 def new_case():  # type: ignore[no-untyped-def]
     _window_required()
-    key = _key("new", str(session["window"]))
-    if key is None:
-        abort(400, "the form lacks the key of the page it was sent from; reload the page")
+    key = click_key(f"case-new:{session['window']}")
     body = {"window": session["window"], "materials": request.form.getlist("materials")}
     outcome = hall_loop().call("visitor.start_case", body, actor(), key)
     if not outcome.ok:
-        return panel_reply(message=_said(outcome))
+        return panel_reply(message=said(outcome))
     assert outcome.body is not None
     zh, en = DONE["new"]
     return panel_reply(done={"zh": f"{outcome.body['id']} {zh}", "en": f"{outcome.body['id']}: {en}"})
@@ -151,7 +138,7 @@ def case_form(case_id: str, step: str):  # type: ignore[no-untyped-def]
     _window_required()
     outcome = _visitor()
     if not outcome.ok:
-        return _dialog("_case_dialog.html", step=step, refused=_said(outcome))
+        return _dialog("_case_dialog.html", step=step, refused=said(outcome))
     assert outcome.body is not None
     case = _case_of(outcome.body, case_id)
     if case is None:
@@ -167,13 +154,11 @@ def case_step(case_id: str, step: str):  # type: ignore[no-untyped-def]
     if step not in CASE_STEPS or not CASE_ID.fullmatch(case_id):
         abort(404)
     _window_required()
-    key = _key(step, case_id)
-    if key is None:
-        abort(400, "the form lacks the key of the page it was sent from; reload the page")
+    key = click_key(f"case-{step}:{case_id}")
     # Only a case of the visitor in front of this clerk: not one of another window's visitor.
     seen = _visitor()
     if not seen.ok:
-        return panel_reply(message=_said(seen))
+        return panel_reply(message=said(seen))
     assert seen.body is not None
     if _case_of(seen.body, case_id) is None:
         return panel_reply(message=_not_here(case_id))
@@ -203,7 +188,7 @@ def case_step(case_id: str, step: str):  # type: ignore[no-untyped-def]
         body = {"window": number, "document": step.removeprefix("print-"), "case": case_id}
     outcome = hall_loop().call(type_, body, actor(), key)
     if not outcome.ok:
-        return panel_reply(message=_said(outcome))
+        return panel_reply(message=said(outcome))
     zh, en = DONE[step]
     if step == "accept" and body["commitment"]:
         zh, en = "已按告知承诺受理", "accepted on commitment"
