@@ -61,15 +61,19 @@ class KioskConfig:
     path: Path | None = None
 
 
-def load_config(path: str | Path) -> KioskConfig:
-    path = Path(path)
+def read_toml(path: Path) -> dict[str, Any]:
+    """A device config file's tables, or a ConfigError saying in both languages why not."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"配置文件格式错误 / {path} is not valid TOML: {exc}") from exc
-    return parse_config(data, path=path)
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    path = Path(path)
+    return parse_config(read_toml(path), path=path)
 
 
 def parse_config(data: dict[str, Any], *, path: Path | None = None, base: Path | None = None) -> KioskConfig:

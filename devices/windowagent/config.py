@@ -10,12 +10,11 @@ Relative paths resolve against the file's folder, like the kiosk's file.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devices.config import SIMULATED, ConfigError, DeviceConfig, parse_config
+from devices.config import SIMULATED, ConfigError, DeviceConfig, parse_config, read_toml
 
 PAD_KINDS = ("callpad", "evalpad")
 
@@ -56,13 +55,7 @@ class AgentConfig:
 
 def load_agent_config(path: str | Path) -> AgentConfig:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件格式错误 / {path} is not valid TOML: {exc}") from exc
-    return parse_agent_config(data, base=path.resolve().parent, path=path)
+    return parse_agent_config(read_toml(path), base=path.resolve().parent, path=path)
 
 
 def _table(data: dict[str, Any], name: str, where: str, *, required: bool = True) -> dict[str, Any]:
