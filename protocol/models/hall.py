@@ -20,7 +20,7 @@ from protocol.fields import (
     text,
 )
 from protocol.models.base import Answer, Body, NoBody, Part, Spec
-from protocol.models.cases import CaseStateName
+from protocol.models.cases import CardColour, CaseStateName
 
 #: The notices a hall board scrolls at most (``engine.hall.MAX_NOTICES``).
 MAX_NOTICES = 10
@@ -272,16 +272,19 @@ class ReturningClerk(Officer):
     reserved: bool = Field(description="a new ticket waits for them: they are at a window now")
 
 
-class OpenCase(Part):
+class CaseLine(Part):
+    """A case as a line of a visitor's list (the kiosk's lookup, the window's console)."""
+
     case: str
     item_code: str
     item_name: Bilingual | None
     state: CaseStateName
     state_zh: str
     due: str | None
-    card: Literal["green", "yellow", "red"] | None = Field(
-        description="the deadline's traffic light; null without a due date"
-    )
+    card: CardColour | None = Field(description="the deadline's traffic light; null without a due date")
+
+
+class OpenCase(CaseLine):
     officer: Officer | None
 
 

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from protocol.fields import Bilingual, Materials, OptItemCode, OptWindowNumber, flag
 from protocol.models.base import Answer, Body, Part, Spec
-from protocol.models.cases import CardColour, CaseStateName, SubmittedCase
-from protocol.models.hall import CertificateReady
+from protocol.models.cases import SubmittedCase
+from protocol.models.hall import CaseLine, CertificateReady
 
 #: A visitor's open cases the console lists at most (newest first).
 MAX_WINDOW_CASES = 20
@@ -58,16 +58,9 @@ class CaseMaterial(Part):
     certificate: str | None = Field(description="the e-certificate on file that replaces it")
 
 
-class WindowCase(Part):
+class WindowCase(CaseLine):
     """An open case of the visitor, with what the console offers on it."""
 
-    case: str
-    item_code: str
-    item_name: Bilingual | None
-    state: CaseStateName
-    state_zh: str
-    due: str | None
-    card: CardColour | None
     first_inquiry_clerk: str | None
     commitment_allowed: bool = Field(description="the item allows 告知承诺")
     commitment: bool
