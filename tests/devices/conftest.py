@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from devices.simulators import CallPadSimulator, EvalPadSimulator, ScannerSimulator
+from tests.support.station import pad_simulator
 
 
 @pytest.fixture
@@ -20,15 +21,11 @@ def scanner_sim(tmp_path: Path) -> Iterator[ScannerSimulator]:
 
 @pytest.fixture
 def evalpad_sim(tmp_path: Path) -> Iterator[EvalPadSimulator]:
-    sim = EvalPadSimulator(tmp_path / "evalpad", time_scale=0.2, retry_interval=0.15)
-    sim.start()
-    yield sim
-    sim.stop()
+    with pad_simulator(EvalPadSimulator, tmp_path / "evalpad") as sim:
+        yield sim
 
 
 @pytest.fixture
 def callpad_sim(tmp_path: Path) -> Iterator[CallPadSimulator]:
-    sim = CallPadSimulator(tmp_path / "callpad", window=3, time_scale=0.2, retry_interval=0.15)
-    sim.start()
-    yield sim
-    sim.stop()
+    with pad_simulator(CallPadSimulator, tmp_path / "callpad", window=3) as sim:
+        yield sim

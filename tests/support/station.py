@@ -1,4 +1,4 @@
-"""A window's station for the tests: the printer simulator on a pty and a window agent with
+"""A window's station for the tests: the pads' and the printer's simulators on ptys and a window agent with
 the window's enrolled call-pad key (pads optional), against a real queue server."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from devices.simulators import KeypadSimulator
 from devices.windowagent.agent import WindowAgent
 from devices.windowagent.config import parse_agent_config
 from printer.simulator import PrinterSimulator
@@ -16,6 +17,18 @@ from tests.support.wait import wait_for
 
 #: Pads that notice a lost link quickly (the agent's heartbeat), so a test does not wait.
 FAST_PADS = {"heartbeat_s": 0.2, "heartbeat_timeout_s": 2.0}
+
+
+@contextmanager
+def pad_simulator(kind: type[KeypadSimulator], link: Path, **options: Any) -> Iterator[Any]:
+    """A call pad or evaluation pad on a pty at ``link``, its timings shortened for the tests
+    (a pad's retry of an unanswered press, its own clock)."""
+    sim = kind(link, time_scale=0.2, retry_interval=0.15, **options)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from devices.simulators import CallPadSimulator, EvalPadSimulator, KeypadSimulat
 from devices.windowagent.agent import WindowAgent
 from printer.simulator import PrinterSimulator
 from tests.support.hall import HallProcess
-from tests.support.station import agent_config, running_agent
+from tests.support.station import agent_config, pad_simulator, running_agent
 from tests.web.support import CLERK_PASSWORD, at_window, new_hall
 
 WINDOW = 1
@@ -34,18 +34,14 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
 
 @pytest.fixture
 def callpad(tmp_path: Path) -> Iterator[CallPadSimulator]:
-    sim = CallPadSimulator(tmp_path / "callpad", window=WINDOW, time_scale=0.2, retry_interval=0.15)
-    sim.start()
-    yield sim
-    sim.stop()
+    with pad_simulator(CallPadSimulator, tmp_path / "callpad", window=WINDOW) as sim:
+        yield sim
 
 
 @pytest.fixture
 def evalpad(tmp_path: Path) -> Iterator[EvalPadSimulator]:
-    sim = EvalPadSimulator(tmp_path / "evalpad", time_scale=0.2, retry_interval=0.15)
-    sim.start()
-    yield sim
-    sim.stop()
+    with pad_simulator(EvalPadSimulator, tmp_path / "evalpad") as sim:
+        yield sim
 
 
 @pytest.fixture
