@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the hall: ZeroMQ requests and events, HTTP API")
     _db_arg(p)
     p.add_argument("--http", default="127.0.0.1:8080", help="HOST:PORT of the HTTP API (default 127.0.0.1:8080)")
+    p.add_argument(
+        "--phone-http", default="127.0.0.1:8081",
+        help="HOST:PORT of the phones' live updates (the ticket pages' event streams; default 127.0.0.1:8081)",
+    )
+    p.add_argument("--public-url", default=None,
+                   help="the address phones open (QR codes); default: public.url of the hall's configuration, else --http")
     p.add_argument("--router", default="tcp://127.0.0.1:5570", help="ZeroMQ request address")
     p.add_argument("--pub", default="tcp://127.0.0.1:5571", help="ZeroMQ event address")
     p.add_argument("--insecure", action="store_true", help="no CURVE encryption (development only)")
@@ -424,6 +430,8 @@ def check_addresses_free(args: argparse.Namespace) -> None:
     import socket
 
     wanted = [(args.http, "HTTP", args.http)]
+    if getattr(args, "phone_http", None):
+        wanted.append((args.phone_http, "phone live updates", args.phone_http))
     for address, what in ((args.router, "ZeroMQ requests"), (args.pub, "ZeroMQ events")):
         if address.startswith("tcp://"):  # ipc:// and inproc:// hold no port
             wanted.append((address.removeprefix("tcp://"), what, address))
@@ -479,7 +487,10 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     try:
         args.hall = resolve_hall(db, args.hall)
         check_addresses_free(args)
-        service = open_hall(db, args.hall, paths)
+        service = open_hall(
+            db, args.hall, paths, serve_url=f"http://{args.http}", live_url=f"http://{args.phone_http}",
+            public_url=args.public_url,
+        )
         registry = None if args.insecure else DeviceRegistry(db, args.hall)
     except CliError as e:
         print(str(e), file=sys.stderr)

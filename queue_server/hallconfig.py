@@ -250,8 +250,30 @@ class ClerkConfig(_Strict):
     signed_in_at: int | None = None
 
 
+class Bilingual(_Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class PublicInfo(_Strict):
+    """What the hall tells the public on its phone pages (``queue_server/web/phone``): the
+    address the QR codes open, and where the hall is and how to get there."""
+
+    #: The address phones open: every QR code and printed link starts with it
+    #: (``queue_server.links``). Absent: the server's own HTTP address (``serve --http``).
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    #: Where the phones' live updates are served (``serve --phone-http``), when a reverse
+    #: proxy puts them elsewhere; absent: that address itself.
+    live_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    address: Bilingual | None = None
+    transit: Bilingual | None = None
+    phone: str = ""
+    hours_note: Bilingual | None = None
+
+
 class HallConfig(_Strict):
     hall: HallInfo
+    public: PublicInfo = PublicInfo()
     rules: Rules = Rules()
     cases: CaseRules = CaseRules()
     windows: tuple[WindowConfig, ...] = ()

@@ -16,10 +16,12 @@ from .hallconfig import (
     CaseRules,
     HallConfig,
     HallConfigError,
+    PublicInfo,
     Rules,
     clerk_place,
     load_hall_config,
 )
+from .links import PublicLinks
 from .paths import Paths
 from .privacy import Privacy
 from .service import HallService, item_rules
@@ -31,7 +33,7 @@ DEFAULT_CATALOGUE = Path(__file__).parent / "catalogue" / "data" / "district_hal
 
 #: Keys of ``Hall.settings`` that are not rules: the cases' rules, the clerks' seats from the
 #: configuration (``signed_in_at``) and the seats the server has yet to take (see ``take_seats``).
-NOT_RULES = ("cases", "seats", "pending_seats")
+NOT_RULES = ("cases", "seats", "pending_seats", "public")
 
 
 def rules_from_settings(hall: str, settings: dict[str, Any]) -> HallRules:
@@ -43,7 +45,24 @@ def case_rules_from_settings(settings: dict[str, Any]) -> CaseRules:
     return CaseRules.model_validate(settings.get("cases", {}))
 
 
-def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallService:
+def public_from_settings(settings: dict[str, Any]) -> PublicInfo:
+    return PublicInfo.model_validate((settings or {}).get("public", {}))
+
+
+def open_hall(
+    db: Engine,
+    hall: str,
+    paths: Paths,
+    *,
+    serve_url: str | None = None,
+    live_url: str | None = None,
+    public_url: str | None = None,
+    **service_kw: Any,
+) -> HallService:
+    """The hall ready to serve. The public links start with ``public_url`` (``serve
+    --public-url``), else the configuration's ``public.url``, else ``serve_url`` (the
+    server's own HTTP address); the phones' live updates come from the configuration's
+    ``public.live_url``, else ``live_url`` (``serve --phone-http``)."""
     store = HallStore(db, hall)
     with Session(db) as c:
         h = c.execute(select(Hall).where(Hall.code == hall)).scalar_one_or_none()
@@ -64,6 +83,11 @@ def open_hall(db: Engine, hall: str, paths: Paths, **service_kw: Any) -> HallSer
     engine = HallEngine(rules_from_settings(hall, h.settings), item_rules(catalogue).values(), window_defs, clerks)
     privacy = Privacy.from_file(paths.data_key)
     service_kw.setdefault("case_rules", case_rules_from_settings(h.settings))
+    public = public_from_settings(h.settings)
+    service_kw.setdefault(
+        "links", PublicLinks.configured(public_url or public.url, public.live_url or live_url, serve_url)
+    )
+    service_kw.setdefault("public", public)
     service = HallService(store, engine, catalogue, latest.version, privacy, **service_kw)
     service.recover()
     take_seats(db, service, (h.settings or {}).get("pending_seats", {}))
@@ -154,6 +178,7 @@ def init_hall(
         h.settings = {
             **config.rules.model_dump(mode="json"),
             "cases": config.cases.model_dump(mode="json"),
+            "public": config.public.model_dump(mode="json", exclude_none=True),
             "seats": seats,
             "pending_seats": _pending_seats(h.settings or {}, seats),
         }

@@ -30,10 +30,11 @@ from .auth import AccessRole, Actor
 from .catalogue import Catalogue, CatalogueError, parse_catalogue
 from .engine import EngineError, Event, HallEngine, ItemRule
 from .engine.state import dump_state, load_state
-from .hallconfig import CaseRules
+from .hallconfig import CaseRules, PublicInfo
 from .handlers import HANDLERS, REQUEST_KEY, Handler
 from .handlers.context import HallContext
 from .inputs import refusal
+from .links import PublicLinks
 from .privacy import Privacy
 from .replies import RecentReplies
 from .store import HallStore, IdempotentReply, event_json
@@ -151,6 +152,8 @@ class HallService:
         *,
         clock: Callable[[], float] = time.time,
         case_rules: CaseRules | None = None,
+        links: PublicLinks | None = None,
+        public: PublicInfo | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -160,6 +163,9 @@ class HallService:
         self.privacy = privacy
         self.clock = clock
         self.case_rules = case_rules or CaseRules()
+        #: The hall's public URLs (``queue_server.links``) and what its phone pages tell.
+        self.links = links or PublicLinks()
+        self.public = public or PublicInfo()
         self.epoch = uuid.uuid4().hex[:12]
         # First answers as UTF-8 JSON bytes, not str: a day of Chinese answers as str would
         # take twice the memory.

@@ -24,6 +24,7 @@ from ..throttle import FailureBudget
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
     from ..engine import HallEngine
+    from ..links import PublicLinks
     from ..privacy import Privacy
     from ..service import HallService
 
@@ -65,6 +66,11 @@ class HallContext:
     def catalogue(self) -> Catalogue:
         """The published catalogue (a new one replaces it)."""
         return self.service.catalogue
+
+    @property
+    def links(self) -> PublicLinks:
+        """The hall's public URLs: every link a reply carries is built by it."""
+        return self.service.links
 
     @property
     def hall(self) -> str:

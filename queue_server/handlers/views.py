@@ -77,6 +77,8 @@ def issued_reply(ctx: HallContext, ticket_id: str, now: float) -> dict[str, Any]
         "position": ahead,
         "estimated_wait_s": outlook["estimated_wait_s"],
         "issued_at": t.issued_at,
+        # The slip's QR code: the ticket's live page, as the server serves it.
+        "page_url": ctx.links.ticket(t.id, t.token),
     }
     optional = {
         "lane_name": LANE_NAMES.get(lane),

@@ -27,6 +27,7 @@ from ..throttle import FailureBudget
 # The pages' modules put their routes on the web blueprint: imported before it is registered.
 from . import accounts, desk, visitor  # noqa: F401
 from .events import LIVE_STREAMS, LiveStreams
+from .phone import phone
 from .views import web
 
 SESSION_KEY_FILE = "web_session.key"
@@ -73,6 +74,7 @@ def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, liv
     if loop is not None:  # None: an app made for its OpenAPI document only (no requests served)
         app.extensions["hall_live"] = LiveStreams(loop.feed, live_streams)
     app.register_blueprint(web)
+    app.register_blueprint(phone)
 
 
 __all__ = ["csrf", "init_web"]

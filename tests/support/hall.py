@@ -42,6 +42,8 @@ class HallProcess:
     db: str
     insecure: bool = False
     http_port: int = field(default_factory=free_port)
+    #: the phones' live updates (``serve --phone-http``)
+    phone_port: int = field(default_factory=free_port)
     router_port: int = field(default_factory=free_port)
     pub_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
@@ -52,6 +54,10 @@ class HallProcess:
     @property
     def http(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def phone_live(self) -> str:
+        return f"http://127.0.0.1:{self.phone_port}"
 
     @property
     def router(self) -> str:
@@ -86,6 +92,7 @@ class HallProcess:
             sys.executable, "-m", "queue_server", "serve",
             "--db", self.db, "--var", str(self.var),
             "--http", f"127.0.0.1:{self.http_port}",
+            "--phone-http", f"127.0.0.1:{self.phone_port}",
             "--router", self.router, "--pub", self.pub,
         ]
         if self.insecure:
