@@ -468,6 +468,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     from .auth import DeviceRegistry
     from .endpoint import EndpointConfig, HallLoop
     from .http import create_app
+    from .live.fanout import PhoneFanout
     from .runtime import open_hall
     from .store import make_engine
     from .store.db import WalCheckpointer
@@ -525,9 +526,16 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
         log.error("the database cannot be written: %s", e)
         loop.store_failed(e)
     tune_for_latency()
+    phones = PhoneFanout(loop, args.phone_http)
+    try:
+        phones.bind()
+    except OSError as e:  # taken since the check above
+        print(_listen_error(e, args.phone_http, "phone live updates"), file=sys.stderr)
+        return 1
     wal = WalCheckpointer(db)
     wal.start()
     loop.start()
+    phones.start()
     host, _, port = args.http.rpartition(":")
     try:
         app = create_app(loop, db, paths=paths, live_streams=live_streams)
@@ -538,6 +546,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
             connection_limit=CONNECTIONS + live_streams,
         )
     except OSError as e:  # taken since the check above
+        phones.stop()
         loop.stop()
         wal.stop()
         print(_listen_error(e, args.http, "HTTP"), file=sys.stderr)
@@ -552,9 +561,10 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info(
-        "hall %s serving: HTTP http://%s  requests %s  events %s  %s; %d live tickets, seq %d",
+        "hall %s serving: HTTP http://%s  phones http://%s  requests %s  events %s  %s; %d live tickets, seq %d",
         args.hall,
         args.http,
+        args.phone_http,
         args.router,
         args.pub,
         "insecure" if args.insecure else "CURVE",
@@ -574,6 +584,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
     except OSError:
         if not stopping.is_set():
             raise
+    phones.stop()
     loop.stop()
     wal.stop()
     if fatal:

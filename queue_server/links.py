@@ -49,6 +49,12 @@ class PublicLinks:
         """The ticket's live page: the slip's QR code."""
         return self._url(f"/ticket/{_seg(ticket_id)}", token=token)
 
+    def ticket_stream(self, ticket_id: str, token: str) -> str | None:
+        """The ticket page's live updates (``queue_server/live``); None: none are served."""
+        if self.live is None:
+            return None
+        return f"{self.live}/live/ticket/{_seg(ticket_id)}?" + urlencode({"token": token})
+
     def rate_ticket(self, ticket_id: str, token: str) -> str:
         """Rating a window's service from the slip (好差评)."""
         return self._url(f"/rate/{_seg(ticket_id)}", token=token)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from pydantic import Field, RootModel
 
 from protocol.fields import (
+    TICKET_ID,
     WORD,
     Bilingual,
     IdNumber,
@@ -16,7 +17,9 @@ from protocol.fields import (
     OptToken,
     OptWindowNumber,
     TicketId,
+    Token,
     code,
+    codes,
     defaulted,
     integer,
     text,
@@ -80,6 +83,10 @@ class IssuedTicket(Answer):
     id: str = Field(examples=["H01-20261126-A012"])
     number: str = Field(examples=["A012"])
     token: str = Field(description="secret of the visitor's live page (the slip's QR code)")
+    page_url: str = Field(
+        description="the ticket's live page under the hall's public address: what the slip's QR code encodes",
+        examples=["https://hall.example.gov.cn/m/ticket/H01-20261126-A012?token=q2Vb1fQ0cZK9xT3e"],
+    )
     hall: str
     item_code: str
     item_name: Bilingual | None
@@ -167,6 +174,61 @@ class TicketCancelled(Answer):
 
     ticket: str = Field(examples=["H01-20261126-A012"])
     state: Literal["cancelled"]
+
+
+# ------------------------------------------------------------------ ticket.follow / watch
+#: Where a ticket stands for its holder: live, or how it ended today.
+TicketStage = Literal["waiting", "called", "serving", "done", "no_show", "cancelled"]
+ENDED_STAGES = frozenset({"done", "no_show", "cancelled"})
+#: Tickets one ``ticket.watch`` asks about at most (the phones' fan-out asks in batches).
+MAX_WATCHED = 2000
+
+
+class TicketFollow(Body):
+    """The ticket's page (the slip's QR code): the ticket with the slip's token, live or
+    ended today. A wrong token is counted like a wrong code and looks like no such ticket."""
+
+    ticket: TicketId
+    token: Token
+
+
+class TicketFacts(Answer):
+    """What the ticket's page shows, and what its live stream sends on every change: no
+    token, no ID number, no clerk's note."""
+
+    id: str = Field(examples=["H01-20261126-A012"])
+    number: str = Field(examples=["A012"])
+    item_code: str
+    item_name: Bilingual | None
+    state: TicketStage
+    lane: Lane | None = Field(description=_LANE + "; null once ended")
+    lane_name: Bilingual | None = None
+    position: int | None = Field(description=_POSITION + "; null unless waiting")
+    wait_min: list[int] | None = Field(
+        None, description="the wait as a range of minutes [low, high]; null unless waiting", examples=[[5, 10]]
+    )
+    beyond_closing: bool = Field(False, description="at the current pace today's service may end before this turn")
+    wait_notice: Bilingual | None = None
+    window: int | None = Field(description="the window that called it (called, serving, done)")
+    recalls: int = Field(0, description="recalls of the current call")
+    missed: int = Field(0, description="calls the visitor missed; back in line after each")
+    misses_left: int | None = Field(None, description="missed calls before it becomes a no-show")
+    transferred_to_window: int | None = None
+    transferred_to_item: str | None = None
+    outcome: str | None = Field(None, description="how the matter ended at the window (done)")
+
+
+class TicketWatch(Body):
+    """The facts of many tickets at once: the phones' fan-out (``queue_server/live``) asks
+    after every change of the hall, for every ticket page open. In-process only."""
+
+    tickets: codes(TICKET_ID, max_items=MAX_WATCHED)
+
+
+class WatchedTickets(Answer):
+    """Each ticket asked about that the hall knows, live or ended."""
+
+    tickets: dict[str, TicketFacts]
 
 
 # ------------------------------------------------------------------ ticket.recall / start / no_show
@@ -338,6 +400,8 @@ REQUESTS: dict[str, Spec] = {
     "ticket.issue": Spec(TicketIssue, IssuedTicket),
     "ticket.status": Spec(TicketStatus, Ticket),
     "ticket.cancel": Spec(TicketCancel, TicketCancelled),
+    "ticket.follow": Spec(TicketFollow, TicketFacts),
+    "ticket.watch": Spec(TicketWatch, WatchedTickets),
     "ticket.recall": Spec(TicketAction, RecallReply),  # type: ignore[arg-type]  # a RootModel: one of two shapes
     "ticket.start": Spec(TicketAction, Ticket),
     "ticket.no_show": Spec(TicketAction, TicketNoShow),

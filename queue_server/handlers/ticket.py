@@ -10,9 +10,11 @@ from protocol.models.queue import (
     TicketAction,
     TicketCancel,
     TicketComplete,
+    TicketFollow,
     TicketIssue,
     TicketStatus,
     TicketTransfer,
+    TicketWatch,
 )
 
 from .. import throttle
@@ -28,7 +30,7 @@ from .access import kiosk_id_hash, signed_in_window, ticket_for, visitor_rates
 from .codes import credit_code_hash
 from .ratings import rate
 from .registry import handler
-from .views import issued_reply
+from .views import ended_facts, issued_reply, ticket_facts
 
 if TYPE_CHECKING:
     from ..auth import Actor
@@ -106,6 +108,40 @@ def ticket_status(ctx: HallContext, req: TicketStatus, actor: Actor, now: float)
     if not actor.at_least(AccessRole.CLERK):  # staff see the live queue; the public only its own ticket
         _check_ticket_token(ctx, req.token, actor, t)
     return ticket_view(ctx.engine, t, now)
+
+
+@handler("ticket.follow")
+def ticket_follow(ctx: HallContext, req: TicketFollow, actor: Actor, now: float) -> dict[str, Any]:
+    """The ticket's page: live, or as it ended (from the store: it has left the queue)."""
+    t = ctx.engine.tickets.get(req.ticket)
+    if t is not None:
+        _check_ticket_token(ctx, req.token, actor, t)
+        return ticket_facts(ctx, t, now)
+    rows = ctx.service.store.ended_tickets([req.ticket])
+    ok = bool(rows) and same_secret(req.token, rows[0].token)
+    throttle.check(ctx.budget, actor, ok)
+    if not ok:
+        raise not_found("ticket", "票号", req.ticket)
+    return ended_facts(ctx, rows[0])
+
+
+@handler("ticket.watch", role=AccessRole.ADMIN)
+def ticket_watch(ctx: HallContext, req: TicketWatch, actor: Actor, now: float) -> dict[str, Any]:
+    """Many tickets' facts at once, for the phones' fan-out (which checked each page's token
+    when it opened); in-process only: only the system asks it."""
+    if actor.kind != "system":
+        raise EngineError("forbidden", "ticket.watch is asked by the server itself", "此请求仅供服务器内部使用")
+    found: dict[str, Any] = {}
+    ended: list[str] = []
+    for tid in req.tickets:
+        t = ctx.engine.tickets.get(tid)
+        if t is None:
+            ended.append(tid)
+        else:
+            found[tid] = ticket_facts(ctx, t, now)
+    for row in ctx.service.store.ended_tickets(ended):
+        found[row.id] = ended_facts(ctx, row)
+    return {"tickets": found}
 
 
 def _waits_for(ctx: HallContext, t: Any, clerk: str | None) -> bool:

@@ -98,6 +98,64 @@ def issued_reply(ctx: HallContext, ticket_id: str, now: float) -> dict[str, Any]
     return reply
 
 
+def wait_range_min(estimated_s: int, ahead: int) -> list[int]:
+    """The wait a page promises, as a range of minutes: the estimate is an average over the
+    hall's recent service times, so a single figure would be wrong most of the time. Nobody
+    ahead: [0, 0] (next). The range widens with the estimate (-25 % .. +40 %), at least
+    5 minutes wide, rounded outwards."""
+    if ahead <= 0:
+        return [0, 0]
+    minutes = estimated_s / 60
+    low = max(0, int(minutes * 0.75))
+    high = max(low + 5, -(-int(minutes * 1.4 * 10) // 10))
+    return [low, int(high)]
+
+
+def ticket_facts(ctx: HallContext, t: Any, now: float) -> dict[str, Any]:
+    """A live ticket as its holder's page shows it (``TicketFacts``)."""
+    engine = ctx.engine
+    waiting = t.state.value == "waiting"
+    ahead = engine.position(t) if waiting else None
+    lane = engine.lane_of(t)
+    facts: dict[str, Any] = {
+        "id": t.id,
+        "number": t.number,
+        "item_code": t.item,
+        "item_name": item_name(ctx, t.item),
+        "state": t.state.value,
+        "lane": lane,
+        "lane_name": LANE_NAMES.get(lane),
+        "position": ahead,
+        "window": t.window,
+        "recalls": t.recalls,
+        "missed": t.missed,
+        "misses_left": max(0, engine.rules.no_show_after_recalls - t.missed),
+        "transferred_to_window": t.transfer.to_window if t.transfer else None,
+        "transferred_to_item": t.transfer.to_item if t.transfer else None,
+    }
+    if waiting and ahead is not None:
+        outlook = engine.wait_outlook(t.stream, ahead, now)
+        facts["wait_min"] = wait_range_min(outlook["estimated_wait_s"], ahead)
+        facts["beyond_closing"] = bool(outlook["beyond_closing"])
+        facts["wait_notice"] = outlook["wait_notice"]
+    return facts
+
+
+def ended_facts(ctx: HallContext, row: Any) -> dict[str, Any]:
+    """A ticket that has left the live queue today (a store row), as its page shows it."""
+    return {
+        "id": row.id,
+        "number": row.number,
+        "item_code": row.item_code,
+        "item_name": item_name(ctx, row.item_code),
+        "state": row.state,
+        "lane": None,
+        "position": None,
+        "window": row.window,
+        "outcome": row.outcome,
+    }
+
+
 def _card(m: Any, today: date) -> str:
     return m.card(today).value
 

@@ -251,6 +251,21 @@ class HallStore:
                 )
             ).first()
 
+    def ended_tickets(self, ticket_ids: list[str]) -> list[Any]:
+        """Tickets of this hall that have left the live queue, as their holders' pages show
+        them (number, item, state, window, outcome), of those asked about."""
+        if not ticket_ids:
+            return []
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(
+                        TicketRow.id, TicketRow.number, TicketRow.item_code, TicketRow.state, TicketRow.window,
+                        TicketRow.outcome, TicketRow.token,
+                    ).where(TicketRow.hall == self.hall, TicketRow.id.in_(ticket_ids))
+                )
+            )
+
     def id_cipher_of(self, ticket_id: str) -> str | None:
         """The encrypted ID number a ticket of this hall was taken with: its own, or (checked
         in from an appointment) the appointment's. None when it was taken without a card."""
