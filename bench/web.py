@@ -1,6 +1,8 @@
 """Web benchmark: (a) from a clerk's call at a window (REST ``POST /windows/N/call-next``)
 to the hall's event arriving in 50 connected pages, p50/p99; (b) the clerk console's page
-load, over HTTP and in Chromium, p50/p99. Figures only, no assertions.
+load, over HTTP and in Chromium, p50/p99; (c) the visitors' ticket pages with 500 phones on
+their streams: memory per open page, page load, call → page (``bench/phonepages.py``, run
+first). Figures only, no assertions.
 
 A real queue server process with its default configuration (``serve`` as in a hall: the
 default ``--threads`` and ``--live-streams``). The 50 pages are signed-in clerk sessions on
@@ -18,6 +20,7 @@ keep-alive connection), measured in the same run; figures are also printed as mu
 Traffic goes to 127.0.0.1 only; the run stops by itself (about two minutes).
 
     .venv/bin/python bench/web.py [--pages 50] [--chromium 3] [--calls 240] [--interval 0.25] [--loads 200]
+                                  [--phones 500] [--phone-calls 30] [--only phones]
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import phonepages  # noqa: E402
 from tests.support.hall import HallProcess  # noqa: E402
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, CLERK2_PASSWORD, CLERK_PASSWORD, new_hall  # noqa: E402
 
@@ -173,13 +177,17 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=240)
     ap.add_argument("--interval", type=float, default=0.25, help="seconds between calls")
     ap.add_argument("--loads", type=int, default=200, help="console loads over HTTP (a tenth of them in Chromium)")
+    ap.add_argument("--phones", type=int, default=500, help="(c) ticket pages open on phones (0: skip the part)")
+    ap.add_argument("--phone-calls", type=int, default=30, help="(c) calls while the phones are open")
+    ap.add_argument("--only", choices=["phones"], default=None, help="run only part (c)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     from queue_server.web.events import LIVE_STREAMS, STREAM_S
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    hall = new_hall(tmp / "var")  # clerks chen (window 1), wang (window 2): the default serve
+    # clerks chen (window 1), wang (window 2), a call pad at window 1 (part c): the default serve
+    hall = new_hall(tmp / "var", pad_window=1)
     print(f"# web benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, SQLite; "
           f"{args.pages} pages on /events ({args.chromium} Chromium consoles, {args.pages - args.chromium} raw SSE "
           f"clients), server defaults (--live-streams {LIVE_STREAMS}, streams end every {STREAM_S:.0f} s)")
@@ -197,6 +205,13 @@ def main() -> None:
             base.append(time.perf_counter() - t0)
         base_p50 = statistics.median(base)
         print(f"baseline GET /api/v1/health round trip: p50 {ms(base_p50)}  p99 {ms(pct(base, 0.99))}")
+        if args.phones:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                phonepages.run(hall, api, base_p50, args.phones, args.phone_calls, browser)
+                browser.close()
+        if args.only == "phones":
+            return
 
         # ---- 50 signed-in pages on the stream
         accounts = [("chen", CLERK_PASSWORD), ("wang", CLERK2_PASSWORD)]
