@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import phonepages  # noqa: E402
+
 from tests.support.hall import HallProcess  # noqa: E402
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, CLERK2_PASSWORD, CLERK_PASSWORD, new_hall  # noqa: E402
 
