@@ -183,3 +183,28 @@ def test_filing_and_following_without_javascript(no_js_phone: Page, hall: HallPr
     expect(page.locator("#complaint-id")).to_have_text(number)
     assert_fits_phone(page)
     assert_private(page)
+
+
+def test_guessing_codes_is_throttled_in_words(phone: Page, hall: HallProcess) -> None:
+    """Last in this module: it spends this client's budget of wrong codes (every page here
+    comes from 127.0.0.1)."""
+    file_complaint(phone, hall, "窗口人员玩手机")
+    number, code = phone.inner_text("#complaint-id"), phone.inner_text("#complaint-code")
+    wrong = ("A" if code[0] != "A" else "B") + code[1:]
+    statuses = []
+    for _ in range(12):
+        response = phone.goto(f"{hall.http}/m/complaint/{number}?code={wrong}")
+        assert response is not None
+        statuses.append(response.status)
+        if response.status == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {404}
+    # Throttled, even the right code shows nothing, and the page says why in both languages.
+    response = phone.goto(f"{hall.http}/m/complaint/{number}?code={code}")
+    assert response is not None and response.status == 429
+    expect(phone.locator("#refused")).to_contain_text(re.compile(r"[\u4e00-\u9fff]"))
+    expect(phone.locator("#refused [lang=en]")).not_to_be_empty()
+    expect(phone.locator("#complaint-id")).to_have_count(0)
+    assert "窗口人员玩手机" not in phone.content()
+    assert_accessible(phone)

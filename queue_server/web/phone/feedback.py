@@ -41,6 +41,7 @@ MAX_WINDOW = 99
 STATUS = {"bad_request": 400, "not_found": 404, "conflict": 409, "too_many_requests": 429, "unavailable": 503}
 #: The session key under which the thank-you page finds what was just rated.
 RATED = "phone_rated"
+KEEP_RATED = 5
 
 
 def new_key() -> str:
@@ -179,7 +180,8 @@ def rate_ticket_send(ticket_id: str):  # type: ignore[no-untyped-def]
                          closed=outcome.code == "conflict", status=status_of(outcome))
     rated = dict(session.get(RATED) or {})
     rated[ticket_id] = {k: outcome.body.get(k) for k in ("level", "window", "follow_up_due")}
-    session[RATED] = rated
+    # the session is a cookie: the last few ratings are all a thank-you page needs
+    session[RATED] = dict(list(rated.items())[-KEEP_RATED:])
     return redirect(url_for("phone.rate_thanks", ticket_id=ticket_id), 303)
 
 
