@@ -205,6 +205,14 @@ class ComplaintProgressQuery(Body):
     code: CheckCode = Field(description="the check code of complaint.file's reply (6 characters)")
 
 
+class ComplaintDay(Part):
+    """One step of a complaint as the citizen sees it: what it became and on which day (no
+    staff names: the public reply never has them)."""
+
+    state: ComplaintState
+    on: str = Field(description="YYYY-MM-DD")
+
+
 class ComplaintProgress(Answer):
     """A complaint as the citizen who filed it sees it: where it stands, by when, and the answer.
     No staff names, and the phone only masked."""
@@ -222,6 +230,7 @@ class ComplaintProgress(Answer):
     answer: str | None = Field(description="the hall's answer (答复), once given")
     answered_on: str | None
     phone: str | None = MaskedPhone
+    history: list[ComplaintDay] = Field(description="filed, accepted, answered, closed: each with its day")
 
 
 # ------------------------------------------------------------------ complaints (manager)

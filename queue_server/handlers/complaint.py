@@ -216,10 +216,14 @@ def complaint_progress(ctx: HallContext, req: ComplaintProgressQuery, actor: Act
     co = ctx.cases.complaint(req.complaint)
     view = complaint_view(ctx, co, ctx.today(now))
     return {
-        k: view[k]
-        for k in (
-            "id", "state", "state_label", "category", "category_label", "case", "filed_on",
-            "due", "due_label", "overdue", "answer", "answered_on", "phone",
-        )
+        **{
+            k: view[k]
+            for k in (
+                "id", "state", "state_label", "category", "category_label", "case", "filed_on",
+                "due", "due_label", "overdue", "answer", "answered_on", "phone",
+            )
+        },
+        # each step's day, so the citizen sees when it moved; who moved it stays with the staff
+        "history": [{"state": s.value, "on": ctx.today(at).isoformat()} for s, at, _by in co.history],
     }  # fmt: skip
 

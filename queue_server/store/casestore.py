@@ -1040,7 +1040,8 @@ class CaseStore:
                     handler=co.handler,
                     answer_due=co.answer_due,
                     answer=co.answer,
-                    answered_at=co.history[-1][1] if co.state is ComplaintState.ANSWERED else None,
+                    # the answer's own step: closing must not forget the day it was answered
+                    answered_at=next((at for s, at, _by in co.history if s is ComplaintState.ANSWERED), None),
                     history={"steps": [[s.value, at, by] for s, at, by in co.history]},
                 )
             )
