@@ -124,7 +124,6 @@ router = "{hall.router}"
 pub = "{hall.pub}"
 server_key = "{keys / 'server.key'}"
 secret_key = "{keys / 'devices' / 'kiosk-1.key_secret'}"
-public_url = "{hall.http}"
 [printer]
 target = "simulated"
 profile = "generic-80"

@@ -33,6 +33,13 @@ SIMULATED = "simulated"
 DEFAULT_BAUD = {"idcard": 115200, "scanner": 9600, "evalpad": 9600, "callpad": 9600}
 KINDS = (*DEFAULT_BAUD, "camera")
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+#: Said when an older kiosk or window-agent file still sets ``[server] public_url``: the file
+#: still loads; the key is ignored, since the server gives every link a device prints.
+PUBLIC_URL_IGNORED = (
+    "[server] public_url 已不再使用并被忽略：服务器给出所有链接（大厅的公开地址在 config/hall.yaml 的 public.url 设置），"
+    "请从文件中删除此项 / [server] public_url is ignored: the server now gives every link (the hall's public "
+    "address is public.url in config/hall.yaml); remove it from the file"
+)
 
 
 class ConfigError(ValueError):

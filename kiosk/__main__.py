@@ -55,7 +55,6 @@ def build_app(s: KioskSettings, *, mode: str | None = None, portrait: bool = Fal
         portrait=portrait,
         idle_s=s.idle_s,
         countdown_s=s.countdown_s,
-        public_url=s.server.public_url,
         kiosk_id=s.kiosk_id,
     )
 

@@ -88,7 +88,6 @@ class KioskApp(App):
         portrait: bool = False,
         idle_s: float = 60.0,
         countdown_s: float = 10.0,
-        public_url: str = "http://127.0.0.1:8080",
         kiosk_id: str = "kiosk",
         timezone: str = "Asia/Shanghai",
         **kw: Any,
@@ -104,7 +103,6 @@ class KioskApp(App):
         self.portrait = portrait
         self.idle_s = idle_s
         self.countdown_s = countdown_s
-        self.public_url = public_url.rstrip("/")
         self.kiosk_id = kiosk_id
         self.tz = ZoneInfo(timezone)
         self.visit = Visit()

@@ -190,11 +190,6 @@ def submit_body(item_code: str, application: Application, fields: list[dict[str,
     return body
 
 
-def progress_url(public_url: str, case: dict[str, Any]) -> str:
-    """The case's progress page, with its check code (查询码), for the receipt's QR."""
-    return f"{public_url}/api/v1/cases/{case.get('id', '')}/progress?code={case.get('check_code', '')}"
-
-
 def promised_date(case: dict[str, Any]) -> dt.date | None:
     due = case.get("due")
     try:

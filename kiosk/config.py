@@ -15,7 +15,6 @@ its devices. ``config/kiosk.example.toml`` shows every key.
     pub = "tcp://127.0.0.1:5571"
     server_key = "../var/demo/keys/server.key"                  # the server's public key
     secret_key = "../var/demo/keys/devices/kiosk-1.key_secret"  # this kiosk's secret key
-    public_url = "http://127.0.0.1:8080"                       # base of the QR links on tickets
 
     [printer]                 # the ticket printer (ESC/POS)
     target = "simulated"      # tcp://HOST:PORT | /dev/ttyUSB0 | serial:/dev/ttyS0?baudrate=9600 | usb://VID:PID | simulated
@@ -35,11 +34,14 @@ its devices. ``config/kiosk.example.toml`` shows every key.
 Relative paths (``state_dir``, ``server_key``, ``secret_key``, a4 ``folder:``, a printer's
 serial path) resolve against the folder of the config file. Every error names the key at
 fault. Unknown keys in ``[kiosk]``, ``[server]`` and ``[printer]`` are errors: a typo should
-not silently fall back to a default.
+not silently fall back to a default. The one exception is ``[server] public_url``, which
+older files have: it is ignored with a warning, since the server now gives every URL the
+kiosk prints (``page_url``, ``progress_url``, ``verification_url``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -47,7 +49,9 @@ from pathlib import Path
 from typing import Any
 
 from devices import config as device_config
-from devices.config import SIMULATED, ConfigError
+from devices.config import PUBLIC_URL_IGNORED, SIMULATED, ConfigError
+
+log = logging.getLogger(__name__)
 
 MODES = ("full", "print-station")
 LANGS = ("zh", "en")
@@ -71,7 +75,6 @@ class ServerConfig:
     pub: str = "tcp://127.0.0.1:5571"
     server_key: Path | None = None
     secret_key: Path | None = None
-    public_url: str = "http://127.0.0.1:8080"
 
     def curve_keys(self) -> Any:
         """The CURVE keys (``protocol.keys.CurveClientKeys``) from the two key files."""
@@ -181,12 +184,13 @@ def parse_config(
 
     server_t = r.table(data, "server")
     r.no_unknown(server_t, "server", {"router", "pub", "server_key", "secret_key", "public_url"})
+    if "public_url" in server_t:
+        log.warning("%s: %s", where, PUBLIC_URL_IGNORED)
     server = ServerConfig(
         router=r.endpoint(server_t, "server", "router", ServerConfig.router),
         pub=r.endpoint(server_t, "server", "pub", ServerConfig.pub),
         server_key=r.path(server_t, "server", "server_key"),
         secret_key=r.path(server_t, "server", "secret_key"),
-        public_url=r.url(server_t, "server", "public_url", ServerConfig.public_url),
     )
 
     printer = _printer(r, data, state_dir) if "printer" in data else None
@@ -339,12 +343,6 @@ class _Reader:
                 table, key, f"must be a ZeroMQ endpoint such as tcp://127.0.0.1:5570, got {value!r}"
             )
         return value
-
-    def url(self, t: dict[str, Any], table: str, key: str, default: str) -> str:
-        value = self.text(t, table, key) or default
-        if not value.startswith(("http://", "https://")):
-            raise self.fail(table, key, f"must be an http(s):// address, got {value!r}")
-        return value.rstrip("/")
 
     def resolve(self, value: str) -> Path:
         p = Path(value).expanduser()

@@ -6,9 +6,9 @@ font it falls back to reportlab's built-in ``STSong-Light`` CID font, which is n
 text extraction still works, but viewers need their own Chinese font (poppler: poppler-data).
 
 The holder's ID number is always masked (first 4 and last 4). A QR code carries the queue
-server's verification URL, given by the caller (``protocol.models.certificates.verification_url``:
-the path the server serves), printed beside it whole on one line; "自助打印" marks the page as
-a self-printed copy.
+server's verification URL, given by the caller (``certificate.print``'s ``verification_url``,
+as the server built it from the hall's public address), printed beside it whole on one line;
+"自助打印" marks the page as a self-printed copy.
 """
 
 from __future__ import annotations

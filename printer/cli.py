@@ -2,7 +2,7 @@
 
 python -m printer ticket --demo --png OUT.png          a sample ticket through the simulator
 python -m printer ticket --number A012 --item-name 不动产登记 --hall-name 某某政务服务中心 --to /dev/ttyUSB0
-python -m printer ticket --json REPLY.json|- --hall-name ... --public-url URL   a ticket.issue reply
+python -m printer ticket --json REPLY.json|- --hall-name ...   a ticket.issue reply (QR: its page_url)
 python -m printer slip notice --demo --png OUT.png     notice | receipt | checklist | ticket
 python -m printer ticket --demo --to tcp://HOST:9100   ... or to a real printer
 python -m printer status --port /dev/ttyUSB0 | --tcp HOST:PORT | --url URL
@@ -34,7 +34,12 @@ from printer.simulator import PrinterSimulator, send_control
 from printer.slips import TicketSlip
 from printer.status import StatusLevel
 from printer.transports import NetworkTransport, SerialTransport, Transport, open_transport
-from protocol.models.queue import ticket_page_url
+
+#: Said when an older script still passes --public-url (the slip still prints).
+PUBLIC_URL_IGNORED = (
+    "--public-url 已不再使用并被忽略：二维码为号票数据中服务器给出的 page_url / "
+    "--public-url is ignored: the QR code is the page_url the server gave in the reply"
+)
 
 SLIPS = {
     "ticket": lambda lang: layouts.ticket(demo.TICKET, lang),
@@ -80,9 +85,10 @@ def _ticket_from_args(args: argparse.Namespace) -> TicketSlip:
         raise UsageError(f"未知时区 / unknown time zone {args.timezone!r}") from exc
     if args.json:
         reply = _ticket_reply(args.json)
-        url = args.url or ""
-        if not url and args.public_url and reply.get("id") and reply.get("token"):
-            url = ticket_page_url(args.public_url, reply["id"], reply["token"])  # as the kiosk prints it
+        if args.public_url:
+            print(PUBLIC_URL_IGNORED, file=sys.stderr)
+        # The QR code is the page the server gave (as the kiosk prints it); --url overrides.
+        url = args.url or str(reply.get("page_url") or "")
         slip = TicketSlip.from_reply(reply, args.hall_name or "", url, tz, advice=args.advice or "")
     else:
         if not args.number:
@@ -279,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--priority", choices=sorted(layouts.LANE_LABELS), help="the lane: green 绿色通道, appointment 预约")
     p.add_argument("--issued", help="when issued, local time, e.g. 2026-11-26T09:31 (default now)")
     p.add_argument("--url", help="the ticket's live page for the QR code (none: no QR code)")
-    p.add_argument("--public-url", help="with --json: the server's public address; the QR links the ticket's page")
+    p.add_argument("--public-url", help=argparse.SUPPRESS)  # older scripts pass it: ignored, with a warning
     p.add_argument("--advice", help="a line at the foot, e.g. 请留意叫号，过号需重新取号。")
     p.add_argument("--timezone", default="Asia/Shanghai", help="the hall's time zone, for --json's issued_at")
     p = sub.add_parser("slip", help="print a slip of another kind")

@@ -6,7 +6,6 @@ import datetime as dt
 
 from printer.certificate import CertificatePrint
 from printer.slips import AcceptanceReceipt, MaterialsChecklist, OneTimeNoticeSlip, TicketSlip
-from protocol.models.certificates import verification_url
 
 NOW = dt.datetime(2026, 11, 26, 9, 31)
 
@@ -17,7 +16,7 @@ TICKET = TicketSlip(
     people_ahead=5,
     estimated_wait_min=15,
     issued_at=NOW,
-    url="https://hall.example.gov.cn/t/A012-8f3a2c9d",
+    url="https://hall.example.gov.cn/m/ticket/H01-20261126-A012?token=8f3a2c9d",
     advice="请留意叫号，过号需重新取号。",
 )
 
@@ -41,7 +40,7 @@ RECEIPT = AcceptanceReceipt(
     case_number="NS-20261126-000123",
     item_name="食品经营许可（新办）",
     promised_date=dt.date(2026, 12, 10),
-    progress_url="https://hall.example.gov.cn/p/NS-20261126-000123",
+    progress_url="https://hall.example.gov.cn/m/case/NS-20261126-000123?code=7Q4K",
     check_code="7Q4K",
 )
 
@@ -64,8 +63,8 @@ CERTIFICATE = CertificatePrint(
     department="深圳市市场监督管理局南山监管局",
     issued_on=dt.date(2026, 11, 20),
     valid_until=dt.date(2031, 11, 19),
-    # as the queue server serves it (protocol.models.certificates.verification_path)
-    verify_url=verification_url("https://hall.example.gov.cn", "JY14403050012345", "9F2KA1B2C3"),
+    # as the queue server gives it (certificate.print's verification_url, queue_server.links)
+    verify_url="https://hall.example.gov.cn/m/certificate/JY14403050012345?code=9F2KA1B2C3",
     fields=(
         ("经营场所 Premises", "深圳市南山区科技园南区高新南一道 9 号"),
         ("主体业态 Business type", "餐饮服务经营者（小型餐馆）"),

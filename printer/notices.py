@@ -39,14 +39,14 @@ def notice_slip(answer: dict[str, Any], lang: Lang = "zh") -> OneTimeNoticeSlip:
     )
 
 
-def receipt_slip(answer: dict[str, Any], public_url: str, lang: Lang = "zh") -> AcceptanceReceipt:
+def receipt_slip(answer: dict[str, Any], lang: Lang = "zh") -> AcceptanceReceipt:
     """The printer's acceptance receipt from a ``case.receipt_slip`` answer; its QR code opens
-    the progress page at the hall's public URL (the server does not know the address the
-    public reaches it by)."""
+    the answer's ``progress_url`` as given (the server builds every public link from the
+    hall's public address, so a moved hall changes one setting, not every printer)."""
     return AcceptanceReceipt(
         case_number=answer["case"],
         item_name=_text(answer.get("item_name"), lang) or str(answer.get("item_code") or ""),
         promised_date=dt.date.fromisoformat(answer["promised_date"]),
-        progress_url=public_url.rstrip("/") + answer["progress_path"],
+        progress_url=str(answer["progress_url"]),
         check_code=str(answer.get("check_code") or ""),
     )

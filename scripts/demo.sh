@@ -69,7 +69,6 @@ router = "$ROUTER"
 pub = "$PUB"
 server_key = "keys/server.key"
 secret_key = "keys/devices/kiosk-1.key_secret"
-public_url = "http://$HTTP"
 [printer]
 target = "tcp://127.0.0.1:$PRINTER_PORT"
 [printer.a4]
@@ -121,7 +120,7 @@ TOML
 $PY -m devices window-agent --config "$VAR/window-agent-1.toml" >"$VAR/window-agent-1.log" 2>&1 &
 pids+=($!)
 
-export HALL_VAR="$VAR" HALL_PUBLIC_URL="http://$HTTP" HALL_ROUTER="$ROUTER" HALL_PRINTER="tcp://127.0.0.1:$PRINTER_PORT"
+export HALL_VAR="$VAR" HALL_ROUTER="$ROUTER" HALL_PRINTER="tcp://127.0.0.1:$PRINTER_PORT"
 $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo ticket; see $VAR/printer/simulator.log)"
 
 cat <<MSG

@@ -4,7 +4,8 @@
 
 It talks to the running demo hall over ZeroMQ as the enrolled device kiosk-1 (CURVE), then
 prints the slip over TCP to the ESC/POS simulator, which saves each page as a PNG: the same
-slip the kiosk prints (``kiosk.slips``), taken without its screens.
+slip the kiosk prints (``kiosk.slips``), taken without its screens; its QR code is the reply's
+``page_url``, the ticket's phone page as the server gives it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from kiosk.slips import ticket_slip  # noqa: E402
 from printer import EscPosPrinter, open_transport, ticket  # noqa: E402
 from protocol.client import HallClient, RequestFailed  # noqa: E402
 from protocol.keys import CurveClientKeys  # noqa: E402
-from protocol.models.queue import ticket_page_url  # noqa: E402
 
 
 def main() -> int:
@@ -32,7 +32,6 @@ def main() -> int:
     ap.add_argument("--var", default=os.environ.get("HALL_VAR", "var/demo"))
     ap.add_argument("--router", default=os.environ.get("HALL_ROUTER", "tcp://127.0.0.1:5570"))
     ap.add_argument("--printer", default=os.environ.get("HALL_PRINTER", "tcp://127.0.0.1:19100"))
-    ap.add_argument("--public-url", default=os.environ.get("HALL_PUBLIC_URL", "http://127.0.0.1:8080"))
     args = ap.parse_args()
     keys = Path(args.var) / "keys"
     creds = CurveClientKeys.from_files(keys / "server.key", keys / "devices" / "kiosk-1.key_secret")
@@ -43,8 +42,7 @@ def main() -> int:
             print(f"{e.message_zh} / {e.message}", file=sys.stderr)
             return 1
         hall = client.request("hall.info", {})["name"]["zh"]  # the hall's configured name, as the kiosk prints
-    url = ticket_page_url(args.public_url, t["id"], t["token"])
-    slip = ticket_slip(t, hall, url, ZoneInfo("Asia/Shanghai"))
+    slip = ticket_slip(t, hall, t["page_url"], ZoneInfo("Asia/Shanghai"))
     with EscPosPrinter(open_transport(args.printer), "generic-80") as printer:
         printer.print_document(ticket(slip, lang="zh+en"))
     print(f"{t['number']}  {t['item_name']['zh']} / {t['item_name']['en']}  前面 {t['position']} 人 / {t['position']} ahead")

@@ -66,7 +66,6 @@ class Demo:
             "HALL_PRINTER_PORT": str(self.ports["19100"]),
             # What the demo's scripts read for the same ports (scripts/demo_ticket.py).
             "HALL_PRINTER": f"tcp://127.0.0.1:{self.ports['19100']}",
-            "HALL_PUBLIC_URL": f"http://127.0.0.1:{self.ports['8080']}",
         }
         self.env.pop("HALL_VAR", None)
 

@@ -43,7 +43,7 @@ class WindowAgent:
         self.actions = WindowActions(self.window, self._client().request)
         self.ratings = RatingDesk(self.window, self._client().request)
         self.health = HealthReporter(self._client().request)
-        self.prints = PrintDesk(self.window, self._client().request, public_url=config.server.public_url)
+        self.prints = PrintDesk(self.window, self._client().request)
         self.manager = DeviceManager(on_change=self.health.changed)
         self.callpad: CallPad | None = None
         self._sim_dir: Path | None = None

@@ -1,20 +1,32 @@
 """The window agent's file (TOML), see ``config/window-agent.example.toml``:
 
     [agent]     window (required), name (the enrolled device, default pad-<window>), hall, var_dir
-    [server]    router, pub, server_key, secret_key, public_url (the QR links of printed receipts)
+    [server]    router, pub, server_key, secret_key
     [devices.callpad] / [devices.evalpad]   as in a kiosk file (kind defaults to the table name)
     [printer]   target, profile, spool_dir, hold_s (optional: a window without a printer)
 
-Relative paths resolve against the file's folder, like the kiosk's file.
+Relative paths resolve against the file's folder, like the kiosk's file. A ``public_url`` left
+in ``[server]`` by an older file is ignored with a warning: the server gives every link a
+receipt prints (``progress_url``), from the hall's public address.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devices.config import SIMULATED, ConfigError, DeviceConfig, parse_config, read_toml
+from devices.config import (
+    PUBLIC_URL_IGNORED,
+    SIMULATED,
+    ConfigError,
+    DeviceConfig,
+    parse_config,
+    read_toml,
+)
+
+log = logging.getLogger(__name__)
 
 PAD_KINDS = ("callpad", "evalpad")
 
@@ -25,8 +37,6 @@ class ServerConfig:
     pub: str
     server_key: Path
     secret_key: Path
-    #: The hall's public address: an acceptance receipt's QR code opens the case's progress there.
-    public_url: str = "http://127.0.0.1:8080"
 
 
 @dataclass(frozen=True)
@@ -89,12 +99,13 @@ def parse_agent_config(data: dict[str, Any], *, base: Path, path: Path | None = 
     for key in ("router", "pub", "server_key", "secret_key"):
         if not isinstance(srv.get(key), str) or not srv[key]:
             raise ConfigError(f"{where}: [server] {key} is required")
+    if "public_url" in srv:
+        log.warning("%s: %s", where, PUBLIC_URL_IGNORED)
     server = ServerConfig(
         router=srv["router"],
         pub=srv["pub"],
         server_key=_path(srv["server_key"], base, "[server] server_key"),
         secret_key=_path(srv["secret_key"], base, "[server] secret_key"),
-        public_url=_url(srv.get("public_url", ServerConfig.public_url), where),
     )
 
     pads = _pads(_table(data, "devices", where, required=False), window, where, base)
@@ -108,12 +119,6 @@ def parse_agent_config(data: dict[str, Any], *, base: Path, path: Path | None = 
         printer=_printer(_table(data, "printer", where, required=False), var_dir, base, where),
         path=path,
     )
-
-
-def _url(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: [server] public_url must be an http:// or https:// address, got {value!r}")
-    return value.rstrip("/")
 
 
 def _pads(table: dict[str, Any], window: int, where: str, base: Path) -> dict[str, DeviceConfig]:

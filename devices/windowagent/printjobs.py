@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 #: How long a job may wait on the printer before the console is told it is kept for paper.
 KEPT_AFTER_S = 1.5
 PRINT_TITLE = "window-print"
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
 
 #: Each document the console may ask for: the request that fetches its data, and the word the
 #: agent reports when the server will not give it (the case has no such slip).
@@ -50,10 +49,8 @@ class PrintDesk:
         request: Callable[..., dict[str, Any]],
         *,
         retry_s: float = 1.0,
-        public_url: str = DEFAULT_PUBLIC_URL,
     ) -> None:
         self.window = window
-        self.public_url = public_url
         self._request = request
         self.retry_s = retry_s
         self.printer: Any = None  # the window's TicketPrinter, set by the agent
@@ -203,7 +200,7 @@ class PrintDesk:
 
     def _layout(self, document: str, answer: dict[str, Any]) -> Document:
         if document == "receipt":
-            return acceptance_receipt(receipt_slip(answer, self.public_url), lang="zh")
+            return acceptance_receipt(receipt_slip(answer), lang="zh")
         return one_time_notice(notice_slip(answer), lang="zh")
 
     def _kept_due(self) -> bool:

@@ -735,7 +735,8 @@ class ApplyReceiptScreen(ApplyBase):
     title_key = "apply_receipt_title"
 
     def progress_url(self) -> str:
-        return appl.progress_url(self.app.public_url, self.app.visit.case or {})
+        """The case's progress page as the server gave it: the receipt's QR code."""
+        return str((self.app.visit.case or {}).get("progress_url") or "")
 
     def refresh(self) -> None:
         app, case, item = self.app, self.app.visit.case, self.item

@@ -124,7 +124,7 @@ class CertificatesScreen(KioskScreen):
             department=self.department_of(c["department"]),
             issued_on=dt.date.fromisoformat(c["issued_on"]),
             valid_until=dt.date.fromisoformat(c["valid_until"]) if c.get("valid_until") else None,
-            verify_url=f"{app.public_url}{c['verification_path']}",
+            verify_url=c["verification_url"],  # as the server gave it: the QR code and printed line
             printed_at=dt.datetime.now(app.tz).replace(tzinfo=None),
             kiosk_id=app.kiosk_id,
         )

@@ -13,8 +13,6 @@ from typing import Any
 
 from kivy.metrics import dp
 
-from protocol.models.queue import ticket_page_url
-
 from ..link import Answer, Retry
 from ..visit import slot_text
 from ..waits import wait_range
@@ -229,8 +227,8 @@ class TicketScreen(KioskScreen):
             self.app.say_number(t["number"])
 
     def url(self) -> str:
-        t = self.app.visit.ticket or {}
-        return ticket_page_url(self.app.public_url, t.get("id", ""), t.get("token", ""))
+        """The ticket's phone page as the server gave it: the slip's QR code."""
+        return str((self.app.visit.ticket or {}).get("page_url") or "")
 
     def print_ticket(self) -> None:
         self.app.print_ticket(self.app.visit.ticket, self.url(), self._printed)

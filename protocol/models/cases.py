@@ -90,10 +90,11 @@ MAX_LISTED = 200
 MAX_VISITOR_CASES = 20
 
 
-def progress_path(case_id: str, check_code: str) -> str:
-    """The case's public progress page with its check code, from the server's root: what an
-    acceptance receipt's QR code opens (after the hall's public URL)."""
-    return f"/api/v1/cases/{case_id}/progress?code={check_code}"
+#: What a receipt's QR code encodes: given by the server, never assembled by a client.
+_PROGRESS_URL = (
+    "the case's phone progress page with its check code, under the hall's public address "
+    "(config/hall.yaml public.url): the acceptance receipt's QR code, printed as given"
+)
 
 
 # ------------------------------------------------------------------ local field types
@@ -576,9 +577,14 @@ class CaseView(Answer):
 
 
 class SubmittedCase(CaseView):
-    """The new case, with the materials still needed (what the progress page would show)."""
+    """The new case, with the materials still needed (what the progress page would show) and
+    the progress page's URL its acceptance receipt prints."""
 
     materials_needed: list[str]
+    progress_url: str = Field(
+        description=_PROGRESS_URL,
+        examples=["https://hall.example.gov.cn/m/case/NS-20261126-000001?code=7Q4K2M"],
+    )
 
 
 class KioskSubmittedCase(SubmittedCase):
@@ -793,9 +799,9 @@ class ReceiptSlip(Answer):
     item_code: str
     item_name: Bilingual | None
     promised_date: str = Field(description="the day the case is promised by (承诺办结日期)", examples=["2026-12-10"])
-    progress_path: str = Field(
-        description="the progress page with the check code, from the server's root: the QR code "
-        "opens the hall's public URL and this path"
+    progress_url: str = Field(
+        description=_PROGRESS_URL,
+        examples=["https://hall.example.gov.cn/m/case/NS-20261126-000001?code=7Q4K2M"],
     )
 
 

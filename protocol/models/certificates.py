@@ -3,8 +3,6 @@ list and self-print at a kiosk, and the public check behind a certificate's QR c
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from pydantic import ConfigDict, Field
 
 from protocol.fields import (
@@ -15,21 +13,13 @@ from protocol.fields import (
 )
 from protocol.models.base import Answer, Body, Part, Spec
 
-#: Where the queue server answers ``certificate.verify`` (``queue_server/http/cases.py``: the
-#: REST API under /api/v1). The one place a certificate's check URL is spelt: the server's
-#: replies, the kiosk's print and the PDF's QR code all take it from :func:`verification_path`.
-VERIFY_PATH = "/api/v1/certificates/"
-
-
-def verification_path(number: str, code: str) -> str:
-    """The path (from the server's root) that checks certificate ``number`` with its code."""
-    return f"{VERIFY_PATH}{quote(number, safe='')}?code={quote(code, safe='')}"
-
-
-def verification_url(base_url: str, number: str, code: str) -> str:
-    """The full URL a printed certificate's QR code encodes: the hall's public base URL (the
-    kiosk's ``public_url``) and :func:`verification_path`."""
-    return base_url.rstrip("/") + verification_path(number, code)
+#: What a printed certificate's QR code and its printed line carry: the server gives it
+#: (``queue_server.links``), the kiosk prints it as given.
+_VERIFICATION_URL = (
+    "the certificate's check page with its code, under the hall's public address "
+    "(config/hall.yaml public.url): what the PDF's QR code encodes and its printed line shows"
+)
+_VERIFICATION_EXAMPLE = "https://hall.example.gov.cn/m/certificate/PHYSICIAN_LICENCE-H01-20261126-000001?code=1A2B3C4D5E"
 
 
 # ------------------------------------------------------------------ requests
@@ -82,13 +72,11 @@ class Certificate(Part):
 
 
 class CaseCertificate(Certificate):
-    """A certificate a case issued, for the staff's case view: with the code and the URL path
-    its QR code opens (what a reprint at the window would carry)."""
+    """A certificate a case issued, for the staff's case view: with the code and the URL its
+    QR code opens (what a reprint at the window would carry)."""
 
     verification_code: str
-    verification_path: str = Field(
-        examples=["/api/v1/certificates/PHYSICIAN_LICENCE-H01-20261126-000001?code=1A2B3C4D5E"]
-    )
+    verification_url: str = Field(description=_VERIFICATION_URL, examples=[_VERIFICATION_EXAMPLE])
 
 
 class HeldCertificates(Answer):
@@ -105,9 +93,7 @@ class PrintedCertificate(Certificate):
         description="the case this print handed out (出件), if its result waited"
     )
     verification_code: str
-    verification_path: str = Field(
-        examples=["/api/v1/certificates/PHYSICIAN_LICENCE-H01-20261126-000001?code=1A2B3C4D5E"]
-    )
+    verification_url: str = Field(description=_VERIFICATION_URL, examples=[_VERIFICATION_EXAMPLE])
 
 
 class VerifiedCertificate(Certificate):

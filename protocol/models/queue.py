@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from pydantic import Field, RootModel
 
@@ -44,13 +43,6 @@ OUTCOMES: list[str] = list(Outcome.__args__)
 #: engine/model.py ``WindowStatus``: closed is nobody signed in.
 WindowStatus = Literal["open", "paused", "closed"]
 WindowKind = Literal["comprehensive", "dedicated", "enterprise", "green_channel"]
-
-def ticket_page_url(base_url: str, ticket_id: str, token: str) -> str:
-    """The ticket's live page (``GET /api/v1/tickets/{id}?token=``) under the hall's public
-    address: what a slip's QR code opens, built the same by the kiosk, the printer's command
-    line and the demo."""
-    return f"{base_url.rstrip('/')}/api/v1/tickets/{quote(ticket_id, safe='')}?token={quote(token, safe='')}"
-
 
 #: The most waiting tickets a view of the live queue lists (``queue.snapshot``, ``queue.state``).
 MAX_WAITING_LISTED = 5000
@@ -97,6 +89,11 @@ class IssuedTicket(Answer):
     position: int = Field(description=_POSITION)
     estimated_wait_s: int = Field(description="counted over today's opening hours (a lunch break adds its length)")
     issued_at: float
+    page_url: str = Field(
+        description="the ticket's phone page under the hall's public address (config/hall.yaml public.url), "
+        "token included: what the slip's QR code encodes, as given (no client builds one)",
+        examples=["https://hall.example.gov.cn/m/ticket/H01-20261126-A012?token=8f3a2c9d"],
+    )
     priority: Priority | None = None
     appointment: str | None = None
     late: bool | None = None

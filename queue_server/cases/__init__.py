@@ -13,7 +13,6 @@ from .certificates import (
     CertificateRegistry,
     MaterialsCheck,
     verification_code,
-    verification_url,
 )
 from .deadlines import Card, CardRule, Clock, Pause, Watch, supervision_list
 from .evaluation import (
@@ -76,5 +75,4 @@ __all__ = [
     "WorkCalendar",
     "supervision_list",
     "verification_code",
-    "verification_url",
 ]

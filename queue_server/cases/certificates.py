@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-# What the QR code of a printed certificate encodes: spelt once, in the protocol, as served.
-from protocol.models.certificates import verification_url as verification_url
 from queue_server.catalogue.model import Material, ServiceItem
 from queue_server.engine.errors import EngineError, bad_request, conflict, not_found
 from queue_server.engine.events import Event

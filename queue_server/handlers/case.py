@@ -50,9 +50,7 @@ from protocol.models.cases import (
     CaseVerify,
     CaseWithdraw,
     CaseWithdrawOnline,
-    progress_path,
 )
-from protocol.models.certificates import verification_path
 from protocol.models.feedback import CaseRate
 from protocol.models.pages import CasePages
 from protocol.models.reports import FlaggedNotices
@@ -233,7 +231,8 @@ def _visitor_where(ctx: HallContext, actor: Actor, masked: str, agent: bool) -> 
 
 def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str, Any]:
     """The staff's case view, with the enterprise's credit code (public) and the certificates
-    the case issued, each with the code and path its QR opens (the one spelling of it)."""
+    the case issued, each with the code and the URL its QR opens (``ctx.links``: the one
+    spelling of it)."""
     k = ctx.cases.load(case_id)
     view = case_view(ctx, k, ctx.today(now))
     view["applicant"]["credit_code"] = k.applicant.credit_code or None
@@ -241,7 +240,7 @@ def _reply(ctx: HallContext, case_id: str, now: float, **extra: Any) -> dict[str
         {
             **certificate_view(c),
             "verification_code": (code := certificate_code(ctx, c.number)),
-            "verification_path": verification_path(c.number, code),
+            "verification_url": ctx.links.certificate(c.number, code),
         }
         for c in ctx.cases.certificates_of_case(case_id)
     ]
@@ -310,6 +309,8 @@ def _submit(
     reply["materials_needed"] = [
         m.code for m in store.materials_needed(item, applicant.id_hash, day).needed if m.code not in materials
     ]
+    # The receipt the kiosk prints opens this page; no client assembles it.
+    reply["progress_url"] = ctx.links.case(case_id, reply["check_code"])
     return reply
 
 
@@ -747,7 +748,7 @@ def case_receipt_slip(ctx: HallContext, req: CaseReceiptSlip, actor: Actor, now:
         "item_code": k.item.code,
         "item_name": item_name(ctx, k.item.code),
         "promised_date": summary.due.isoformat(),
-        "progress_path": progress_path(k.id, code),
+        "progress_url": ctx.links.case(k.id, code),  # the receipt's QR code, printed as given
     }
 
 

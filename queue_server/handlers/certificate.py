@@ -9,7 +9,6 @@ from protocol.models.certificates import (
     CertificateList,
     CertificatePrint,
     CertificateVerify,
-    verification_path,
 )
 
 from .. import throttle
@@ -64,7 +63,8 @@ def certificate_print(ctx: HallContext, req: CertificatePrint, actor: Actor, now
         "prints": prints,
         "handed_out_case": handed_out,
         "verification_code": verification,
-        "verification_path": verification_path(number, verification),
+        # The PDF's QR code and printed line: the kiosk prints this URL as given.
+        "verification_url": ctx.links.certificate(number, verification),
     }
 
 

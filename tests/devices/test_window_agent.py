@@ -3,6 +3,7 @@ simulators on ptys, the real printer driver against the printer simulator."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,13 @@ import requests
 from devices.keypad import CallAction, CallCommand
 from devices.simulators import CallPadSimulator, EvalPadSimulator
 from devices.windowagent.agent import WindowAgent
+from devices.windowagent.config import load_agent_config
 from printer.document import Cut, Document, Text
 from printer.simulator import PrinterSimulator
 from protocol.client import HallClient, RequestFailed
 from protocol.keys import CurveClientKeys
 from tests.support import station
-from tests.support.hall import HallProcess
+from tests.support.hall import ROOT, HallProcess
 from tests.support.station import printer_simulator, running_agent
 from tests.support.wait import wait_for
 
@@ -315,6 +317,8 @@ def test_a_receipt_asked_for_while_out_of_paper_is_kept_then_printed_with_the_ca
     printer_sim.set_paper("ok")
     [page] = printer_sim.wait_pages(1, timeout=15)
     assert "受理回执" in page.text and cid in page.text and code in page.text
+    # Its QR code is the progress page the server gave (``progress_url``): nothing set on the agent.
+    assert page.qr_codes == [f"{hall.http}/m/case/{cid}?code={code}"]
     year, month, day = due.split("-")
     assert f"{year}年{month}月{day}日" in page.text  # the promised date, as the kiosk's receipt shows it
     wait_for(lambda: jobs() == [], timeout=10, message=lambda: f"jobs left: {jobs()}")
@@ -325,3 +329,22 @@ def test_a_receipt_asked_for_while_out_of_paper_is_kept_then_printed_with_the_ca
     with HallClient(hall.router, curve=keys, timeout=3) as c, pytest.raises(RequestFailed) as refused:
         c.request("case.receipt_slip", {"case": cid})
     assert refused.value.code == "not_found"
+
+
+# ------------------------------------------------------------------ the agent's file
+def test_an_older_agent_file_with_public_url_still_loads_and_says_once_that_it_is_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    example = ROOT / "config" / "window-agent.example.toml"
+    with caplog.at_level(logging.WARNING):
+        load_agent_config(example)
+    assert caplog.records == []  # the example is up to date
+    path = tmp_path / "window-agent.toml"
+    path.write_text(example.read_text("utf-8").replace(
+        "[server]\n", '[server]\npublic_url = "http://192.0.2.7:8080"\n', 1), "utf-8")
+    with caplog.at_level(logging.WARNING):
+        config = load_agent_config(path)
+    assert config.window == 1 and config.server.router == "tcp://127.0.0.1:5570"  # the rest still counts
+    [said] = [r.getMessage() for r in caplog.records]
+    zh, _, en = said.partition(" / ")
+    assert str(path) in zh and "已不再使用" in zh and "ignored" in en  # Chinese first, then English

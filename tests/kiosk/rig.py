@@ -34,7 +34,7 @@ class KioskRig:
             "kiosk": {"id": "kiosk-1", "hall": "H01", "state_dir": str(state), "idle_s": idle_s,
                       "countdown_s": countdown_s},
             "server": {"router": hall.router, "pub": hall.pub, "server_key": str(keys / "server.key"),
-                       "secret_key": str(keys / "devices" / "kiosk-1.key_secret"), "public_url": hall.http},
+                       "secret_key": str(keys / "devices" / "kiosk-1.key_secret")},
         })
         EventLoop.ensure_window()
         Window.size = (1080, 1920) if portrait else (1920, 1080)

@@ -246,6 +246,9 @@ def test_self_service_application_from_item_to_receipt_and_again(
     assert rig.app.visit.printed is True and "取走" in rc.ids.printed.text
     page = rig.sim.wait_pages(printed_before + 1, timeout=10)[-1]
     assert case["id"] in page.text and "社会保障卡申领" in page.text
+    # its QR code: the progress page the submit's reply gave, under the hall's address
+    assert page.qr_codes == [case["progress_url"]]
+    assert case["progress_url"] == f"{hall.http}/m/case/{case['id']}?code={case['check_code']}"
     assert case["materials_needed"] == ["id_card", "photo", "agent_authorisation"]  # told all at once
     assert "一次性告知" in rc.ids.owed.text and "近期一寸免冠彩色照片" in rc.ids.owed.text
     shoot(rig, "7-receipt")

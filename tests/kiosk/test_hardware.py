@@ -4,6 +4,7 @@ printer (paper out and back), camera, health reports, and the kiosk config's err
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -212,8 +213,10 @@ def test_a_certificate_is_saved_as_pdf_in_the_a4_folder(kiosk, tmp_path: Path) -
 # --- configuration ------------------------------------------------------------------------------
 
 
-def test_the_example_config_is_whole_and_matches_the_hall() -> None:
-    settings = load_config(ROOT / "config" / "kiosk.example.toml")
+def test_the_example_config_is_whole_and_matches_the_hall(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        settings = load_config(ROOT / "config" / "kiosk.example.toml")
+    assert caplog.records == []  # nothing in it is out of date
     hall = yaml.safe_load((ROOT / "config" / "hall.yaml").read_text("utf-8"))
     assert settings.hall == hall["hall"]["code"] == "H01"
     assert (settings.kiosk_id, settings.idle_s, settings.countdown_s, settings.mode, settings.lang) == (
@@ -238,6 +241,23 @@ def test_the_example_config_is_whole_and_matches_the_hall() -> None:
     assert settings.devices is not None and set(settings.devices.devices) >= {"idcard", "scanner", "camera"}
 
 
+def test_an_older_file_with_public_url_still_loads_and_says_once_that_it_is_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = (ROOT / "config" / "kiosk.example.toml").read_text("utf-8").replace(
+        "[server]\n", '[server]\npublic_url = "http://192.0.2.7:8080"\n', 1
+    )
+    path = tmp_path / "kiosk.toml"
+    path.write_text(old, "utf-8")
+    with caplog.at_level(logging.WARNING):
+        settings = load_config(path)
+    assert settings.server.router == "tcp://127.0.0.1:5570"  # the rest of the file still counts
+    [said] = [r.getMessage() for r in caplog.records]
+    assert str(path) in said and "public_url" in said
+    zh, _, en = said.partition(" / ")
+    assert "已不再使用" in zh and "ignored" in en and "public.url in config/hall.yaml" in en  # Chinese first
+
+
 def base(**tables) -> dict:
     data = {"kiosk": {"id": "kiosk-1", "hall": "H01"}}
     for name, value in tables.items():
@@ -257,7 +277,6 @@ def base(**tables) -> dict:
         (base(kiosk={"id": "k", "hall": "H01", "idle_s": -5}), "[kiosk] idle_s must be a number of seconds"),
         (base(kiosk={"id": "k", "hall": "H01", "idel_s": 5}), "[kiosk] unknown key(s) ['idel_s']"),
         (base(server={"router": "127.0.0.1:5570"}), "[server] router must be a ZeroMQ endpoint"),
-        (base(server={"public_url": "127.0.0.1:8080"}), "[server] public_url must be an http(s):// address"),
         (base(printer={"profile": "generic-80"}), "[printer] target is required"),
         (base(printer={"target": "lpt://1"}), "[printer] target: unknown printer connection"),
         (

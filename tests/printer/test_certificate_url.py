@@ -1,5 +1,6 @@
-"""The printed certificate carries one verification URL: the QR code and the text beside it
-say exactly what the queue server serves, the text whole on one line."""
+"""The printed certificate carries one verification URL, the one the queue server gives
+(``certificate.print``'s ``verification_url``, from ``queue_server.links``): the QR code and
+the text beside it say exactly that, the text whole on one line."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import pypdf
 from PIL import Image
 
 from printer.certificate import CertificatePrint, preview_png, render_certificate_pdf
-from protocol.models.certificates import VERIFY_PATH, verification_url
+from queue_server.links import PublicLinks
 from tests.printer.conftest import decode_qr
 
 
 def test_the_pdf_prints_the_served_url_whole_and_its_qr_encodes_it(tmp_path: Path) -> None:
     number = "BUSINESS_LICENCE-H01-20261201-000001"
-    url = verification_url("https://zwfw.nanshan.gov.cn/", number, "1A2B3C4D5E")
-    assert url == f"https://zwfw.nanshan.gov.cn{VERIFY_PATH}{number}?code=1A2B3C4D5E"  # what the server routes
+    url = PublicLinks("https://zwfw.nanshan.gov.cn").certificate(number, "1A2B3C4D5E")  # as the server gives it
+    assert url == f"https://zwfw.nanshan.gov.cn/m/certificate/{number}?code=1A2B3C4D5E"
     cert = CertificatePrint(
         title="营业执照",
         number=number,

@@ -118,6 +118,7 @@ REPLY = {
     "position": 2,
     "estimated_wait_s": 600,
     "issued_at": 1795656660.0,
+    "page_url": "https://hall.example.gov.cn/m/ticket/H01-20261126-G003?token=f3a9c2",
     "priority": "green",
 }
 
@@ -126,10 +127,10 @@ def test_ticket_from_a_server_reply_on_stdin_through_the_simulator(tmp_path):
     out = tmp_path / "g003.png"
     done = run_input(
         json.dumps({"ticket": REPLY}, ensure_ascii=False),
-        "ticket", "--json", "-", "--hall-name", "示范区政务服务中心",
-        "--public-url", "https://hall.example.gov.cn", "--png", str(out),
+        "ticket", "--json", "-", "--hall-name", "示范区政务服务中心", "--png", str(out),
     )
     assert done.returncode == 0, done.stderr
+    assert "ignored" not in done.stderr
     lines = done.stdout.splitlines()
     for text in ("示范区政务服务中心", "G003", "居住证办理"):
         assert text in lines
@@ -137,7 +138,17 @@ def test_ticket_from_a_server_reply_on_stdin_through_the_simulator(tmp_path):
     assert any(ln.startswith("前面等候") and ln.endswith("2 人") for ln in lines)
     assert any(ln.startswith("预计等候") and ln.endswith("约 10 分钟") for ln in lines)
     assert any(ln.startswith("取号时间") and ln.endswith("2026-11-26 09:31") for ln in lines)  # hall's time
-    assert decode_qr(Image.open(out)) == "https://hall.example.gov.cn/api/v1/tickets/H01-20261126-G003?token=f3a9c2"
+    assert decode_qr(Image.open(out)) == REPLY["page_url"]  # the page the server gave, as the kiosk prints it
+
+
+def test_an_older_scripts_public_url_is_ignored_with_a_warning_and_the_slip_still_prints(tmp_path):
+    out = tmp_path / "g003.png"
+    done = run_input(json.dumps(REPLY, ensure_ascii=False), "ticket", "--json", "-",
+                     "--public-url", "http://192.0.2.7:8080", "--png", str(out))
+    assert done.returncode == 0, done.stderr
+    zh, _, en = done.stderr.strip().partition(" / ")
+    assert zh.startswith("--public-url 已不再使用") and "ignored" in en  # Chinese first, then English
+    assert decode_qr(Image.open(out)) == REPLY["page_url"]  # not a link made from the ignored address
 
 
 def test_ticket_from_fields_to_a_printer_on_a_serial_port_and_on_tcp(sim_factory):

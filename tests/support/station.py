@@ -51,12 +51,9 @@ def agent_config(
     callpad: str | None = None,
     evalpad: str | None = None,
     printer: str | None = None,
-    public_url: str | None = None,
 ) -> Any:
     """The agent's config: ``pad`` is the enrolled call pad's key files (``HallProcess.enroll``)."""
     server = {"router": hall.router, "pub": hall.pub, "server_key": pad["server_public"], "secret_key": pad["secret"]}
-    if public_url:
-        server["public_url"] = public_url
     devices = {kind: {"port": port, **FAST_PADS} for kind, port in (("callpad", callpad), ("evalpad", evalpad)) if port}
     raw: dict[str, Any] = {"agent": {"window": window, "name": "pad-1", "var_dir": str(folder / "var")}, "server": server}
     if devices:

@@ -194,8 +194,7 @@ def test_a_manager_sees_a_named_departments_tasks(hall: HallProcess, page: Page)
 @pytest.fixture
 def agent(hall: HallProcess, tmp_path: Path, printer_sim: PrinterSimulator) -> Iterator[WindowAgent]:
     """Window 1's agent with its printer only (no pads: the receipt needs none)."""
-    cfg = agent_config(hall, tmp_path, WINDOW, hall.pad, printer=str(tmp_path / "printer"),  # type: ignore[attr-defined]
-                       public_url="http://hall.example")
+    cfg = agent_config(hall, tmp_path, WINDOW, hall.pad, printer=str(tmp_path / "printer"))  # type: ignore[attr-defined]
     with running_agent(cfg) as a:
         yield a
 
@@ -210,6 +209,8 @@ def test_the_receipt_printed_from_my_cases_comes_out_of_the_window_printer(
     expect(page.locator("#done")).to_contain_text(f"{case['id']} 受理回执已发送至窗口打印机")
     [slip] = printer_sim.wait_pages(1, timeout=20)
     assert "受理回执" in slip.text and case["id"] in slip.text and case["check_code"] in slip.text
+    # its QR code: the case's phone page as the server gave it (the agent assembles no link)
+    assert slip.qr_codes == [f"{hall.http}/m/case/{case['id']}?code={case['check_code']}"]
     jobs = lambda: rest(hall, hall.c01, "GET", f"/windows/{WINDOW}/print")["jobs"]  # type: ignore[attr-defined]  # noqa: E731
     wait_for(lambda: jobs() == [], timeout=10, message=lambda: f"jobs left: {jobs()}")
     page.wait_for_timeout(500)  # a second slip would have come by now
