@@ -75,10 +75,6 @@ class IssuedTicket(Answer):
     id: str = Field(examples=["H01-20261126-A012"])
     number: str = Field(examples=["A012"])
     token: str = Field(description="secret of the visitor's live page (the slip's QR code)")
-    page_url: str = Field(
-        description="the ticket's live page under the hall's public address: what the slip's QR code encodes",
-        examples=["https://hall.example.gov.cn/m/ticket/H01-20261126-A012?token=q2Vb1fQ0cZK9xT3e"],
-    )
     hall: str
     item_code: str
     item_name: Bilingual | None
