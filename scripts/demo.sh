@@ -7,6 +7,7 @@ PY=.venv/bin/python
 VAR=${HALL_VAR:-var/demo}
 DB="sqlite:///$VAR/hall.db"
 HTTP=${HALL_HTTP:-127.0.0.1:8080}
+PHONE_HTTP=${HALL_PHONE_HTTP:-127.0.0.1:8081}
 ROUTER=${HALL_ROUTER:-tcp://127.0.0.1:5570}
 PUB=${HALL_PUB:-tcp://127.0.0.1:5571}
 PRINTER_PORT=${HALL_PRINTER_PORT:-19100}
@@ -39,7 +40,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-$PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" --router "$ROUTER" --pub "$PUB" &
+$PY -m queue_server serve --db "$DB" --var "$VAR" --http "$HTTP" --phone-http "$PHONE_HTTP" --router "$ROUTER" --pub "$PUB" &
 pids+=($!)
 # A ticket printer: the ESC/POS simulator on TCP $PRINTER_PORT saves every printed page as a PNG.
 mkdir -p "$VAR/printer"
@@ -128,6 +129,9 @@ cat <<MSG
   政务服务大厅演示 / Hall demo is running
   Clerk console     http://$HTTP/login   sign in as c01 (window 1), hejing (health reviewer) or manager:
 $(sed 's/^\([^ ]*\) \([^ ]*\) \(.*\)$/                    \1 \/ \2   (\3)/' "$VAR/accounts.txt")
+  Visitor's phone   http://$HTTP/m/   guides, booking, case progress, certificate check, complaints; a ticket's
+                    live page is its page_url (the slip's QR code; scripts/demo_ticket.py prints it),
+                    its live updates from http://$PHONE_HTTP
   REST API          http://$HTTP/api/v1/health   (OpenAPI: /api/v1/openapi.json)
   Live queue        http://$HTTP/api/v1/queue
   Take a number     .venv/bin/python scripts/demo_ticket.py C-SB-001   (a kiosk's request; the slip prints to $VAR/printer/*.png)

@@ -46,6 +46,7 @@ def main() -> int:
     with EscPosPrinter(open_transport(args.printer), "generic-80") as printer:
         printer.print_document(ticket(slip, lang="zh+en"))
     print(f"{t['number']}  {t['item_name']['zh']} / {t['item_name']['en']}  前面 {t['position']} 人 / {t['position']} ahead")
+    print(f"手机查看 / on a phone: {t['page_url']}")
     return 0
 
 

@@ -56,11 +56,13 @@ def test_the_readmes_have_commands_to_run() -> None:
 class Demo:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.ports = {"8080": free_port(), "5570": free_port(), "5571": free_port(), "19100": free_port()}
+        self.ports = {"8080": free_port(), "8081": free_port(), "5570": free_port(), "5571": free_port(),
+                      "19100": free_port()}
         self.env = {
             **os.environ,
             "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
             "HALL_HTTP": f"127.0.0.1:{self.ports['8080']}",
+            "HALL_PHONE_HTTP": f"127.0.0.1:{self.ports['8081']}",
             "HALL_ROUTER": f"tcp://127.0.0.1:{self.ports['5570']}",
             "HALL_PUB": f"tcp://127.0.0.1:{self.ports['5571']}",
             "HALL_PRINTER_PORT": str(self.ports["19100"]),
