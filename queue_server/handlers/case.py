@@ -643,11 +643,11 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     p["statutory_days"] = item.limits.statutory_days if item else None
     if p["handling_officer"] is not None:
         p["handling_officer"]["window"] = signed_in_window(ctx, store.summary(case_id).first_inquiry_clerk)
-    # Materials by name, never by code (a visitor cannot read premises_proof): a 补正 step's
-    # note lists the codes the core recorded.
+    # Materials by name, never by code (a visitor cannot read premises_proof): a notice's and a
+    # 补正 step's note list the codes the core recorded.
     names = _material_names(ctx, p["item"])
     for step in p["steps"]:
-        if step["action"] == "supplement" and step["note"]:
+        if step["action"] in ("issue_notice", "supplement") and step["note"]:
             step["materials"] = [{"code": c, "name": names.get(c) or {"zh": c, "en": c}} for c in step["note"].split("、")]
             step["note"] = "、".join(m["name"]["zh"] for m in step["materials"])
     p["one_time_notice"] = None
@@ -664,6 +664,12 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
             "where": slip["where"],
         }
         p["materials_owed"] = [m for m in slip["materials"] if m["code"] in owed]
+    # The result's certificates with the code their QR opens: whoever holds the check code holds
+    # the receipt, and the certificate is theirs, so the page may link to its public check.
+    p["certificates"] = [
+        {"number": c.number, "type": c.type, "verification_code": certificate_code(ctx, c.number)}
+        for c in store.certificates_of_case(case_id)
+    ]
     return p
 
 
