@@ -696,6 +696,14 @@ def case_supplement_online(
     case_id = visitor_case(ctx, req.case, req.code, req.id_number, actor)
     store = ctx.cases
     k = store.load(case_id)
+    item = ctx.catalogue.items.get(k.item.code)
+    if actor.role != "kiosk" and item is not None and not item.flags.online:
+        # Only a 全程网办 item takes materials over the web; a kiosk stands in the hall.
+        raise bad_request(
+            "this item takes no supplement online: bring the materials to the hall",
+            "本事项不能网上补正，请携带材料到大厅窗口补正",
+            case=case_id,
+        )
     where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
     store.supplement(case_id, where, now, req.materials)
     return _progress(ctx, case_id, now)

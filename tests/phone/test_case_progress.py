@@ -4,14 +4,17 @@ through the page's own forms; a wrong check code refused as if there were no suc
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from queue_server.catalogue import load_catalogue
 from queue_server.links import PublicLinks
-from tests.phone.cases_support import APPLICANT, OWED_NAMES, Desk
+from queue_server.runtime import DEFAULT_CATALOGUE
+from tests.phone.cases_support import APPLICANT, ITEM, OWED, OWED_NAMES, Desk
 from tests.phone.support import assert_accessible, assert_fits_phone, assert_private
 from tests.support.hall import HallProcess
 from tests.web.support import SCREENSHOTS
@@ -186,3 +189,31 @@ def test_the_pages_read_and_post_without_javascript(no_js_phone: Page, hall: Hal
     assert "补正材料" in steps(page)
     assert_fits_phone(page)
     assert_private(page)
+
+
+def test_an_item_not_handled_online_asks_to_bring_the_materials(phone: Page, hall: HallProcess, desk: Desk) -> None:
+    """Where the published catalogue says an item is not handled online (flags.online), the
+    page lists what is owed and where to bring it, and the hall refuses a supplement over the
+    web. (Runs last: it publishes a catalogue, and puts the seeded one back.)"""
+    seeded = load_catalogue(DEFAULT_CATALOGUE).to_document()
+    changed = copy.deepcopy(seeded)
+    next(i for i in changed["items"] if i["code"] == ITEM)["flags"]["online"] = False
+    admin = {"Authorization": f"Bearer {hall.token('admin')}"}
+    r = requests.post(f"{hall.http}/api/v1/catalogue", json=changed, headers=admin, timeout=60)
+    assert r.status_code == 201, r.text
+    try:
+        case_id, code = desk.submit()
+        desk.notice(case_id)
+        phone.goto(case_url(hall, case_id, code))
+        expect(phone.locator("#supplement-form")).to_have_count(0)
+        expect(phone.locator("#bring")).to_contain_text("请携带以上材料到示范区政务服务中心 1号综合窗口")
+        for name in OWED_NAMES:
+            expect(phone.locator("#owed")).to_contain_text(name)
+        check_page(phone)
+        online = requests.post(
+            f"{hall.http}/api/v1/cases/{case_id}/supplement", json={"code": code, "materials": OWED}, timeout=10
+        )
+        assert online.status_code == 400 and "网上补正" in online.json()["error"]["message_zh"]
+    finally:
+        r = requests.post(f"{hall.http}/api/v1/catalogue", json=seeded, headers=admin, timeout=60)
+        assert r.status_code in (200, 201), r.text
