@@ -68,6 +68,7 @@ def test_the_page_follows_a_case_from_the_window_to_its_hand_out(phone: Page, ha
     expect(phone.locator("#deadline")).to_contain_text("已暂停计时")
     expect(phone.locator("#notice")).to_contain_text("一次性告知（第 1 次）")
     expect(phone.locator("#notice")).to_contain_text("1号")  # the window it was issued at
+    assert phone.locator("#notice").get_attribute("open") is not None  # unfolded while owed
     check_page(phone)
     phone.screenshot(path=str(SCREENSHOTS / "phone-case.png"), full_page=True)
 
@@ -88,6 +89,7 @@ def test_the_page_follows_a_case_from_the_window_to_its_hand_out(phone: Page, ha
     expect(phone.locator("#due")).to_have_text(re.compile(r"\d{4}-\d{2}-\d{2}"))
     expect(phone.locator("#deadline")).not_to_contain_text("暂停")
     expect(phone.locator("#rate-form")).to_have_count(0)  # nothing to rate before the result
+    assert phone.locator("#notice").get_attribute("open") is None  # the notice is history now, folded
 
     # the health bureau decides; the result waits at the pick-up window, with its certificate
     desk.approve(case_id)
