@@ -4,11 +4,14 @@ shows nothing of the certificate; the form checks what is typed."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
 from queue_server.links import PublicLinks
+from queue_server.web.phone.certificates import why_not
 from tests.phone.cases_support import APPLICANT, Desk
 from tests.phone.support import assert_accessible, assert_fits_phone, assert_private
 from tests.support.hall import HallProcess
@@ -104,3 +107,19 @@ def test_the_check_reads_without_javascript(
     expect(page.locator("#verdict .big [lang=en]")).to_have_text("VALID")
     assert_fits_phone(page)
     assert_private(page)
+
+
+@pytest.mark.parametrize(
+    ("change", "zh", "en"),
+    [
+        ({"revoked": True}, "已注销", "revoked"),
+        ({"issued_on": "2027-01-04"}, "尚未生效（2027-01-04 起有效）", "Not valid yet"),
+        ({"valid_until": "2026-11-30"}, "已过期（有效期至 2026-11-30）", "expired on 2026-11-30"),
+    ],
+)
+def test_a_certificate_that_is_not_valid_says_why(change: dict[str, object], zh: str, en: str) -> None:
+    """The hall's registry has no revocation or back-dated certificate to drive through the
+    server yet: the words the page gives for each, from the reply's fields."""
+    cert = {"revoked": False, "issued_on": "2026-01-05", "valid_until": None, **change}
+    said_zh, said_en = why_not(cert, date(2026, 12, 2))
+    assert said_zh == zh and en in said_en

@@ -47,7 +47,7 @@ def certificate_find():  # type: ignore[no-untyped-def]
     return redirect(url_for("phone.certificate_page", number=number, code=code), 303)
 
 
-def _why_not(cert: dict[str, Any], today: date) -> tuple[str, str]:
+def why_not(cert: dict[str, Any], today: date) -> tuple[str, str]:
     """Why a certificate the hall knows is not valid today."""
     if cert["revoked"]:
         return "已注销", "It has been revoked"
@@ -77,7 +77,7 @@ def certificate_page(number: str):  # type: ignore[no-untyped-def]
         "kind": kind.name if kind else None,
         "department": dept.name if dept else None,
         "item": item.name if item else None,
-        "why_not": None if cert["valid"] else _why_not(cert, today),
+        "why_not": None if cert["valid"] else why_not(cert, today),
         "checked_on": today.isoformat(),
     }
     return render_template("phone/certificate.html", **view, error=None)
