@@ -109,6 +109,25 @@ def test_the_check_reads_without_javascript(
     assert_private(page)
 
 
+def test_guessing_codes_is_stopped_in_the_hall_s_words(
+    phone: Page, hall: HallProcess, certificate: dict[str, str]
+) -> None:
+    """Wrong codes are counted per client: after a handful the hall refuses for a while, and the
+    page says so in both languages. (Last of the module's hall tests: it spends this client's
+    budget.)"""
+    statuses = []
+    for n in range(12):
+        r = phone.goto(qr_url(hall, certificate["number"], f"GUESS{n:05d}"))
+        assert r is not None
+        statuses.append(r.status)
+        if r.status == 429:
+            break
+    assert statuses[0] == 404 and statuses[-1] == 429, statuses
+    expect(phone.locator("#why-not")).to_contain_text("错误次数过多")
+    expect(phone.locator("#why-not [lang=en]")).to_contain_text("too many wrong codes")
+    expect(phone.locator("#verdict .big [lang=en]")).to_have_text("NOT VALID")
+
+
 @pytest.mark.parametrize(
     ("change", "zh", "en"),
     [
