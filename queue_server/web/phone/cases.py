@@ -92,7 +92,8 @@ def case_find():  # type: ignore[no-untyped-def]
             "The case number looks like NS-20261126-000001 (see the receipt)"), 400)  # fmt: skip
     if not CODE_FORM.fullmatch(code):
         return _lookup_page(case_id, _form_error(
-            "查询码为受理回执上的 6 位字母和数字", "The check code is the 6 letters and digits on the receipt"), 400)  # fmt: skip
+            "查询码为受理回执上的 6 位字母和数字（没有 0、O、1、I）",
+            "The check code is the 6 letters and digits on the receipt (no 0, O, 1 or I)"), 400)  # fmt: skip
     return redirect(url_for("phone.case_page", case_id=case_id, code=code), 303)
 
 
