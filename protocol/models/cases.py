@@ -724,14 +724,24 @@ class ProgressStep(Part):
     window: int | None
     channel: ChannelName
     officer: Officer | None = Field(description="for a clerk's or a department's step")
-    note: str = Field(description="a 补正 step: the materials' Chinese names")
-    materials: list[NamedMaterial] | None = Field(None, description="a 补正 step: the materials handed in")
+    note: str = Field(description="a notice's or a 补正 step: the materials' Chinese names")
+    materials: list[NamedMaterial] | None = Field(
+        None, description="a notice's or a 补正 step: the materials asked for or handed in"
+    )
 
 
 class DepartmentShare(Part):
     department: str
     lead: bool
     decision: DecisionName | None
+
+
+class IssuedCertificate(Part):
+    """A certificate the case issued, with the code its QR opens (the public check)."""
+
+    number: str
+    type: str = Field(description="the catalogue's e-certificate type")
+    verification_code: str
 
 
 class CaseProgress(Answer):
@@ -759,6 +769,7 @@ class CaseProgress(Answer):
     card: CardColour | None
     paused: bool
     visits: int
+    certificates: list[IssuedCertificate] = Field(description="what the case issued (电子证照)")
 
 
 class VisitorCases(Answer):

@@ -644,11 +644,11 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     p["statutory_days"] = item.limits.statutory_days if item else None
     if p["handling_officer"] is not None:
         p["handling_officer"]["window"] = signed_in_window(ctx, store.summary(case_id).first_inquiry_clerk)
-    # Materials by name, never by code (a visitor cannot read premises_proof): a 补正 step's
-    # note lists the codes the core recorded.
+    # Materials by name, never by code (a visitor cannot read premises_proof): a notice's and a
+    # 补正 step's note list the codes the core recorded.
     names = _material_names(ctx, p["item"])
     for step in p["steps"]:
-        if step["action"] == "supplement" and step["note"]:
+        if step["action"] in ("issue_notice", "supplement") and step["note"]:
             step["materials"] = [{"code": c, "name": names.get(c) or {"zh": c, "en": c}} for c in step["note"].split("、")]
             step["note"] = "、".join(m["name"]["zh"] for m in step["materials"])
     p["one_time_notice"] = None
@@ -665,6 +665,12 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
             "where": slip["where"],
         }
         p["materials_owed"] = [m for m in slip["materials"] if m["code"] in owed]
+    # The result's certificates with the code their QR opens: whoever holds the check code holds
+    # the receipt, and the certificate is theirs, so the page may link to its public check.
+    p["certificates"] = [
+        {"number": c.number, "type": c.type, "verification_code": certificate_code(ctx, c.number)}
+        for c in store.certificates_of_case(case_id)
+    ]
     return p
 
 
@@ -691,6 +697,14 @@ def case_supplement_online(
     case_id = visitor_case(ctx, req.case, req.code, req.id_number, actor)
     store = ctx.cases
     k = store.load(case_id)
+    item = ctx.catalogue.items.get(k.item.code)
+    if actor.role != "kiosk" and item is not None and not item.flags.online:
+        # Only a 全程网办 item takes materials over the web; a kiosk stands in the hall.
+        raise bad_request(
+            "this item takes no supplement online: bring the materials to the hall",
+            "本事项不能网上补正，请携带材料到大厅窗口补正",
+            case=case_id,
+        )
     where = _visitor_where(ctx, actor, k.applicant.name_masked or "applicant", False)
     store.supplement(case_id, where, now, req.materials)
     return _progress(ctx, case_id, now)
