@@ -737,11 +737,11 @@ class DepartmentShare(Part):
 
 
 class IssuedCertificate(Part):
-    """A certificate the case issued, with the code its QR opens (the public check)."""
+    """A certificate the case issued, with its public check's URL (what its QR opens)."""
 
     number: str
     type: str = Field(description="the catalogue's e-certificate type")
-    verification_code: str
+    verification_url: str
 
 
 class CaseProgress(Answer):

@@ -668,7 +668,7 @@ def _progress(ctx: HallContext, case_id: str, now: float) -> dict[str, Any]:
     # The result's certificates with the code their QR opens: whoever holds the check code holds
     # the receipt, and the certificate is theirs, so the page may link to its public check.
     p["certificates"] = [
-        {"number": c.number, "type": c.type, "verification_code": certificate_code(ctx, c.number)}
+        {"number": c.number, "type": c.type, "verification_url": ctx.links.certificate(c.number, certificate_code(ctx, c.number))}
         for c in store.certificates_of_case(case_id)
     ]
     return p

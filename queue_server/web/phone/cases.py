@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from ...service import Outcome
 from ..views import catalogue, hall_loop
 from ..words import CARDS, CASE_STATE_EN
-from . import ask, links, phone, refusal
+from . import ask, phone, refusal
 
 #: protocol/fields.py CASE_ID and the check code's alphabet (queue_server/handlers/codes.py):
 #: a form that cannot be right is answered here, without asking the hall.
@@ -151,7 +151,7 @@ def _case_view(p: dict[str, Any], code: str) -> dict[str, Any]:
             {
                 "number": c["number"],
                 "type": names["cert_types"].get(c["type"]),
-                "url": links().certificate(c["number"], c["verification_code"]),
+                "url": c["verification_url"],
             }
             for c in p["certificates"]
         ],
