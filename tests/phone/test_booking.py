@@ -250,3 +250,15 @@ def test_an_unknown_code_is_a_page_that_says_so(hall: HallProcess, phone: Page) 
     assert requests.get(f"{hall.http}/m/booking/not-a-code", timeout=5).status_code == 404
     phone.goto(f"{hall.http}/m/booking/ZZZZZZ")
     expect(phone.locator("main h1")).to_contain_text("没有这个预约号")
+
+
+def test_the_hall_page_gives_the_hours_of_each_day_and_the_closed_days(hall: HallProcess, phone: Page) -> None:
+    phone.goto(f"{hall.http}/m/hall")
+    rows = phone.locator("#hours table.hours tbody tr")
+    assert rows.count() == 7
+    expect(rows.first).to_contain_text("周一")
+    expect(rows.first).to_contain_text("00:00–24:00")
+    expect(phone.locator("#closed-days")).to_contain_text(closed_day())
+    assert phone.locator("#open-daily").count() == 0
+    assert_accessible(phone)
+    assert_fits_phone(phone)

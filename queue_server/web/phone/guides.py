@@ -84,14 +84,15 @@ class PublishedCatalogue:
 
 
 _cache_lock = threading.Lock()
-_cached: PublishedCatalogue | None = None
+#: Per hall loop: a process that serves two halls (tests do) must not mix their catalogues.
+_cached: dict[int, PublishedCatalogue] = {}
 
 
 def published() -> PublishedCatalogue | None:
     """The hall's published catalogue (None when the hall cannot answer): asked each time
     with the version held, rebuilt only when the hall has published a newer one."""
-    global _cached
-    held = _cached
+    hall = id(hall_loop())
+    held = _cached.get(hall)
     out = ask("catalogue.get", {"have_version": held.version} if held else {})
     if not out.ok or out.body is None:
         return held  # a busy hall: the copy held is still the guide (it may be a version old)
@@ -99,7 +100,7 @@ def published() -> PublishedCatalogue | None:
         return held
     fresh = PublishedCatalogue.of(out.body["version"], out.body["catalogue"])
     with _cache_lock:
-        _cached = fresh
+        _cached[hall] = fresh
     return fresh
 
 
