@@ -1,6 +1,6 @@
 """Small hot paths, per call, each beside a baseline run in the same go. Figures only, no assertions.
 
-1. The kiosk's item search (``kiosk.search.SearchIndex.search``) over the demo hall's items, for
+1. The kiosk's item search (``protocol.itemsearch.SearchIndex.search``) over the demo hall's items, for
    Chinese, pinyin, initials, English and code queries. Target: well under 1 ms per query (the
    on-screen keyboard searches on every key). Baseline: a plain substring scan of the same
    items' names for the same queries (the least a search can do: look at every item once).
@@ -45,7 +45,7 @@ def us(seconds: float) -> str:
 
 
 def main() -> None:
-    from kiosk.search import SearchIndex
+    from protocol.itemsearch import SearchIndex
     from protocol.messages import decode_request, encode_request, new_key
     from queue_server.catalogue.loader import load_catalogue
 

@@ -31,8 +31,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from kiosk.search import SearchIndex
 from protocol.client import RequestFailed
+from protocol.itemsearch import SearchIndex
 
 log = logging.getLogger(__name__)
 

@@ -86,6 +86,25 @@ class AppointmentCheckIn(Body):
     code: AppointmentCode
 
 
+# ------------------------------------------------------------------ appointment.status
+class AppointmentStatus(Body):
+    """A booking as its holder sees it (the phone's booking page): the code alone opens it."""
+
+    code: AppointmentCode
+
+
+class Appointment(Answer):
+    """A booking's item, day, slot and state; the name masked, no ID number, no hash."""
+
+    code: str = Field(examples=["K7M3QD"])
+    item_code: str
+    day: str = Field(examples=["2026-11-26"])
+    slot: str = Field(description="the slot's start, local time", examples=["09:00"])
+    slot_end: str = Field(examples=["09:30"])
+    state: Literal["booked", "checked_in", "cancelled"]
+    name_masked: str = Field(description="the name's first character, then stars; empty when none was given")
+
+
 # ------------------------------------------------------------------ appointment.cancel
 class AppointmentCancel(Body):
     """Cancel a booking: the public with the code and the applicant's ID number, staff with the code."""
@@ -103,5 +122,6 @@ REQUESTS: dict[str, Spec] = {
     "appointment.slots": Spec(AppointmentSlots, Slots),
     "appointment.book": Spec(AppointmentBook, Booked),
     "appointment.check_in": Spec(AppointmentCheckIn, IssuedTicket),
+    "appointment.status": Spec(AppointmentStatus, Appointment),
     "appointment.cancel": Spec(AppointmentCancel, Cancelled),
 }

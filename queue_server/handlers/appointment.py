@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from protocol.models.appointments import (
@@ -10,6 +11,7 @@ from protocol.models.appointments import (
     AppointmentCancel,
     AppointmentCheckIn,
     AppointmentSlots,
+    AppointmentStatus,
 )
 
 from .. import throttle
@@ -58,6 +60,31 @@ def appointment_check_in(
         throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
     events = ctx.service.emit(ctx.engine.check_in(booking, now, ctx.service.new_token()))
     return issued_reply(ctx, events[0].data["ticket"], now)
+
+
+@handler("appointment.status")
+def appointment_status(ctx: HallContext, req: AppointmentStatus, actor: Actor, now: float) -> dict[str, Any]:
+    """A booking as its holder's phone shows it. The code alone opens it, so an unknown
+    one is counted like a wrong check-in code (a guessed code must not be cheap)."""
+    booking = req.code
+    if not actor.at_least(AccessRole.CLERK):
+        throttle.check(ctx.budget, actor, booking in ctx.engine.appointments)
+    a = ctx.engine.appointment(booking)
+    return {
+        "code": a.code,
+        "item_code": a.item,
+        "day": a.day,
+        "slot": _local_hhmm(ctx, a.slot_start, a.day),
+        "slot_end": _local_hhmm(ctx, a.slot_end, a.day),
+        "state": a.state.value,
+        "name_masked": a.name_masked,
+    }
+
+
+def _local_hhmm(ctx: HallContext, ts: float, day: str) -> str:
+    """A slot's time as the hall's rules write it: a slot ending at midnight ends at 24:00."""
+    local = datetime.fromtimestamp(ts, ctx.engine.tz)
+    return "24:00" if local.date().isoformat() > day and local.hour == 0 and local.minute == 0 else local.strftime("%H:%M")
 
 
 @handler("appointment.cancel", role=AccessRole.PUBLIC, mutates=True)

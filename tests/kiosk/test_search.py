@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.search import Candidate, Rank, SearchIndex
+from protocol.itemsearch import Candidate, Rank, SearchIndex
 
 
 @pytest.fixture(scope="module")

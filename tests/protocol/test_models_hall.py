@@ -37,6 +37,7 @@ VALID: dict[str, dict[str, Any]] = {
     "appointment.slots": {"item_code": "C-SB-001", "day": None},
     "appointment.book": BOOKING,
     "appointment.check_in": {"code": "k7m3qd"},
+    "appointment.status": {"code": "k7m3qd"},
     "appointment.cancel": {"code": "K7M3QD", "id_number": ID},
 }
 

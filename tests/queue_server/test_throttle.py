@@ -199,3 +199,24 @@ def test_tokens_appointment_codes_and_id_matches_share_the_budget(hall: tuple[Ha
     # staff do not guess: their view needs no token
     clerk = Actor("token", "clerk", "clerk", clerk="c01")
     assert ask(svc, "ticket.status", {"ticket": t["id"]}, clerk).ok
+
+
+def test_a_bookings_status_opens_with_its_code_and_unknown_codes_are_counted(hall: tuple[HallService, Clock]) -> None:
+    import datetime as dt
+
+    svc, _ = hall
+    item = next(c for c, i in svc.catalogue.items.items() if i.stream.value == "citizen")
+    tomorrow = (dt.date.fromisoformat(svc.engine.local_day(svc.clock())) + dt.timedelta(days=1)).isoformat()
+    booked: list[Outcome] = []
+    body = {"item_code": item, "day": tomorrow, "slot": "09:00", "id_number": "11010519491231002X", "name": "张三"}
+    svc.process([Pending("appointment.book", body, None, WEB, booked.append)])
+    code = booked[0].body["code"]  # type: ignore[index]
+    status = ask(svc, "appointment.status", {"code": code}, WEB)
+    assert status.ok and status.body == {
+        "code": code, "item_code": item, "day": tomorrow, "slot": "09:00", "slot_end": "09:30",
+        "state": "booked", "name_masked": "张*",
+    }  # no ID number, masked or hashed
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE", "FFFFFF", "GGGGGG", "HHHHHH", "JJJJJJ", "KKKKKK"):
+        assert ask(svc, "appointment.status", {"code": guess}, WEB).code == "not_found"
+    assert ask(svc, "appointment.status", {"code": code}, WEB).code == "too_many_requests"
+    assert ask(svc, "appointment.status", {"code": code}, NEIGHBOUR).ok  # another client is not held back

@@ -1,4 +1,5 @@
-"""Search of service items for the take-a-number screen's on-screen keyboard.
+"""Search of service items by name, pinyin, English or code: the kiosk's take-a-number keyboard
+and the phone's guides and booking pages (shared here, so the server need not import the kiosk).
 
 Visitors find an item by typing part of its Chinese name (社会保障), its pinyin without tones
 in full (``shehuibaozhang``, ``she hui``) or by initials (``shbz``), a mix of both (``shehuibz``),
