@@ -18,15 +18,19 @@ from typing import Any
 from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from protocol.fields import CASE_ID
+
+from ...handlers.codes import CODE_ALPHABET
 from ...service import Outcome
 from ..views import catalogue, hall_loop
 from ..words import CARDS, CASE_STATE_EN
 from . import ask, phone, refusal
 
-#: protocol/fields.py CASE_ID and the check code's alphabet (queue_server/handlers/codes.py):
-#: a form that cannot be right is answered here, without asking the hall.
-CASE_FORM = re.compile(r"NS-[0-9]{8}-[0-9]{6,9}")
-CODE_FORM = re.compile(r"[A-HJ-NP-Z2-9]{6}")
+#: A case number (protocol/fields.py CASE_ID) and a check code of the receipt's alphabet
+#: (queue_server/handlers/codes.py): a form that cannot be right is answered here, without
+#: asking the hall.
+CASE_FORM = CASE_ID.regex
+CODE_FORM = re.compile(f"[{re.escape(CODE_ALPHABET)}]{{6}}")
 
 #: A step's action in words (queue_server/cases/lifecycle.py records them).
 ACTIONS: dict[str, tuple[str, str]] = {
