@@ -77,6 +77,10 @@ class Booked(Answer):
     slot: str = Field(examples=["09:00"])
     state: Literal["booked"]
     id_masked: str = Field(description="the applicant's ID number, masked", examples=["1101**********002X"])
+    page_url: str = Field(
+        description="the booking's phone page under the hall's public address: its code and QR code, cancelling",
+        examples=["https://hall.example.gov.cn/m/booking/K7M3QD"],
+    )
 
 
 # ------------------------------------------------------------------ appointment.check_in

@@ -47,7 +47,10 @@ def appointment_book(ctx: HallContext, req: AppointmentBook, actor: Actor, now: 
     ctx.service.emit(events)
     a = ctx.engine.appointments[appointment_code]
     masked = mask(req.id_number)
-    return {"code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked}
+    return {
+        "code": a.code, "item_code": a.item, "day": a.day, "slot": slot, "state": a.state.value, "id_masked": masked,
+        "page_url": ctx.links.booking(a.code),
+    }
 
 
 @handler("appointment.check_in", role=AccessRole.PUBLIC, mutates=True)
