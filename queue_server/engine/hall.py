@@ -105,6 +105,8 @@ class HallEngine:
         return sys.intern(datetime.fromtimestamp(now, self.tz).date().isoformat())
 
     def _local_ts(self, day: str, hhmm: str) -> float:
+        if hhmm == "24:00":  # a slot may end the day (the configuration takes it)
+            return self._day_end(day, hhmm)
         h, m = (int(x) for x in hhmm.split(":"))
         return datetime.combine(date.fromisoformat(day), time(h, m), self.tz).timestamp()
 

@@ -187,6 +187,17 @@ def test_slots_and_their_capacity_are_the_halls_own() -> None:
     refused("bad_request", h.engine.book, "C1", "2024-05-06", "09:00", h.now, "CCCCCC", id_hash="p3")
 
 
+def test_a_slot_that_ends_the_day_is_listed_and_booked() -> None:
+    """"24:00" ends a day's last slot, as the configuration allows (it once broke every slots request)."""
+    h = hall(appointment_slots=(SlotTemplate("20:00", "24:00"),), appointment_capacity=1)
+    h.now = local(2024, 5, 6, 8, 0)
+    assert [(s["start"], s["end"], s["available"]) for s in h.engine.slots("C1", "2024-05-06", h.now)] == [
+        ("20:00", "24:00", 1)
+    ]
+    h.run(h.engine.book("C1", "2024-05-06", "20:00", h.now, "AAAAAA", id_hash="p1"))
+    assert h.engine.slots("C1", "2024-05-06", h.now)[0]["available"] == 0
+
+
 # ------------------------------------------------------------------ opening hours
 WEEKDAY = (("08:30", "12:00"), ("14:00", "17:30"))
 HOURS = OpeningHours((WEEKDAY,) * 5 + ((("09:00", "12:00"),), ()), frozenset({"2024-05-08"}))
