@@ -44,7 +44,7 @@ TempDir {root}/tmp
 ErrorLog {root}/log/error_log
 AccessLog {root}/log/access_log
 PageLog {root}/log/page_log
-Printcap
+Printcap {root}/state/printcap
 User lp
 Group lp
 """
