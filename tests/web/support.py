@@ -10,7 +10,9 @@ from pathlib import Path
 
 import requests
 from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine
 
+from queue_server.users import create_user
 from tests.support.hall import ROOT, HallProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,6 +35,17 @@ def add_user(hall: HallProcess, name: str, role: str, password: str, clerk: str 
     )
 
 
+def add_users(hall: HallProcess, *users: tuple[str, str, str, str | None]) -> None:
+    """Several accounts at once, ``(name, role, password, clerk)``, as ``user add`` makes them
+    (``users.create_user``) but in this process: each ``user add`` is a second of start-up."""
+    db = create_engine(hall.db)
+    try:
+        for name, role, password, clerk in users:
+            create_user(db, hall.hall or "H01", name, password, role, clerk)  # new_hall: the demo config's H01
+    finally:
+        db.dispose()
+
+
 def new_hall(
     var: Path, before_start: Callable[[HallProcess], None] | None = None, *, pad_window: int | None = None
 ) -> HallProcess:
@@ -44,9 +57,8 @@ def new_hall(
     subprocess.run(["bash", str(ROOT / "scripts" / "vendor.sh")], check=True, timeout=300)
     h = HallProcess(var, f"sqlite:///{var}/hall.db")
     h.init()
-    add_user(h, "chen", "clerk", CLERK_PASSWORD, clerk="c01")
-    add_user(h, "wang", "clerk", CLERK2_PASSWORD, clerk="c02")
-    add_user(h, "boss", "manager", MANAGER_PASSWORD)
+    add_users(h, ("chen", "clerk", CLERK_PASSWORD, "c01"), ("wang", "clerk", CLERK2_PASSWORD, "c02"),
+              ("boss", "manager", MANAGER_PASSWORD, None))
     if pad_window is not None:
         h.pad = h.enroll("pad-1", "callpad", window=pad_window)  # type: ignore[attr-defined]
     if before_start is not None:
