@@ -394,6 +394,23 @@ def tune_for_latency() -> None:
     sys.setswitchinterval(0.0005)
 
 
+def raise_open_files_limit() -> int:
+    """Every open phone page holds a socket in this process (the phone fan-out): take the
+    hard limit of open files, where a stock system gives a process 1,024 by default. Returns
+    the limit now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        want = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
 EXIT_FATAL = 70  # EX_SOFTWARE: the hall loop could not go on; a supervisor restarts the process
 EXIT_NO_STORE = 75  # EX_TEMPFAIL: the database could not be opened; try again later
 
@@ -526,6 +543,7 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
         log.error("the database cannot be written: %s", e)
         loop.store_failed(e)
     tune_for_latency()
+    raise_open_files_limit()
     phones = PhoneFanout(loop, args.phone_http)
     try:
         phones.bind()
@@ -541,9 +559,12 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
         app = create_app(loop, db, paths=paths, live_streams=live_streams)
         # An open stream holds its thread and its connection: both are added to the request
         # ones, so a hall full of open consoles never leaves a REST call or a page waiting.
+        # poll(), not select(): the phone fan-out's sockets share this process, and once they
+        # pass 1,024 a new connection's descriptor is beyond what select() takes (the server
+        # stopped with "filedescriptor out of range in select()" at 2,000 open phone pages).
         server = waitress.create_server(
             app, host=host or "127.0.0.1", port=int(port), threads=args.threads + live_streams,
-            connection_limit=CONNECTIONS + live_streams,
+            connection_limit=CONNECTIONS + live_streams, asyncore_use_poll=True,
         )
     except OSError as e:  # taken since the check above
         phones.stop()
