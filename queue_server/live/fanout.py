@@ -313,6 +313,10 @@ class PhoneFanout:
         page = Page(tid, writer)
         self.pages.setdefault(tid, set()).add(page)
         self._sent.setdefault(tid, data)
+        if self._changed is not None:
+            # A change between the hall's answer and now went out without this page: one more
+            # refresh (coalesced with the others) sends it.
+            self._changed.set()
         try:
             # A browser sends nothing more on a stream: the read ends when it goes away.
             while await reader.read(1024):
