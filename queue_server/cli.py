@@ -578,6 +578,9 @@ def serve(args: argparse.Namespace, paths: Paths) -> int:
             stopping.set()
             log.info("signal %s: stopping", signum)
             server.close()
+            # With poll() the closed listener no longer ends the loop (select() failed on it), and
+            # an open keep-alive connection would hold it for ever: close every connection too.
+            server.asyncore.close_all(server._map)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

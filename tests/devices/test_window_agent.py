@@ -238,7 +238,10 @@ def test_the_console_asks_the_window_to_print_a_notice_and_the_agent_prints_it(
     [page] = printer_sim.wait_pages(1, timeout=15)
     assert "一次性告知书" in page.text and cid in page.text
     wait_for(lambda: print_jobs(hall) == [], timeout=10, message=lambda: f"jobs left: {print_jobs(hall)}")
-    assert {"window": WINDOW, "job": job["job"], "printed": True, "kept": False} in agent.prints.reported
+    # The agent notes its report once the server's answer is back, just after the server
+    # dropped the job: wait for it rather than race it.
+    done = {"window": WINDOW, "job": job["job"], "printed": True, "kept": False}
+    wait_for(lambda: done in agent.prints.reported, timeout=5, message=lambda: f"reported: {agent.prints.reported}")
     # Once printed, the agent's key no longer opens the notice: it was for that job only.
     pad = hall.pad  # type: ignore[attr-defined]
     keys = CurveClientKeys.from_files(pad["server_public"], pad["secret"])
