@@ -54,8 +54,16 @@ def test_sigterm_stops_cleanly_and_the_queue_survives(tmp_path: Path) -> None:
     hall.start()
     item = requests.get(f"{hall.http}/api/v1/catalogue", timeout=5).json()["items"][0]["code"]
     t = requests.post(f"{hall.http}/api/v1/tickets", json={"item_code": item}, timeout=5).json()
+    # Open connections do not hold the stop: a keep-alive one (a browser's) and a phone's stream.
+    browser = requests.Session()
+    assert browser.get(f"{hall.http}/api/v1/health", timeout=5).status_code == 200
+    stream = requests.get(f"{hall.phone_live}/live/ticket/{t['id']}", params={"token": t["token"]}, stream=True,
+                          timeout=5)
+    assert stream.status_code == 200
     assert hall.terminate() == 0
     assert "stopped cleanly" in hall.log()
+    browser.close()
+    stream.close()
     hall.start()
     try:
         again = requests.get(f"{hall.http}/api/v1/tickets/{t['id']}", params={"token": t["token"]}, timeout=5)
