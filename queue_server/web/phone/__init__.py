@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ...auth import Actor
@@ -102,7 +102,6 @@ def not_found(e: Exception):  # type: ignore[no-untyped-def]
 
 @phone.get("/")
 def home():  # type: ignore[no-untyped-def]
-    g.phone_page = "home"
     return render_template("phone/home.html")
 
 

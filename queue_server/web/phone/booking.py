@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import segno
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from protocol import idnumber
 from protocol.models.appointments import NAME_MAX_LEN
@@ -103,7 +103,6 @@ def read_form() -> dict[str, str]:
 
 @phone.route("/book", methods=["GET", "POST"])
 def book():  # type: ignore[no-untyped-def]
-    g.phone_page = "book"
     cat = published()
     if cat is None:
         return no_catalogue()
@@ -182,13 +181,11 @@ def booking_page(code: str, *, cancel_error: dict[str, str] | None = None, statu
 
 @phone.get("/booking/<code>")
 def booking(code: str):  # type: ignore[no-untyped-def]
-    g.phone_page = "booking"
     return booking_page(code)
 
 
 @phone.post("/booking/<code>/cancel")
 def booking_cancel(code: str):  # type: ignore[no-untyped-def]
-    g.phone_page = "booking"
     code = code.strip().upper()
     if not CODE.match(code):
         abort(404)

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from protocol.fields import CASE_ID
@@ -75,7 +75,6 @@ def _form_error(zh: str, en: str) -> dict[str, str]:
 
 
 def _lookup_page(case_id: str = "", error: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    g.phone_page = "case"
     return render_template("phone/case_lookup.html", case_id=case_id, error=error), status
 
 
@@ -173,7 +172,6 @@ def _case_page(
     got = ask("case.progress", {"case": case_id, "code": code})
     if not got.ok:
         return _refused_lookup(case_id, got)
-    g.phone_page = "case"
     done = DONE.get(request.args.get("done", ""))
     view = _case_view(got.body, code)
     return render_template("phone/case.html", **view, error=error, done=done, kept=kept or {}), status

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from ..views import catalogue, hall_loop
 from . import ask, phone, refusal
@@ -22,7 +22,6 @@ CODE_FORM = re.compile(r"[A-Z0-9]{10}")
 
 
 def _lookup_page(number: str = "", error: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    g.phone_page = "certificate"
     return render_template("phone/certificate_lookup.html", number=number, error=error), status
 
 
@@ -58,7 +57,6 @@ def why_not(cert: dict[str, Any], today: date) -> tuple[str, str]:
 
 @phone.get("/certificate/<number>")
 def certificate_page(number: str):  # type: ignore[no-untyped-def]
-    g.phone_page = "certificate"
     code = request.args.get("code", "").strip()[:20]
     got = ask("certificate.verify", {"number": number, "code": code})
     if not got.ok:

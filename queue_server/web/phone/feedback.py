@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 
 from protocol.models.feedback import CATEGORY_LABEL
 
@@ -55,7 +55,6 @@ def status_of(outcome: Any) -> int:
 # ------------------------------------------------------------------ complaints
 def complaint_form(values: dict[str, str], error: dict[str, str] | None = None, field: str | None = None,
                    status: int = 200) -> tuple[str, int]:
-    g.phone_page = "complaint"
     page = render_template(
         "phone/complaint.html", categories=CATEGORY_LABEL, values=values, error=error, field=field, key=new_key()
     )
@@ -102,7 +101,6 @@ def complaint_find():  # type: ignore[no-untyped-def]
     code = request.args.get("code", "").strip()
     if number and code:
         return redirect(links().complaint(number, code), 303)
-    g.phone_page = "complaint"
     error = None
     if "complaint" in request.args:  # sent with a field left empty
         error = {"zh": "请填写投诉编号和查询码", "en": "Please give the complaint's number and its code"}
@@ -113,7 +111,6 @@ def complaint_find():  # type: ignore[no-untyped-def]
 @phone.get("/complaint/<complaint_id>")
 def complaint_follow(complaint_id: str):  # type: ignore[no-untyped-def]
     code = request.args.get("code", "").strip()
-    g.phone_page = "complaint"
     outcome = ask("complaint.progress", {"complaint": complaint_id, "code": code})
     if not outcome.ok or outcome.body is None:
         # A wrong code reads as no such complaint (the hall says so): the lookup form again.
@@ -133,7 +130,6 @@ def complaint_follow(complaint_id: str):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ ratings
 def rate_form(ticket_id: str, token: str, *, level: str = "", comment: str = "",
               error: dict[str, str] | None = None, closed: bool = False, status: int = 200) -> tuple[str, int]:
-    g.phone_page = "rate"
     page = render_template(
         "phone/rate.html",
         ticket=ticket_id,
@@ -157,7 +153,6 @@ def rate_ticket(ticket_id: str):  # type: ignore[no-untyped-def]
     # which the hall does not show the public) gets the form, and the hall decides on sending.
     live = ask("ticket.status", {"ticket": ticket_id, "token": token})
     if live.ok and live.body is not None and live.body.get("state") == "waiting":
-        g.phone_page = "rate"
         return render_template("phone/rate_waiting.html", number=live.body.get("number")), 409
     return rate_form(ticket_id, token)
 
@@ -191,6 +186,5 @@ def rate_thanks(ticket_id: str):  # type: ignore[no-untyped-def]
     rated = (session.get(RATED) or {}).get(ticket_id)
     if rated is None:
         abort(404)
-    g.phone_page = "rate"
     words = {n: (zh, en) for n, zh, en in LEVELS}[rated["level"]]
     return render_template("phone/rate_thanks.html", rated=rated, words=words)

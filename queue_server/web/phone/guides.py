@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import abort, render_template, request
 
 from protocol.itemsearch import SearchIndex
 
@@ -110,7 +110,6 @@ def no_catalogue() -> tuple[str, int]:
 
 @phone.get("/guides")
 def guides():  # type: ignore[no-untyped-def]
-    g.phone_page = "guides"
     cat = published()
     if cat is None:
         return no_catalogue()
@@ -123,7 +122,6 @@ def guides():  # type: ignore[no-untyped-def]
 
 @phone.get("/guides/<code>")
 def guide(code: str):  # type: ignore[no-untyped-def]
-    g.phone_page = "guide"
     cat = published()
     if cat is None:
         return no_catalogue()
@@ -174,7 +172,6 @@ def hall_rules() -> Any:
 
 @phone.get("/hall")
 def hall_info():  # type: ignore[no-untyped-def]
-    g.phone_page = "hall"
     info = ask("hall.info", {})
     if not info.ok or info.body is None:
         return page_error(503, "大厅信息暂时无法读取，请稍后再试", "The hall's details cannot be read just now; try again shortly")
