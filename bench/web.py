@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import phonepages  # noqa: E402
+from phonepages import ms, pct  # noqa: E402  # one spelling of the figures for parts (a) to (c)
 
 from tests.support.hall import HallProcess  # noqa: E402
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, CLERK2_PASSWORD, CLERK_PASSWORD, new_hall  # noqa: E402
@@ -56,17 +57,6 @@ PAGE_PROBE = """
 window.__arrivals = [];
 document.addEventListener("htmx:sseMessage", (e) => window.__arrivals.push([Number(e.detail.data), Date.now()]));
 """
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(len(s) * p))]
-
-
-def ms(x: float) -> str:
-    return f"{x * 1000:.1f} ms"
 
 
 # ------------------------------------------------------------------ sessions
