@@ -91,18 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     usub = p.add_subparsers(dest="user_command", required=True)
     u = usub.add_parser("add", help="create an account of the hall; the password is read from stdin or prompted")
     _db_arg(u)
+    _all_halls_arg(u)
     u.add_argument("username")
     u.add_argument("--role", required=True, choices=["clerk", "reviewer", "manager", "admin"])
     u.add_argument("--clerk", default=None, help="the clerk of a clerk's or reviewer's account (a clerk of the hall, e.g. c01)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     u = usub.add_parser("list", help="the hall's accounts: username, role, clerk, disabled, created")
     _db_arg(u)
+    _all_halls_arg(u)
     for verb, what in (("disable", "disable an account: its sessions end at once"), ("enable", "enable it again")):
         u = usub.add_parser(verb, help=what)
         _db_arg(u)
+        _all_halls_arg(u)
         u.add_argument("username")
     u = usub.add_parser("password", help="set a new password (read from stdin or prompted)")
     _db_arg(u)
+    _all_halls_arg(u)
     u.add_argument("username")
     u.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
 
@@ -281,10 +285,20 @@ def _token(args: argparse.Namespace, db: Engine) -> int:
     return 0
 
 
+def _all_halls_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--all-halls", action="store_true",
+        help="a city admin's account: signs in at every hall of the database (--role admin only)",
+    )
+
+
 def _user(args: argparse.Namespace, db: Engine) -> int:
     from .users import create_user, list_users, set_disabled, set_password
 
-    hall = resolve_hall(db, args.hall)
+    if args.all_halls and args.hall:
+        raise refuse("--all-halls 与 --hall 不能同时使用", "--all-halls and --hall exclude each other")
+    hall = None if args.all_halls else resolve_hall(db, args.hall)
+    at = "every hall" if hall is None else f"hall {hall}"
     if args.user_command == "list":
         _print_table(
             ("username", "role", "clerk", "disabled", "created"),
@@ -293,15 +307,15 @@ def _user(args: argparse.Namespace, db: Engine) -> int:
         return 0
     if args.user_command in ("disable", "enable"):
         set_disabled(db, hall, args.username, args.user_command == "disable")
-        print(f"user {args.username} {args.user_command}d at hall {hall}")
+        print(f"user {args.username} {args.user_command}d at {at}")
         return 0
     password = _new_password(args.password_stdin)
     if args.user_command == "password":
         set_password(db, hall, args.username, password)
-        print(f"user {args.username}: new password set at hall {hall}")
+        print(f"user {args.username}: new password set at {at}")
         return 0
     account = create_user(db, hall, args.username, password, args.role, args.clerk)
-    print(f"user {account.username} ({account.role}) created at hall {hall}")
+    print(f"user {account.username} ({account.role}) created at {at}")
     return 0
 
 

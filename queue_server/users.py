@@ -33,6 +33,12 @@ _DUMMY_HASH = _hasher.hash("no such user")
 
 MIN_PASSWORD = 8
 
+#: The ``hall`` of a city admin's account, who signs in at every hall of the database (as a
+#: city admin's token has no hall). A sentinel rather than NULL: NULLs never collide in the
+#: (hall, username) unique constraint, and two city admins must not share a name. No hall
+#: code can be it (``hallconfig``: ``[A-Z0-9]{2,16}``).
+CITY = "*"
+
 
 class UserRole(StrEnum):
     CLERK = "clerk"
@@ -63,7 +69,8 @@ class Account:
     """A signed-in user as the web pages see them (no hash)."""
 
     id: int
-    hall: str
+    #: None: a city admin, at every hall of the database.
+    hall: str | None
     username: str
     role: str
     clerk: str | None
@@ -74,14 +81,29 @@ class Account:
 
 
 def _account(u: User) -> Account:
-    return Account(u.id, u.hall, u.username, u.role, u.clerk)
+    return Account(u.id, None if u.hall == CITY else u.hall, u.username, u.role, u.clerk)
+
+
+def _stored(hall: str | None) -> str:
+    return CITY if hall is None else hall
+
+
+def _where(hall: str | None) -> tuple[str, str]:
+    return "本市所有大厅" if hall is None else f"大厅 {hall} ", "the city" if hall is None else f"hall {hall}"
 
 
 def create_user(
-    db: Engine, hall: str, username: str, password: str, role: str, clerk: str | None = None, *, by: str = "cli"
+    db: Engine, hall: str | None, username: str, password: str, role: str, clerk: str | None = None, *, by: str = "cli"
 ) -> Account:
-    """A new account of ``hall``. Clerks and reviewers name a clerk of that hall. ``by``:
-    who made it, for the audit log (``cli``, or the admin's ``user:NAME``)."""
+    """A new account of ``hall`` (None: a city admin's, who signs in at every hall). Clerks
+    and reviewers name a clerk of that hall. ``by``: who made it, for the audit log (``cli``,
+    or the admin's ``user:NAME``). A city admin's name is nobody else's, at any hall: signing
+    in at a hall must find one account for a name."""
+    if hall is None and (role != UserRole.ADMIN or clerk is not None):
+        raise AccessError(
+            "只有系统管理员（admin，不关联工作人员）的账号可用于所有大厅",
+            "only an admin's account (with no clerk) works at every hall",
+        )
     if role not in set(UserRole):
         raise AccessError(f"角色须为 {'、'.join(UserRole)} 之一", f"role must be one of {', '.join(UserRole)}")
     if not username or len(username) > 64 or not username.isprintable() or username.strip() != username:
@@ -98,13 +120,17 @@ def create_user(
                     f"大厅 {hall} 没有编号为 {clerk} 的工作人员（见大厅配置的 clerks）",
                     f"hall {hall} has no clerk {clerk} (see the clerks of the hall configuration)",
                 )
-        taken = c.execute(select(User.id).where(User.hall == hall, User.username == username)).first()
+        same_name = select(User.hall).where(User.username == username)
+        if hall is not None:
+            same_name = same_name.where(User.hall.in_((hall, CITY)))
+        taken = c.execute(same_name).scalars().first()
         if taken is not None:
-            raise AccessError(f"大厅 {hall} 已有用户 {username}", f"hall {hall} already has a user {username}")
+            zh, en = _where(None if taken == CITY else taken)
+            raise AccessError(f"{zh}已有用户 {username}", f"{en} already has a user {username}")
         new_id = c.execute(
             insert(User)
             .values(
-                hall=hall, username=username, password_hash=password_hash, role=role, clerk=clerk,
+                hall=_stored(hall), username=username, password_hash=password_hash, role=role, clerk=clerk,
                 disabled=False, created_at=datetime.now(UTC),
             )
             .returning(User.id)
@@ -123,25 +149,27 @@ def check_password(password: str) -> None:
         raise AccessError(f"密码至少 {MIN_PASSWORD} 个字符", f"the password needs at least {MIN_PASSWORD} characters")
 
 
-def set_disabled(db: Engine, hall: str, username: str, disabled: bool, *, by: str = "cli") -> None:
+def set_disabled(db: Engine, hall: str | None, username: str, disabled: bool, *, by: str = "cli") -> None:
     """Disable an account (its sessions end at their next request) or enable it again."""
     _change(db, hall, username, {"disabled": disabled}, "user.disable" if disabled else "user.enable", by)
 
 
-def set_password(db: Engine, hall: str, username: str, password: str, *, by: str = "cli") -> None:
+def set_password(db: Engine, hall: str | None, username: str, password: str, *, by: str = "cli") -> None:
     """A new password for an account (e.g. one its owner forgot)."""
     check_password(password)
     _change(db, hall, username, {"password_hash": _hasher.hash(password)}, "user.password", by)
 
 
-def _change(db: Engine, hall: str, username: str, values: dict[str, object], action: str, by: str) -> None:
+def _change(db: Engine, hall: str | None, username: str, values: dict[str, object], action: str, by: str) -> None:
+    stored = _stored(hall)
     with db.begin() as c:
-        done = c.execute(update(User).where(User.hall == hall, User.username == username).values(**values))
+        done = c.execute(update(User).where(User.hall == stored, User.username == username).values(**values))
         if done.rowcount != 1:
-            raise AccessError(f"大厅 {hall} 没有用户 {username}", f"hall {hall} has no user {username}")
+            zh, en = _where(hall)
+            raise AccessError(f"{zh}没有用户 {username}", f"{en} has no user {username}")
         # Disabled, or a new password: the account's open sessions end (whoever knew the old
         # password is signed out too).
-        user_id = select(User.id).where(User.hall == hall, User.username == username).scalar_subquery()
+        user_id = select(User.id).where(User.hall == stored, User.username == username).scalar_subquery()
         c.execute(
             update(WebSession)
             .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
@@ -155,9 +183,12 @@ def _change(db: Engine, hall: str, username: str, values: dict[str, object], act
 
 
 def authenticate(db: Engine, hall: str, username: str, password: str) -> Account | None:
-    """The live account of ``hall`` with this name and password, else None."""
+    """The live account of ``hall`` with this name and password, or a city admin's, else None
+    (``create_user`` keeps a city admin's name everyone else's too: one account per name)."""
     with Session(db) as s:
-        u = s.execute(select(User).where(User.hall == hall, User.username == username)).scalar_one_or_none()
+        u = s.execute(
+            select(User).where(User.hall.in_((hall, CITY)), User.username == username)
+        ).scalars().first()
     try:
         _hasher.verify(u.password_hash if u is not None else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -207,9 +238,10 @@ def end_session(db: Engine, sid: str) -> None:
         c.execute(update(WebSession).where(WebSession.sid == sid).values(ended_at=time.time()))
 
 
-def list_users(db: Engine, hall: str) -> list[User]:
+def list_users(db: Engine, hall: str | None) -> list[User]:
+    """The hall's accounts, or the city admins' with None."""
     with Session(db) as s:
-        return list(s.execute(select(User).where(User.hall == hall).order_by(User.username)).scalars())
+        return list(s.execute(select(User).where(User.hall == _stored(hall)).order_by(User.username)).scalars())
 
 
 def list_clerks(db: Engine, hall: str) -> list[Clerk]:

@@ -100,6 +100,22 @@ HANDLED_OUTCOMES = ("handed_out", "rejected")
 CLOSED_OUTCOMES = (*HANDLED_OUTCOMES, "refused")  # all but withdrawn
 
 
+def open_case() -> ColumnElement[bool]:
+    """A case with no decision yet that is not closed: where cards still count."""
+    return and_(_C.c.state.in_(OPEN_STATES), _C.c.completed_on.is_(None))
+
+
+def red_card(today: date) -> ColumnElement[bool]:
+    """An open case's card is red on ``today``. A running clock has yellow_on <= red_on; a
+    paused one has NULL dates and its held card in ``card`` (SQL reads NULL as false)."""
+    return or_(_C.c.card == Card.RED.value, and_(_C.c.card.is_(None), _C.c.red_on <= literal(today)))
+
+
+def yellow_or_red_card(today: date) -> ColumnElement[bool]:
+    """An open case's card is yellow or red on ``today`` (yellow_on <= today finds both lines)."""
+    return or_(_C.c.card.in_((Card.RED.value, Card.YELLOW.value)), _C.c.yellow_on <= literal(today))
+
+
 def raw_date(col: Any) -> ColumnElement[Any]:
     """A date column as the driver returns it, without SQLAlchemy's conversion per row: ISO
     text on SQLite, a ``date`` on PostgreSQL. For lists of thousands of rows whose dates repeat
@@ -329,16 +345,12 @@ class CaseReports:
         ``today``; departments with neither card are left out (as in the pure report)."""
         t = literal(today)
         red, yellow = Card.RED.value, Card.YELLOW.value
-        open_case = and_(_C.c.state.in_(OPEN_STATES), _C.c.completed_on.is_(None))
-        # A running clock has yellow_on <= red_on, so "yellow_on <= today" finds its yellow and
-        # red lines; a paused one has NULL dates and its held card in ``card``. The card is a
-        # rank (0 red, 1 yellow, 2 green) by CASE, which reads NULL as false.
-        c_red = or_(_C.c.card == red, and_(_C.c.card.is_(None), _C.c.red_on <= t))
+        # The card is a rank (0 red, 1 yellow, 2 green) by CASE, which reads NULL as false.
         c_yellow = or_(_C.c.card == yellow, and_(_C.c.card.is_(None), _C.c.yellow_on <= t))
-        c_rank = case((c_red, 0), (c_yellow, 1), else_=2)
+        c_rank = case((red_card(today), 0), (c_yellow, 1), else_=2)
         cases_q = (
             select(_C.c.lead_department, _count_if(c_rank == 0), _count_if(c_rank == 1))
-            .where(open_case, or_(_C.c.card.in_((red, yellow)), _C.c.yellow_on <= t))
+            .where(open_case(), yellow_or_red_card(today))
             .group_by(_C.c.lead_department)
         )
         t_rank = case((_T.c.red_on <= t, 0), (_T.c.yellow_on <= t, 1), else_=2)

@@ -97,8 +97,8 @@ def check_csrf() -> None:
 def load_account() -> None:
     sid = session.get("sid")
     account = session_account(current_app.extensions["hall_db"], sid) if isinstance(sid, str) else None
-    if account is not None and account.hall != this_hall():
-        account = None  # a cookie of another hall's server with the same key folder
+    if account is not None and account.hall not in (None, this_hall()):
+        account = None  # a cookie of another hall's server with the same key folder (a city admin's works)
     if account is None and sid is not None:
         session.clear()  # signed out, disabled or given a new password since: over now
     g.account = account

@@ -29,23 +29,12 @@ from queue_server.runtime import DEFAULT_CATALOGUE
 from queue_server.store import make_engine
 from queue_server.store.migrations import alembic_config
 from queue_server.store.models import AuditEntry
-from tests.support.hall import ROOT, HallProcess, run_cli
+from tests.support.hall import ROOT, HallProcess, h77_config, run_cli
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.slow
 
 NOTICES = {"notices": [{"zh": "今日医保窗口延时服务", "en": "Medical insurance window open late today"}]}
-
-
-def h77_config(folder: Path, *, extra_clerk: str = "") -> Path:
-    """config/hall.yaml as hall H77 (its clerks' ids are its own: clerk ids are city-wide)."""
-    text_ = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8")
-    text_ = text_.replace("code: H01 ", "code: H77 ").replace("{id: c0", "{id: h77-c0").replace("{id: d-", "{id: h77-d-")
-    if extra_clerk:
-        text_ = text_.replace("clerks:", f"clerks:\n  - {extra_clerk}", 1)
-    path = folder / "h77.yaml"
-    path.write_text(text_, encoding="utf-8")
-    return path
 
 
 def cli(var: Path, db: str, *args: str, ok: bool = True) -> Any:

@@ -30,18 +30,9 @@ from queue_server.users import (
     set_password,
     start_session,
 )
-from tests.support.hall import ROOT
+from tests.support.hall import h77_config
 
 PASSWORD = "chen-xiaomei-2026"
-
-
-def h77_config(folder: Path) -> Path:
-    """config/hall.yaml as a second hall, H77, with clerks of its own (clerk ids are city-wide)."""
-    text = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8")
-    text = text.replace("code: H01 ", "code: H77 ").replace("{id: c0", "{id: h77-c0").replace("{id: d-", "{id: h77-d-")
-    path = folder / "h77.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -172,3 +163,30 @@ def test_a_hash_of_older_parameters_is_renewed_at_the_next_sign_in(db: Engine) -
         renewed = c.execute(select(User.password_hash).where(User.id == made.id)).scalar_one()
     assert renewed != old and not PasswordHasher().check_needs_rehash(renewed)
     assert authenticate(db, "H01", "chen", PASSWORD) == made
+
+
+def test_a_city_admin_signs_in_at_every_hall_and_acts_for_none_in_particular(db: Engine) -> None:
+    city = create_user(db, None, "city", "city-admin-2026", UserRole.ADMIN)
+    assert city.hall is None
+    for hall in ("H01", "H77"):
+        assert authenticate(db, hall, "city", "city-admin-2026") == city
+    assert city.actor().hall is None  # as a city admin's token: every hall's server takes it
+    assert [u.username for u in list_users(db, None)] == ["city"]
+    assert list_users(db, "H01") == [] and list_users(db, "H77") == []  # not one hall's staff
+    set_disabled(db, None, "city", True, by="test")
+    assert authenticate(db, "H01", "city", "city-admin-2026") is None
+
+
+def test_a_city_admin_s_name_is_nobody_else_s_at_any_hall(db: Engine) -> None:
+    create_user(db, "H77", "zhao", "h77-manager-2026", UserRole.MANAGER)
+    with pytest.raises(AccessError) as refused:
+        create_user(db, None, "zhao", "city-admin-2026", UserRole.ADMIN)
+    assert "hall H77 already has a user zhao" in str(refused.value)
+    create_user(db, None, "city", "city-admin-2026", UserRole.ADMIN)
+    with pytest.raises(AccessError) as refused:
+        create_user(db, "H01", "city", "another-pass-2026", UserRole.MANAGER)
+    assert str(refused.value) == "错误：本市所有大厅已有用户 city / error: the city already has a user city"
+    for role, clerk in ((UserRole.MANAGER, None), (UserRole.ADMIN, "c01")):
+        with pytest.raises(AccessError) as refused:
+            create_user(db, None, "li", "city-admin-2026", role, clerk)
+        assert "only an admin's account (with no clerk) works at every hall" in str(refused.value)

@@ -36,6 +36,18 @@ def run_cli(*args: str, var: Path, db: str, check: bool = True) -> subprocess.Co
     )
 
 
+def h77_config(folder: Path, *, extra_clerk: str = "") -> Path:
+    """config/hall.yaml as a second hall of the city, H77, with clerks of its own (clerk ids
+    are city-wide); ``extra_clerk``: one more clerk, as a YAML flow mapping."""
+    text_ = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8")
+    text_ = text_.replace("code: H01 ", "code: H77 ").replace("{id: c0", "{id: h77-c0").replace("{id: d-", "{id: h77-d-")
+    if extra_clerk:
+        text_ = text_.replace("clerks:", f"clerks:\n  - {extra_clerk}", 1)
+    path = folder / "h77.yaml"
+    path.write_text(text_, encoding="utf-8")
+    return path
+
+
 @dataclass
 class HallProcess:
     var: Path
