@@ -33,11 +33,12 @@ from protocol.models import (  # noqa: E402
     pages,
     queue,
     reports,
+    setup,
     visitors,
     windows,
 )
 
-for _domain in (queue, windows, appointments, hall, catalogue, cases, certificates, feedback, pages, reports, visitors):
+for _domain in (queue, windows, appointments, hall, catalogue, cases, certificates, feedback, pages, reports, setup, visitors):
     clash = REQUESTS.keys() & _domain.REQUESTS.keys()
     assert not clash, f"request types registered twice: {sorted(clash)}"
     REQUESTS.update(_domain.REQUESTS)
