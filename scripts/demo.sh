@@ -24,17 +24,17 @@ $PY -m queue_server init --db "$DB" --var "$VAR"
 [ -f "$VAR/manager.token" ] || $PY -m queue_server token create --role manager --name manager --db "$DB" --var "$VAR" >"$VAR/manager.token"
 # Web accounts (the console's sign-in), each with a new random password, kept in accounts.txt
 # (0600) and shown below: "username password role".
-if [ ! -f "$VAR/accounts.txt" ]; then
-    (umask 077; : >"$VAR/accounts.txt.new")
-    for account in "c01 clerk c01" "hejing reviewer d-health" "manager manager -"; do
-        set -- $account
-        password=$($PY -c 'import secrets; print(secrets.token_urlsafe(9))')
-        clerk=(); [ "$3" = - ] || clerk=(--clerk "$3")
-        echo "$password" | $PY -m queue_server user add "$1" --role "$2" "${clerk[@]}" --password-stdin --db "$DB" >/dev/null
-        echo "$1 $password $2" >>"$VAR/accounts.txt.new"
-    done
-    mv "$VAR/accounts.txt.new" "$VAR/accounts.txt"
-fi
+# An account missing from the file (a demo made before it was added) is made now.
+(umask 077; touch "$VAR/accounts.txt")
+for account in "c01 clerk c01" "hejing reviewer d-health" "manager manager -" "admin admin -"; do
+    set -- $account
+    grep -q "^$1 " "$VAR/accounts.txt" && continue
+    password=$($PY -c 'import secrets; print(secrets.token_urlsafe(9))')
+    clerk=(); [ "$3" = - ] || clerk=(--clerk "$3")
+    # An account of an earlier demo whose file is gone keeps its password: reset it at /accounts.
+    echo "$password" | $PY -m queue_server user add "$1" --role "$2" "${clerk[@]}" --password-stdin --db "$DB" >/dev/null \
+        && echo "$1 $password $2" >>"$VAR/accounts.txt"
+done
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -127,7 +127,8 @@ $PY scripts/demo_ticket.py C-SB-001 || echo "(could not print the first demo tic
 cat <<MSG
 
   政务服务大厅演示 / Hall demo is running
-  Clerk console     http://$HTTP/login   sign in as c01 (window 1), hejing (health reviewer) or manager:
+  Staff pages       http://$HTTP/login   c01: the console of window 1; hejing: the health reviewer's tasks;
+                    manager: the live dashboard and reports; admin: catalogue, set-up, devices, tokens, audit
 $(sed 's/^\([^ ]*\) \([^ ]*\) \(.*\)$/                    \1 \/ \2   (\3)/' "$VAR/accounts.txt")
   Visitor's phone   http://$HTTP/m/   guides, booking, case progress, certificate check, complaints; a ticket's
                     live page is its page_url (the slip's QR code; scripts/demo_ticket.py prints it),
