@@ -101,7 +101,9 @@ def test_a_call_at_a_window_moves_the_dashboard_without_reload(hall: HallProcess
     not_reloaded(page)
 
 
-def test_a_kiosks_printer_out_of_paper_is_a_device_alert(hall: HallProcess, page: Page) -> None:
+def test_a_kiosks_printer_out_of_paper_is_a_device_alert_and_its_help_call_is_answered(
+    hall: HallProcess, page: Page
+) -> None:
     dashboard(page, hall)
     expect(page.locator(".alert-device")).to_have_count(0)
     keys = hall.kiosk  # type: ignore[attr-defined]
@@ -109,6 +111,15 @@ def test_a_kiosks_printer_out_of_paper_is_a_device_alert(hall: HallProcess, page
     out = HealthChanged("printer", "printer", Status.OK, Status.MISSING, "打印纸用完 out of paper", at).to_message()
     with HallClient(hall.router, curve=CurveClientKeys.from_files(keys["server_public"], keys["secret"]), timeout=10) as k:
         assert k.request("device.health", out)["stored"] is True
+        # The visitor at that kiosk presses 呼叫工作人员, with an ID number typed into the words.
+        call = k.request("kiosk.help", {"reason": f"没有出票 {APPLICANT}", "screen": "take_number"})
+    help_row = page.locator(f"#help-{call['id']}")
+    expect(help_row).to_contain_text("kiosk-1", timeout=LIVE)
+    expect(help_row).to_contain_text("没有出票 1101**********002X")
+    expect(page.locator(f"#alert-help-{call['id']}")).to_contain_text("呼叫工作人员")
+    page.click(f"#help-{call['id']}-answered")
+    expect(page.locator(f"#alert-help-{call['id']}")).to_have_count(0, timeout=LIVE)
+    expect(page.locator("#panel-help")).to_contain_text("暂无呼叫")
     alert = page.locator("#alert-device-kiosk-1-printer")
     expect(alert).to_contain_text("kiosk-1", timeout=LIVE)
     expect(alert).to_contain_text("out of paper")
