@@ -326,6 +326,8 @@ def main() -> None:
         hall.stop()
         for t in threads:
             t.join(5)
+    if args.only is None:  # (d) after the others, on a hall of its own
+        dashboard.run(tmp, sign_in)
 
 
 if __name__ == "__main__":
