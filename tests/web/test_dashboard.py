@@ -40,11 +40,13 @@ LIVE = 10_000  # ms: a live change reaches the page well within this
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HallProcess]:
-    """As ``tests.web.support.new_hall``, with kiosk-1 enrolled and a token of clerk chen (c01)."""
+    """As ``tests.web.support.new_hall``, with kiosk-1 enrolled, tokens of clerk chen (c01) and
+    of a manager."""
 
     def more(h: HallProcess) -> None:
         h.kiosk = h.enroll("kiosk-1", "kiosk")  # type: ignore[attr-defined]
         h.c01 = h.token("clerk", clerk="c01")  # type: ignore[attr-defined]
+        h.manager = h.token("manager")  # type: ignore[attr-defined]
 
     h = new_hall(tmp_path_factory.mktemp("dash-hall"), more)
     yield h
@@ -77,6 +79,16 @@ def test_a_clerk_is_kept_out_and_the_manager_finds_it_from_home(hall: HallProces
     expect(page.locator("#nav-dashboard")).to_have_count(0)
     assert page.goto(hall.http + "/dashboard").status == 403  # type: ignore[union-attr]
     assert requests.get(f"{hall.http}/dashboard/floor", timeout=5, allow_redirects=False).status_code == 302
+    # The floor's figures over REST: a manager's, not a clerk's.
+    floor = f"{hall.http}/api/v1/floor"
+    assert requests.get(floor, headers={"Authorization": f"Bearer {hall.c01}"}, timeout=5).status_code == 403  # type: ignore[attr-defined]
+    items = requests.get(f"{hall.http}/api/v1/catalogue", timeout=5).json()["items"]
+    enterprise = next(i["code"] for i in items if i["stream"] == "enterprise")  # window 1 never calls it
+    issue(hall, enterprise)
+    got = rest(hall, hall.manager, "GET", "/floor")  # type: ignore[attr-defined]
+    assert [(i["item_code"], i["waiting"], i["light"]) for i in got["items"]] == [(enterprise, 1, "green")]
+    assert got["items"][0]["item_name"]["zh"] and got["streams"][0]["stream"] == "enterprise"
+    assert got["served"]["share"] is None and got["over_target"] == 0
     page.click("#logout")
     sign_in(page, hall, "boss", MANAGER_PASSWORD)
     page.click("#to-dashboard")
