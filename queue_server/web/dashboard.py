@@ -20,6 +20,9 @@ hold an ID number typed by hand: they are shown through ``mask_ids_in_text``.
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -148,7 +151,39 @@ def floor_data() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the desk
+#: How long the desk's figures are shared by every dashboard while the hall's seq stays put.
+DESK_TTL_S = 10.0
+
+
+@dataclass(slots=True)
+class _Shared:
+    seq: int = -1
+    at: float = 0.0
+    data: dict[str, Any] | None = None
+
+
+_desk = _Shared()
+_desk_lock = threading.Lock()
+
+
 def desk_data() -> dict[str, Any]:
+    """The desk's figures, computed once for every open dashboard: again when the hall's seq
+    moved (a ticket, a rating, a step that is a hall event) or after DESK_TTL_S (case steps
+    are no hall events; the fragment's 20 s poll brings them). Its SQL over a city's open
+    cases costs tens of milliseconds (``bench/dashboard.py``): five managers' dashboards
+    refetching after the same event, or a page opened beside them, pay it once. One
+    computation at a time (the lock): a second request waits for the first's answer."""
+    seq = hall_loop().service.engine.last_seq
+    with _desk_lock:
+        now = time.monotonic()
+        if _desk.data is not None and _desk.seq == seq and now - _desk.at < DESK_TTL_S:
+            return _desk.data
+        data = _desk_data()
+        _desk.seq, _desk.at, _desk.data = seq, now, data
+        return data
+
+
+def _desk_data() -> dict[str, Any]:
     today = datetime.now(_tz()).date().isoformat()  # ratings and closed cases of today only
     report = _ask("report.dashboard", {"since": today, "until": today})
     supervision = _ask("case.supervision", {"limit": SUPERVISION_LINES})
