@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 
@@ -61,7 +62,7 @@ def _ask(type_: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     return outcome.body
 
 
-def _tz() -> Any:
+def _tz() -> ZoneInfo:
     return hall_loop().service.engine.tz
 
 
