@@ -108,6 +108,14 @@ def test_a_call_at_a_window_moves_the_dashboard_without_reload(hall: HallProcess
         expect(page.locator("#win-1-status")).to_have_text(re.compile(r"开放\s+open"))
         # Called well within its target: today's share says so.
         expect(page.locator("#served-share")).to_have_text("100%", timeout=LIVE)
+        # A window paused with somebody waiting that it could call is an alert, until it resumes.
+        issue(hall)
+        c01 = hall.c01  # type: ignore[attr-defined]
+        rest(hall, c01, "POST", "/windows/1/pause", {"reason": "临时离开"})
+        expect(page.locator("#alert-paused-1")).to_contain_text("1号窗口暂停服务", timeout=LIVE)
+        expect(page.locator("#win-1-status")).to_have_text(re.compile(r"暂停\s+paused"))
+        rest(hall, c01, "POST", "/windows/1/resume", {})
+        expect(page.locator("#alert-paused-1")).to_have_count(0, timeout=LIVE)
     finally:
         clerk.context.close()
     not_reloaded(page)
