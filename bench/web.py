@@ -2,7 +2,8 @@
 to the hall's event arriving in 50 connected pages, p50/p99; (b) the clerk console's page
 load, over HTTP and in Chromium, p50/p99; (c) the visitors' ticket pages with 500 phones on
 their streams: memory per open page, page load, call → page (``bench/phonepages.py``, run
-first). Figures only, no assertions.
+first); (d), with ``--only dashboard``: the manager dashboard with 200 windows, 10,000
+waiting and 50,000 open cases (``bench/dashboard.py``). Figures only, no assertions.
 
 A real queue server process with its default configuration (``serve`` as in a hall: the
 default ``--threads`` and ``--live-streams``). The 50 pages are signed-in clerk sessions on
@@ -20,7 +21,7 @@ keep-alive connection), measured in the same run; figures are also printed as mu
 Traffic goes to 127.0.0.1 only; the run stops by itself (about two minutes).
 
     .venv/bin/python bench/web.py [--pages 50] [--chromium 3] [--calls 240] [--interval 0.25] [--loads 200]
-                                  [--phones 500] [--phone-calls 30] [--only phones]
+                                  [--phones 500] [--phone-calls 30] [--only phones|dashboard]
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import dashboard  # noqa: E402
 import phonepages  # noqa: E402
 from phonepages import ms, pct  # noqa: E402  # one spelling of the figures for parts (a) to (c)
 
@@ -170,13 +172,17 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=200, help="console loads over HTTP (a tenth of them in Chromium)")
     ap.add_argument("--phones", type=int, default=500, help="(c) ticket pages open on phones (0: skip the part)")
     ap.add_argument("--phone-calls", type=int, default=30, help="(c) calls while the phones are open")
-    ap.add_argument("--only", choices=["phones"], default=None, help="run only part (c)")
+    ap.add_argument("--only", choices=["phones", "dashboard"], default=None,
+                    help="run only part (c), or only the manager dashboard's part (d, bench/dashboard.py)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     from queue_server.web.events import LIVE_STREAMS, STREAM_S
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    if args.only == "dashboard":  # a hall of its own: 200 windows, 10,000 waiting, 50,000 open cases
+        dashboard.run(tmp, sign_in)
+        return
     # clerks chen (window 1), wang (window 2), a call pad at window 1 (part c): the default serve
     hall = new_hall(tmp / "var", pad_window=1)
     print(f"# web benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, SQLite; "
@@ -320,6 +326,8 @@ def main() -> None:
         hall.stop()
         for t in threads:
             t.join(5)
+    if args.only is None:  # (d) after the others, on a hall of its own
+        dashboard.run(tmp, sign_in)
 
 
 if __name__ == "__main__":

@@ -347,6 +347,59 @@ class Visitor(Answer):
     )
 
 
+# ------------------------------------------------------------------ hall.floor
+Light = Literal["green", "yellow", "red"]
+
+
+class ItemWaiting(Part):
+    """Who waits for one service item, and the longest wait against the item's wait target."""
+
+    item_code: str
+    item_name: Bilingual | None
+    stream: str
+    waiting: int
+    longest_wait_s: int = Field(description="since the longest waiting ticket was issued")
+    wait_target_s: int
+    ratio: float = Field(description="longest_wait_s / wait_target_s")
+    light: Light = Field(description="green below 75% of the target, yellow up to it, red past it")
+    over_target: int = Field(description="tickets of today waiting past the target")
+
+
+class StreamWaiting(Part):
+    """A stream (citizen, enterprise) as a whole: its worst item decides the light."""
+
+    stream: str
+    waiting: int
+    longest_wait_s: int
+    ratio: float = Field(description="the highest ratio of its items")
+    light: Light
+    over_target: int
+
+
+class ServedWithinTarget(Part):
+    """Today's visitors called within their item's wait target (first calls: a transfer or a
+    recall is not a second visitor); those still waiting past it count as missed."""
+
+    day: str = Field(description="the hall's local date")
+    called: int
+    within_target: int
+    waiting_over_target: int
+    share: float | None = Field(
+        description="within_target / (called + waiting_over_target); null when nobody counts yet"
+    )
+
+
+class HallFloor(Answer):
+    """The queue against its targets, for the manager's dashboard: items worst first."""
+
+    seq: int
+    at: float = Field(description="the server's clock the waits are measured at")
+    items: list[ItemWaiting] = Field(description="items somebody waits for, the longest wait against target first")
+    streams: list[StreamWaiting]
+    served: ServedWithinTarget
+    over_target: int = Field(description="tickets waiting past their item's target, all items")
+
+
 REQUESTS: dict[str, Spec] = {
     "hall.ping": Spec(NoBody, Ping),
     "hall.set_notices": Spec(SetNotices, Notices),
@@ -354,6 +407,7 @@ REQUESTS: dict[str, Spec] = {
     "kiosk.help": Spec(KioskHelp, HelpPressed),
     "hall.help_answered": Spec(HelpAnswered, AnsweredHelp),
     "hall.help_calls": Spec(NoBody, HelpCalls),
+    "hall.floor": Spec(NoBody, HallFloor),
     "device.health": Spec(DeviceHealth, HealthStored),
     "device.health_table": Spec(NoBody, DeviceHealthTable),
     "visitor.lookup": Spec(VisitorLookup, Visitor),

@@ -50,6 +50,7 @@ from .model import (
     WindowKind,
     WindowStatus,
 )
+from .waits import ServedTally
 
 RECENT_CALLS = 6
 MAX_NOTICES = 10
@@ -91,6 +92,7 @@ class HallEngine:
         # Walk-in tickets per (day, item), for the daily caps: kept after the tickets end.
         self.issued_walk_in: Counter[tuple[str, str]] = Counter()
         self.waiting_by_item: Counter[str] = Counter()
+        self.served_today = ServedTally()  # first calls within their wait target (dashboard)
         # stream -> the waiting tickets' call-order keys (see _rank), for people ahead in O(log n)
         self._line_order: dict[str, SortedList] = {}
         self._rank_of: dict[str, tuple[int, float, int]] = {}  # ticket -> its key in _line_order
@@ -1088,6 +1090,10 @@ class HallEngine:
         if t.first_inquiry_clerk is None:
             t.first_inquiry_clerk = d.get("first_inquiry_clerk")
         waited = d.get("waited_s")
+        if t.transfers == 0 and t.missed == 0:  # a first call: the visitor's real wait
+            rule = self.items.get(t.item)
+            if rule is not None:
+                self.served_today.record(t.day, t.item, e.at - t.issued_at, rule.wait_target_s)
         if waited is not None and t.transfers == 0 and t.missed == 0:  # a first call only
             prev = self.avg_wait_s.get(t.stream, waited)
             self.avg_wait_s[t.stream] = prev + SERVICE_EMA_WEIGHT * (waited - prev)

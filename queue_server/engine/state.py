@@ -22,6 +22,7 @@ from .model import (
     Transfer,
     WindowStatus,
 )
+from .waits import ServedTally
 
 _TICKET_FIELDS = [f.name for f in fields(Ticket) if f.name not in ("gen", "homes")]
 
@@ -58,6 +59,7 @@ def dump_state(engine: HallEngine) -> dict[str, Any]:
         "next_print_job": engine.next_print_job,
         "device_health": [asdict(h) for h in engine.device_health.values()],
         "issued_walk_in": [[day, item, n] for (day, item), n in engine.issued_walk_in.items()],
+        "served_today": engine.served_today.dump(),
     }
 
 
@@ -106,4 +108,6 @@ def load_state(engine: HallEngine, state: dict[str, Any], now: float) -> None:
     engine.issued_walk_in.clear()
     for day, item, n in state.get("issued_walk_in", []):
         engine.issued_walk_in[(day, item)] = n
+    # A checkpoint made before the tally existed: today's earlier calls are not counted.
+    engine.served_today = ServedTally.load(state.get("served_today"))
     engine.reindex(now)

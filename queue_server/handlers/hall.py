@@ -10,6 +10,7 @@ from protocol.models.hall import HelpAnswered, SetNotices
 
 from ..auth import AccessRole
 from ..engine.views import help_call_view
+from ..engine.waits import floor
 from .registry import handler
 from .views import item_name
 
@@ -77,3 +78,19 @@ def hall_help_answered(ctx: HallContext, req: HelpAnswered, actor: Actor, now: f
 @handler("hall.help_calls", role=AccessRole.MANAGER)
 def hall_help_calls(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
     return {"help_calls": [help_call_view(ctx.engine, h) for h in ctx.engine.help_calls.values()]}
+
+
+@handler("hall.floor", role=AccessRole.MANAGER)
+def hall_floor(ctx: HallContext, req: NoBody, actor: Actor, now: float) -> dict[str, Any]:
+    """Waiting per item and stream against the items' wait targets, and today's share called
+    within target (``engine.waits``): one pass over the live tickets, on the hall loop."""
+    e = ctx.engine
+    f = floor(e.tickets.values(), e.items, e.served_today, e.local_day(now), now)
+    return {
+        "seq": e.last_seq,
+        "at": now,
+        "items": [{**line, "item_name": item_name(ctx, line["item_code"])} for line in f.items],
+        "streams": f.streams,
+        "served": f.served,
+        "over_target": f.over_target,
+    }

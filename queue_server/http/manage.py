@@ -141,6 +141,17 @@ def help_calls():  # type: ignore[no-untyped-def]
     return call("hall.help_calls", {}, request_actor())
 
 
+@manage_api.get("/floor")
+@requires("manager")
+@documented(
+    "Waiting per item and stream against the wait targets, and today's share called within target (manager)",
+    "hall.floor",
+    errors=(400, 503),
+)
+def floor():  # type: ignore[no-untyped-def]
+    return call("hall.floor", {}, request_actor())
+
+
 @manage_api.post("/help-calls/<int(min=1):help_id>/answer")
 @requires("manager")
 @documented(

@@ -29,6 +29,7 @@ VALID: dict[str, dict[str, Any]] = {
     "kiosk.help": {"screen": "take_number"},
     "hall.help_answered": {"help_id": "3"},  # from a path: digits in a string
     "hall.help_calls": {},
+    "hall.floor": {},
     "device.health": {"device": "printer-1", "kind": "printer", "status": "degraded", "old": "ok"},
     "device.health_table": {},
     "visitor.lookup": {"id_number": ID.lower()},
