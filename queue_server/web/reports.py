@@ -107,6 +107,7 @@ def _totals(q: dict[str, Any], d: dict[str, Any]) -> Table:
         {
             "type": "pie",
             "title": "按时办理 Served within target",
+            "colors": ["#1f7a3a", "#b3261e"],
             "data": [
                 {"name": "目标时间内 Within target", "value": t["within_target"]},
                 {"name": "超过目标 Over target", "value": over},
@@ -213,6 +214,8 @@ def _tiers(q: dict[str, Any], d: dict[str, Any]) -> Table:
          (f"已办结办件（{tiers['closed_cases']['count']}件）", f"Closed cases ({tiers['closed_cases']['count']})")],
         rows,
         {"type": "bar", "categories": [r[0] for r in rows], "percent": True, "series": [
+            {"name": "三四三目标 3-4-3 target", "data": [_share(r[1]) for r in rows]},
+            {"name": "五三二目标 5-3-2 target", "data": [_share(r[2]) for r in rows]},
             {"name": "事项目录 Catalogue", "data": [_share(r[3]) for r in rows]},
             {"name": "已办结办件 Closed cases", "data": [_share(r[4]) for r in rows]},
         ]},

@@ -6,14 +6,29 @@
   var data = JSON.parse(document.getElementById("report-data").textContent || "{}");
   var charts = [];
 
+  function empty(spec) {
+    var values = spec.type === "pie" ? spec.data.map(function (d) { return d.value; })
+      : [].concat.apply([], spec.series.map(function (s) { return s.data; }));
+    return !values.some(function (v) { return v; });
+  }
+
   function option(spec) {
     var base = { animation: false, tooltip: {}, textStyle: { fontFamily: "sans-serif" } };
+    if (empty(spec)) {
+      // Said in the chart itself, so a printed page does not show a blank box.
+      base.title = { text: "本期无数据", subtext: "Nothing in this period", left: "center", top: "middle",
+        textStyle: { color: "#5b6673", fontWeight: "normal" } };
+      return base;
+    }
     if (spec.type === "pie") {
       base.legend = { bottom: 0 };
+      if (spec.colors) base.color = spec.colors;
       base.series = [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { formatter: "{b}: {c}" } }];
       return base;
     }
-    var category = { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
+    // Horizontal bars list from the top, in the table's order.
+    var category = { type: "category", data: spec.categories, inverse: !!spec.horizontal,
+      axisLabel: { interval: 0, width: spec.horizontal ? 140 : 90, overflow: "truncate" } };
     var value = { type: "value", axisLabel: spec.percent ? { formatter: "{value}%" } : {} };
     base.grid = { left: spec.horizontal ? 150 : 50, right: 20, top: 30, bottom: spec.series.length > 1 ? 50 : 40 };
     base.xAxis = spec.horizontal ? value : category;
