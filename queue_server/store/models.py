@@ -175,14 +175,13 @@ class TicketRow(Base):
 
 
 class TicketStatDay(Base):
-    """The queue report's counts per hall, local day and hour of issue, item and serving clerk
+    """The queue report's counts per hall, local day of issue, item and serving clerk
     (``engine.queuestats``): a month's report reads a month of these instead of every ticket.
     Made for a day once it is over, by ``store.queuestats`` (migration 0012)."""
 
     __tablename__ = "ticket_stat_days"
     hall: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     clerk: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" for tickets never called
     arrivals: Mapped[int]
@@ -216,6 +215,17 @@ class TicketStatDay(Base):
     s6: Mapped[int]
     s7: Mapped[int]
     s8: Mapped[int]
+
+
+class TicketHourDay(Base):
+    """Tickets issued per hall, local day and hour: arrivals by hour and weekday (kept apart
+    from ``ticket_stat_days`` so that table has no row per hour as well)."""
+
+    __tablename__ = "ticket_hour_days"
+    hall: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    arrivals: Mapped[int]
 
 
 class TicketStatBuilt(Base):

@@ -1,7 +1,8 @@
 """The queue report's counts in the database (``engine.queuestats`` says what counts where).
 
-A day that is over is read from ``ticket_stat_days`` (its counts per hour, item and clerk,
-made once from its tickets by the same pure function, ``queuestats.day_stats``); today, and
+A day that is over is read from ``ticket_stat_days`` (its counts per item and clerk) and
+``ticket_hour_days`` (its arrivals per hour), made once from its tickets by the same pure
+function, ``queuestats.day_stats``; today, and
 any day not made yet, is counted from its tickets. Over a year of 1,000,000 tickets a month
 is ~80,000 tickets but only a few thousand day rows (bench/web.py --only reports).
 
@@ -28,16 +29,17 @@ from ..engine.queuestats import (
     OPEN_STATES,
     SERVICE_EDGES_MIN,
     WAIT_EDGES_MIN,
+    DayCounts,
     Rollup,
     Stat,
-    StatKey,
     TicketFacts,
     day_stats,
     rollup,
 )
-from .models import TicketRow, TicketStatBuilt, TicketStatDay
+from .models import TicketHourDay, TicketRow, TicketStatBuilt, TicketStatDay
 
 _D = TicketStatDay.__table__
+_H = TicketHourDay.__table__
 _B = TicketStatBuilt.__table__
 _T = TicketRow.__table__
 _SUMMED = [*COUNTS, "wait_sum", *(f"w{i}" for i in range(len(WAIT_EDGES_MIN) + 1)), "service_sum",
@@ -78,7 +80,7 @@ class QueueStats:
         sums = [func.sum(_D.c[name]).label(name) for name in _SUMMED]
         out = Rollup()
         for day, hour, n in c.execute(
-            select(_D.c.day, _D.c.hour, func.sum(_D.c.arrivals)).where(*where).group_by(_D.c.day, _D.c.hour)
+            select(_H.c.day, _H.c.hour, _H.c.arrivals).where(_H.c.hall == self.hall, _H.c.day >= since, _H.c.day <= until)
         ):
             out.arrivals[(day, int(hour))] = int(n)
         for group, col in ((out.by_item, _D.c.item_code), (out.by_clerk, _D.c.clerk)):
@@ -90,7 +92,7 @@ class QueueStats:
 
     def _counted(
         self, c: Connection, since: str, until: str, tz: ZoneInfo, targets: Mapping[str, int]
-    ) -> dict[StatKey, Stat]:
+    ) -> DayCounts:
         rows = c.execute(select(*_FACTS).where(_T.c.hall == self.hall, _T.c.day >= since, _T.c.day <= until))
         return day_stats(_facts(rows), tz, targets)
 
@@ -129,16 +131,20 @@ class QueueStats:
                 facts = list(
                     _facts(c.execute(select(*_FACTS).where(_T.c.hall == self.hall, _T.c.day == day)))
                 )
-                stats = day_stats(facts, tz, targets)
-                c.execute(delete(_D).where(_D.c.hall == self.hall, _D.c.day == day))
-                c.execute(delete(_B).where(_B.c.hall == self.hall, _B.c.day == day))
-                if stats:
+                counts = day_stats(facts, tz, targets)
+                for table in (_D, _H, _B):
+                    c.execute(delete(table).where(table.c.hall == self.hall, table.c.day == day))
+                if counts.stats:
                     c.execute(
                         insert(_D),
                         [
-                            {"hall": self.hall, "day": k[0], "hour": k[1], "item_code": k[2], "clerk": k[3], **s.row()}
-                            for k, s in stats.items()
+                            {"hall": self.hall, "day": k[0], "item_code": k[1], "clerk": k[2], **s.row()}
+                            for k, s in counts.stats.items()
                         ],
+                    )
+                    c.execute(
+                        insert(_H),
+                        [{"hall": self.hall, "day": d, "hour": h, "arrivals": n} for (d, h), n in counts.hours.items()],
                     )
                 c.execute(
                     insert(_B).values(

@@ -1,6 +1,7 @@
 """Queue reports: ``tickets.started_at`` (when the visitor came to the window, filled here
 from the ``ticket.started`` events already recorded), the day counts of the queue report
-(``ticket_stat_days``) and the days they are made for (``ticket_stat_built``).
+(``ticket_stat_days`` per item and clerk, ``ticket_hour_days`` per hour) and the days they are
+made for (``ticket_stat_built``).
 
 The day counts are not filled here: they need the hall's time zone and its catalogue's wait
 targets, which the database does not have. ``store.queuestats`` makes a day's counts the first
@@ -40,7 +41,6 @@ def upgrade() -> None:
         "ticket_stat_days",
         sa.Column("hall", sa.String(length=16), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
-        sa.Column("hour", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("item_code", sa.String(length=32), nullable=False),
         sa.Column("clerk", sa.String(length=32), nullable=False),
         *[
@@ -53,7 +53,15 @@ def upgrade() -> None:
         sa.Column("service_sum", sa.Float(), nullable=False),
         sa.Column("service_max", sa.Float(), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in SERVICE_BUCKETS],
-        sa.PrimaryKeyConstraint("hall", "day", "hour", "item_code", "clerk"),
+        sa.PrimaryKeyConstraint("hall", "day", "item_code", "clerk"),
+    )
+    op.create_table(
+        "ticket_hour_days",
+        sa.Column("hall", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("hour", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("arrivals", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("hall", "day", "hour"),
     )
     op.create_table(
         "ticket_stat_built",
@@ -67,5 +75,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ticket_stat_built")
+    op.drop_table("ticket_hour_days")
     op.drop_table("ticket_stat_days")
     op.drop_column("tickets", "started_at")
