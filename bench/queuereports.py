@@ -117,13 +117,14 @@ def fill(engine: Engine, n: int, items: list[str]) -> None:
         if not pg:
             cur.execute("PRAGMA synchronous=OFF")
         marks = ",".join("?" * len(COLS))
+        names = ",".join(f'"{c}"' for c in COLS)  # "window" is a reserved word
         for chunk in rows(n, items):
             if pg:
-                with cur.copy(f"COPY tickets ({','.join(COLS)}) FROM STDIN") as cp:  # type: ignore[attr-defined]
+                with cur.copy(f"COPY tickets ({names}) FROM STDIN") as cp:  # type: ignore[attr-defined]
                     for row in chunk:
                         cp.write_row(row)
             else:
-                cur.executemany(f"INSERT INTO tickets ({','.join(COLS)}) VALUES ({marks})", chunk)
+                cur.executemany(f"INSERT INTO tickets ({names}) VALUES ({marks})", chunk)
             raw.commit()
             written += len(chunk)
             if written % 250_000 < CHUNK:

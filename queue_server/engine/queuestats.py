@@ -39,7 +39,7 @@ WEEKDAYS: tuple[tuple[str, str], ...] = (
     ("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"), ("周日", "Sun"),
 )  # fmt: skip
 
-#: (local day of issue, item, clerk or "")
+#: (local day of issue, "item" or "clerk", the item's code or the clerk's id, "" if never called)
 StatKey = tuple[str, str, str]
 #: (local day, hour of issue)
 HourKey = tuple[str, int]
@@ -164,10 +164,13 @@ class Stat:
         )
 
 
-def ticket_stat(f: TicketFacts, tz: ZoneInfo, target_s: int | None) -> tuple[StatKey, int, Stat]:
-    """One ticket's key, local hour of issue and counts."""
-    clerk = (f.clerk or "") if f.called_at is not None else ""
-    return (f.day, f.item_code, clerk), datetime.fromtimestamp(f.issued_at, tz).hour, Stat().count(f, target_s)
+def clerk_of(f: TicketFacts) -> str:
+    return (f.clerk or "") if f.called_at is not None else ""
+
+
+def ticket_stat(f: TicketFacts, tz: ZoneInfo, target_s: int | None) -> tuple[str, str, int, Stat]:
+    """One ticket's item, clerk ("" if never called), local hour of issue and counts."""
+    return f.item_code, clerk_of(f), datetime.fromtimestamp(f.issued_at, tz).hour, Stat().count(f, target_s)
 
 
 @dataclass(slots=True)
@@ -179,15 +182,17 @@ class DayCounts:
 
 
 def day_stats(facts: Iterable[TicketFacts], tz: ZoneInfo, targets: Mapping[str, int]) -> DayCounts:
-    """The counts of a set of tickets per key, and their arrivals per day and hour."""
+    """The counts of a set of tickets per day and item and per day and clerk (each ticket is
+    in both), and their arrivals per day and hour."""
     out = DayCounts()
     stats, hours = out.stats, out.hours
     for f in facts:
-        key = (f.day, f.item_code, (f.clerk or "") if f.called_at is not None else "")
-        s = stats.get(key)
-        if s is None:
-            s = stats[key] = Stat()
-        s.count(f, targets.get(f.item_code))
+        target = targets.get(f.item_code)
+        for key in ((f.day, "item", f.item_code), (f.day, "clerk", clerk_of(f))):
+            s = stats.get(key)
+            if s is None:
+                s = stats[key] = Stat()
+            s.count(f, target)
         hk = (f.day, datetime.fromtimestamp(f.issued_at, tz).hour)
         hours[hk] = hours.get(hk, 0) + 1
     return out
@@ -221,10 +226,10 @@ class Rollup:
 def rollup(counts: DayCounts) -> Rollup:
     """Day counts summed as the report shows them (what the SQL ``GROUP BY`` does over the tables)."""
     out = Rollup(arrivals=dict(counts.hours))
-    for (_day, item, clerk), s in counts.stats.items():
-        for group, key in ((out.by_item, item), (out.by_clerk, clerk)):
-            have = group.get(key)
-            group[key] = Stat().add(s) if have is None else have.add(s)
+    for (_day, kind, code), s in counts.stats.items():
+        group = out.by_item if kind == "item" else out.by_clerk
+        have = group.get(code)
+        group[code] = Stat().add(s) if have is None else have.add(s)
     return out
 
 

@@ -175,15 +175,15 @@ class TicketRow(Base):
 
 
 class TicketStatDay(Base):
-    """The queue report's counts per hall, local day of issue, item and serving clerk
-    (``engine.queuestats``): a month's report reads a month of these instead of every ticket.
-    Made for a day once it is over, by ``store.queuestats`` (migration 0012)."""
+    """The queue report's counts per hall and local day of issue, once per item and once per
+    serving clerk (``engine.queuestats``): a month's report reads a month of these instead of
+    every ticket. Made for a day once it is over, by ``store.queuestats`` (migration 0012)."""
 
     __tablename__ = "ticket_stat_days"
     hall: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
-    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    clerk: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" for tickets never called
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "item" or "clerk"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)  # clerk "": never called
     arrivals: Mapped[int]
     called: Mapped[int]
     served: Mapped[int]

@@ -1,10 +1,10 @@
 """The queue report's counts in the database (``engine.queuestats`` says what counts where).
 
-A day that is over is read from ``ticket_stat_days`` (its counts per item and clerk) and
+A day that is over is read from ``ticket_stat_days`` (its counts per item and per clerk) and
 ``ticket_hour_days`` (its arrivals per hour), made once from its tickets by the same pure
 function, ``queuestats.day_stats``; today, and
 any day not made yet, is counted from its tickets. Over a year of 1,000,000 tickets a month
-is ~80,000 tickets but only a few thousand day rows (bench/web.py --only reports).
+is ~80,000 tickets but ~1,500 day rows (bench/web.py --only reports).
 
 A day is made the first time a report covers it, after it is over. Tickets left open at the
 end of their day (waiting when the hall closed) may still end later: the day remembers how
@@ -83,11 +83,12 @@ class QueueStats:
             select(_H.c.day, _H.c.hour, _H.c.arrivals).where(_H.c.hall == self.hall, _H.c.day >= since, _H.c.day <= until)
         ):
             out.arrivals[(day, int(hour))] = int(n)
-        for group, col in ((out.by_item, _D.c.item_code), (out.by_clerk, _D.c.clerk)):
-            for r in c.execute(
-                select(col.label("key"), *sums, func.max(_D.c.service_max).label("service_max")).where(*where).group_by(col)
-            ).mappings():
-                group[r["key"]] = Stat.from_row(r)
+        for r in c.execute(
+            select(_D.c.kind, _D.c.code, *sums, func.max(_D.c.service_max).label("service_max"))
+            .where(*where)
+            .group_by(_D.c.kind, _D.c.code)
+        ).mappings():
+            (out.by_item if r["kind"] == "item" else out.by_clerk)[r["code"]] = Stat.from_row(r)
         return out
 
     def _counted(
@@ -138,7 +139,7 @@ class QueueStats:
                     c.execute(
                         insert(_D),
                         [
-                            {"hall": self.hall, "day": k[0], "item_code": k[1], "clerk": k[2], **s.row()}
+                            {"hall": self.hall, "day": k[0], "kind": k[1], "code": k[2], **s.row()}
                             for k, s in counts.stats.items()
                         ],
                     )

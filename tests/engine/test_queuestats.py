@@ -43,8 +43,8 @@ def test_buckets_are_under_their_upper_edge() -> None:
 
 
 def test_a_served_ticket_counts_its_wait_service_and_target_on_its_local_hour() -> None:
-    key, hour, s = ticket_stat(served("2026-11-23", 9, wait_min=12, service_min=7), TZ, target_s=15 * 60)
-    assert (key, hour) == (("2026-11-23", "A", "c01"), 9)  # Beijing time, not UTC
+    item, clerk, hour, s = ticket_stat(served("2026-11-23", 9, wait_min=12, service_min=7), TZ, target_s=15 * 60)
+    assert (item, clerk, hour) == ("A", "c01", 9)  # Beijing time, not UTC
     assert (s.arrivals, s.called, s.served, s.timed, s.within_target) == (1, 1, 1, 1, 1)
     assert s.wait_sum == 12 * 60
     assert s.waits[2] == 1  # 10–15 minutes
@@ -53,21 +53,21 @@ def test_a_served_ticket_counts_its_wait_service_and_target_on_its_local_hour() 
 
 
 def test_a_wait_past_the_target_misses_it_and_an_unknown_item_has_no_target() -> None:
-    _, _, late = ticket_stat(served("2026-11-23", 9, wait_min=16, service_min=3), TZ, target_s=15 * 60)
+    _, _, _, late = ticket_stat(served("2026-11-23", 9, wait_min=16, service_min=3), TZ, target_s=15 * 60)
     assert (late.timed, late.within_target) == (1, 0)
-    _, _, unknown = ticket_stat(served("2026-11-23", 9, wait_min=1, service_min=3), TZ, target_s=None)
+    _, _, _, unknown = ticket_stat(served("2026-11-23", 9, wait_min=1, service_min=3), TZ, target_s=None)
     assert (unknown.served, unknown.timed, unknown.within_target) == (1, 0, 0)
 
 
 def test_no_show_cancelled_and_transferred_tickets() -> None:
     issued = at("2026-11-24", 10)
-    _, _, no_show = ticket_stat(TicketFacts("2026-11-24", issued, "A", "no_show", issued + 600, None, issued + 900, "c02"), TZ, 900)
+    _, _, _, no_show = ticket_stat(TicketFacts("2026-11-24", issued, "A", "no_show", issued + 600, None, issued + 900, "c02"), TZ, 900)
     assert (no_show.called, no_show.served, no_show.no_shows, no_show.waits[2]) == (1, 0, 1, 1)
     assert no_show.timed_services == 0
-    key, _, cancelled = ticket_stat(TicketFacts("2026-11-24", issued, "A", "cancelled", None, None, issued + 60, None), TZ, 900)
-    assert key[2] == ""  # never called: no clerk
+    _, clerk, _, cancelled = ticket_stat(TicketFacts("2026-11-24", issued, "A", "cancelled", None, None, issued + 60, None), TZ, 900)
+    assert clerk == ""  # never called: no clerk
     assert (cancelled.arrivals, cancelled.called, cancelled.cancelled) == (1, 0, 1)
-    _, _, moved = ticket_stat(TicketFacts("2026-11-24", issued, "B", "done", issued + 60, None, issued + 360, "c01", 2), TZ, 900)
+    _, _, _, moved = ticket_stat(TicketFacts("2026-11-24", issued, "B", "done", issued + 60, None, issued + 360, "c01", 2), TZ, 900)
     assert (moved.transferred, moved.transfers) == (1, 2)
     assert moved.service_sum == 300  # no start recorded: from the call
 
@@ -77,7 +77,7 @@ def test_counts_add_up_the_same_in_any_grouping() -> None:
              for i in range(40)]
     whole = Stat()
     for f in facts:
-        whole.add(ticket_stat(f, TZ, 600)[2])
+        whole.add(ticket_stat(f, TZ, 600)[3])
     rows = day_stats(facts, TZ, {"A": 600, "B": 600})
     r = rollup(rows)
     assert r.total.row() == whole.row()

@@ -1,6 +1,6 @@
 """Queue reports: ``tickets.started_at`` (when the visitor came to the window, filled here
 from the ``ticket.started`` events already recorded), the day counts of the queue report
-(``ticket_stat_days`` per item and clerk, ``ticket_hour_days`` per hour) and the days they are
+(``ticket_stat_days`` per item and per clerk, ``ticket_hour_days`` per hour) and the days they are
 made for (``ticket_stat_built``).
 
 The day counts are not filled here: they need the hall's time zone and its catalogue's wait
@@ -41,8 +41,8 @@ def upgrade() -> None:
         "ticket_stat_days",
         sa.Column("hall", sa.String(length=16), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
-        sa.Column("item_code", sa.String(length=32), nullable=False),
-        sa.Column("clerk", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
         *[
             sa.Column(name, sa.Integer(), nullable=False)
             for name in ("arrivals", "called", "served", "no_shows", "cancelled", "transferred", "transfers",
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("service_sum", sa.Float(), nullable=False),
         sa.Column("service_max", sa.Float(), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in SERVICE_BUCKETS],
-        sa.PrimaryKeyConstraint("hall", "day", "item_code", "clerk"),
+        sa.PrimaryKeyConstraint("hall", "day", "kind", "code"),
     )
     op.create_table(
         "ticket_hour_days",
