@@ -20,13 +20,14 @@ import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, insert
 
-from queue_server.store.models import TicketRow
+from queue_server.store.models import EvaluationRow, TicketRow
 from tests.support.hall import HallProcess
 from tests.web.support import CLERK_PASSWORD, MANAGER_PASSWORD, SCREENSHOTS, new_hall, sign_in
 
 TZ = ZoneInfo("Asia/Shanghai")  # the demo hall's (config/hall.yaml)
 WAIT_EDGES = [5, 10, 15, 20, 30, 45, 60]
 CLERKS = {"c01": "陈晓梅", "c02": "王建国"}
+WINDOWS = {"c01": 1, "c02": 2}
 #: Read back from every chart's canvas: how many distinct colours a sample of its pixels has.
 COLOURS = """(name) => {
   const c = document.querySelector('#chart-' + name + ' canvas');
@@ -60,10 +61,23 @@ def generate(items: dict[str, int], days: list[date]) -> list[dict[str, Any]]:
                 "id": f"gen-{d.isoformat()}-{n}", "hall": "H01", "day": d.isoformat(), "number": f"A{n + 1:03d}",
                 "item_code": rnd.choice(sorted(items)), "stream": "citizen", "state": state, "token": f"gen{d}{n}",
                 "issued_at": issued, "called_at": called, "started_at": started, "ended_at": ended,
-                "clerk": rnd.choice(sorted(CLERKS)) if called else None, "window": 1 if called else None,
-                "recalls": 0, "transfers": 1 if rnd.random() < 0.1 else 0,
+                "clerk": None, "window": None, "recalls": 0, "transfers": 1 if rnd.random() < 0.1 else 0,
             })  # fmt: skip
+            if called:
+                clerk = rnd.choice(sorted(CLERKS))
+                rows[-1].update(clerk=clerk, window=WINDOWS[clerk])
     return rows
+
+
+def ratings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """好差评 of most served tickets, as the kiosk records them."""
+    rnd = random.Random(5)
+    return [
+        {"id": f"ev-{r['id']}", "subject_kind": "ticket", "subject_id": r["id"], "service_event": f"{r['id']}:1",
+         "level": rnd.choices([5, 4, 3, 2, 1], [6, 3, 1, 1, 1])[0], "source": "kiosk", "at": r["ended_at"] + 30,
+         "hall": "H01", "window": r["window"], "clerk": r["clerk"], "comment": ""}
+        for r in rows if r["state"] == "done" and rnd.random() < 0.7
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +96,16 @@ def week(hall: HallProcess) -> dict[str, Any]:
     items = dict(sorted(items.items())[:3])
     days = last_week()
     rows = generate(items, days)
+    rated = ratings(rows)
     db = create_engine(hall.db)
     try:
         with db.begin() as c:
             c.execute(insert(TicketRow), rows)
+            c.execute(insert(EvaluationRow), rated)
     finally:
         db.dispose()
     names = {i["code"]: f"{i['name']['zh']} {i['name']['en']}" for i in catalogue}
-    return {"days": days, "rows": rows, "targets": items, "names": names}
+    return {"days": days, "rows": rows, "ratings": rated, "targets": items, "names": names}
 
 
 def pct(part: int, whole: int) -> str:
@@ -166,6 +182,19 @@ def test_a_week_s_report_draws_its_charts_and_its_tables_and_csv_have_the_week_s
     _, clerk_rows = cells(page, "service_by_clerk")
     assert {r[0]: int(r[2]) for r in clerk_rows} == {
         CLERKS[c]: sum(r["clerk"] == c for r in done) for c in CLERKS
+    }
+
+    rated: list[dict[str, Any]] = week["ratings"]
+    _, by_clerk = cells(page, "ratings_by_clerk")
+    for clerk, name in CLERKS.items():
+        mine = [e["level"] for e in rated if e["clerk"] == clerk]
+        row = next(r for r in by_clerk if r[0] == name)
+        assert row[1] == str(len(mine))
+        assert row[3] == pct(sum(level >= 3 for level in mine), len(mine))
+        assert row[5:] == [str(mine.count(level)) for level in (5, 4, 3, 2, 1)]
+    _, by_window = cells(page, "ratings_by_window")
+    assert {r[0].split()[0]: int(r[1]) for r in by_window} == {
+        f"{w}号窗口": sum(e["window"] == w for e in rated) for w in WINDOWS.values()
     }
 
     # ---- each table's CSV: the same cells

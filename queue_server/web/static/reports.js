@@ -36,7 +36,7 @@
     if (spec.series.length > 1) base.legend = { bottom: 0 };
     if (spec.colors) base.color = spec.colors;
     base.series = spec.series.map(function (s) {
-      return { type: "bar", name: s.name, data: s.data, stack: spec.stack ? "all" : undefined };
+      return { type: "bar", name: s.name, data: s.data, barMaxWidth: 60, stack: spec.stack ? "all" : undefined };
     });
     return base;
   }
