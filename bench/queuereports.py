@@ -2,7 +2,7 @@
 history, 1,000,000 tickets, on SQLite and on PostgreSQL. Target: under 500 ms.
 
 The ``tickets`` projection is filled straight away (no event log): ``--tickets`` tickets over
-the 365 days before TODAY, the demo catalogue's citizen items and their wait targets, ten
+the 365 days up to TODAY, the demo catalogue's citizen items and their wait targets, ten
 clerks, served / no-show / cancelled / transferred in the shares of a busy hall. SQLite:
 executemany in chunks; PostgreSQL: COPY into a throwaway server (``tests/support/postgres.py``,
 or ``HALL_TEST_PG_URL``). Secondary indexes are dropped for the fill and built after it; then
@@ -72,17 +72,18 @@ def targets() -> dict[str, int]:
 
 
 def rows(n: int, items: list[str], seed: int = 16):  # type: ignore[no-untyped-def]
-    """``n`` tickets over the 365 days before TODAY, in chunks of tuples in COLS order."""
+    """``n`` tickets over the 365 days up to TODAY (today's as if its queue were over), in
+    chunks of tuples in COLS order."""
     rnd = random.Random(seed)
     per_day = n // 365
     chunk: list[tuple[Any, ...]] = []
     clerks = [f"c{i:02d}" for i in range(1, 11)]
     made = 0
-    for back in range(365, 0, -1):
+    for back in range(364, -1, -1):
         d = TODAY - timedelta(days=back)
         day = d.isoformat()
         opens = datetime(d.year, d.month, d.day, 8, 30, tzinfo=TZ).timestamp()
-        count = per_day if back > 1 else n - made
+        count = per_day if back > 0 else n - made
         for i in range(count):
             issued = opens + rnd.random() * 8.5 * 3600
             r = rnd.random()
@@ -166,7 +167,7 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
         fill(engine, args.tickets, items)
         log(f"fill took {time.perf_counter() - t0:.1f} s")
         stats = QueueStats(engine, HALL)
-        year = (TODAY - timedelta(days=365), TODAY - timedelta(days=1))
+        year = (TODAY - timedelta(days=364), TODAY - timedelta(days=1))
         t0 = time.perf_counter()
         made = stats.make_days(*year, TZ, goals)
         log(f"day counts made for {made} days in {time.perf_counter() - t0:.1f} s "

@@ -228,6 +228,17 @@ def test_the_printed_page_keeps_charts_and_tables_and_leaves_the_controls_out(
     assert len(page.pdf()) > 10_000  # Chromium prints it
 
 
+def test_the_rest_api_gives_the_same_queue_report(hall: HallProcess, week: dict[str, Any]) -> None:
+    days: list[date] = week["days"]
+    r = requests.get(f"{hall.http}/api/v1/reports/queue", params={"since": str(days[0]), "until": str(days[-1])},
+                     headers={"Authorization": f"Bearer {hall.token('manager')}"}, timeout=30)  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["totals"]["arrivals"] == len(week["rows"])
+    assert sum(h["arrivals"] for h in body["arrivals_by_hour"]) == len(week["rows"])
+    assert body["labels"]["figures"]["arrivals"] == {"zh": "到达人数", "en": "Arrivals"}
+
+
 def test_a_clerk_is_refused_and_a_period_ending_before_it_starts_is_said_so(hall: HallProcess, page: Page) -> None:
     sign_in(page, hall, "chen", CLERK_PASSWORD)
     r = page.goto(f"{hall.http}/reports")
