@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alembic import command
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, inspect, select, text, update
 
 from queue_server.engine.queuestats import Rollup, TicketFacts, day_stats, rollup
 from queue_server.store import make_engine, migrate
@@ -131,3 +131,10 @@ def test_the_migration_fills_started_at_from_the_events(database_url: str, engin
     upgrade("head")
     with eng.connect() as c:
         assert dict(c.execute(text("SELECT id, started_at FROM tickets ORDER BY id")).all()) == {"t1": 500, "t2": None}
+    with eng.begin() as conn:  # and back
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+    tables = set(inspect(eng).get_table_names())
+    assert not {"ticket_stat_days", "ticket_hour_days", "ticket_stat_built"} & tables
+    assert "started_at" not in {col["name"] for col in inspect(eng).get_columns("tickets")}
