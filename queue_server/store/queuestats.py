@@ -18,9 +18,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -36,7 +37,7 @@ from ..engine.queuestats import (
     day_stats,
     rollup,
 )
-from .models import TicketHourDay, TicketRow, TicketStatBuilt, TicketStatDay
+from .models import OPEN_TICKETS, TicketHourDay, TicketRow, TicketStatBuilt, TicketStatDay
 
 _D = TicketStatDay.__table__
 _H = TicketHourDay.__table__
@@ -48,9 +49,10 @@ _FACTS = (_T.c.day, _T.c.issued_at, _T.c.item_code, _T.c.state, _T.c.called_at, 
           _T.c.clerk, _T.c.transfers)  # fmt: skip
 
 
-def _facts(rows: Iterable[tuple]) -> Iterable[TicketFacts]:  # type: ignore[type-arg]
+def _facts(rows: Iterable[Any]) -> Iterable[TicketFacts]:
+    make = TicketFacts._make
     for r in rows:
-        yield TicketFacts(*r)
+        yield make(r)
 
 
 class QueueStats:
@@ -106,12 +108,15 @@ class QueueStats:
             made = dict(
                 c.execute(select(_B.c.day, _B.c.open).where(_B.c.hall == self.hall, _B.c.day >= s, _B.c.day <= u)).all()
             )
-            # (hall, state) is indexed and few tickets are ever left open: this reads only those
+            # Few tickets are ever left open: the partial index ix_tickets_open has only those
+            # (the query must spell its predicate as it does, literally, for SQLite to use it).
             still_open = dict(
                 c.execute(
-                    select(_T.c.day, func.count())
-                    .where(_T.c.hall == self.hall, _T.c.state.in_(OPEN_STATES), _T.c.day >= s, _T.c.day <= u)
-                    .group_by(_T.c.day)
+                    text(
+                        f"SELECT day, count(*) FROM tickets WHERE hall = :h AND {OPEN_TICKETS}"
+                        " AND day >= :s AND day <= :u GROUP BY day"
+                    ),
+                    {"h": self.hall, "s": s, "u": u},
                 ).all()
             )
         todo = []

@@ -1,7 +1,8 @@
 """Queue reports: ``tickets.started_at`` (when the visitor came to the window, filled here
 from the ``ticket.started`` events already recorded), the day counts of the queue report
 (``ticket_stat_days`` per item and per clerk, ``ticket_hour_days`` per hour) and the days they are
-made for (``ticket_stat_built``).
+made for (``ticket_stat_built``), and a partial index of the tickets still open
+(``ix_tickets_open``: which days a report must count again).
 
 The day counts are not filled here: they need the hall's time zone and its catalogue's wait
 targets, which the database does not have. ``store.queuestats`` makes a day's counts the first
@@ -30,6 +31,9 @@ UPDATE tickets SET started_at = (
 WHERE state IN ('serving', 'done')
 """
 
+# store.models.OPEN_TICKETS as of this revision
+OPEN_TICKETS = "state IN ('waiting', 'called', 'serving')"
+
 WAIT_BUCKETS = [f"w{i}" for i in range(8)]
 SERVICE_BUCKETS = [f"s{i}" for i in range(9)]
 
@@ -37,6 +41,13 @@ SERVICE_BUCKETS = [f"s{i}" for i in range(9)]
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("started_at", sa.Float(), nullable=True))
     op.execute(BACKFILL)
+    op.create_index(
+        "ix_tickets_open",
+        "tickets",
+        ["hall", "day"],
+        sqlite_where=sa.text(OPEN_TICKETS),
+        postgresql_where=sa.text(OPEN_TICKETS),
+    )
     op.create_table(
         "ticket_stat_days",
         sa.Column("hall", sa.String(length=16), nullable=False),
@@ -77,4 +88,5 @@ def downgrade() -> None:
     op.drop_table("ticket_stat_built")
     op.drop_table("ticket_hour_days")
     op.drop_table("ticket_stat_days")
+    op.drop_index("ix_tickets_open", table_name="tickets")
     op.drop_column("tickets", "started_at")
