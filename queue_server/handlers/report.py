@@ -164,6 +164,7 @@ def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: 
 
 #: The longest period a queue report covers: a year and a bit (the days are made as it reads them).
 MAX_QUEUE_DAYS = 400
+MIN_DAY, MAX_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 QUEUE_LABELS = {
     "arrivals": {"zh": "到达人数", "en": "Arrivals"},
@@ -200,6 +201,14 @@ QUEUE_LABELS = {
 def report_queue(ctx: HallContext, req: ReportQueue, actor: Actor, now: float) -> dict[str, Any]:
     """Queue statistics of a period: a day that is over is read from its day counts (made the
     first time a report covers it), today from its tickets."""
+    for raw in (req.since, req.until):
+        # the calendar's ends: the day after 9999-12-31 does not exist, and nobody has tickets then
+        if not MIN_DAY <= date.fromisoformat(raw) <= MAX_DAY:
+            raise bad_request(
+                f"a queue report covers days from {MIN_DAY} to {MAX_DAY}",
+                f"排队报表的日期须在{MIN_DAY}至{MAX_DAY}之间",
+                field="since" if raw == req.since else "until",
+            )
     since, until, _, _ = _period(ctx, req)
     assert since is not None and until is not None  # both required by the model
     if (until - since).days + 1 > MAX_QUEUE_DAYS:

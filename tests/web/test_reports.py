@@ -237,6 +237,10 @@ def test_the_rest_api_gives_the_same_queue_report(hall: HallProcess, week: dict[
     assert body["totals"]["arrivals"] == len(week["rows"])
     assert sum(h["arrivals"] for h in body["arrivals_by_hour"]) == len(week["rows"])
     assert body["labels"]["figures"]["arrivals"] == {"zh": "到达人数", "en": "Arrivals"}
+    for since, until in (("9999-12-31", "9999-12-31"), ("2025-01-01", "2026-12-31")):  # the calendar's end; too long
+        r = requests.get(f"{hall.http}/api/v1/reports/queue", params={"since": since, "until": until},
+                         headers={"Authorization": f"Bearer {hall.token('manager')}"}, timeout=30)  # fmt: skip
+        assert r.status_code == 400, r.text
 
 
 def test_a_clerk_is_refused_and_a_period_ending_before_it_starts_is_said_so(hall: HallProcess, page: Page) -> None:
