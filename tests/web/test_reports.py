@@ -228,6 +228,25 @@ def test_the_printed_page_keeps_charts_and_tables_and_leaves_the_controls_out(
     assert len(page.pdf()) > 10_000  # Chromium prints it
 
 
+def test_a_day_a_month_and_a_chosen_period(hall: HallProcess, week: dict[str, Any], page: Page) -> None:
+    sign_in(page, hall, "boss", MANAGER_PASSWORD)
+    wednesday = week["days"][2]
+    page.goto(f"{hall.http}/reports?span=day&on={wednesday}")
+    expect(page.locator("#report-period")).to_have_text(f"{wednesday} — {wednesday}")
+    arrivals = sum(r["day"] == str(wednesday) for r in week["rows"])
+    expect(page.locator("#table-totals tbody tr").first).to_contain_text(str(arrivals))
+    page.goto(f"{hall.http}/reports?span=month&on=2026-02-11")
+    expect(page.locator("#report-period")).to_have_text("2026-02-01 — 2026-02-28")
+    page.check("#span-custom")
+    expect(page.locator("#on")).to_be_disabled()  # a chosen period has its own two dates
+    page.locator("#since").fill(str(week["days"][1]))
+    page.locator("#until").fill(str(week["days"][3]))
+    page.click("#show-report")
+    expect(page.locator("#report-period")).to_have_text(f"{week['days'][1]} — {week['days'][3]}")
+    three = sum(str(week["days"][1]) <= r["day"] <= str(week["days"][3]) for r in week["rows"])
+    expect(page.locator("#table-totals tbody tr").first).to_contain_text(str(three))
+
+
 def test_the_rest_api_gives_the_same_queue_report(hall: HallProcess, week: dict[str, Any]) -> None:
     days: list[date] = week["days"]
     r = requests.get(f"{hall.http}/api/v1/reports/queue", params={"since": str(days[0]), "until": str(days[-1])},
