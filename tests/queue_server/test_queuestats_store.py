@@ -138,3 +138,29 @@ def test_the_migration_fills_started_at_from_the_events(database_url: str, engin
     tables = set(inspect(eng).get_table_names())
     assert not {"ticket_stat_days", "ticket_hour_days", "ticket_stat_built"} & tables
     assert "started_at" not in {col["name"] for col in inspect(eng).get_columns("tickets")}
+
+
+def test_the_hall_s_own_events_record_when_service_started(database_url: str, engines: list[Engine]) -> None:
+    """Service time counts from the visitor at the window (ticket.started), as the store records it."""
+    from queue_server.engine import events as ev
+    from queue_server.engine.events import Event
+    from queue_server.store.hallstore import HallStore
+
+    eng = open_db(database_url, engines)
+    day = TODAY - timedelta(days=1)
+    t0 = at(day, 9, 0)
+    issued = {"ticket": "T1", "day": day.isoformat(), "number": "A001", "item": "A", "stream": "citizen",
+              "token": "tok", "prefix": "A", "counter": 1}  # fmt: skip
+    store = HallStore(eng, "H01")
+    store.commit_batch([
+        Event(ev.TICKET_ISSUED, t0, issued, seq=1),
+        Event(ev.TICKET_CALLED, t0 + 300, {"ticket": "T1", "window": 1, "clerk": "c01"}, seq=2),
+        Event(ev.TICKET_STARTED, t0 + 360, {"ticket": "T1", "window": 1}, seq=3),
+        Event(ev.TICKET_COMPLETED, t0 + 960, {"ticket": "T1", "outcome": "done"}, seq=4),
+    ], [])  # fmt: skip
+    with eng.connect() as c:
+        assert c.execute(select(TicketRow.started_at).where(TicketRow.id == "T1")).scalar_one() == t0 + 360
+    counts = QueueStats(eng, "H01").period(day, day, TODAY, TZ, TARGETS)
+    a = counts.by_item["A"]
+    assert (a.served, a.wait_sum, a.service_sum, a.within_target) == (1, 300, 600, 1)
+    assert counts.arrivals == {(day.isoformat(), 9): 1}
