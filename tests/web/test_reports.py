@@ -141,6 +141,10 @@ def test_a_week_s_report_draws_its_charts_and_its_tables_and_csv_have_the_week_s
     page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length === 11")
     for name in names:
         assert page.evaluate(COLOURS, name) > 2, f"the chart {name} is blank"
+    # drawn once: no animation keeps the page's CPU busy
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('[data-chart]')].every(el => echarts.getInstanceByDom(el).getOption().animation === false)"
+    )
 
     # ---- the figures, counted here from the tickets
     rows: list[dict[str, Any]] = week["rows"]
