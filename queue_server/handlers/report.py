@@ -176,7 +176,7 @@ QUEUE_LABELS = {
     "transferred": {"zh": "转办票数", "en": "Tickets transferred"},
     "transfers": {"zh": "转办次数", "en": "Transfers"},
     "transferred_share": {"zh": "转办率", "en": "Transferred share"},
-    "within_target": {"zh": "目标时间内叫号", "en": "Called within target"},
+    "within_target": {"zh": "目标时间内办理", "en": "Served within target"},
     "within_target_share": {"zh": "按时办理率（等候不超过事项目标）", "en": "Served within the item's wait target"},
     "wait_mean_min": {"zh": "平均等候（分钟）", "en": "Mean wait (min)"},
     "wait_median_within_min": {"zh": "半数等候少于（分钟）", "en": "Half waited under (min)"},
