@@ -2,8 +2,10 @@
 to the hall's event arriving in 50 connected pages, p50/p99; (b) the clerk console's page
 load, over HTTP and in Chromium, p50/p99; (c) the visitors' ticket pages with 500 phones on
 their streams: memory per open page, page load, call → page (``bench/phonepages.py``, run
-first); (d), with ``--only dashboard``: the manager dashboard with 200 windows, 10,000
-waiting and 50,000 open cases (``bench/dashboard.py``). Figures only, no assertions.
+first); (d), last or with ``--only dashboard``: the manager dashboard with 200 windows,
+10,000 waiting and 50,000 open cases (``bench/dashboard.py``); (e), only with ``--only
+reports`` (it seeds a year of tickets): a month's queue report over 1,000,000 tickets on
+SQLite and PostgreSQL (``bench/queuereports.py``). Figures only, no assertions.
 
 A real queue server process with its default configuration (``serve`` as in a hall: the
 default ``--threads`` and ``--live-streams``). The 50 pages are signed-in clerk sessions on
@@ -22,6 +24,8 @@ Traffic goes to 127.0.0.1 only; the run stops by itself (about two minutes).
 
     .venv/bin/python bench/web.py [--pages 50] [--chromium 3] [--calls 240] [--interval 0.25] [--loads 200]
                                   [--phones 500] [--phone-calls 30] [--only phones|dashboard]
+    .venv/bin/python bench/web.py --only reports [--tickets 1000000] [--db sqlite,postgres]
+                                  (a month's queue report over a year of tickets: bench/queuereports.py)
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 import dashboard  # noqa: E402
 import phonepages  # noqa: E402
+import queuereports  # noqa: E402  # part "reports": a month's queue report over a year of tickets
 from phonepages import ms, pct  # noqa: E402  # one spelling of the figures for parts (a) to (c)
 
 from tests.support.hall import HallProcess  # noqa: E402
@@ -172,9 +177,16 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=200, help="console loads over HTTP (a tenth of them in Chromium)")
     ap.add_argument("--phones", type=int, default=500, help="(c) ticket pages open on phones (0: skip the part)")
     ap.add_argument("--phone-calls", type=int, default=30, help="(c) calls while the phones are open")
-    ap.add_argument("--only", choices=["phones", "dashboard"], default=None,
-                    help="run only part (c), or only the manager dashboard's part (d, bench/dashboard.py)")
+    ap.add_argument("--only", choices=["phones", "dashboard", "reports"], default=None,
+                    help="run only part (c), the manager dashboard's part (d, bench/dashboard.py) or the reports'"
+                    " (bench/queuereports.py)")
+    ap.add_argument("--tickets", type=int, default=1_000_000, help="(reports) tickets over a year")
+    ap.add_argument("--report-runs", type=int, default=15, help="(reports) timed runs of each report")
+    ap.add_argument("--db", default="sqlite,postgres", help="(reports) sqlite, postgres or both")
     args = ap.parse_args()
+    if args.only == "reports":  # no hall server: the report's store and figures in this process
+        queuereports.main_part(args)
+        return
     from playwright.sync_api import sync_playwright
 
     from queue_server.web.events import LIVE_STREAMS, STREAM_S

@@ -12,6 +12,8 @@ set -euo pipefail
 PINS=(
     "htmx.org@2.0.11 dist/htmx.min.js htmx.min.js"
     "htmx-ext-sse@2.2.4 dist/sse.min.js sse.js"
+    # the charts of the reports page (Apache ECharts, what Chinese government dashboards use)
+    "echarts@6.1.0 dist/echarts.min.js echarts.min.js"
     # the accessibility check of the phone pages in the tests (not loaded by any page)
     "axe-core@4.14.1 axe.min.js axe.min.js"
 )

@@ -1,5 +1,5 @@
-"""Request and reply models: the manager dashboard (``report.dashboard``) and the list of
-flagged one-time notices (``case.flagged_notices``).
+"""Request and reply models: the manager dashboard (``report.dashboard``), the queue report
+(``report.queue``) and the list of flagged one-time notices (``case.flagged_notices``).
 
 Every text a dashboard shows comes with a Chinese and an English label; clerks appear with
 their names (shown on the window screens anyway), visitors not at all.
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from protocol.fields import Bilingual, OptDay
+from protocol.fields import Bilingual, Day, OptDay
 from protocol.models.base import Answer, Body, Part, Spec
 from protocol.models.feedback import Limit, Staff
 
@@ -159,6 +159,118 @@ class Dashboard(Answer):
     labels: DashboardLabels
 
 
+# ------------------------------------------------------------------ report.queue
+class ReportQueue(Body):
+    """Queue statistics of a period of local dates, both included, from the recorded tickets:
+    a ticket counts on the day and hour it was issued."""
+
+    since: Day = Field(description="first day, included (not after until)")
+    until: Day = Field(description="last day, included")
+
+
+class QueueTotals(Part):
+    """The period's tickets: arrivals, called, served, no-shows (share of those called),
+    cancelled, transferred (share of arrivals), served within their item's wait target (share of
+    the served whose item has a target), waiting time (mean; median and 90% as bucket edges)."""
+
+    arrivals: int
+    called: int
+    served: int
+    no_shows: int
+    no_show_share: float
+    cancelled: int
+    transferred: int
+    transfers: int
+    transferred_share: float
+    timed: int = Field(description="served tickets whose item has a wait target")
+    within_target: int
+    within_target_share: float
+    wait_mean_min: float
+    wait_median_within_min: int | None = Field(description="half waited less than this (minutes); null: an hour or more")
+    wait_p90_within_min: int | None = Field(description="90% waited less than this (minutes); null: an hour or more")
+
+
+class HourArrivals(Part):
+    """Tickets issued in an hour of the day (local time), over the period."""
+
+    hour: int = Field(ge=0, le=23)
+    arrivals: int
+
+
+class WeekdayArrivals(Part):
+    """Tickets issued on a weekday (1 Monday … 7 Sunday), and how many such days the period has."""
+
+    weekday: int = Field(ge=1, le=7)
+    label: Bilingual
+    days: int
+    arrivals: int
+
+
+class WaitBucket(Part):
+    """Tickets called after waiting from ``from_min`` to under ``to_min`` minutes (null: no end)."""
+
+    from_min: int
+    to_min: int | None
+    tickets: int
+    share: float
+
+
+class ServiceTime(Part):
+    """Service time of the tickets served: count, mean and longest (minutes); the median and the
+    90th percentile as the bucket edge they fall under (null: an hour or more, or none served)."""
+
+    count: int
+    mean_min: float
+    max_min: float
+    median_within_min: int | None
+    p90_within_min: int | None
+
+
+class QueueGroup(Part):
+    """The tickets of one item or one clerk."""
+
+    arrivals: int
+    served: int
+    no_shows: int
+    transferred: int
+    within_target_share: float
+    service: ServiceTime
+
+
+class ItemQueue(QueueGroup):
+    """The tickets of an item (the one they ended with: a transfer may change it)."""
+
+    item_code: str
+    name: Bilingual | None = Field(description="null for an item the catalogue no longer lists")
+
+
+class ClerkQueue(QueueGroup):
+    """The tickets a clerk called last."""
+
+    clerk: Staff
+
+
+class QueueLabels(Part):
+    """The Chinese and English labels of the figures."""
+
+    figures: dict[str, Bilingual]
+
+
+class QueueReport(Answer):
+    """Queue statistics of a period: arrivals by hour and weekday, the waiting-time distribution,
+    service time by item and by clerk, no-shows, transfers, the share served within target."""
+
+    period: ReportPeriod
+    today: str
+    totals: QueueTotals
+    arrivals_by_hour: list[HourArrivals]
+    arrivals_by_weekday: list[WeekdayArrivals]
+    wait_distribution: list[WaitBucket]
+    service_by_item: list[ItemQueue]
+    service_by_clerk: list[ClerkQueue]
+    labels: QueueLabels
+
+
 # ------------------------------------------------------------------ case.flagged_notices
 class FlaggedNotices(Body):
     """Later one-time notices that asked for a material the first did not (一次性告知 not kept),
@@ -201,5 +313,6 @@ class FlaggedNoticeList(Answer):
 
 REQUESTS: dict[str, Spec] = {
     "report.dashboard": Spec(ReportDashboard, Dashboard),
+    "report.queue": Spec(ReportQueue, QueueReport),
     "case.flagged_notices": Spec(FlaggedNotices, FlaggedNoticeList),
 }

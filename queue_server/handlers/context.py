@@ -19,6 +19,7 @@ from ..store.casereports import CaseReports
 from ..store.casestore import CaseStore
 from ..store.feedbackstore import FeedbackStore
 from ..store.pagestore import PageStore
+from ..store.queuestats import QueueStats
 from ..throttle import FailureBudget
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class HallContext:
         self.feedback = FeedbackStore(db, timezone=timezone)
         self.pages = PageStore(db, service.privacy)
         self.reports = CaseReports(db)
+        self.queue_stats = QueueStats(db, service.store.hall)
         #: Wrong codes and tokens counted per client (``throttle``); tests give their own clock.
         self.budget = FailureBudget()
         #: When unfinished page uploads are next pruned (``page.upload`` checks it).

@@ -7,6 +7,9 @@ visit shares, yellow and red cards by department, ratings by window and by clerk
 given as local dates, both included. Every text a dashboard shows comes with a Chinese and an
 English label; clerks appear with their names (shown on the window screens anyway), visitors
 not at all.
+
+``report.queue``: the queue statistics of a period (``engine.queuestats`` counts, over the day
+counts of ``store.queuestats``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from protocol.models.reports import ReportDashboard
+from protocol.models.reports import ReportDashboard, ReportQueue
 
 from ..auth import AccessRole
 from ..cases import Level
@@ -22,8 +25,9 @@ from ..cases.reports import SLOW, TIER_ORDER, RatingStats, TierReport, catalogue
 from ..cases.workdays import calendar_coverage
 from ..catalogue.model import TIER_TARGET_343, TIER_TARGET_532
 from ..engine.errors import bad_request
+from ..engine.queuestats import queue_figures
 from .registry import handler
-from .views import LEVEL_EN, clerk_name
+from .views import LEVEL_EN, clerk_name, item_name
 
 if TYPE_CHECKING:
     from ..auth import Actor
@@ -93,7 +97,7 @@ def _date(raw: str | None) -> date | None:
 
 
 def _period(
-    ctx: HallContext, req: ReportDashboard
+    ctx: HallContext, req: ReportDashboard | ReportQueue
 ) -> tuple[date | None, date | None, float | None, float | None]:
     """(since, until, since_s, until_s): local dates, both included, as POSIX seconds
     [start of since, start of the day after until) for the SQL reports."""
@@ -155,4 +159,73 @@ def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: 
             for clerk, s in reports.ratings_by_clerk(since_s, until_s).items()
         ],
         "labels": LABELS,
+    }
+
+
+#: The longest period a queue report covers: a year and a bit (the days are made as it reads them).
+MAX_QUEUE_DAYS = 400
+MIN_DAY, MAX_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+QUEUE_LABELS = {
+    "arrivals": {"zh": "到达人数", "en": "Arrivals"},
+    "called": {"zh": "已叫号", "en": "Called"},
+    "served": {"zh": "已办理", "en": "Served"},
+    "no_shows": {"zh": "过号", "en": "No-shows"},
+    "no_show_share": {"zh": "过号率（占已叫号）", "en": "No-show share (of called)"},
+    "cancelled": {"zh": "已取消", "en": "Cancelled"},
+    "transferred": {"zh": "转办票数", "en": "Tickets transferred"},
+    "transfers": {"zh": "转办次数", "en": "Transfers"},
+    "transferred_share": {"zh": "转办率", "en": "Transferred share"},
+    "within_target": {"zh": "目标时间内办理", "en": "Served within target"},
+    "within_target_share": {"zh": "按时办理率（等候不超过事项目标）", "en": "Served within the item's wait target"},
+    "wait_mean_min": {"zh": "平均等候（分钟）", "en": "Mean wait (min)"},
+    "wait_median_within_min": {"zh": "半数等候少于（分钟）", "en": "Half waited under (min)"},
+    "wait_p90_within_min": {"zh": "九成等候少于（分钟）", "en": "90% waited under (min)"},
+    "hour": {"zh": "时段", "en": "Hour"},
+    "weekday": {"zh": "星期", "en": "Weekday"},
+    "days": {"zh": "天数", "en": "Days"},
+    "wait": {"zh": "等候时间（分钟）", "en": "Waiting time (min)"},
+    "tickets": {"zh": "票数", "en": "Tickets"},
+    "share": {"zh": "占比", "en": "Share"},
+    "item": {"zh": "事项", "en": "Service item"},
+    "clerk": {"zh": "工作人员", "en": "Clerk"},
+    "service_count": {"zh": "办理数", "en": "Served"},
+    "service_mean_min": {"zh": "平均办理（分钟）", "en": "Mean service (min)"},
+    "service_max_min": {"zh": "最长办理（分钟）", "en": "Longest service (min)"},
+    "service_median_within_min": {"zh": "半数办理少于（分钟）", "en": "Half served under (min)"},
+    "service_p90_within_min": {"zh": "九成办理少于（分钟）", "en": "90% served under (min)"},
+}
+
+
+@handler("report.queue", role=AccessRole.MANAGER, desk=True)
+def report_queue(ctx: HallContext, req: ReportQueue, actor: Actor, now: float) -> dict[str, Any]:
+    """Queue statistics of a period: a day that is over is read from its day counts (made the
+    first time a report covers it), today from its tickets."""
+    for raw in (req.since, req.until):
+        # the calendar's ends: the day after 9999-12-31 does not exist, and nobody has tickets then
+        if not MIN_DAY <= date.fromisoformat(raw) <= MAX_DAY:
+            raise bad_request(
+                f"a queue report covers days from {MIN_DAY} to {MAX_DAY}",
+                f"排队报表的日期须在{MIN_DAY}至{MAX_DAY}之间",
+                field="since" if raw == req.since else "until",
+            )
+    since, until, _, _ = _period(ctx, req)
+    assert since is not None and until is not None  # both required by the model
+    if (until - since).days + 1 > MAX_QUEUE_DAYS:
+        raise bad_request(
+            f"a queue report covers at most {MAX_QUEUE_DAYS} days", f"排队报表最长覆盖{MAX_QUEUE_DAYS}天", field="until"
+        )
+    today = ctx.today(now)
+    targets = {code: item.wait_target_s for code, item in ctx.catalogue.items.items()}
+    counts = ctx.queue_stats.period(since, until, today, ctx.engine.tz, targets)
+    days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
+
+    def name(kind: str, code: str) -> Any:
+        return item_name(ctx, code) if kind == "item" else clerk_name(ctx, code)
+
+    return {
+        "period": {"since": since.isoformat(), "until": until.isoformat()},
+        "today": today.isoformat(),
+        **queue_figures(counts, days, name),
+        "labels": {"figures": QUEUE_LABELS},
     }

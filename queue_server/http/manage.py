@@ -131,6 +131,19 @@ def report_dashboard():  # type: ignore[no-untyped-def]
     return call("report.dashboard", _args("since", "until"), request_actor())
 
 
+@manage_api.get("/reports/queue")
+@requires("manager")
+@documented(
+    "Queue statistics of a period (manager): arrivals by hour and weekday, waiting-time distribution, "
+    "service time by item and clerk, no-shows, transfers, share served within target",
+    "report.queue",
+    query=("since", "until"),
+    errors=(400, 503),
+)
+def report_queue():  # type: ignore[no-untyped-def]
+    return call("report.queue", _args("since", "until"), request_actor())
+
+
 # ------------------------------------------------------------------ the hall floor
 @manage_api.get("/help-calls")
 @requires("manager")

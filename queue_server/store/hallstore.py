@@ -57,7 +57,7 @@ _UPDATES = {
         first_inquiry_clerk=func.coalesce(_T.c.first_inquiry_clerk, bindparam("_fic")),
     ),
     ev.TICKET_RECALLED: _ticket_update(recalls=bindparam("_recalls")),
-    ev.TICKET_STARTED: _ticket_update(state=bindparam("_state")),
+    ev.TICKET_STARTED: _ticket_update(state=bindparam("_state"), started_at=bindparam("_at")),
     "ended": _ticket_update(
         state=bindparam("_state"), ended_at=bindparam("_at"), outcome=bindparam("_outcome")
     ),
@@ -404,7 +404,7 @@ class HallStore:
         if t == ev.TICKET_RECALLED:
             return t, {"_id": d["ticket"], "_recalls": d["recalls"]}
         if t == ev.TICKET_STARTED:
-            return t, {"_id": d["ticket"], "_state": "serving"}
+            return t, {"_id": d["ticket"], "_state": "serving", "_at": e.at}
         if t in _ENDED:
             return "ended", {"_id": d["ticket"], "_state": _ENDED[t], "_at": e.at, "_outcome": d.get("outcome")}
         if t == ev.TICKET_TRANSFERRED:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -138,6 +139,11 @@ class HallEventRow(Base):
     data: Mapped[dict[str, Any]]
 
 
+#: A ticket not yet ended, as the partial index ``ix_tickets_open`` and the queries using it
+#: spell it (literal values: SQLite uses a partial index only for the very same terms).
+OPEN_TICKETS = "state IN ('waiting', 'called', 'serving')"
+
+
 class TicketRow(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -146,6 +152,15 @@ class TicketRow(Base):
         # A returning visitor's last matter here: without hall and time in it, SQLite chose
         # (hall, state) and read every ticket of the hall for each visitor with an ID card.
         Index("ix_tickets_visitor", "id_hash", "hall", "issued_at"),
+        # The few tickets still open: the queue report asks which days have some (queuestats);
+        # over every ticket of the hall, SQLite read them all to find those few.
+        Index(
+            "ix_tickets_open",
+            "hall",
+            "day",
+            sqlite_where=text(OPEN_TICKETS),
+            postgresql_where=text(OPEN_TICKETS),
+        ),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     hall: Mapped[str] = mapped_column(String(16))
@@ -162,6 +177,9 @@ class TicketRow(Base):
     appointment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     issued_at: Mapped[float] = mapped_column(Float)
     called_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # When the visitor came to the window (ticket.started): service time is ended_at minus it
+    # (migration 0012; before it only the event log had the moment).
+    started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     window: Mapped[int | None] = mapped_column(nullable=True)
     clerk: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -169,6 +187,71 @@ class TicketRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     recalls: Mapped[int] = mapped_column(default=0)
     transfers: Mapped[int] = mapped_column(default=0)
+
+
+class TicketStatDay(Base):
+    """The queue report's counts per hall and local day of issue, once per item and once per
+    serving clerk (``engine.queuestats``): a month's report reads a month of these instead of
+    every ticket. Made for a day once it is over, by ``store.queuestats`` (migration 0012)."""
+
+    __tablename__ = "ticket_stat_days"
+    hall: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "item" or "clerk"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)  # clerk "": never called
+    arrivals: Mapped[int]
+    called: Mapped[int]
+    served: Mapped[int]
+    no_shows: Mapped[int]
+    cancelled: Mapped[int]
+    transferred: Mapped[int]  # tickets transferred at least once
+    transfers: Mapped[int]  # transfers made
+    timed: Mapped[int]  # served tickets whose item has a wait target
+    within_target: Mapped[int]
+    wait_sum: Mapped[float] = mapped_column(Float)
+    # wait buckets (minutes): <5, <10, <15, <20, <30, <45, <60, 60 and more
+    w0: Mapped[int]
+    w1: Mapped[int]
+    w2: Mapped[int]
+    w3: Mapped[int]
+    w4: Mapped[int]
+    w5: Mapped[int]
+    w6: Mapped[int]
+    w7: Mapped[int]
+    service_sum: Mapped[float] = mapped_column(Float)
+    service_max: Mapped[float] = mapped_column(Float)
+    # service buckets (minutes): <2, <5, <10, <15, <20, <30, <45, <60, 60 and more
+    s0: Mapped[int]
+    s1: Mapped[int]
+    s2: Mapped[int]
+    s3: Mapped[int]
+    s4: Mapped[int]
+    s5: Mapped[int]
+    s6: Mapped[int]
+    s7: Mapped[int]
+    s8: Mapped[int]
+
+
+class TicketHourDay(Base):
+    """Tickets issued per hall, local day and hour: arrivals by hour and weekday (kept apart
+    from ``ticket_stat_days`` so that table has no row per hour as well)."""
+
+    __tablename__ = "ticket_hour_days"
+    hall: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    arrivals: Mapped[int]
+
+
+class TicketStatBuilt(Base):
+    """A day whose ``ticket_stat_days`` are made, and how many of its tickets were still open
+    then: when that number changes (one ended late), the day is made again."""
+
+    __tablename__ = "ticket_stat_built"
+    hall: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    open: Mapped[int]
+    built_at: Mapped[float] = mapped_column(Float)
 
 
 class DailyCounter(Base):

@@ -25,7 +25,7 @@ from ..paths import Paths
 from ..throttle import FailureBudget
 
 # The pages' modules put their routes on the web blueprint: imported before it is registered.
-from . import accounts, dashboard, desk, halls, setup, visitor  # noqa: F401
+from . import accounts, dashboard, desk, halls, reports, setup, visitor  # noqa: F401
 from .events import LIVE_STREAMS, LiveStreams
 from .phone import phone
 from .views import web
