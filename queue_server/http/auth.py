@@ -25,6 +25,12 @@ class TokenCache:
         self._cache: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Drop every remembered token: a token revoked just now is refused at its next use
+        (the cache knows tokens, not their ids, so it cannot drop one alone)."""
+        with self._lock:
+            self._cache.clear()
+
     def actor(self, token: str) -> Actor | None:
         now = time.monotonic()
         with self._lock:
