@@ -1,5 +1,5 @@
 """The audit log, searchable in the browser: by action, subject, actor, date range and free
-text over the entry's details; newest first, a page at a time.
+text over the entry's subject and details; newest first, a page at a time.
 
 Entries carry masked ID numbers only (the hall never writes a full one), and the page masks
 again whatever looks like one, so no entry from before that rule, nor a subject chosen by
@@ -76,7 +76,10 @@ def search(db: Any, hall: str, q: AuditQuery, tz: Any) -> tuple[list[AuditEntry]
         # Chinese is looked for both as typed and as its escapes.
         text_ = func.lower(cast(AuditEntry.detail, Text))
         wanted = {q.text.lower(), json.dumps(q.text.lower())[1:-1]}
-        stmt = stmt.where(or_(*(text_.like(_like(w), escape="\\") for w in wanted)))
+        stmt = stmt.where(or_(
+            AuditEntry.subject.ilike(_like(q.text), escape="\\"),
+            *(text_.like(_like(w), escape="\\") for w in wanted),
+        ))
     if q.since is not None:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(q.since, time(), tz).timestamp())
     if q.until is not None:
