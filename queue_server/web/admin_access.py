@@ -11,6 +11,7 @@ Every change is in the audit log under the admin's name.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, g, make_response, render_template, request
@@ -44,6 +45,16 @@ TOKEN_ROLE_NAMES: dict[str, tuple[str, str]] = {
     AccessRole.MANAGER: ("大厅管理员", "Manager"),
     AccessRole.ADMIN: ("系统管理员", "Administrator"),
 }
+
+
+@web.app_template_filter("hall_time")
+def hall_time(value: datetime | None) -> str:
+    """A stored moment in the hall's time zone, to the minute (SQLite gives it back naive, in UTC)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(hall_loop().service.engine.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def take_effect() -> None:
