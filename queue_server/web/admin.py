@@ -199,6 +199,13 @@ def admin_item_save(code: str):  # type: ignore[no-untyped-def]
         return _catalogue_page(404, refused={"zh": f"没有事项 {code}", "en": f"no item {code}"})
     form = request.form
     shown = {name: form.get(name, "") for name in (*ITEM_FIELDS, "guide")}
+    if form.get("version") != str(_version()):
+        # Published by someone else since this form was opened: publishing the form over it
+        # would undo their change to this item without anyone seeing it.
+        return _item_page(code, item_form(next(i for i in document["items"] if i["code"] == code)), 409, refused={
+            "zh": f"事项目录已更新为第 {_version()} 版，请在最新内容上重新修改",
+            "en": f"the catalogue is at version {_version()} now: make the change again on it",
+        })
     edited, problems = edited_document(document, code, form)
     checked = check(edited)
     problems = [*problems, *checked.problems]
@@ -276,3 +283,43 @@ def admin_notices():  # type: ignore[no-untyped-def]
     hall_loop().service.store.audit(_by(), "hall.notices", this_hall(), count=len(wanted))
     notices = (outcome.body or {}).get("notices", wanted)
     return render_template("admin_notices.html", notices=notices, rows=max(NOTICE_ROWS, len(notices) + 1), saved=True)
+
+
+# ------------------------------------------------------------------ the hall's configuration
+#: ``WindowKind`` in words.
+WINDOW_KINDS: dict[str, tuple[str, str]] = {
+    "comprehensive": ("综合窗口", "Comprehensive"),
+    "dedicated": ("专窗", "Dedicated"),
+    "enterprise": ("法人窗口", "Enterprise"),
+    "green_channel": ("绿色通道", "Green channel"),
+}
+WEEKDAYS = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
+            ("周日", "Sun"))
+
+
+def hall_setup(engine: Any) -> dict[str, Any]:
+    """What the hall runs with: its windows, opening hours, appointment slots and daily caps.
+    They come from the hall's configuration file (``init``) and the engine takes them at its
+    start only, so the page shows them and says how to change them."""
+    rules = engine.rules
+    hours = rules.hours
+    return {
+        "windows": [
+            {"number": w.defn.number, "name": w.defn.name, "kind": WINDOW_KINDS.get(w.defn.kind, (w.defn.kind,) * 2),
+             "stream": w.defn.stream, "codes": w.defn.items}
+            for w in engine.windows.values()
+        ],
+        "week": None if hours is None else [
+            {"day": WEEKDAYS[i], "periods": [f"{a}–{b}" for a, b in periods]} for i, periods in enumerate(hours.week)
+        ],
+        "closed_days": sorted(hours.closed_days) if hours is not None else [],
+        "slots": [{"start": s.start, "end": s.end, "capacity": rules.slot_capacity(s)} for s in rules.appointment_slots],
+        "days_ahead": rules.appointment_days_ahead,
+        "caps": list(rules.daily_caps),
+    }
+
+
+@web.get("/admin/hall")
+@signed_in(UserRole.ADMIN, UserRole.MANAGER)
+def admin_hall():  # type: ignore[no-untyped-def]
+    return render_template("admin_hall.html", setup=hall_setup(hall_loop().service.engine))

@@ -104,11 +104,19 @@ def test_problems_are_said_in_words_and_nothing_is_published(hall: HallProcess, 
     expect(page.locator("#problems")).to_contain_text("line")
     assert requests.get(f"{hall.http}/api/v1/catalogue", timeout=10).json()["version"] == version
 
-    page.set_input_files("#upload input[type=file]", str(DEMO_CATALOGUE_PATH))
+    stale = page.context.new_page()  # an item's form opened before the upload below
+    stale.goto(hall.http + f"/admin/catalogue/items/{ITEM}")
+    demo = tmp_path / "district_hall.yaml"  # the demo catalogue, one wait target changed: a new version
+    demo.write_text(text.replace("wait_target_min: 20", "wait_target_min: 21", 1), encoding="utf-8")
+    assert demo.stat().st_size > 200 * 1024
+    page.set_input_files("#upload input[type=file]", str(demo))
     page.click("#upload-publish")
-    expect(page.locator("#published")).to_be_visible()
+    expect(page.locator("#published")).to_contain_text("已发布为事项目录第")
     published = requests.get(f"{hall.http}/api/v1/catalogue", timeout=10).json()
     assert len(published["items"]) == len(re.findall(r"^  - code: [CE]-", text, re.M))
+    stale.click("#publish")  # would undo the upload's version of the item unseen
+    expect(stale.locator("#refused")).to_contain_text(f"第 {published['version']} 版")
+    assert requests.get(f"{hall.http}/api/v1/catalogue", timeout=10).json()["version"] == published["version"]
 
 
 def test_an_enrolled_device_gets_its_key_once_and_talks(hall: HallProcess, page: Page, tmp_path: Path) -> None:
@@ -212,17 +220,20 @@ def test_only_an_admin_changes_anything(hall: HallProcess, page: Page) -> None:
     sign_in(page, hall, "boss", MANAGER_PASSWORD)
     page.click("#nav-admin")
     expect(page).to_have_url(re.compile(r"/admin/devices$"))
-    expect(page.locator("#devices")).to_contain_text("board-2")
+    expect(page.locator("#devices")).to_contain_text("kiosk-1")
     expect(page.locator("#enroll")).to_have_count(0)
     expect(page.locator("#devices button")).to_have_count(0)  # read only
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
     for path in ("/admin/catalogue", f"/admin/catalogue/items/{ITEM}", "/admin/tokens", "/admin/notices"):
         assert requests.get(hall.http + path, cookies=cookies, timeout=10).status_code == 403, path
-    r = requests.post(f"{hall.http}/admin/devices/board-2/revoke", data={"csrf_token": csrf}, cookies=cookies, timeout=10)
+    r = requests.post(f"{hall.http}/admin/devices/kiosk-1/revoke", data={"csrf_token": csrf}, cookies=cookies, timeout=10)
     assert r.status_code == 403 and "无权" in r.text
     page.goto(hall.http + "/admin/audit")
     expect(page.locator("#audit")).to_contain_text("device.enroll")
+    page.click("#tab-hall")  # the windows, hours and slots the hall runs with, to read
+    expect(page.locator("#window-1")).to_contain_text("综合窗口")
+    expect(page.locator("#slots")).to_contain_text("–")
 
     page.click("#logout")
     sign_in(page, hall, "chen", CLERK_PASSWORD)
