@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -259,6 +260,8 @@ class DeviceRegistry:
         self.db = db
         self.hall = hall
         self._by_key: dict[str, Actor] = {}
+        #: When each device last sent a request (time.time()), by name: since this server started.
+        self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self.refresh()
 
@@ -280,8 +283,16 @@ class DeviceRegistry:
             return key.decode("ascii", "replace") in self._by_key
 
     def actor(self, public_key_z85: str) -> Actor | None:
+        """The enrolled device of this key, noted as seen now (it is asked once per request)."""
         with self._lock:
-            return self._by_key.get(public_key_z85)
+            actor = self._by_key.get(public_key_z85)
+            if actor is not None:
+                self._seen[actor.name] = time.time()
+            return actor
+
+    def last_seen(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._seen)
 
 
 def start_authenticator(context: zmq.Context, registry: DeviceRegistry) -> ThreadAuthenticator:

@@ -93,10 +93,14 @@ def _no_store(body: str, status: int) -> Response:
 def _devices_page(status: int = 200, **shown: Any) -> Response:
     state = hall_loop().call("queue.state", {"limit": 0}, g.account.actor())
     windows = [w["number"] for w in (state.body or {}).get("windows", [])] if state.ok else []
+    registry = hall_loop().registry
+    seen = {
+        name: datetime.fromtimestamp(at, UTC) for name, at in (registry.last_seen() if registry else {}).items()
+    }
     return _no_store(
         render_template(
             "admin_devices.html", devices=list_devices(_db(), this_hall()), kinds=DEVICE_KIND_NAMES,
-            windows=windows, can_change=g.account.role == UserRole.ADMIN, **shown,
+            windows=windows, can_change=g.account.role == UserRole.ADMIN, seen=seen, **shown,
         ),
         status,
     )
