@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine
 
+from kiosk.catalogue_cache import CatalogueCache, Refresh
 from protocol.client import HallClient, RequestFailed
 from protocol.idnumber import check_char, mask
 from protocol.keys import CurveClientKeys
@@ -52,10 +53,14 @@ def as_admin(page: Page, hall: HallProcess, path: str) -> None:
     page.goto(hall.http + path)
 
 
-def test_an_item_edited_and_published_reaches_a_kiosks_next_catalogue_request(hall: HallProcess, page: Page) -> None:
+def test_an_item_edited_and_published_reaches_a_kiosks_next_catalogue_request(
+    hall: HallProcess, page: Page, tmp_path: Path
+) -> None:
     client = kiosk(hall, hall.kiosk)  # type: ignore[attr-defined]
+    cache = CatalogueCache(tmp_path)  # the kiosk's own catalogue, refreshed as the kiosk does
     try:
-        before = client.request("catalogue.get", {})
+        assert cache.refresh(client) is Refresh.UPDATED
+        before = {"version": cache.version, "catalogue": cache.document}
         as_admin(page, hall, "/admin/catalogue")
         expect(page.locator("#catalogue-version")).to_contain_text(str(before["version"]))
         page.fill("#item-search input[name=q]", "失业")
@@ -71,15 +76,15 @@ def test_an_item_edited_and_published_reaches_a_kiosks_next_catalogue_request(ha
         page.click("#publish")
         expect(page.locator("#published")).to_contain_text(f"第 {before['version'] + 1} 版")
 
-        after = client.request("catalogue.get", {"have_version": before["version"]})
+        assert cache.refresh(client) is Refresh.UPDATED  # its very next request
     finally:
         client.close()
-    assert after["version"] == before["version"] + 1 and not after["unchanged"]
-    item = next(i for i in after["catalogue"]["items"] if i["code"] == ITEM)
-    assert item["name"]["zh"] == "失业登记（含就业困难人员认定）" and item["wait_target_min"] == 17
+    assert cache.version == before["version"] + 1
+    shown = cache.item(ITEM)
+    assert shown is not None and shown.name.zh == "失业登记（含就业困难人员认定）" and shown.wait_target_min == 17
     # The guide came back from its YAML as it went in: nothing else of the item changed.
     old = next(i for i in before["catalogue"]["items"] if i["code"] == ITEM)
-    assert item["guide"] == old["guide"]
+    assert cache.guide(ITEM) == old["guide"]
 
 
 def test_problems_are_said_in_words_and_nothing_is_published(hall: HallProcess, page: Page, tmp_path: Path) -> None:
