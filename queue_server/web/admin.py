@@ -306,7 +306,7 @@ def hall_setup(engine: Any) -> dict[str, Any]:
     return {
         "windows": [
             {"number": w.defn.number, "name": w.defn.name, "kind": WINDOW_KINDS.get(w.defn.kind, (w.defn.kind,) * 2),
-             "stream": w.defn.stream, "codes": w.defn.items}
+             "stream": w.defn.stream, "codes": w.defn.items, "serves": _serves(w.defn)}
             for w in engine.windows.values()
         ],
         "week": None if hours is None else [
@@ -317,6 +317,15 @@ def hall_setup(engine: Any) -> dict[str, Any]:
         "days_ahead": rules.appointment_days_ahead,
         "caps": list(rules.daily_caps),
     }
+
+
+def _serves(window: Any) -> tuple[str, str]:
+    """What a window serves besides its listed items, as the engine routes (``WindowKind``)."""
+    if window.kind == "green_channel":
+        return ("全部事项", "every item of every stream")
+    if window.kind == "enterprise":
+        return ("全部法人事项", "every enterprise item")
+    return ("本类别全部事项", "every item of its stream")
 
 
 @web.get("/admin/hall")
