@@ -23,6 +23,7 @@ from protocol.idnumber import check_char, mask
 from protocol.keys import CurveClientKeys
 from queue_server.catalogue import DEMO_CATALOGUE_PATH
 from queue_server.store import HallStore
+from tests.phone.support import assert_accessible
 from tests.support.hall import HallProcess
 from tests.web.support import CLERK_PASSWORD, MANAGER_PASSWORD, SCREENSHOTS, add_users, new_hall, sign_in
 
@@ -67,7 +68,9 @@ def test_an_item_edited_and_published_reaches_a_kiosks_next_catalogue_request(
         page.click("#item-search button")
         expect(page.locator(f"#item-{ITEM}")).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / "admin-catalogue.png"), full_page=True)
+        assert_accessible(page)
         page.click(f"#edit-{ITEM}")
+        assert_accessible(page)
 
         page.fill("input[name=name_zh]", "失业登记（含就业困难人员认定）")
         page.fill("input[name=wait_target_min]", "17")
@@ -160,6 +163,7 @@ def test_a_device_revoked_in_the_browser_is_refused_at_its_next_request(hall: Ha
         expect(page.locator("#revoked")).to_contain_text("即时生效")
         expect(page.locator("#device-kiosk-1")).to_contain_text("已注销")
         page.screenshot(path=str(SCREENSHOTS / "admin-devices.png"), full_page=True)
+        assert_accessible(page)
         # The open connection: its very next request is refused, not served as the public's.
         with pytest.raises(RequestFailed) as refused:
             connected.request("catalogue.get", {})
@@ -213,6 +217,7 @@ def test_the_audit_log_finds_the_changes(hall: HallProcess, page: Page) -> None:
         db.dispose()
     as_admin(page, hall, "/admin/audit?action=visitor.view")
     expect(page.locator("#audit")).to_contain_text(mask(number))
+    assert_accessible(page)
     assert number not in page.content()
 
     page.goto(hall.http + "/admin/audit")
