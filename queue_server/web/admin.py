@@ -100,7 +100,7 @@ def edited_document(document: dict[str, Any], code: str, form: MultiDict[str, st
             try:
                 value = int(raw)
             except ValueError:
-                problems.append(f"{code}: {'.'.join(path)}: “{raw}” is not a whole number / 须为整数")
+                problems.append(f"{code}: {'.'.join(path)}: “{raw}” 须为整数 / “{raw}” is not a whole number")
                 continue
         target = item
         for part in path[:-1]:
@@ -111,10 +111,10 @@ def edited_document(document: dict[str, Any], code: str, form: MultiDict[str, st
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        problems.append(f"{code}: guide: YAML syntax error{where}: {getattr(e, 'problem', e)} / 办事指南格式有误")
+        problems.append(f"{code}: guide: 办事指南格式有误 / YAML syntax error{where}: {getattr(e, 'problem', e)}")
         guide = item.get("guide")
     if not isinstance(guide, dict):
-        problems.append(f"{code}: guide: must be a mapping of the guide's fields / 办事指南须为字段映射")
+        problems.append(f"{code}: guide: 办事指南须为字段映射 / must be a mapping of the guide's fields")
         guide = item.get("guide")
     item["guide"] = guide
     items[index] = item
@@ -242,12 +242,12 @@ def _said(outcome: Any) -> dict[str, str]:
 def admin_catalogue_upload():  # type: ignore[no-untyped-def]
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _catalogue_page(400, problems=["no file chosen / 未选择文件"])
+        return _catalogue_page(400, problems=["未选择文件 / no file chosen"])
     name = upload.filename
     try:
         text = upload.read().decode("utf-8")
     except UnicodeDecodeError:
-        return _catalogue_page(422, problems=[f"{name}: not UTF-8 text / 文件须为 UTF-8 文本"], uploaded=name)
+        return _catalogue_page(422, problems=[f"{name}: 文件须为 UTF-8 文本 / not UTF-8 text"], uploaded=name)
     try:
         cat = read_catalogue_text(text, source=name)
     except CatalogueError as e:
