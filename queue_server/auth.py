@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -95,10 +96,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _audit(c: Connection, action: str, subject: str, **detail: Any) -> None:
+def _audit(c: Connection, by: str, action: str, subject: str, **detail: Any) -> None:
+    """``by``: who did it: ``cli`` on the command line, ``user:<name>`` in the browser."""
     c.execute(
         insert(AuditEntry).values(
-            at=datetime.now(UTC).timestamp(), actor="cli", action=action, subject=subject, detail=detail
+            at=datetime.now(UTC).timestamp(), actor=by, action=action, subject=subject, detail=detail
         )
     )
 
@@ -128,7 +130,7 @@ def _check_token_request(c: Connection, role: str, hall: str | None, clerk: str 
 
 
 def create_token(
-    db: Engine, role: str, name: str = "", clerk: str | None = None, *, hall: str | None
+    db: Engine, role: str, name: str = "", clerk: str | None = None, *, hall: str | None, by: str = "cli"
 ) -> str:
     """A new bearer token for ``hall`` (None: a city admin's, for every hall). A clerk's token
     names a clerk of that hall. Returns the token; only its hash is stored."""
@@ -141,7 +143,7 @@ def create_token(
                 created_at=datetime.now(UTC),
             )
         )
-        _audit(c, "token.create", name or role, role=role, clerk=clerk, hall=hall)
+        _audit(c, by, "token.create", name or role, role=role, clerk=clerk, hall=hall)
     return token
 
 
@@ -167,7 +169,7 @@ def list_tokens(db: Engine, hall: str | None) -> list[ApiToken]:
         return list(c.execute(select(ApiToken).where(_hall_or_city(ApiToken.hall, hall)).order_by(ApiToken.id)).scalars())
 
 
-def revoke_token(db: Engine, token_id: int, hall: str | None) -> bool:
+def revoke_token(db: Engine, token_id: int, hall: str | None, *, by: str = "cli") -> bool:
     """Refuse token ``token_id`` from now on (a running server within ``http.auth.CACHE_S``).
     False when no live token of that id works at ``hall``."""
     with db.begin() as c:
@@ -177,7 +179,7 @@ def revoke_token(db: Engine, token_id: int, hall: str | None) -> bool:
             .values(revoked_at=datetime.now(UTC))
         )
         if r.rowcount:
-            _audit(c, "token.revoke", str(token_id), hall=hall)
+            _audit(c, by, "token.revoke", str(token_id), hall=hall)
     return bool(r.rowcount)
 
 
@@ -200,7 +202,8 @@ def _another_halls_key(c: Connection, key_file: Path, hall: str) -> bool:
 
 
 def enroll_device(  # type: ignore[no-untyped-def]
-    db: Engine, paths: Paths, hall: str, name: str, kind: str, window: int | None = None, *, replace: bool = False
+    db: Engine, paths: Paths, hall: str, name: str, kind: str, window: int | None = None, *, replace: bool = False,
+    by: str = "cli",
 ):
     """Make a key pair for ``hall``'s device ``name`` and record its public key. A live device
     of that name is replaced (its old key refused from now on) only with ``replace``.
@@ -227,7 +230,7 @@ def enroll_device(  # type: ignore[no-untyped-def]
         else:
             c.execute(insert(Device).values(hall=hall, name=name, **values))
         action = "device.replace" if existing is not None and existing.revoked_at is None else "device.enroll"
-        _audit(c, action, name, hall=hall, kind=kind, window=window)
+        _audit(c, by, action, name, hall=hall, kind=kind, window=window)
     return pair
 
 
@@ -236,7 +239,7 @@ def list_devices(db: Engine, hall: str) -> list[Device]:
         return list(c.execute(select(Device).where(Device.hall == hall).order_by(Device.name)).scalars())
 
 
-def revoke_device(db: Engine, hall: str, name: str) -> bool:
+def revoke_device(db: Engine, hall: str, name: str, *, by: str = "cli") -> bool:
     """Refuse ``hall``'s device ``name`` from now on. False when it has no live device so named."""
     with db.begin() as c:
         r = c.execute(
@@ -245,7 +248,7 @@ def revoke_device(db: Engine, hall: str, name: str) -> bool:
             .values(revoked_at=datetime.now(UTC))
         )
         if r.rowcount:
-            _audit(c, "device.revoke", name, hall=hall)
+            _audit(c, by, "device.revoke", name, hall=hall)
     return bool(r.rowcount)
 
 
@@ -257,6 +260,8 @@ class DeviceRegistry:
         self.db = db
         self.hall = hall
         self._by_key: dict[str, Actor] = {}
+        #: When each device last sent a request (time.time()), by name: since this server started.
+        self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
         self.refresh()
 
@@ -278,8 +283,16 @@ class DeviceRegistry:
             return key.decode("ascii", "replace") in self._by_key
 
     def actor(self, public_key_z85: str) -> Actor | None:
+        """The enrolled device of this key, noted as seen now (it is asked once per request)."""
         with self._lock:
-            return self._by_key.get(public_key_z85)
+            actor = self._by_key.get(public_key_z85)
+            if actor is not None:
+                self._seen[actor.name] = time.time()
+            return actor
+
+    def last_seen(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._seen)
 
 
 def start_authenticator(context: zmq.Context, registry: DeviceRegistry) -> ThreadAuthenticator:

@@ -63,6 +63,8 @@ PIPELINE_DEPTH = 16
 _RESET = object()
 HEARTBEAT_S = 1.0
 REGISTRY_REFRESH_S = 5.0
+#: The sender of a request over a connection whose key is no longer enrolled (revoked since).
+REVOKED = Actor("device", "revoked", "public")
 NOT_RUNNING = Outcome(
     False,
     code="unavailable",
@@ -455,6 +457,13 @@ class HallLoop:
             log.warning("bad request from %s: %s", actor.name, e.message)
             reply(e.reply())
             return None
+        if actor is REVOKED:
+            # ZAP checks a key only when a connection is made: a device revoked since keeps its
+            # connection, and without this its next request would be served as the public's.
+            reply(encode_reply_error(
+                req.key, ErrorCode.FORBIDDEN, "this device has been revoked", "该设备已被注销，不能再使用",
+            ))
+            return None
 
         def done(o: Outcome) -> None:
             if o.ok:
@@ -474,6 +483,7 @@ class HallLoop:
             key = frame.get("User-Id")
         except zmq.ZMQError:
             key = None
-        actor = self.registry.actor(key) if key else None
-        return actor or ANONYMOUS
+        if not key:
+            return ANONYMOUS
+        return self.registry.actor(key) or REVOKED
 

@@ -6,7 +6,14 @@ Load the hall's YAML file with `load_catalogue`; every problem is reported at on
 
 from pathlib import Path
 
-from .loader import TOP_KEYS, CatalogueError, catalogue_to_yaml, load_catalogue, parse_catalogue
+from .loader import (
+    TOP_KEYS,
+    CatalogueError,
+    catalogue_to_yaml,
+    load_catalogue,
+    parse_catalogue,
+    read_catalogue_text,
+)
 from .model import (
     BUSINESS_REGISTRATION,
     BUSINESS_THEMES,
@@ -75,6 +82,7 @@ __all__ = [
     "content_hash",
     "load_catalogue",
     "parse_catalogue",
+    "read_catalogue_text",
     "tier_for",
     "tier_problem",
 ]

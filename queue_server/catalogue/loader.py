@@ -53,6 +53,12 @@ def load_catalogue(path: str | Path) -> Catalogue:
         raise CatalogueError(source, [f"catalogue file not found: {source}"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(source, [f"cannot read catalogue file {source}: {exc}"]) from None
+    return read_catalogue_text(text, source)
+
+
+def read_catalogue_text(text: str, source: str = "<text>") -> Catalogue:
+    """Check a catalogue given as YAML (or JSON, which YAML reads) text, as a file is: every
+    problem with its line."""
     document, root = _read_yaml(text, source)
     lines = _Lines(root, source)
     duplicates = list(lines.duplicate_keys())

@@ -24,18 +24,29 @@ class TokenCache:
         self.db = db
         self._cache: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
+        #: Counts ``forget`` calls: a lookup that read the store before one is not remembered.
+        self._generation = 0
+
+    def forget(self) -> None:
+        """Drop every remembered token: a token revoked just now is refused at its next use
+        (the cache knows tokens, not their ids, so it cannot drop one alone)."""
+        with self._lock:
+            self._cache.clear()
+            self._generation += 1
 
     def actor(self, token: str) -> Actor | None:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(token)
+            generation = self._generation
         if hit is not None and now - hit[0] < CACHE_S:
             return hit[1]
         actor = actor_for_token(self.db, token)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[token] = (now, actor)
+            if generation == self._generation:  # else it may have read the token before its revocation
+                self._cache[token] = (now, actor)
         return actor
 
 

@@ -25,7 +25,7 @@ from ..paths import Paths
 from ..throttle import FailureBudget
 
 # The pages' modules put their routes on the web blueprint: imported before it is registered.
-from . import accounts, dashboard, desk, halls, reports, setup, visitor  # noqa: F401
+from . import accounts, admin, admin_access, audit, dashboard, desk, halls, reports, setup, visitor  # noqa: F401
 from .events import LIVE_STREAMS, LiveStreams
 from .phone import phone
 from .views import web
@@ -69,6 +69,8 @@ def init_web(app: Flask, loop: HallLoop, db: Engine, *, paths: Paths | None, liv
     )
     csrf.init_app(app)
     app.extensions["hall_db"] = db
+    # Where device keys are made (the admin's devices page); None in an app made for a test.
+    app.extensions["hall_paths"] = paths
     # Wrong passwords per client address, as wrong codes are counted (``throttle``).
     app.extensions["hall_login_budget"] = FailureBudget()
     if loop is not None:  # None: an app made for its OpenAPI document only (no requests served)
