@@ -143,6 +143,10 @@ class CalendarStatus(Part):
     covered_until: str | None = Field(description="the last day known without a gap from today")
     missing_years: list[int] = Field(description="years up to the horizon it does not know")
     warning: Bilingual | None = Field(description="what to do, while not covered")
+    year_ahead_missing: list[int] = Field(
+        description="years of the coming 365 days it does not know: the dashboard's early notice, "
+        "before deadlines are at stake"
+    )
 
 
 class Dashboard(Answer):

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from ..auth import Actor
     from .context import HallContext
 
+#: The dashboard says early when the coming year is not known yet (the State Council publishes
+#: it in November), before the 60 days at which deadlines go wrong (``calendar.warning``).
+YEAR_AHEAD_DAYS = 365
+
 TIER_LABEL = {
     "on_the_spot": {"zh": "即办", "en": "On the spot"},
     "within_5_days": {"zh": "5个工作日内办结", "en": "Within 5 working days"},
@@ -130,6 +134,7 @@ def report_dashboard(ctx: HallContext, req: ReportDashboard, actor: Actor, now: 
             "covered_until": cover.covered_until.isoformat() if cover.covered_until else None,
             "missing_years": list(cover.missing_years),
             "warning": {"zh": words[0], "en": words[1]} if words else None,
+            "year_ahead_missing": list(calendar_coverage(ctx.cases.calendar, today, YEAR_AHEAD_DAYS).missing_years),
         },
         "period": {
             "since": since.isoformat() if since else None,

@@ -199,6 +199,11 @@ def _desk_data() -> dict[str, Any]:
     if warning:
         alerts.append({"level": "red", "kind": "calendar", "id": "alert-calendar", "zh": warning["zh"],
                        "en": warning["en"]})
+    elif ahead := report["calendar"]["year_ahead_missing"]:
+        alerts.append({"level": "yellow", "kind": "calendar", "id": "alert-calendar",
+                       "zh": f"工作日历尚未收录{'、'.join(map(str, ahead))}年：请在其开始前升级 chinese_calendar 或填入国务院办公厅通知的日期",
+                       "en": f"The working-day calendar does not know {', '.join(map(str, ahead))} yet: upgrade "
+                             "chinese_calendar or enter the State Council notice's days before it begins"})
     if reds:
         alerts.append({"level": "red", "kind": "red-card", "id": "alert-red-cards",
                        "zh": f"{reds}件办件已超期（红牌）", "en": f"{reds} overdue (red card)"})

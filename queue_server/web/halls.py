@@ -11,21 +11,14 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from flask import abort, current_app, g, render_template
+from flask import current_app, render_template
 
 from ..store.cityoverview import city_overview
-from ..users import Account, UserRole
+from ..users import UserRole
 from .views import hall_loop, signed_in, web
 
 #: A hall whose newest event is older than this, in opening hours, may have a server down.
 QUIET_S = 30 * 60
-
-
-def _city_admin() -> Account:
-    account: Account = g.account
-    if account.hall is not None:
-        abort(403)
-    return account
 
 
 def _figures() -> dict[str, object]:
@@ -45,14 +38,12 @@ def _figures() -> dict[str, object]:
 
 
 @web.get("/halls")
-@signed_in(UserRole.ADMIN)
+@signed_in(UserRole.ADMIN, city=True)
 def halls():  # type: ignore[no-untyped-def]
-    _city_admin()
     return render_template("halls.html", **_figures())
 
 
 @web.get("/halls/table")
-@signed_in(UserRole.ADMIN)
+@signed_in(UserRole.ADMIN, city=True)
 def halls_table():  # type: ignore[no-untyped-def]
-    _city_admin()
     return render_template("_halls_table.html", **_figures())

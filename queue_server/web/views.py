@@ -149,13 +149,16 @@ def _error(status: int, zh: str, en: str) -> tuple[str, int]:
     return render_template("error.html", status=status, zh=zh, en=en), status
 
 
-#: The attribute ``signed_in`` sets on a view: the roles it lets in (empty: every signed-in
-#: account), so the security tests read each route's rule from the app instead of a copy.
+#: The attributes ``signed_in`` sets on a view: the roles it lets in (empty: every signed-in
+#: account) and whether only a city admin (an account of no one hall) may open it, so the
+#: security tests read each route's rule from the app instead of a copy.
 ROLES_ATTR = "signed_in_roles"
+CITY_ATTR = "signed_in_city"
 
 
-def signed_in(*roles: UserRole) -> Callable[..., Any]:
-    """The view needs a signed-in account, of one of ``roles`` when given."""
+def signed_in(*roles: UserRole, city: bool = False) -> Callable[..., Any]:
+    """The view needs a signed-in account, of one of ``roles`` when given; with ``city``, a
+    city admin's (``users.CITY``): a hall's own admin sees their hall only."""
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -165,11 +168,12 @@ def signed_in(*roles: UserRole) -> Callable[..., Any]:
                 if request.headers.get("HX-Request"):
                     return Response(status=401, headers={"HX-Redirect": url_for("web.login")})
                 return redirect(url_for("web.login", next=request.path))
-            if roles and account.role not in roles:
+            if (roles and account.role not in roles) or (city and account.hall is not None):
                 abort(403)
             return view(*args, **kwargs)
 
         setattr(inner, ROLES_ATTR, frozenset(roles))
+        setattr(inner, CITY_ATTR, city)
         return inner
 
     return wrap

@@ -224,7 +224,7 @@ def test_the_citizen_reads_their_complaints_answer_with_its_check_code(hall: Hal
 
 
 # ------------------------------------------------------------------ 6. the calendar warning
-def test_the_managers_dashboard_says_whether_the_calendar_covers_the_next_60_days(hall: HallProcess) -> None:
+def test_the_managers_dashboard_says_whether_the_calendar_covers_the_next_60_days_and_the_year(hall: HallProcess) -> None:
     board = ok(call(hall, "GET", "/reports/dashboard", "manager"))
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     expected = calendar_coverage(WorkCalendar(), today)  # the package as installed; the demo config adds no days
@@ -237,6 +237,8 @@ def test_the_managers_dashboard_says_whether_the_calendar_covers_the_next_60_day
         year = str(expected.missing_years[0])
         assert year in cal["warning"]["zh"] and "extra_holidays" in cal["warning"]["zh"]
         assert "chinese_calendar" in cal["warning"]["en"]
+    # and, early, the years of the coming 365 days it does not know yet
+    assert cal["year_ahead_missing"] == list(calendar_coverage(WorkCalendar(), today, 365).missing_years)
 
 
 # ------------------------------------------------------------------ 7. the slip and the progress page
