@@ -11,6 +11,7 @@ older parameters is re-hashed at the next good sign-in.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,9 +28,15 @@ from .store.models import AuditEntry, Clerk, User, WebSession
 
 _hasher = PasswordHasher()
 
-#: An argon2 hash to verify against when the username is unknown, so that a wrong name
-#: takes as long as a wrong password (no learning which names exist from the timing).
-_DUMMY_HASH = _hasher.hash("no such user")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """An argon2 hash to verify against when the username is unknown, so that a wrong name
+    takes as long as a wrong password (no learning which names exist from the timing). Made
+    at the first unknown name, not at import: hashing costs a noticeable fraction of a second, and
+    every command line run and every start of the server imports this module."""
+    return _hasher.hash("no such user")
+
 
 MIN_PASSWORD = 8
 
@@ -190,7 +197,7 @@ def authenticate(db: Engine, hall: str, username: str, password: str) -> Account
             select(User).where(User.hall.in_((hall, CITY)), User.username == username)
         ).scalars().first()
     try:
-        _hasher.verify(u.password_hash if u is not None else _DUMMY_HASH, password)
+        _hasher.verify(u.password_hash if u is not None else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if u is None or u.disabled:

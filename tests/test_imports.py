@@ -70,7 +70,11 @@ def test_the_packages_are_found() -> None:
 def test_every_module_imports_alone(tmp_path: Path) -> None:
     """One child per module, forked by a fresh interpreter that has imported no module of the
     project, only the libraries they use (so each child costs its own modules, not SQLAlchemy,
-    Flask or NumPy again): the same as ``python -c "import <module>"`` for what matters here."""
+    Flask or NumPy again): the same as ``python -c "import <module>"`` for what matters here.
+
+    A module that its package's ``__init__`` imports is not imported again: importing it alone
+    imports the package first, which imports it, so its child would do exactly what the
+    package's did; it gets the package's exit code and output."""
     env = kivy_env(tmp_path / "kivy-home")
     # Kivy writes its home on first start: once here, not by several children at once.
     subprocess.run([sys.executable, "-c", "import kivy"], cwd=ROOT, env=env, capture_output=True, check=False)
@@ -121,8 +125,10 @@ def third_party() -> list[str]:
 
 #: Run by a fresh interpreter: import the libraries, then fork a child per module that imports
 #: it with its output in ``<dir>/<module>.out``, a few at a time; print {module: exit code}.
+#: Parents first: a module its package's child had imported (listed in ``<package>.loaded``)
+#: takes the package's exit code and output instead of a child of its own.
 FORK_EACH = r"""
-import importlib, json, os, sys, time, traceback
+import importlib, json, os, shutil, sys, time, traceback
 out_dir = sys.argv[1]
 cut = sys.argv.index("--")
 for lib in sys.argv[2:cut]:
@@ -130,33 +136,50 @@ for lib in sys.argv[2:cut]:
         importlib.import_module(lib)
     except Exception:
         pass
-modules = sys.argv[cut + 1:]
-assert not [m for m in sys.modules if m.split(".")[0] in {x.split(".")[0] for x in modules}]
+modules = sorted(sys.argv[cut + 1:], key=lambda m: m.split("."))
+ours = {x.split(".")[0] for x in modules}
+assert not [m for m in sys.modules if m.split(".")[0] in ours]
 parallel = max(2, (os.cpu_count() or 1) * 2)
-running, codes = {}, {}
+running, codes, loaded = {}, {}, {}
 def reap(block):
     pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
     if pid:
         module, _ = running.pop(pid)
         codes[module] = os.waitstatus_to_exitcode(status)
+        try:
+            with open(os.path.join(out_dir, module + ".loaded")) as f:
+                loaded[module] = set(json.load(f))
+        except (OSError, ValueError):
+            loaded[module] = set()
     return pid
+def out(module):
+    return os.path.join(out_dir, module + ".out")
 for module in modules:
+    package = module.rpartition(".")[0]
+    while package in {m for m, _ in running.values()}:
+        reap(True)
+    if module in loaded.get(package, ()):
+        codes[module] = codes[package]
+        shutil.copyfile(out(package), out(module))
+        continue
     while len(running) >= parallel:
         reap(True)
     pid = os.fork()
     if pid == 0:
-        fd = os.open(os.path.join(out_dir, module + ".out"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        fd = os.open(out(module), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
+        code = 0
         try:
             importlib.import_module(module)
         except BaseException:
             traceback.print_exc()
-            sys.stderr.flush()
-            os._exit(1)
+            code = 1
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        with open(os.path.join(out_dir, module + ".loaded"), "w") as f:
+            json.dump([m for m in sys.modules if m.split(".")[0] in ours], f)
+        os._exit(code)
     running[pid] = (module, time.monotonic())
 while running:
     reap(True)

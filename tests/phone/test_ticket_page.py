@@ -46,7 +46,10 @@ def take(hall: HallProcess, item: str = ITEM) -> dict[str, Any]:
 
 
 def call_next(hall: HallProcess, window: int) -> dict[str, Any]:
-    token = hall.token("clerk", clerk=f"c0{window}")
+    tokens = hall.__dict__.setdefault("clerk_tokens", {})  # one token a clerk: each is a run of the CLI
+    if window not in tokens:
+        tokens[window] = hall.token("clerk", clerk=f"c0{window}")
+    token = tokens[window]
     r = requests.post(f"{hall.http}/api/v1/windows/{window}/call-next",
                       headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert r.status_code == 200, r.text

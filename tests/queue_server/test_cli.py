@@ -3,6 +3,7 @@ a clean stop on SIGTERM that keeps the queue."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_token_alone_on_stdout_and_device_key_files(tmp_path: Path) -> None:
     assert token.count("\n") == 1 and token.startswith("hall_") and " " not in token.strip()
     bad = run_cli("token", "create", "--role", "king", var=tmp_path / "var", db=db, check=False)
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
-    keys = HallProcess(tmp_path / "var", db).enroll("kiosk-9")
+    keys = json.loads(run_cli("device", "enroll", "kiosk-9", var=tmp_path / "var", db=db).stdout)
     assert Path(keys["public"]).exists() and Path(keys["secret"]).stat().st_mode & 0o077 == 0
 
 

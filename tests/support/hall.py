@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -87,13 +86,36 @@ class HallProcess:
         run_cli("init", var=self.var, db=self.db)
 
     def enroll(self, name: str, kind: str = "kiosk", window: int | None = None) -> dict[str, str]:
-        extra = ["--window", str(window)] if window is not None else []
-        out = run_cli("device", "enroll", name, "--kind", kind, *extra, var=self.var, db=self.db).stdout
-        return json.loads(out)
+        """``device enroll NAME --kind KIND [--window N]``: what it prints, parsed. Done in this
+        process by the functions the command calls (each run of the command line is a second or
+        more of start-up; the command itself is tested in tests/queue_server/test_cli.py)."""
+        from queue_server.auth import enroll_device
+        from queue_server.cli import resolve_hall
+        from queue_server.paths import Paths
+        from queue_server.store import make_engine
+
+        paths = Paths(self.var)
+        db = make_engine(self.db)
+        try:
+            hall = resolve_hall(db, None)
+            pair = enroll_device(db, paths, hall, name, kind, window)
+        finally:
+            db.dispose()
+        return {"hall": hall, "public": str(pair.public), "secret": str(pair.secret),
+                "server_public": str(paths.server_public)}  # fmt: skip
 
     def token(self, role: str, clerk: str | None = None) -> str:
-        extra = ["--clerk", clerk] if clerk else []
-        return run_cli("token", "create", "--role", role, *extra, var=self.var, db=self.db).stdout.strip()
+        """``token create --role ROLE [--clerk C]``: the new token, made in this process as
+        ``enroll`` is."""
+        from queue_server.auth import create_token
+        from queue_server.cli import resolve_hall
+        from queue_server.store import make_engine
+
+        db = make_engine(self.db)
+        try:
+            return create_token(db, role, "", clerk, hall=resolve_hall(db, None))
+        finally:
+            db.dispose()
 
     def start(self, timeout: float = 60, *, healthy: bool = True) -> None:
         """Start serving; wait until ``/health`` answers 200 (or, with ``healthy=False``, answers at all:
