@@ -82,6 +82,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
         "not a real date",
     ),
     "case.flagged_notices": ({}, {"limit": 0}, "limit", "between 1 and 500"),
+    "report.queue": (
+        {"since": "2026-11-01", "until": "2026-11-30"},
+        {"since": "2026-11-01"},
+        "until",
+        "required",
+    ),
 }
 MODULES = (feedback, pages, reports)
 
