@@ -12,7 +12,7 @@ day and slot was reckoned in it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .errors import EngineError, conflict
 from .hall import HallEngine
@@ -23,6 +23,14 @@ def windows_left_out(engine: HallEngine, windows: Iterable[WindowDef]) -> list[i
     """The numbers of windows the new set-up leaves out (each a refusal)."""
     given = {w.number for w in windows}
     return sorted(n for n in engine.windows if n not in given)
+
+
+def window_changes(engine: HallEngine, windows: Sequence[WindowDef]) -> tuple[list[int], list[int]]:
+    """(changed, added): the numbers of windows whose definition the new set-up changes, and
+    of the windows it adds, each in order."""
+    changed = sorted(d.number for d in windows if d.number in engine.windows and engine.windows[d.number].defn != d)
+    added = sorted(d.number for d in windows if d.number not in engine.windows)
+    return changed, added
 
 
 def reconfigure(engine: HallEngine, rules: HallRules, windows: Iterable[WindowDef]) -> tuple[list[int], list[int]]:
@@ -43,15 +51,13 @@ def reconfigure(engine: HallEngine, rules: HallRules, windows: Iterable[WindowDe
             "the time zone and hall code are set in the configuration file only",
             "时区和大厅编码只能在配置文件中设置",
         )
-    changed, added = [], []
+    changed, added = window_changes(engine, windows)
     for defn in windows:
         w = engine.windows.get(defn.number)
         if w is None:
             engine.windows[defn.number] = Window(defn)
-            added.append(defn.number)
-        elif w.defn != defn:
+        else:
             w.defn = defn
-            changed.append(defn.number)
     in_order = sorted(engine.windows.items())  # in place: views and the loop hold the dict
     engine.windows.clear()
     engine.windows.update(in_order)

@@ -18,7 +18,7 @@ from protocol.models.setup import SetupApply
 
 from ..auth import AccessRole
 from ..engine.errors import bad_request
-from ..engine.setup import reconfigure, windows_left_out
+from ..engine.setup import reconfigure, window_changes, windows_left_out
 from ..hallconfig import Rules, WindowConfig, cross_problems
 from ..store.setupstore import hall_settings, save_setup
 from .registry import handler
@@ -109,9 +109,7 @@ def setup_apply(ctx: HallContext, req: SetupApply, actor: Actor, now: float) -> 
         )
     new_rules = rules.model_dump(mode="json")
     rules_changed = {k for k in new_rules if new_rules[k] != stored.get(k, Rules.model_fields[k].default)}
-    before = {n: w.defn for n, w in ctx.engine.windows.items()}
-    changed = sorted(d.number for d in defs if d.number in before and before[d.number] != d)
-    added = sorted(d.number for d in defs if d.number not in before)
+    changed, added = window_changes(ctx.engine, defs)
     save_setup(
         ctx.service.store.engine,
         ctx.hall,

@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from ..auth import Actor
 from ..endpoint import HallLoop
 from ..engine.errors import EngineError
+from ..engine.waits import light as wait_light
 from ..service import Outcome
 from ..throttle import client_of
 from ..users import ROLE_NAMES, Account, UserRole, authenticate, end_session, session_account, start_session
@@ -68,8 +69,6 @@ TICKET_STATE: dict[str, tuple[str, str]] = {
     "called": ("已呼叫", "called"),
     "serving": ("办理中", "serving"),
 }
-#: The longest wait against the item's wait target: below YELLOW_AT of it green, below 1 yellow.
-YELLOW_AT = 0.75
 LIGHTS: dict[str, tuple[str, str]] = {"green": ("正常", "on time"), "yellow": ("接近目标", "near target"),
                                       "red": ("超时", "over target")}
 #: The nonce each rendered panel carries: a click's idempotency key (a double click acts once).
@@ -491,7 +490,7 @@ def _load(window: dict[str, Any]) -> dict[str, Any]:
         item = items.get(h["item_code"])
         if item is not None:
             worst = max(worst, (now - h["issued_at"]) / item.wait_target_s)
-    light = "green" if worst < YELLOW_AT else "yellow" if worst < 1 else "red"
+    light = wait_light(worst)
     return {"waiting": load["waiting"], "longest_min": int(longest // 60), "light": light, "light_name": LIGHTS[light]}
 
 
