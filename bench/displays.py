@@ -11,7 +11,16 @@ windows 1, 2 and 3 one after the other, ``--interval`` seconds apart. Times are 
 voice queue does not grow (real speech takes about 4 s a call; calls faster than that queue up
 by design: announcements never overlap).
 
+A hall of ``--windows`` windows (default 40: the board lays out forty cells; the calls go to the
+first three). Then the idle cost: the real ``python -m window_display`` processes (board, window
+screen) left alone for ``--idle-seconds`` each, with the board's notices set and without, their
+CPU time read from /proc; the baseline, run in the same go, is a bare Kivy window showing one
+label with Kivy's defaults, the toolkit's own floor. Targets: board under 10 % of a core with
+notices, under 2 % without; window screen under 2 %. And the start-up: a board started before
+its server, from the server answering to the board's first snapshot (target under 2 s).
+
     .venv/bin/python bench/displays.py [--displays 50] [--procs 5] [--calls 200] [--interval 0.25]
+                                       [--windows 40] [--idle-seconds 30] [--skip-calls]
 """
 
 from __future__ import annotations
@@ -42,6 +51,104 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(len(s) * p))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its threads (from /proc, in seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+BARE_KIVY = """
+from kivyenv import prepare_environment, register_fonts
+prepare_environment()
+from kivy.app import App
+from kivy.uix.label import Label
+register_fonts()
+class Bare(App):
+    def build(self):
+        return Label(text="政务服务中心")
+Bare().run()
+"""
+
+
+def idle_share(cmd: list[str], seconds: float, warmup: float = 8.0) -> float:
+    """Share of one core a process uses over ``seconds`` after ``warmup``."""
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1"}
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        time.sleep(warmup)
+        if p.poll() is not None:
+            raise RuntimeError(f"{cmd} exited with {p.returncode}")
+        c0, t0 = cpu_seconds(p.pid), time.monotonic()
+        time.sleep(seconds)
+        return (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0)
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def idle_bench(hall: Any, tmp: Path, seconds: float, token: str) -> None:
+    display = [sys.executable, "-m", "window_display"]
+    keys = ["--keys", str(tmp / "keys"), "--router", hall.router, "--pub", hall.pub]
+    notices = [{"zh": "今日下午十四时至十六时系统维护，不动产登记业务暂停受理，请提前安排", "en": "System maintenance 14:00-16:00 today"},
+               {"zh": "请保管好您的身份证件，勿将证件交给陌生人", "en": "Keep your ID card with you"}]
+
+    def set_notices(items: list[dict[str, str]]) -> None:
+        r = requests.post(f"{hall.http}/api/v1/notices", json={"notices": items},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        r.raise_for_status()
+
+    bare = tmp / "bare_kivy.py"  # a file: Kivy's App looks for its own source
+    bare.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n{BARE_KIVY}", encoding="utf-8")
+    base = idle_share([sys.executable, str(bare)], seconds)
+    print(f"idle CPU over {seconds:.0f} s (share of one core; software rendering):")
+    print(f"  baseline: a bare Kivy window, one label, Kivy's defaults: {100 * base:.2f} %")
+    rows = []
+    set_notices([])
+    rows.append(("board, no notices", idle_share([*display, "board", "--no-voice", "--name", "bench-display", *keys], seconds), 0.02))
+    set_notices(notices)
+    rows.append(("board, notices shown a page at a time", idle_share([*display, "board", "--no-voice", "--name", "bench-display", *keys], seconds), 0.10))
+    set_notices([])
+    rows.append(("window screen", idle_share([*display, "window", "--number", "1", "--name", "bench-window", *keys], seconds),
+                 0.02))
+    for what, share, target in rows:
+        ratio = share / base if base > 0 else float("nan")
+        print(f"  {what}: {100 * share:.2f} %  ({ratio:.2f} × baseline)   target < {100 * target:.0f} %")
+
+
+def startup_bench(tmp: Path) -> None:
+    """A board started before its server: from the server answering to the board's first snapshot."""
+    from protocol import CurveClientKeys, HallClient
+    from tests.support.hall import HallProcess
+
+    var = tmp / "startup"
+    hall = HallProcess(var, f"sqlite:///{var}/hall.db")
+    var.mkdir()
+    hall.init()
+    hall.enroll("bench-display", kind="display")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--count", "1", "--router", hall.router,
+           "--pub", hall.pub, "--keys", str(var / "keys"), "--voice-dir", str(var / "voice"), "--first-snapshot"]
+    worker_p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(3.0)  # the display has been trying for a while (its backoff has grown)
+        hall.start()
+        keys = CurveClientKeys.from_files(var / "keys" / "server.key", var / "keys" / "devices" / "bench-display.key_secret")
+        with HallClient(hall.router, curve=keys, timeout=0.2, retries=50) as client:
+            client.request("hall.info", {})
+            answered = time.time()
+        assert worker_p.stdout is not None
+        line = worker_p.stdout.readline()
+        first = json.loads(line)["t"] if line else float("nan")
+        print(f"start-up: first snapshot {1000 * (first - answered):+.0f} ms from the server first answering a probe (below 0: before the probe) "
+              f"(a board started 3 s before its server)   target < 2000 ms")
+    finally:
+        worker_p.terminate()
+        worker_p.wait(10)
+        hall.stop()
+
+
 def emit(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -52,6 +159,12 @@ def worker(args: argparse.Namespace) -> None:
     from window_display.runtime import DisplayLink, Endpoints
 
     ep = Endpoints.from_keys_dir(args.keys, "bench-display", router=args.router, pub=args.pub)
+    if args.first_snapshot:  # start-up: say when the first snapshot came, then stop
+        link = DisplayLink(ep, fetch_catalogue=False)
+        while not link.subscriber.synced:
+            link.poll(0.05)
+        emit({"kind": "snapshot", "t": time.time()})
+        return
     links: list[DisplayLink] = []
     board = None
     announcer = None
@@ -130,6 +243,10 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--interval", type=float, default=0.25)
     ap.add_argument("--time-scale", type=float, default=0.005)
+    ap.add_argument("--windows", type=int, default=40, help="windows of the hall (the board's cells)")
+    ap.add_argument("--idle-seconds", type=float, default=30.0)
+    ap.add_argument("--skip-calls", action="store_true", help="only the idle and start-up figures")
+    ap.add_argument("--first-snapshot", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--board", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--count", type=int, default=1, help=argparse.SUPPRESS)
@@ -142,14 +259,22 @@ def main() -> None:
         worker(args)
         return
 
-    from tests.support.hall import HallProcess
+    from tests.support.hall import HallProcess, wide_hall_config
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-displays-"))
     hall = HallProcess(tmp, f"sqlite:///{tmp}/hall.db")
-    hall.init()
+    hall.init(wide_hall_config(tmp, args.windows) if args.windows > 8 else None)
     hall.enroll("bench-display", kind="display")
+    hall.enroll("bench-window", kind="display")
     hall.start()
     token = hall.token("manager")
+    if args.skip_calls:
+        try:
+            idle_bench(hall, tmp, args.idle_seconds, token)
+        finally:
+            hall.stop()
+        startup_bench(tmp)
+        return
     auth = {"Authorization": f"Bearer {token}"}
     events: list[dict[str, Any]] = []
     lock = threading.Lock()
@@ -216,7 +341,7 @@ def main() -> None:
         return [(e["t"] - called_at[e["number"]]) * 1000 for e in got if e["kind"] == kind and e["number"] in called_at]
 
     model, screen, voice = lat("model"), lat("screen"), lat("voice")
-    print(f"calls: {len(called_at)} (one every {args.interval:.2f} s over windows {WINDOWS})")
+    print(f"calls: {len(called_at)} (one every {args.interval:.2f} s over windows {WINDOWS} of {args.windows})")
     print(f"model updated ({len(model)} samples = calls × displays): p50 {pct(model, .5):.1f} ms  "
           f"p99 {pct(model, .99):.1f} ms  max {max(model, default=float('nan')):.1f} ms")
     print(f"board screen redrawn ({len(screen)}): p50 {pct(screen, .5):.1f} ms  p99 {pct(screen, .99):.1f} ms  "
@@ -229,6 +354,12 @@ def main() -> None:
     print(f"speech prepared before the call: {prepared}/{len(voices)} = {share:.1f} %   target 99 %")
     missing = len(called_at) * args.displays - len(model)
     print(f"calls missed by a display: {missing}")
+    hall.start()  # the same hall again, for the idle figures
+    try:
+        idle_bench(hall, tmp, args.idle_seconds, token)
+    finally:
+        hall.stop()
+    startup_bench(tmp)
 
 
 if __name__ == "__main__":

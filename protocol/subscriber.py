@@ -245,6 +245,10 @@ class CloneSubscriber:
             self._last_message_at = time.monotonic()
             if not self._connected:
                 self._set_connected(True)
+            if self._awaiting and self._pending is None:
+                # A message from the server proves it is up: ask for the snapshot now rather
+                # than at the end of a backoff (a display started before its server).
+                self._retry_at = 0.0
             self._handle(event, from_buffer=False)
 
     # --- clone logic ---

@@ -26,11 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voice.chime import chime_file
 from voice.readings import zh_count, zh_spell_number
 from voice.render import SpeechRenderer, join_wavs
 from voice.sinks import Sink
 
+from .hallclock import zone
 from .model import Call
+
+SOUNDS = ("chime+speech", "speech", "chime")  # what a call sounds like; the first is the default
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +85,12 @@ class CallRenderer(SpeechRenderer):
     def number_ready(self, number: str, window: int) -> bool:
         return self.is_ready(self.number_texts(number) + self.window_texts(window))
 
-    def compose(self, call: Call, out: Path, volume: float = 1.0) -> Path:
-        """Join number and window parts (per language) into one WAV at ``volume`` (0..1)."""
-        parts: list[Path] = []
+    def compose(self, call: Call, out: Path, volume: float = 1.0, sound: str = "speech") -> Path:
+        """Join the chime and/or the number and window parts (per language) into one WAV at
+        ``volume`` (0..1); ``sound`` is one of :data:`SOUNDS`."""
+        parts: list[Path] = [chime_file(self.cache_dir)] if sound.startswith("chime") else []
+        if sound == "chime":
+            return join_wavs(parts, out, volume=volume)
         num = dict(self.number_texts(call.number))
         win = dict(self.window_texts(call.window))
         for lang in self.languages:
@@ -100,6 +107,15 @@ class VoiceSettings:
     quiet_hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
     quiet_volume: float = 0.0  # volume in quiet hours; 0 = do not speak
     pause_s: float = 0.5  # between repeats and between announcements
+    sound: str = SOUNDS[0]  # chime before speech, speech alone, or the chime alone (no voice)
+
+    def __post_init__(self) -> None:
+        if self.sound not in SOUNDS:
+            raise ValueError(f"sound must be one of {', '.join(SOUNDS)}, not {self.sound!r}")
+
+    @property
+    def speaks(self) -> bool:
+        return self.sound != "chime"
 
     @staticmethod
     def parse_quiet_hours(spec: str) -> list[tuple[dt.time, dt.time]]:
@@ -133,7 +149,9 @@ class Announcer:
         self.renderer = renderer
         self.sink = sink
         self.settings = settings or VoiceSettings()
-        self.clock = clock or (lambda: dt.datetime.now())
+        #: the hall's zone (DisplayLink sets it from hall.info): quiet hours are the hall's hours
+        self.tz: dt.tzinfo = zone(None)
+        self.clock = clock or (lambda: dt.datetime.now(self.tz))
         self.on_start = on_start
         self.announced = 0
         self.prepared_before = 0  # calls whose clips were ready when the call came
@@ -154,16 +172,20 @@ class Announcer:
 
     # called from the UI / subscriber thread: never blocks
     def prepare_number(self, number: str) -> None:
+        if not self.settings.speaks:
+            return  # chime only: no speech to prepare
         if number and number not in self._prepared_numbers:
             self._prepared_numbers.add(number)
             self._prep.put(("number", number))
 
     def prepare_windows(self, windows: Iterable[int]) -> None:
+        if not self.settings.speaks:
+            return
         for w in windows:
             self._prep.put(("window", int(w)))
 
     def announce(self, call: Call) -> None:
-        ready = self.renderer.number_ready(call.number, call.window)
+        ready = not self.settings.speaks or self.renderer.number_ready(call.number, call.window)
         with self._pending_lock:
             self._pending += 1
             self._idle.clear()
@@ -215,7 +237,7 @@ class Announcer:
         volume = s.volume_at(self.clock().time())
         meta: dict[str, Any] = {
             "number": call.number, "window": call.window, "kind": call.kind,
-            "prepared": ready, "received": received,
+            "prepared": ready, "received": received, "sound": s.sound,
         }
         self.announced += 1
         self.prepared_before += int(ready)
@@ -224,7 +246,7 @@ class Announcer:
             self.history.append({**meta, "muted": True})
             return
         name = f"{call.number}-w{call.window}-{call.kind}-{self.announced}.wav"
-        path = self.renderer.compose(call, self.renderer.cache_dir / "calls" / name, volume)
+        path = self.renderer.compose(call, self.renderer.cache_dir / "calls" / name, volume, s.sound)
         repeats = s.recall_repeats if call.kind == "recall" else s.repeats
         for i in range(max(1, repeats)):
             m = {**meta, "repeat": i + 1, "volume": volume}

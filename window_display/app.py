@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from kivyenv import prepare_environment, register_fonts
 
+# No frame rate: the loop sleeps in the ZeroMQ poll instead (DisplayApp._poll), so it wakes the
+# moment an event comes and otherwise turns about ten times a second. Kivy's default of 60
+# turns a second cost 3.5 % of a core on a window screen showing nothing new.
+os.environ.setdefault("KCFG_GRAPHICS_MAXFPS", "0")
 prepare_environment()
 
 from kivy.app import App  # noqa: E402
@@ -18,6 +23,9 @@ from .runtime import DisplayLink  # noqa: E402
 
 register_fonts()
 log = logging.getLogger(__name__)
+
+IDLE_WAIT_S = 0.1  # the longest the loop sleeps waiting for an event
+TICK_S = 0.5  # the board's clock, banner flash and notice pages are looked at this often
 
 
 def prepare_upcoming(root: Any, link: DisplayLink, kind: str, window_number: int = 0) -> None:
@@ -38,7 +46,8 @@ class DisplayApp(App):
     """``kind`` is ``window`` or ``board``; the link is polled from Kivy's clock."""
 
     def __init__(self, link: DisplayLink, kind: str, *, window_number: int = 1, portrait: bool = False,
-                 screenshot: Path | None = None, screenshot_after: float = 3.0, **kw: Any) -> None:
+                 screenshot: Path | None = None, screenshot_after: float = 3.0, photos: Path | None = None,
+                 last_calls: int = 10, **kw: Any) -> None:
         super().__init__(**kw)
         self.link = link
         self.kind = kind
@@ -46,6 +55,8 @@ class DisplayApp(App):
         self.portrait = portrait
         self.screenshot = screenshot
         self.screenshot_after = screenshot_after
+        self.photos = photos
+        self.last_calls = last_calls
         self.title = f"Window {window_number}" if kind == "window" else "Hall board"
 
     def build(self):  # type: ignore[no-untyped-def]
@@ -53,20 +64,22 @@ class DisplayApp(App):
         if self.kind == "window":
             from .window_screen import WindowScreen
 
-            root = WindowScreen(window_number=self.window_number)
+            root = WindowScreen(window_number=self.window_number, photos_dir=str(self.photos or ""))
         else:
             from .board import HallBoard
 
-            root = HallBoard(portrait=self.portrait)
-            Clock.schedule_interval(root.tick, 1 / 30)
-        Clock.schedule_interval(self._poll, 0)  # every frame
+            root = HallBoard(portrait=self.portrait, last_calls=max(1, self.last_calls))
+            Clock.schedule_interval(root.tick, TICK_S)
+        Clock.schedule_interval(self._poll, 0)  # every turn of the loop
         if self.screenshot is not None:
             Clock.schedule_once(self._shoot, self.screenshot_after)
         return root
 
     def _poll(self, _dt: float) -> None:
+        # Sleep here, in the ZeroMQ poll, unless text is waiting to be prepared.
+        busy = bool(self.link.upcoming) or self.root.has_work()
         try:
-            self.link.poll(0)
+            self.link.poll(0 if busy else IDLE_WAIT_S)
         except Exception:
             log.exception("display link poll failed")
         self.root.refresh(self.link.model)

@@ -18,8 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         if name == "window":
             p.add_argument("--number", type=int, required=True, help="the window's number")
+            p.add_argument("--photos", type=Path, default=None,
+                           help="the hall's staff photos: <staff_no>.jpg or .png, shown beside the officer's name")
         else:
             p.add_argument("--portrait", action="store_true", help="portrait layout (e.g. 1080×1920)")
+            p.add_argument("--last-calls", type=int, default=10, help="rows of the last calls list (newest first)")
         p.add_argument("--router", default="tcp://127.0.0.1:5570", help="queue server request address")
         p.add_argument("--pub", default="tcp://127.0.0.1:5571", help="queue server event address")
         p.add_argument("--hall", default=None, help="hall code (default: the hall the server serves)")
@@ -35,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="speak calls (default: on for the board, off for window screens)")
         voice.add_argument("--no-voice", dest="voice", action="store_false")
         p.add_argument("--english", action="store_true", help="announce in English after Mandarin")
+        p.add_argument("--sound", choices=["chime+speech", "speech", "chime"], default="chime+speech",
+                       help="a call's sound: the chime then speech (default), speech alone, or the chime alone")
         p.add_argument("--repeats", type=int, default=2, help="times each call is said")
         p.add_argument("--recall-repeats", type=int, default=2, help="times a recall is said")
         p.add_argument("--volume", type=float, default=1.0, help="0..1")
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = VoiceSettings(
             repeats=args.repeats, recall_repeats=args.recall_repeats, volume=args.volume,
             quiet_hours=VoiceSettings.parse_quiet_hours(args.quiet_hours), quiet_volume=args.quiet_volume,
+            sound=args.sound,
         )
         announcer = Announcer(renderer, sink, settings)
     link = DisplayLink(
@@ -96,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     DisplayApp(
         link, args.screen,
         window_number=getattr(args, "number", 1), portrait=getattr(args, "portrait", False),
+        photos=getattr(args, "photos", None), last_calls=getattr(args, "last_calls", 10),
         screenshot=args.screenshot, screenshot_after=args.after,
     ).run()
     return 0

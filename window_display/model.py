@@ -12,7 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .hallclock import zone
+
 RECENT_CALLS = 6  # as the engine keeps them
+KEPT_CALLS = 50  # the board's last calls list shows the newest of these
 EMA_WEIGHT = 0.1  # the engine's moving average of waiting time
 
 KIND_NAMES = {
@@ -103,6 +106,7 @@ class HallModel:
         self.items: dict[str, dict[str, str]] = {}
         self.themes: dict[str, dict[str, str]] = {}
         self.hall_name: dict[str, str] | None = None
+        self.tz: dt.tzinfo = zone(None)  # the hall's time zone, from hall.info (hallclock.py)
         # The hall's configured name (config/hall.yaml, ``hall.info``) wins over the catalogue's
         # ``hall_name``: one catalogue may serve several halls, each with its own name.
         self._configured_name = False
@@ -132,6 +136,9 @@ class HallModel:
 
     def load_hall_info(self, info: dict[str, Any]) -> None:
         """A ``hall.info`` reply: the hall's own name, shown instead of the catalogue's."""
+        if info.get("timezone"):
+            self.tz = zone(str(info["timezone"]))
+            self.version += 1
         name = info.get("name")
         if isinstance(name, dict) and name.get("zh"):
             self.hall_name = {"zh": name["zh"], "en": name.get("en") or ""}
@@ -263,7 +270,8 @@ class HallModel:
         w.status, w.pause_reason = "open", None
         clerk = d.get("clerk")
         if clerk and d.get("clerk_name"):  # newer servers name the clerk in the event
-            self.clerks[clerk] = {"id": clerk, "name": d["clerk_name"], "staff_no": d.get("staff_no") or ""}
+            self.clerks[clerk] = {"id": clerk, "name": d["clerk_name"], "staff_no": d.get("staff_no") or "",
+                                  "phone": d.get("phone") or ""}
         if not w.clerk or w.clerk.get("id") != clerk or clerk in self.clerks:
             w.clerk = dict(self.clerks.get(clerk) or {"id": clerk, "name": "", "staff_no": ""}) if clerk else None
         return []
@@ -324,9 +332,16 @@ class HallModel:
 
     def _remember(self, call: Call) -> None:
         self.calls.insert(0, call)
-        del self.calls[20:]
+        del self.calls[KEPT_CALLS:]
 
     # ------------------------------------------------------------------- views
+    @property
+    def link_state(self) -> str:
+        """``connecting`` until the first snapshot, then ``live`` or ``lost`` (no heartbeat)."""
+        if not self.loaded:
+            return "connecting"
+        return "live" if self.connected else "lost"
+
     @property
     def latest_call(self) -> Call | None:
         return self.calls[0] if self.calls else None
@@ -358,10 +373,6 @@ class HallModel:
 
 def minutes(seconds: float) -> int:
     return round(seconds / 60)
-
-
-def local_now(tz: dt.tzinfo | None = None) -> dt.datetime:
-    return dt.datetime.now(tz or dt.timezone(dt.timedelta(hours=8)))
 
 
 _HANDLERS = {

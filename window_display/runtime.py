@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ class DisplayLink:
         self.announce_windows = announce_windows  # None: every window (the board)
         self.on_call = on_call
         self.calls_seen = 0
+        self._snapshot_at = -1e9
         # (number, stream) of tickets that may be called soon: screens prepare their text
         self.upcoming: deque[tuple[str, str]] = deque(maxlen=500)
         curve = endpoints.curve()
@@ -94,7 +96,11 @@ class DisplayLink:
     # ------------------------------------------------------------------ driving
     def poll(self, timeout: float = 0.0) -> int:
         n = self.subscriber.poll_once(timeout)
-        connected = self.subscriber.connected
+        if self.announcer is not None:
+            self.announcer.tz = self.model.tz  # hall.info may have named the hall's zone
+        # A snapshot just answered proves the server up before its first heartbeat comes.
+        fresh = time.monotonic() - self._snapshot_at < self.subscriber.heartbeat_timeout
+        connected = self.subscriber.connected or fresh
         if connected != self.model.connected:
             self.model.connected = connected
             self.model.version += 1
@@ -109,6 +115,7 @@ class DisplayLink:
 
     # ---------------------------------------------------------------- callbacks
     def _on_snapshot(self, body: dict[str, Any]) -> None:
+        self._snapshot_at = time.monotonic()
         self.model.hall = self.subscriber.hall
         missed = self.model.load_snapshot(body)
         for t in (body.get("state") or {}).get("waiting") or []:
@@ -133,8 +140,10 @@ class DisplayLink:
             self._call(call)
 
     def _on_connection(self, connected: bool) -> None:
-        self.model.connected = connected
-        self.model.version += 1
+        connected = connected or time.monotonic() - self._snapshot_at < self.subscriber.heartbeat_timeout
+        if connected != self.model.connected:
+            self.model.connected = connected
+            self.model.version += 1
 
     def _announces(self, window: int) -> bool:
         return self.announce_windows is None or window in self.announce_windows

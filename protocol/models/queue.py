@@ -291,6 +291,7 @@ class ClerkOnDuty(Part):
     id: str
     name: str
     staff_no: str
+    phone: str = Field("", description="the officer's office phone, posted on the window's screen as the seed asks")
 
 
 class CurrentTicket(Part):

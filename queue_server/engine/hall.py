@@ -836,7 +836,8 @@ class HallEngine:
             Event(
                 ev.WINDOW_SIGNED_IN,
                 now,
-                {"window": w.number, "clerk": clerk, "clerk_name": info.name, "staff_no": info.staff_no},
+                {"window": w.number, "clerk": clerk, "clerk_name": info.name, "staff_no": info.staff_no,
+                 "phone": info.phone},
             )
         ]
 

@@ -64,7 +64,7 @@ def window_view(engine: HallEngine, w: Window) -> dict[str, Any]:
         "items": list(w.defn.items),
         "status": w.status.value,
         "pause_reason": w.pause_reason,
-        "clerk": {"id": clerk.id, "name": clerk.name, "staff_no": clerk.staff_no} if clerk else None,
+        "clerk": {"id": clerk.id, "name": clerk.name, "staff_no": clerk.staff_no, "phone": clerk.phone} if clerk else None,
         "current": (
             {
                 "id": current.id,

@@ -47,6 +47,20 @@ def h77_config(folder: Path, *, extra_clerk: str = "") -> Path:
     return path
 
 
+def wide_hall_config(folder: Path, windows: int) -> Path:
+    """config/hall.yaml with ``windows`` windows: the demo's eight, then comprehensive ones
+    without a clerk (closed), as a big hall's board shows them."""
+    text_ = (ROOT / "config" / "hall.yaml").read_text(encoding="utf-8")
+    extra = "".join(
+        f"  - {{number: {n}, kind: comprehensive, stream: citizen, name: 综合窗口 Comprehensive}}\n"
+        for n in range(9, windows + 1)
+    )
+    text_ = text_.replace("\nclerks:", f"{extra}\nclerks:", 1)
+    path = folder / f"hall-{windows}.yaml"
+    path.write_text(text_, encoding="utf-8")
+    return path
+
+
 @dataclass
 class HallProcess:
     var: Path
@@ -82,8 +96,8 @@ class HallProcess:
     def server_public(self) -> Path:
         return self.var / "keys" / "server.key"
 
-    def init(self) -> None:
-        run_cli("init", var=self.var, db=self.db)
+    def init(self, config: Path | None = None) -> None:
+        run_cli("init", *(["--config", str(config)] if config else []), var=self.var, db=self.db)
 
     def enroll(self, name: str, kind: str = "kiosk", window: int | None = None) -> dict[str, str]:
         """``device enroll NAME --kind KIND [--window N]``: what it prints, parsed. Done in this

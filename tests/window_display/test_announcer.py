@@ -92,3 +92,45 @@ def test_prepared_numbers_count_and_quiet_hours_mute(tmp_path: Path) -> None:
         assert announcer.history[0]["muted"] is True
     finally:
         announcer.close()
+
+
+def samples(path: Path | str) -> np.ndarray:
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+
+
+def test_chime_only_plays_the_chime_and_no_speech(tmp_path: Path) -> None:
+    from voice.chime import chime_file
+
+    announcer, sink = make_announcer(tmp_path, repeats=1, sound="chime")
+    announcer.renderer.espeak = str(tmp_path / "no-espeak-here")  # any speech would fail loudly
+    try:
+        announcer.prepare_number("A007")
+        announcer.announce(Call("A007", 4))
+        assert announcer.wait_idle(30)
+    finally:
+        announcer.close()
+    [entry] = sink.entries
+    assert (entry["number"], entry["window"], entry["sound"]) == ("A007", 4, "chime")
+    played, chime = samples(entry["file"]), samples(chime_file(tmp_path))
+    assert np.array_equal(played, chime)  # exactly the chime: not one sample of speech
+    assert 0.5 < wav_duration(entry["file"]) < 1.5 and peak(entry["file"]) > 10000
+    assert not list(tmp_path.glob("zh-*.wav"))  # no clip was rendered
+
+
+def test_the_chime_comes_before_the_speech(tmp_path: Path) -> None:
+    from voice.chime import chime_file
+
+    r = CallRenderer(tmp_path)
+    both = samples(r.compose(Call("A012", 3), tmp_path / "both.wav", sound="chime+speech"))
+    speech = samples(r.compose(Call("A012", 3), tmp_path / "speech.wav", sound="speech"))
+    chime = samples(chime_file(tmp_path))
+    assert np.array_equal(both[: len(chime)], chime)
+    assert len(both) > len(chime) + len(speech) - 10  # the whole speech follows (after a short pause)
+    assert np.abs(both[len(chime):]).max() > 3000
+    try:
+        VoiceSettings(sound="bell")
+    except ValueError as exc:
+        assert "chime+speech" in str(exc)
+    else:
+        raise AssertionError("an unknown sound was accepted")

@@ -76,7 +76,7 @@ def test_a_call_shows_on_the_right_window_screen_and_the_board(
     assert f"请 {number} 号到 3 号窗口办理" in b.banner_text
     assert f"Number {number}, please go to window 3" in b.banner_text
     assert [n for n, c in b.cells.items() if c.number == number] == [3]
-    assert b.cells[4].number == "暂停服务"  # window 4 has no clerk in the demo hall
+    assert b.cells[4].status == "已关闭 Closed"  # window 4 has no clerk in the demo hall
 
     # pixels: the number panel of the window screen is red with yellow digits
     img = shoot(s, tmp_path / "window-3.png")
@@ -177,3 +177,57 @@ def test_displays_come_back_by_themselves_after_a_server_restart(
     assert call_next(hall, manager, 3)["number"] == number
     rig.pump(lambda: rig.screen.number_text == number and rig.board.cells[3].number == number
              and len(played(rig, number)) == 2, what="a call after the restart")
+
+
+def test_ten_calls_in_five_seconds_are_all_in_the_last_calls_list_newest_first(
+        rig: Rig, hall: HallProcess, manager: str) -> None:
+    import time
+
+    numbers = [issue(hall)["number"] for _ in range(10)]
+    rig.pump(lambda: rig.board_link.model.waiting_total >= 10, what="ten tickets issued")
+    called: list[tuple[str, int]] = []
+    started = time.monotonic()
+    for i in range(10):
+        window = (1, 2, 3)[i % 3]
+        called.append((call_next(hall, manager, window)["number"], window))
+    assert time.monotonic() - started < 5, "the calls were not made within five seconds (a slow machine)"
+    assert [n for n, _ in called] == numbers
+    rows = rig.board.rows
+    rig.pump(lambda: rows[0].text.startswith(called[-1][0]) and rows[9].text.startswith(called[0][0]),
+             what="the ten calls on the board")
+    expected = [f"{n}  →  {w}号窗口" for n, w in reversed(called)]
+    assert [r.text for r in rows] == expected  # every call, newest first: none flashed and vanished
+    assert rows[0].color == [1, 0.92, 0.2, 1]  # the newest stands out
+    # the cells show each window's newest call
+    for window in (1, 2, 3):
+        assert rig.board.cells[window].number == next(n for n, w in reversed(called) if w == window)
+
+
+def test_a_display_started_before_its_server_shows_connecting_then_its_first_snapshot(
+        tmp_path_factory: pytest.TempPathFactory, voice_dir: Path, kivy_window: Any) -> None:
+    var = tmp_path_factory.mktemp("late-server")
+    late = HallProcess(var, f"sqlite:///{var}/hall.db")
+    late.init()
+    late.enroll("board-1", kind="display")
+    late.enroll("window-3", kind="display")
+    rig = make_rig(late, voice_dir, kivy_window)
+    try:
+        seen: set[str] = set()
+
+        def watch() -> bool:
+            seen.update({rig.board.link_state, rig.screen.link_state})
+            return False
+
+        with pytest.raises(AssertionError, match="timed out"):
+            rig.pump(watch, timeout=4.0, what="nothing: the server is not started")
+        assert seen == {"connecting"}  # never "connection lost" before the first snapshot
+        assert "正在连接" in rig.board.ids.lost.text and rig.board.ids.lost.opacity == 1
+        late.start()
+        rig.pump(lambda: rig.board.link_state == "live" and rig.screen.link_state == "live",
+                 what="the first snapshot after the server started")
+        assert rig.board.ids.lost.opacity == 0
+        assert rig.board_link.model.loaded and rig.screen.title_text == "3号窗口   Window 3"
+        assert "李娜" in rig.screen.clerk_text and "0755-26010103" in rig.screen.clerk_text  # the officer's phone
+    finally:
+        rig.close()
+        late.stop()

@@ -67,7 +67,7 @@ def test_windows_pause_resume_sign_out_sign_in_and_notices() -> None:
     m.apply(event(14, "window.signed_in", window=3, clerk="c02"))  # a clerk known from the snapshot
     assert m.window(3).clerk == {"id": "c02", "name": "Clerk 2", "staff_no": "SF0102"}
     m.apply(event(15, "window.signed_in", window=2, clerk="c07", clerk_name="黄志强", staff_no="SF0107"))
-    assert m.window(2).clerk == {"id": "c07", "name": "黄志强", "staff_no": "SF0107"}  # named in the event
+    assert m.window(2).clerk == {"id": "c07", "name": "黄志强", "staff_no": "SF0107", "phone": ""}  # named in the event
     m.apply(event(16, "window.signed_in", window=4, clerk="c09"))  # unknown: id only, until a snapshot
     assert m.window(4).clerk == {"id": "c09", "name": "", "staff_no": ""}
     m.apply(event(17, "hall.notices", notices=[{"zh": "新", "en": "New"}]))
