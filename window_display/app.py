@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from kivyenv import prepare_environment, register_fonts
 
-# No frame rate: the loop sleeps in the ZeroMQ poll instead (DisplayApp._poll), so it wakes the
-# moment an event comes and otherwise turns about ten times a second. Kivy's default of 60
-# turns a second cost 3.5 % of a core on a window screen showing nothing new.
-os.environ.setdefault("KCFG_GRAPHICS_MAXFPS", "0")
 prepare_environment()
 
 from kivy.app import App  # noqa: E402
@@ -24,6 +19,9 @@ from .runtime import DisplayLink  # noqa: E402
 register_fonts()
 log = logging.getLogger(__name__)
 
+# The loop sleeps in the ZeroMQ poll (DisplayApp._poll), so it wakes the moment an event comes
+# and otherwise turns about ten times a second; Kivy's own 60 turns a second cost 3.5 % of a
+# core on a window screen showing nothing new. A frame that took this long is not slept after.
 IDLE_WAIT_S = 0.1  # the longest the loop sleeps waiting for an event
 TICK_S = 0.5  # the board's clock, banner flash and notice pages are looked at this often
 
