@@ -316,13 +316,19 @@ def main() -> None:
             s.post(f"{hall.http}/api/v1/tickets", json={"item_code": "C-JY-001"}, timeout=10)
         time.sleep(1.0)
         called_at: dict[str, float] = {}
+        at_window: dict[int, str] = {}  # the ticket each window called last
         for i in range(args.calls):
+            window = WINDOWS[i % len(WINDOWS)]
             s.post(f"{hall.http}/api/v1/tickets", json={"item_code": "C-JY-001"}, timeout=10)
+            if window in at_window:  # the visitor came: calling over one who never came sends them back in line
+                s.post(f"{hall.http}/api/v1/tickets/{at_window[window]}/start", headers=auth, timeout=10)
             time.sleep(args.interval / 2)
             t0 = time.time()
-            r = s.post(f"{hall.http}/api/v1/windows/{WINDOWS[i % len(WINDOWS)]}/call-next", headers=auth, timeout=10)
+            r = s.post(f"{hall.http}/api/v1/windows/{window}/call-next", headers=auth, timeout=10)
             if r.status_code == 200:
-                called_at[r.json()["ticket"]["number"]] = t0
+                ticket = r.json()["ticket"]
+                called_at[ticket["number"]] = t0
+                at_window[window] = ticket["id"]
             time.sleep(args.interval / 2)
         time.sleep(3.0)
         with lock:
@@ -354,6 +360,8 @@ def main() -> None:
     print(f"speech prepared before the call: {prepared}/{len(voices)} = {share:.1f} %   target 99 %")
     missing = len(called_at) * args.displays - len(model)
     print(f"calls missed by a display: {missing}")
+    if args.idle_seconds <= 0:
+        return
     hall.start()  # the same hall again, for the idle figures
     try:
         idle_bench(hall, tmp, args.idle_seconds, token)
