@@ -55,7 +55,9 @@ done
 # and the screen above window 1. With no DISPLAY they run offscreen.
 $PY -m window_display board --router "$ROUTER" --pub "$PUB" --keys "$VAR/keys" --audio-dir "$VAR/voice" >"$VAR/board.log" 2>&1 &
 pids+=($!)
-$PY -m window_display window --number 1 --router "$ROUTER" --pub "$PUB" --keys "$VAR/keys" >"$VAR/window-1.log" 2>&1 &
+# Staff photos as a hall posts them (<staff_no>.png), placeholders for the demo's clerks.
+$PY scripts/demo_photos.py "$VAR/staff"
+$PY -m window_display window --number 1 --router "$ROUTER" --pub "$PUB" --keys "$VAR/keys" --photos "$VAR/staff" >"$VAR/window-1.log" 2>&1 &
 pids+=($!)
 
 # The kiosk (Kivy; offscreen with no screen): simulated card reader, scanner and camera, its

@@ -98,12 +98,7 @@ class DisplayLink:
         n = self.subscriber.poll_once(timeout)
         if self.announcer is not None:
             self.announcer.tz = self.model.tz  # hall.info may have named the hall's zone
-        # A snapshot just answered proves the server up before its first heartbeat comes.
-        fresh = time.monotonic() - self._snapshot_at < self.subscriber.heartbeat_timeout
-        connected = self.subscriber.connected or fresh
-        if connected != self.model.connected:
-            self.model.connected = connected
-            self.model.version += 1
+        self._on_connection(self.subscriber.connected)
         return n
 
     def close(self) -> None:
@@ -140,6 +135,7 @@ class DisplayLink:
             self._call(call)
 
     def _on_connection(self, connected: bool) -> None:
+        # A snapshot just answered proves the server up before its first heartbeat comes.
         connected = connected or time.monotonic() - self._snapshot_at < self.subscriber.heartbeat_timeout
         if connected != self.model.connected:
             self.model.connected = connected
