@@ -231,3 +231,32 @@ def test_a_display_started_before_its_server_shows_connecting_then_its_first_sna
     finally:
         rig.close()
         late.stop()
+
+
+def test_a_forty_window_hall_is_laid_out_readable_from_the_server(
+        tmp_path_factory: pytest.TempPathFactory, voice_dir: Path, kivy_window: Any) -> None:
+    from tests.support.hall import wide_hall_config
+    from tests.window_display.test_screens import assert_readable
+
+    var = tmp_path_factory.mktemp("forty")
+    big = HallProcess(var, f"sqlite:///{var}/hall.db")
+    big.init(wide_hall_config(var, 40))
+    big.enroll("board-1", kind="display")
+    big.enroll("window-3", kind="display")
+    big.start()
+    rig = make_rig(big, voice_dir, kivy_window)
+    try:
+        rig.pump(lambda: rig.board_link.subscriber.synced and len(rig.board.cells) == 40, what="forty windows")
+        token = big.token("manager")
+        number = issue(big)["number"]
+        rig.pump(lambda: rig.board_link.model.waiting_total >= 1, what="a ticket issued")
+        assert call_next(big, token, 3)["number"] == number
+        rig.pump(lambda: rig.board.cells[3].number == number and rig.board.rows[0].text.startswith(number),
+                 what="the call on the forty-window board")
+        shoot(rig.board, var / "board-40.png")  # laid out and drawn
+        assert rig.board.grid_cols >= 7  # forty cells in a grid, not four columns of ten
+        assert_readable(rig.board, (1920, 1080))
+        assert rig.board.cells[40].status == "已关闭 Closed"
+    finally:
+        rig.close()
+        big.stop()

@@ -241,6 +241,22 @@ def big_hall(count: int) -> HallModel:
     return m
 
 
+def assert_readable(b: Any, size: tuple[int, int]) -> None:
+    """Every window's number is set, at least the rule's height (layout.py) and inside its cell."""
+    from window_display.layout import min_number_px
+
+    smallest = min_number_px(*size)
+    grid = b.ids.grid
+    for n, cell in b.cells.items():
+        label = cell.ids.number
+        assert label.text, n
+        assert label.font_size >= smallest, (n, label.font_size, smallest)
+        # inside its cell, and the cell inside the grid
+        assert label.texture_size[0] <= cell.width and label.texture_size[1] <= label.height, n
+        assert grid.x - 1 <= cell.x and cell.right <= grid.right + 1, n
+        assert grid.y - 1 <= cell.y and cell.top <= grid.top + 1, n
+
+
 @pytest.mark.parametrize("count", [8, 20, 40])
 @pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
 def test_every_number_fits_its_cell_and_is_read_across_the_hall(
@@ -248,7 +264,7 @@ def test_every_number_fits_its_cell_and_is_read_across_the_hall(
     from kivy.base import EventLoop
 
     from window_display.board import HallBoard
-    from window_display.layout import min_number_px, min_row_px
+    from window_display.layout import min_row_px
 
     size = (1080, 1920) if portrait else (1920, 1080)
     b = HallBoard(portrait=portrait, size_hint=(None, None), size=size)
@@ -265,17 +281,8 @@ def test_every_number_fits_its_cell_and_is_read_across_the_hall(
         img = shoot(b, tmp_path / "board.png")
         keep = Path(__file__).resolve().parents[2] / "docs" / "screenshots"  # the README's boards
         img.save(keep / f"board-{count}-{'portrait' if portrait else 'landscape'}.png")
-        smallest = min_number_px(*size)
         assert len(b.cells) == count
-        grid = b.ids.grid
-        for n, cell in b.cells.items():
-            label = cell.ids.number
-            assert label.text, n
-            assert label.font_size >= smallest, (n, label.font_size, smallest)
-            # inside its cell, and the cell inside the grid
-            assert label.texture_size[0] <= cell.width and label.texture_size[1] <= label.height, n
-            assert grid.x - 1 <= cell.x and cell.right <= grid.right + 1, n
-            assert grid.y - 1 <= cell.y and cell.top <= grid.top + 1, n
+        assert_readable(b, size)
         assert b.cells[7].number == "A007" and b.cells[7].status == "暂停服务 Paused"  # paused after a call
         if count >= 11:
             assert b.cells[11].number == "A011" and b.cells[11].status == "已关闭 Closed"
