@@ -91,6 +91,7 @@ class HallBoard(BoxLayout):
         self._tz: dt.tzinfo = zone(None)
         self._notices: list[dict[str, str]] = []
         self._pages: list[str] = []
+        self._pages_em = 0.0  # the strip's width the pages were cut for
         self._page = 0
         self._page_at = 0.0
         self._jobs: deque[tuple[Any, str, dict[str, Any]]] = deque()
@@ -163,10 +164,9 @@ class HallBoard(BoxLayout):
     def _show_page(self) -> None:
         strip = self.ids.ticker
         width_em = strip.width * 0.95 / max(1.0, strip.font_size)
-        laid = pages(self._notices, width_em)
-        if laid != self._pages:  # first time, new notices or a new strip width
-            self._pages = laid
-            self._page %= len(laid)
+        if not self._pages or width_em != self._pages_em:  # new notices (refresh empties them) or a new width
+            self._pages, self._pages_em = pages(self._notices, width_em), width_em
+            self._page %= len(self._pages)
         self.notices_text = self._pages[self._page]
 
     def fit_grid(self) -> None:

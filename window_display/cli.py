@@ -11,6 +11,8 @@ from protocol import logmask
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .announcer import SOUNDS
+
     parser = argparse.ArgumentParser(prog="python -m window_display",
                                      description="Window screens and the hall board (窗口屏 / 大厅综合屏)")
     sub = parser.add_subparsers(dest="screen", required=True)
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="speak calls (default: on for the board, off for window screens)")
         voice.add_argument("--no-voice", dest="voice", action="store_false")
         p.add_argument("--english", action="store_true", help="announce in English after Mandarin")
-        p.add_argument("--sound", choices=["chime+speech", "speech", "chime"], default="chime+speech",
+        p.add_argument("--sound", choices=SOUNDS, default=SOUNDS[0],
                        help="a call's sound: the chime then speech (default), speech alone, or the chime alone")
         p.add_argument("--repeats", type=int, default=2, help="times each call is said")
         p.add_argument("--recall-repeats", type=int, default=2, help="times a recall is said")

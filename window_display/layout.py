@@ -3,9 +3,8 @@
 **The number height rule.** A window's number on the board is set at least
 :data:`MIN_NUMBER_FRACTION` of the screen's shorter side high (font size): 54 px on a
 1080-line board, about 34 mm on a 55-inch panel, whose digits (about 0.7 of the font size,
-24 mm) are read at 7 m by the 1:300 rule of signage. The newest call (the banner) and the last
-calls list, read by a visitor who walks up to the board, at least half that
-(:data:`MIN_ROW_FRACTION`). ``tests/window_display`` checks the rule
+24 mm) are read at 7 m by the 1:300 rule of signage. The last calls list, read by a visitor
+who walks up to the board, is at least half that (:data:`MIN_ROW_FRACTION`). ``tests/window_display`` checks the rule
 on the widget tree for 8, 20 and 40 windows, landscape and portrait.
 
 The grid takes the number of columns that gives the numbers the largest font in its box.
