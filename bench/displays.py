@@ -165,74 +165,88 @@ def worker(args: argparse.Namespace) -> None:
             link.poll(0.05)
         emit({"kind": "snapshot", "t": time.time()})
         return
-    links: list[DisplayLink] = []
-    board = None
-    announcer = None
     if args.board:
-        from kivyenv import prepare_environment
-
-        prepare_environment(headless=True)
-        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-        from voice.sinks import RecordingSink
-        from window_display.announcer import Announcer, CallRenderer, VoiceSettings
-
-        def started(call: Any, meta: dict[str, Any]) -> None:
-            emit({"kind": "voice", "number": call.number, "t": time.time(), "prepared": meta["prepared"]})
-
-        announcer = Announcer(CallRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
-                              VoiceSettings(repeats=2, pause_s=0.2), on_start=started)
-        links.append(DisplayLink(ep, announcer=announcer))
-        from kivy.base import EventLoop
-        from kivy.core.window import Window
-
-        from kivyenv import register_fonts
-        from window_display.board import HallBoard
-
-        register_fonts()
-        EventLoop.ensure_window()
-        Window.size = (1920, 1080)
-        board = HallBoard()
-        Window.add_widget(board)
-    while len(links) < args.count:
-        links.append(DisplayLink(ep, fetch_catalogue=False))
+        board_worker(args, ep)
+        return
+    links = [DisplayLink(ep, fetch_catalogue=False) for _ in range(args.count)]
     seen: list[dict[int, str | None]] = [{} for _ in links]
-
-    def current(link: DisplayLink) -> dict[int, str | None]:
-        return {n: w.current_number for n, w in link.model.windows.items() if n in WINDOWS}
-
     ready = False
     while True:
         for i, link in enumerate(links):
-            link.poll(0 if len(links) > 1 else 0.002)
-            if not link.subscriber.synced:
-                continue
-            now_cur = current(link)
-            if now_cur != seen[i]:
-                t = time.time()
-                for n, num in now_cur.items():
-                    if num and seen[i].get(n) != num and ready:
-                        emit({"kind": "model", "number": num, "t": t})
-                seen[i] = now_cur
-        if board is not None:
-            from kivy.base import EventLoop
-
-            from window_display.app import prepare_upcoming
-
-            before = {n: c.number for n, c in board.cells.items()}
-            changed = board.refresh(links[0].model)
-            if not changed:
-                prepare_upcoming(board, links[0], "board")
-            if changed:
-                EventLoop.idle()  # layout and draw the frame
-                t = time.time()
-                for n, c in board.cells.items():
-                    if n in WINDOWS and c.number != before.get(n) and ready:
-                        emit({"kind": "screen", "number": c.number, "t": t})
+            link.poll(0)
+            if link.subscriber.synced:
+                seen[i] = changed_numbers(link, seen[i], ready)
         if not ready and all(link.subscriber.synced and link.model.connected for link in links):
             ready = True
             emit({"kind": "ready", "count": len(links)})
-        if not ready or len(links) > 1:
-            time.sleep(0.001)
+        time.sleep(0.001)
+
+
+def changed_numbers(link: Any, seen: dict[int, str | None], ready: bool) -> dict[int, str | None]:
+    """Emit a model event for each window of WINDOWS whose number changed since ``seen``."""
+    now = {n: w.current_number for n, w in link.model.windows.items() if n in WINDOWS}
+    if now != seen and ready:
+        t = time.time()
+        for n, num in now.items():
+            if num and seen.get(n) != num:
+                emit({"kind": "model", "number": num, "t": t})
+    return now
+
+
+def board_worker(args: argparse.Namespace, ep: Any) -> None:
+    """The hall board as ``python -m window_display board`` runs it (DisplayApp, its loop asleep in
+    the ZeroMQ poll), 1920×1080; a number counts as on the screen once the frame showing it is
+    flipped."""
+    from kivyenv import prepare_environment
+
+    prepare_environment(headless=True)
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", "1920")
+    Config.set("graphics", "height", "1080")
+    from kivy.core.window import Window
+
+    from voice.sinks import RecordingSink
+    from window_display.announcer import Announcer, CallRenderer, VoiceSettings
+    from window_display.app import DisplayApp
+    from window_display.runtime import DisplayLink
+
+    def started(call: Any, meta: dict[str, Any]) -> None:
+        emit({"kind": "voice", "number": call.number, "t": time.time(), "prepared": meta["prepared"]})
+
+    announcer = Announcer(CallRenderer(args.voice_dir), RecordingSink(time_scale=args.time_scale),
+                          VoiceSettings(repeats=2, pause_s=0.2), on_start=started)
+    link = DisplayLink(ep, announcer=announcer)
+    state: dict[str, Any] = {"seen": {}, "ready": False, "shown": {}}
+    link_poll = link.poll
+
+    def poll(timeout: float = 0.0) -> None:
+        link_poll(timeout)
+        if link.subscriber.synced:
+            state["seen"] = changed_numbers(link, state["seen"], state["ready"])
+        if not state["ready"] and link.subscriber.synced and link.model.connected:
+            state["ready"] = True
+            emit({"kind": "ready", "count": 1})
+
+    link.poll = poll  # type: ignore[method-assign]
+    app = DisplayApp(link, "board")
+    window_flip = Window.flip
+
+    def flip() -> None:
+        window_flip()
+        t = time.time()
+        board = app.root
+        shown = {n: c.number for n, c in board.cells.items() if n in WINDOWS}
+        if state["ready"]:
+            for n, num in shown.items():
+                if num != state["shown"].get(n):
+                    emit({"kind": "screen", "number": num, "t": t})
+        state["shown"] = shown
+
+    Window.flip = flip  # type: ignore[method-assign]
+    Window.size = (1920, 1080)
+    app.run()
 
 
 # ------------------------------------------------------------------ driver side
