@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.factory import Factory
+from kivy.graphics import ClearBuffers, ClearColor
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -22,12 +23,12 @@ from .hallclock import date_text, hall_now, time_text, zone
 from .layout import grid_columns
 from .model import STREAM_NAMES, Call, HallModel, minutes
 from .notices import PAGE_SECONDS, pages
-from .prerender import TEXTURES  # also registers PreparedLabel for the kv rules
+from .prerender import TEXTURES  # also registers PreparedLabel and loads the shared kv (common.kv)
 
 KV_DIR = Path(__file__).parent / "kv"
-Builder.load_file(str(KV_DIR / "common.kv"))
 Builder.load_file(str(KV_DIR / "board.kv"))
 
+BOARD_BG = (0.03, 0.08, 0.18, 1)
 BANNER_BG = (0.45, 0.05, 0.08, 1)
 BANNER_FLASH = (0.85, 0.12, 0.12, 1)
 FLASH_SECONDS = 6.0
@@ -84,6 +85,12 @@ class HallBoard(BoxLayout):
 
     def __init__(self, **kw):  # type: ignore[no-untyped-def]
         super().__init__(**kw)
+        # The board is the whole screen: cleared to its colour, a fast path in software GL,
+        # rather than covered by a rectangle, which llvmpipe blends pixel by pixel (4.5 ms of
+        # a 1920×1080 frame). In kv the clear cannot be written (ClearColor takes positional
+        # arguments only).
+        self.canvas.before.insert(0, ClearBuffers(clear_color=True))
+        self.canvas.before.insert(0, ClearColor(*BOARD_BG))
         self.cells: dict[int, WindowCell] = {}
         self.rows: list[Any] = []  # the last calls list's rows, newest first
         self._flash_until = 0.0
@@ -94,7 +101,7 @@ class HallBoard(BoxLayout):
         self._pages_em = 0.0  # the strip's width the pages were cut for
         self._page = 0
         self._page_at = 0.0
-        self._jobs: deque[tuple[Any, str, dict[str, Any]]] = deque()
+        self._jobs: deque[tuple[Any, str]] = deque()
 
     # ---------------------------------------------------------------- prepared text
     def prepare(self, model: HallModel, number: str, stream: str) -> None:
@@ -104,9 +111,9 @@ class HallBoard(BoxLayout):
                    if w.status != "closed" and (not stream or w.stream == stream) and n in self.cells]
         if not windows:
             return
-        self._jobs.append((self.cells[windows[0]].ids.number, number, {"color": CELL_NUMBER}))
+        self._jobs.append((self.cells[windows[0]].ids.number, number))
         for n in windows:
-            self._jobs.append((self.ids.banner, banner_for(Call(number, n)), {}))
+            self._jobs.append((self.ids.banner, banner_for(Call(number, n))))
 
     def has_work(self) -> bool:
         """Textures are queued to be prepared (the loop then does not sleep)."""
@@ -116,8 +123,8 @@ class HallBoard(BoxLayout):
         """Render queued textures for at most ``budget_s``; returns how many were rendered."""
         done, end = 0, time.perf_counter() + budget_s
         while self._jobs and time.perf_counter() < end:
-            label, text, props = self._jobs.popleft()
-            done += TEXTURES.prepare(label, text, **props)
+            label, text = self._jobs.popleft()
+            done += TEXTURES.prepare(label, text)
         return done
 
     def refresh(self, model: HallModel, *, force: bool = False) -> bool:
@@ -187,7 +194,7 @@ class HallBoard(BoxLayout):
         for i, row in enumerate(self.rows):
             call = model.calls[i] if i < len(model.calls) else None
             row.text = call_row(call) if call else ""
-            row.color = ROW_NEWEST if i == 0 else ROW_OLDER
+            row.tint = ROW_NEWEST if i == 0 else ROW_OLDER
 
     def _cells(self, model: HallModel) -> None:
         grid = self.ids.grid

@@ -13,10 +13,9 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kivy.uix.boxlayout import BoxLayout
 
 from .model import STATUS_NAMES, HallModel
-from .prerender import TEXTURES  # also registers PreparedLabel for the kv rules
+from .prerender import TEXTURES  # also registers PreparedLabel and loads the shared kv (common.kv)
 
 KV_DIR = Path(__file__).parent / "kv"
-Builder.load_file(str(KV_DIR / "common.kv"))
 Builder.load_file(str(KV_DIR / "window.kv"))
 
 CALLED_BG = (0.80, 0.10, 0.10, 1)  # a number just called: red panel, yellow digits
@@ -58,7 +57,7 @@ class WindowScreen(BoxLayout):
 
     def prepare(self, number: str) -> bool:
         """Render the texture of ``number`` as a call shows it, before it is called."""
-        return TEXTURES.prepare(self.ids.number, number, color=NUMBER_YELLOW)
+        return TEXTURES.prepare(self.ids.number, number)
 
     def has_work(self) -> bool:
         return False  # one number a frame is prepared as it comes (app.prepare_upcoming)

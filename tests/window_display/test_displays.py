@@ -197,7 +197,7 @@ def test_ten_calls_in_five_seconds_are_all_in_the_last_calls_list_newest_first(
              what="the ten calls on the board")
     expected = [f"{n}  →  {w}号窗口" for n, w in reversed(called)]
     assert [r.text for r in rows] == expected  # every call, newest first: none flashed and vanished
-    assert rows[0].color == [1, 0.92, 0.2, 1]  # the newest stands out
+    assert rows[0].tint == [1, 0.92, 0.2, 1]  # the newest stands out
     # the cells show each window's newest call
     for window in (1, 2, 3):
         assert rig.board.cells[window].number == next(n for n, w in reversed(called) if w == window)
