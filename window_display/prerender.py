@@ -58,13 +58,14 @@ class TextureCache:
     def prepare(self, label: Label, text: str, **props: Any) -> bool:
         """Render ``text`` as ``label`` would show it, into a texture of its own.
 
-        The label's text (and ``props``, e.g. the colour a call is shown in) is set for a moment so that its kv rules (font size fitted to the
-        text) give the options it will have; nothing is drawn meanwhile. Returns True if a
+        The label's text (and ``props``) is set for a moment so that its kv rules (the font size
+        fitted to the text) give the options it will have, then set back, and the texture update
+        that set queued is cancelled: the label shows what it showed, and the screen is not
+        redrawn (a full frame of a forty-window board in software rendering). Returns True if a
         texture was rendered (False: already there).
         """
         old = label.text
-        if old and old != text and self.get(old, label._label) is None:
-            self._render(old, label._label)
+        pending = label._trigger_texture.is_triggered  # an update of its own, kept
         saved = {name: getattr(label, name) for name in props}
         if old != text:
             label.text = text
@@ -77,6 +78,8 @@ class TextureCache:
                 setattr(label, name, value)
             if old != text:
                 label.text = old
+            if not pending:
+                label._trigger_texture.cancel()
 
     def render(self, text: str, core: Any, *, keep: bool = False) -> Any:
         """A new texture of ``text`` with ``core``'s options (None for no text); kept in the
