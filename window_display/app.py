@@ -74,7 +74,7 @@ class DisplayApp(App):
             from .board import HallBoard
 
             root = HallBoard(portrait=self.portrait, last_calls=max(1, self.last_calls))
-            Clock.schedule_interval(root.tick, TICK_S)
+            Clock.schedule_interval(self._tick, TICK_S)
             # The board clears the screen to its colour itself (HallBoard.__init__); the window's
             # own clear, of the colour again and of depth and stencil buffers the board never
             # uses, cost 13 ms of CPU a 1920×1080 frame in software rendering.
@@ -91,7 +91,7 @@ class DisplayApp(App):
             self.link.poll(0 if busy else IDLE_WAIT_S)
         except Exception:
             log.exception("display link poll failed")
-        self.root.refresh(self.link.model)
+        self._show_news()
         prepare_upcoming(self.root, self.link, self.kind, self.window_number)
         self._look_again()
 
@@ -100,7 +100,18 @@ class DisplayApp(App):
             self.link.poll(0)
         except Exception:
             log.exception("display link poll failed")
+        self._show_news()
+
+    def _show_news(self) -> None:
+        # A call is drawn at once; the board's other changes wait for its next tick (TICK_S),
+        # drawn together: each is a whole frame in software rendering, and a frame still being
+        # drawn when a call comes delays the call's.
+        if self.root.has_news(self.link.model):
+            self.root.refresh(self.link.model)
+
+    def _tick(self, dt: float) -> None:
         self.root.refresh(self.link.model)
+        self.root.tick(dt)
 
     def _shoot(self, _dt: float) -> None:
         assert self.screenshot is not None

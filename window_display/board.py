@@ -127,6 +127,11 @@ class HallBoard(BoxLayout):
             done += TEXTURES.prepare(label, text)
         return done
 
+    def has_news(self, model: HallModel) -> bool:
+        """A call or recall not shown yet, or the link's state changed: shown at once (the app
+        leaves the rest to the next tick)."""
+        return model.latest_call != self._last_call or model.link_state != self.link_state
+
     def refresh(self, model: HallModel, *, force: bool = False) -> bool:
         if not force and model.version == self.shown_version:
             return False
@@ -139,8 +144,8 @@ class HallBoard(BoxLayout):
         self._last_calls(model)
         call = model.latest_call
         if call is not None and call != self._last_call:
-            self._last_call = call
             self._flash_until = _mono() + FLASH_SECONDS
+        self._last_call = call
         self.banner_text = banner_for(call)
         self.waiting_text = self._waiting(model)
         self.groups_text = self._groups(model)

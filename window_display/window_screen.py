@@ -62,6 +62,10 @@ class WindowScreen(BoxLayout):
     def has_work(self) -> bool:
         return False  # one number a frame is prepared as it comes (app.prepare_upcoming)
 
+    def has_news(self, model: HallModel) -> bool:
+        """Anything new is shown at once: a window screen's texts change seldom."""
+        return model.version != self.shown_version
+
     def refresh(self, model: HallModel, *, force: bool = False) -> bool:
         """Redraw from the model if it changed; returns True when texts were updated."""
         if not force and model.version == self.shown_version:
