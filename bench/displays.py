@@ -44,6 +44,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.processes import stop  # noqa: E402
+
 WINDOWS = (1, 2, 3)
 
 
@@ -85,11 +87,7 @@ def idle_share(cmd: list[str], seconds: float, warmup: float = 8.0) -> float:
         time.sleep(seconds)
         return (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0)
     finally:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        stop(p)
 
 
 def idle_bench(hall: Any, tmp: Path, seconds: float, token: str) -> None:
@@ -147,8 +145,7 @@ def startup_bench(tmp: Path) -> None:
         print(f"start-up: first snapshot {1000 * (first - answered):+.0f} ms from the server first answering a probe (below 0: before the probe) "
               f"(a board started 3 s before its server)   target < 2000 ms")
     finally:
-        worker_p.terminate()
-        worker_p.wait(10)
+        stop(worker_p)
         hall.stop()
 
 
@@ -368,13 +365,7 @@ def main() -> None:
         with lock:
             got = list(events)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(*procs)
         hall.stop()
 
     def lat(kind: str) -> list[float]:

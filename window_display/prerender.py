@@ -55,29 +55,24 @@ class TextureCache:
             self._d.move_to_end(k)
         return tex
 
-    def prepare(self, label: Label, text: str, **props: Any) -> bool:
+    def prepare(self, label: Label, text: str) -> bool:
         """Render ``text`` as ``label`` would show it, into a texture of its own.
 
-        The label's text (and ``props``) is set for a moment so that its kv rules (the font size
-        fitted to the text) give the options it will have, then set back, and the texture update
-        that set queued is cancelled: the label shows what it showed, and the screen is not
-        redrawn (a full frame of a forty-window board in software rendering). Returns True if a
-        texture was rendered (False: already there).
+        The label's text is set for a moment so that its kv rules (the font size fitted to the
+        text) give the options it will have, then set back, and the texture update that set
+        queued is cancelled: the label shows what it showed, and the screen is not redrawn (a
+        full frame of a forty-window board in software rendering). Returns True if a texture
+        was rendered (False: already there).
         """
         old = label.text
+        if old == text:
+            return self._render(text, label._label)
         pending = label._trigger_texture.is_triggered  # an update of its own, kept
-        saved = {name: getattr(label, name) for name in props}
-        if old != text:
-            label.text = text
-        for name, value in props.items():
-            setattr(label, name, value)
+        label.text = text
         try:
             return self._render(text, label._label)
         finally:
-            for name, value in saved.items():
-                setattr(label, name, value)
-            if old != text:
-                label.text = old
+            label.text = old
             if not pending:
                 label._trigger_texture.cancel()
 

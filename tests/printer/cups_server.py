@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.processes import stop
 from tests.support.wait import wait_for
 
 CUPSD_CONF = """\
@@ -106,10 +107,5 @@ def cups_server() -> Iterator[CupsServer]:
         )
         yield CupsServer(server, root)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)

@@ -290,6 +290,6 @@ def test_every_number_fits_its_cell_and_is_read_across_the_hall(
         assert len(rows) == 10 and rows[0].startswith("A211  →")
         assert "A205  →" in rows[6] and "再次 Recall" in rows[6] and "再次" not in rows[5]
         for row in b.rows:  # read by a visitor walking up to the board (layout.MIN_ROW_FRACTION)
-            assert row.font_size >= min_row_px(*size) and row.texture_size[0] <= row.width + 1, (row.text, row.size, row.font_size, b.ids.last_calls.size)
+            assert row.font_size >= min_row_px(*size) and row.texture_size[0] <= row.width + 1
     finally:
         kivy_window.remove_widget(b)
